@@ -1,0 +1,1 @@
+"""LokOS API gateway."""

@@ -1,0 +1,84 @@
+"""The API gateway: authenticate, map REST to gRPC, return problem+json on every error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway import problems
+from gateway.auth import PrincipalResolver
+from gateway.clients import Clients
+from gateway.config import GatewaySettings
+from gateway.routes import geography, health, reports, shgs
+from gateway.tokens import TokenVerifier
+from lokos.telemetry import current_trace_id
+
+
+class RequestIdMiddleware:
+    """Every response carries ``X-Request-Id``: the trace id of the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                trace_id = current_trace_id()
+                if trace_id:
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-request-id", trace_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        http = httpx.AsyncClient(timeout=5.0)
+        clients = Clients.connect(settings)
+        verifier = TokenVerifier(
+            settings.idp_url, settings.realms, http, audience=settings.token_audience
+        )
+        app.state.settings = settings
+        app.state.clients = clients
+        app.state.principals = PrincipalResolver(
+            verifier,
+            clients,
+            ttl=settings.principal_cache_seconds,
+            maxsize=settings.principal_cache_size,
+        )
+        yield
+        await clients.close()
+        await http.aclose()
+
+    app = FastAPI(
+        title="LokOS API",
+        version="1.0.0",
+        description=(
+            "Public contract of LokOS for mobile and web clients and external departments. "
+            "Every error is RFC 9457 application/problem+json; every response carries "
+            "X-Request-Id, the id the help desk traces with `lokos trace`."
+        ),
+        lifespan=lifespan,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(geography.router, prefix="/v1")
+    app.include_router(shgs.router, prefix="/v1")
+    app.include_router(reports.router, prefix="/v1")
+    app.add_middleware(RequestIdMiddleware)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    return app

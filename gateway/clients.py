@@ -1,0 +1,46 @@
+"""gRPC stubs of every service, one channel per service per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from gateway.config import GatewaySettings
+from lokos.identity.v1 import identity_pb2_grpc
+from lokos.profiles.v1 import profiles_pb2_grpc
+from lokos.reports.v1 import reports_pb2_grpc
+from lokos.rpc import channel
+
+SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports")
+
+
+@dataclass
+class Clients:
+    channels: dict[str, grpc.aio.Channel]
+    identity: identity_pb2_grpc.IdentityServiceAsyncStub
+    profiles: profiles_pb2_grpc.ProfilesServiceAsyncStub
+    reports: reports_pb2_grpc.ReportsServiceAsyncStub
+    deadline: float
+
+    @classmethod
+    def connect(cls, s: GatewaySettings) -> Clients:
+        targets = {
+            "identity": s.identity_grpc,
+            "profiles": s.profiles_grpc,
+            "dedup": s.dedup_grpc,
+            "transactions": s.transactions_grpc,
+            "reports": s.reports_grpc,
+        }
+        chans = {name: channel(target) for name, target in targets.items()}
+        return cls(
+            channels=chans,
+            identity=identity_pb2_grpc.IdentityServiceStub(chans["identity"]),
+            profiles=profiles_pb2_grpc.ProfilesServiceStub(chans["profiles"]),
+            reports=reports_pb2_grpc.ReportsServiceStub(chans["reports"]),
+            deadline=s.grpc_deadline,
+        )
+
+    async def close(self) -> None:
+        for ch in self.channels.values():
+            await ch.close(None)

@@ -1,0 +1,112 @@
+"""Every error leaves the gateway as RFC 9457 ``application/problem+json``.
+
+Domain errors (raised here or carried back from a service in gRPC status details) are
+mapped once, here. Field errors appear as ``errors: [{field, message, code}]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lokos.errors import LokosError, Unauthenticated, ValidationFailed
+from lokos.rpc import error_from_rpc
+from lokos.telemetry import current_trace_id
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    423: "Locked",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://lokos.in/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    trace_id = current_trace_id()
+    if trace_id:
+        body["request_id"] = trace_id
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def from_error(err: LokosError) -> JSONResponse:
+    errors = None
+    if isinstance(err, ValidationFailed):
+        errors = [
+            {"field": e.field, "message": e.message, "code": e.code} for e in err.field_errors
+        ]
+    headers = (
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        if isinstance(err, Unauthenticated)
+        else None
+    )
+    return problem(err.http_status, err.detail, code=err.code, errors=errors, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LokosError)
+    async def _domain(_: Request, exc: LokosError) -> JSONResponse:
+        return from_error(exc)
+
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def _rpc(_: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
+        return from_error(error_from_rpc(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
+            errors.append(
+                {
+                    "field": ".".join(loc) or "body",
+                    "message": str(e.get("msg", "")),
+                    "code": str(e.get("type", "invalid")),
+                }
+            )
+        fields = ", ".join(e["field"] for e in errors)
+        return problem(422, f"Invalid input: {fields}", code="validation_failed", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), code=f"http_{exc.status_code}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(
+            500, "internal error; quote the request_id to the help desk", code="internal"
+        )

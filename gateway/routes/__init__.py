@@ -1,0 +1,1 @@
+"""Routers by area; each declares its request/response schemas beside it."""

@@ -1,0 +1,38 @@
+"""What every router needs: the clients, the principal and call metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gateway.auth import current_principal
+from gateway.clients import Clients
+from lokos.principal import Principal
+from lokos.rpc import call_metadata
+from lokos.telemetry import current_trace_id
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def clients(request: Request) -> Clients:
+    c: Clients = request.app.state.clients
+    return c
+
+
+ServiceClients = Annotated[Clients, Depends(clients)]
+
+
+def metadata(principal: Principal) -> tuple[tuple[str, str | bytes], ...]:
+    return call_metadata(principal, current_trace_id())
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"description": desc, "content": {"application/problem+json": {}}}
+    for code, desc in (
+        (401, "Missing, expired or untrusted token"),
+        (403, "Outside the caller's roles or scope"),
+        (422, "Invalid input; `errors` names each field"),
+        (503, "A service behind the gateway is unavailable"),
+    )
+}

@@ -1,0 +1,141 @@
+"""``lokos``: run the platform and look inside it.
+
+lokos up [--detach]      start everything (embedded PostgreSQL, NATS, IdP, services, gateway)
+lokos down               stop everything
+lokos status             one line per process
+lokos trace <request-id> the span tree of one request across all processes
+lokos logs <process>     the last lines of one process's log
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from lokos.runtime.platform import Platform
+from lokos.runtime.settings import PlatformSettings
+from lokos.tracestore import SpanNode, build_tree, load_trace
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+
+
+def _platform() -> Platform:
+    return Platform(PlatformSettings())
+
+
+@app.command()
+def up(
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Return once ready")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness")] = 180.0,
+) -> None:
+    """Start the platform and wait until the gateway is ready."""
+    platform = _platform()
+    if platform.running():
+        console.print(f"[yellow]already running[/] ({platform.data}); `lokos down` first")
+        raise typer.Exit(1)
+    t0 = time.monotonic()
+    with console.status("preparing PostgreSQL and configuration…"):
+        platform.prepare()
+    proc = platform.start()
+    try:
+        with console.status("starting PostgreSQL, NATS, identity provider, services, gateway…"):
+            platform.wait_ready(timeout)
+    except (TimeoutError, RuntimeError) as exc:
+        console.print(f"[red]{exc}[/]")
+        for name in ("postgres", "nats", "idp", "identity", "profiles", "reports", "gateway"):
+            tail = platform.log_tail(name, 5)
+            if tail:
+                console.print(f"[bold]{name}[/]\n{tail}")
+        platform.shutdown()
+        raise typer.Exit(1) from exc
+    s = platform.s
+    console.print(f"[green]LokOS is up[/] in {time.monotonic() - t0:.1f}s")
+    console.print(f"  gateway        {platform.gateway_url}")
+    console.print(f"  API docs       {platform.gateway_url}/v1/docs")
+    console.print(f"  identity (OIDC) {platform.idp_url}/realms/lokos-{s.state}")
+    console.print(f"  logs           {platform.logs}")
+    if s.seed_demo and not s.keycloak_url:
+        console.print(
+            f"  demo login     realm lokos-{s.state}, client lokos-web, user "
+            f"{s.state.upper()}_STATEADMIN, password from LOKOS_DEMO_PASSWORD (default Demo@12345)"
+        )
+    if detach:
+        return
+    console.print("Ctrl-C stops everything.")
+
+    def _stop(*_: object) -> None:
+        platform.shutdown()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    proc.wait()
+
+
+@app.command()
+def down() -> None:
+    """Stop every process of the platform."""
+    platform = _platform()
+    if not platform.running():
+        console.print("not running")
+        return
+    platform.shutdown()
+    console.print("stopped")
+
+
+@app.command()
+def status() -> None:
+    """One line per process."""
+    platform = _platform()
+    if not platform.running():
+        console.print("not running")
+        raise typer.Exit(1)
+    table = Table("process", "state", "pid", "uptime/description")
+    for p in platform.status():
+        table.add_row(p["name"], p["statename"], str(p["pid"] or ""), p["description"])
+    console.print(table)
+
+
+@app.command()
+def trace(request_id: str) -> None:
+    """Print the span tree of one request (its X-Request-Id) across every process."""
+    settings = PlatformSettings()
+    spans = load_trace(settings.trace_dir, request_id)
+    if not spans:
+        console.print(f"no spans for {request_id} under {settings.trace_dir}")
+        raise typer.Exit(1)
+    root = Tree(f"[bold]trace {request_id}[/] ({len(spans)} spans)")
+
+    def add(node: Tree, span: SpanNode) -> None:
+        style = "red" if span.status == "ERROR" else "green"
+        label = (
+            f"[cyan]{span.service}[/] {span.name} [dim]{span.kind.lower()}[/] "
+            f"{span.duration_ms:.2f} ms [{style}]{span.status}[/]"
+        )
+        if span.error:
+            label += f" [red]{span.error}[/]"
+        child = node.add(label)
+        for c in span.children:
+            add(child, c)
+
+    for r in build_tree(spans):
+        add(root, r)
+    console.print(root)
+
+
+@app.command()
+def logs(process: str, lines: int = 40) -> None:
+    """The last lines of one process's log."""
+    console.print(_platform().log_tail(process, lines) or f"no log for {process}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,63 @@
+"""Configuration: one pydantic-settings class per process, all inheriting :class:`LokosSettings`.
+
+Every variable has the ``LOKOS_`` prefix. A process reads its settings once at start and
+passes them down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LokosSettings(BaseSettings):
+    """Settings every LokOS process shares."""
+
+    model_config = SettingsConfigDict(env_prefix="LOKOS_", extra="ignore")
+
+    # Lower-case state code this instance serves ("up"); "national" for the national instance.
+    state: str = "up"
+    # Name of the process, used for telemetry and logs.
+    service_name: str = "lokos"
+    # Where local state lives: trace files, keys, logs (embedded mode).
+    data_dir: Path = Path(".lokos")
+    nats_url: str = "nats://127.0.0.1:4222"
+    # OTLP/gRPC endpoint (http://collector:4317).
+    # Empty: spans go to JSON lines under data_dir/traces.
+    otlp_endpoint: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def trace_dir(self) -> Path:
+        return self.data_dir / "traces"
+
+
+class ServiceSettings(LokosSettings):
+    """Settings of a gRPC service process (identity, profiles, dedup, transactions, reports)."""
+
+    # SQLAlchemy URL of the service's own database (postgresql+asyncpg://…/lokos_profiles).
+    database_url: str = "postgresql+asyncpg://lokos@127.0.0.1:55432/lokos"
+    # Create the database when it does not exist (embedded mode; needs CREATEDB).
+    create_database: bool = True
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    db_pool_size: int = 10
+    # How long the outbox relay waits for a NOTIFY before polling again, seconds.
+    outbox_poll_interval: float = 1.0
+    # Seed the demo state admin and demo geography (embedded mode only).
+    seed_demo: bool = False
+    demo_password: str = Field(default="Demo@12345", repr=False)
+
+
+class GrpcEndpoints(LokosSettings):
+    """Where each service answers; the gateway and services that call others use these."""
+
+    identity_grpc: str = "127.0.0.1:50051"
+    profiles_grpc: str = "127.0.0.1:50052"
+    dedup_grpc: str = "127.0.0.1:50053"
+    transactions_grpc: str = "127.0.0.1:50054"
+    reports_grpc: str = "127.0.0.1:50055"
+    # Deadline for one internal call, seconds.
+    grpc_deadline: float = 5.0

@@ -1,0 +1,156 @@
+"""Idempotent event consumers.
+
+A durable JetStream pull consumer per (service, purpose). Each message is handled in its own
+database transaction that also records the event id in the service's ``inbox`` table; the
+message is acked only after that commits. A replay (redelivery after a crash, a duplicate
+publish) finds its id in the inbox and is acked without effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import FetchTimeoutError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos import context
+from lokos.common.v1 import events_pb2
+from lokos.db import Database
+from lokos.events import STREAM, Event, NatsLink
+from lokos.principal import system_principal
+from lokos.telemetry import extract_context
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """Processed event ids, per consumer, in the consuming service's database."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(64), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class EventConsumer:
+    """Feeds events matching ``subjects`` to ``handler`` exactly once in effect."""
+
+    def __init__(
+        self,
+        db: Database,
+        nats_link: NatsLink,
+        *,
+        durable: str,
+        subjects: list[str],
+        handler: Handler,
+        service: str,
+        state: str,
+        batch: int = 100,
+    ) -> None:
+        self.db = db
+        self.nats = nats_link
+        self.durable = durable
+        self.subjects = subjects
+        self.handler = handler
+        self.service = service
+        self.state = state
+        self.batch = batch
+
+    async def run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                js = await self.nats.jetstream()
+                await js.add_consumer(
+                    STREAM,
+                    ConsumerConfig(
+                        durable_name=self.durable,
+                        filter_subjects=self.subjects,
+                        ack_policy=AckPolicy.EXPLICIT,
+                        deliver_policy=DeliverPolicy.ALL,
+                        ack_wait=30,
+                        max_ack_pending=10_000,
+                    ),
+                )
+                sub = await js.pull_subscribe_bind(self.durable, stream=STREAM)
+                delay = 0.2
+                while True:
+                    try:
+                        msgs = await sub.fetch(self.batch, timeout=1)
+                    except (FetchTimeoutError, TimeoutError):
+                        continue
+                    for msg in msgs:
+                        await self.handle(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: %s; retrying in %.1fs", self.durable, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def handle(self, msg: Msg) -> None:
+        """Process one message; ack after commit, nak (redeliver later) on failure."""
+        envelope = events_pb2.EventEnvelope()
+        try:
+            envelope.ParseFromString(msg.data)
+        except Exception:
+            log.error(
+                "consumer %s: undecodable message on %s; terminating it", self.durable, msg.subject
+            )
+            await msg.term()
+            return
+        event = Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
+        parent = extract_context(msg.headers)
+        with tracer.start_as_current_span(
+            f"consume {envelope.type}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": msg.subject,
+                "messaging.message.id": envelope.event_id,
+                "messaging.consumer.group.name": self.durable,
+            },
+        ) as span:
+            tokens = (
+                context.current_principal.set(system_principal(self.service, self.state)),
+                context.current_request_id.set(envelope.request_id),
+            )
+            try:
+                async with self.db.session() as session:
+                    fresh = (
+                        await session.execute(
+                            text(
+                                "INSERT INTO inbox (consumer, event_id) VALUES (:c, :e)"
+                                " ON CONFLICT DO NOTHING RETURNING event_id"
+                            ),
+                            {"c": self.durable, "e": envelope.event_id},
+                        )
+                    ).first()
+                    if fresh is None:
+                        span.set_attribute("lokos.duplicate", True)
+                    else:
+                        await self.handler(session, event)
+                    await session.commit()
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, str(exc)))
+                log.exception("consumer %s failed on event %s", self.durable, envelope.event_id)
+                await msg.nak(delay=min(2.0 * event.delivered, 30.0))
+                return
+            finally:
+                context.current_principal.reset(tokens[0])
+                context.current_request_id.reset(tokens[1])
+            await msg.ack()

@@ -1,0 +1,148 @@
+"""Database plumbing: the async engine, one session per RPC or consumed event, and
+migrations applied at start.
+
+Each service owns one PostgreSQL database. Its ``migrations/`` folder is an Alembic
+environment whose ``env.py`` calls :func:`run_alembic_env`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """Metadata for one service's declarative base (each service has its own)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """The engine and session factory of one service's database."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One session; the caller commits. Anything uncommitted is rolled back on exit."""
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def asyncpg_dsn(url: str, database: str | None = None) -> str:
+    """The plain ``postgresql://`` DSN asyncpg wants, from a SQLAlchemy URL."""
+    u = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        u = u.set(database=database)
+    return u.render_as_string(hide_password=False)
+
+
+async def wait_for_server(url: str, timeout: float = 60.0) -> None:
+    """Wait until PostgreSQL accepts connections (it may still be starting)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    dsn = asyncpg_dsn(url, "postgres")
+    while True:
+        try:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            await conn.close()
+            return
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"PostgreSQL not reachable: {exc}") from exc
+            await asyncio.sleep(0.3)
+
+
+async def create_database_if_missing(url: str) -> None:
+    """Create the service's database (embedded mode). Safe when several processes race."""
+    name = make_url(url).database
+    if not name:
+        raise ValueError("database URL names no database")
+    conn = await asyncpg.connect(asyncpg_dsn(url, "postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("created database %s", name)
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+
+
+def migrate(migrations_dir: Path, url: str, revision: str = "head") -> None:
+    """Apply the service's Alembic migrations (blocking; call via ``asyncio.to_thread``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, revision)
+
+
+async def prepare_database(migrations_dir: Path, url: str, *, create: bool) -> None:
+    """Wait for the server, create the database if asked, and migrate it to head."""
+    await wait_for_server(url)
+    if create:
+        await create_database_if_missing(url)
+    await asyncio.to_thread(migrate, migrations_dir, url)
+
+
+def run_alembic_env(target_metadata: MetaData) -> None:
+    """Body of every service's ``migrations/env.py`` (async engine, online or offline)."""
+    from alembic import context
+
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("sqlalchemy.url is not set")
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    async def run_online() -> None:
+        engine = create_async_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_online())

@@ -1,0 +1,539 @@
+"""Users, clients and sessions of the embedded IdP, one JSON file per realm.
+
+Layout of ``data_dir/idp/realm-<realm>.json`` (written to a temporary file, then
+``os.replace``; a sibling ``.lock`` file serialises writers across processes, so the identity
+service may create users while the IdP serves logins — each side reloads the file when it
+changed)::
+
+    {
+      "format": 1,
+      "realm": "lokos-up",
+      "users": {
+        "<uuid>": {
+          "id": "<uuid>", "username": "UP_STATEADMIN", "enabled": true,
+          "realm_roles": ["STATE_ADMIN"], "created_at": 1700000000,
+          "credential": {"algorithm": "pbkdf2-sha256", "iterations": 27500,
+                         "salt": "<base64>", "hash": "<base64>"}          (or null)
+        }
+      },
+      "clients": {
+        "lokos-web": {"client_id": "lokos-web", "public": true, "secret": null,
+                      "direct_access_grants": true, "service_account": false,
+                      "service_account_user_id": null, "service_account_roles": []},
+        "lokos-external": {"client_id": "lokos-external", "public": false, "secret": "<token>",
+                           "direct_access_grants": false, "service_account": true,
+                           "service_account_user_id": "<uuid>", "service_account_roles": []}
+      },
+      "sessions": {
+        "<sid>": {"id": "<sid>", "user_id": "<uuid>", "client_id": "lokos-web",
+                  "scope": "profile email", "started_at": 1700000000,
+                  "last_refresh": 1700000000, "expires_at": 1700001800}
+      }
+    }
+
+Usernames are stored as given and looked up case-insensitively; tokens carry the upper-case
+form (the LokOS user ID) as ``preferred_username``.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokos.errors import Conflict, NotFound, ValidationFailed
+
+if sys.platform != "win32":
+    import fcntl
+
+FORMAT_VERSION = 1
+HASH_ALGORITHM = "pbkdf2-sha256"
+SALT_BYTES = 16
+
+_REALM_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ROLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.-]{0,99}$")
+
+# Realm -> (username, realm role) of the demo administrator seeded when seed_demo is true.
+DEMO_USERS: dict[str, tuple[str, str]] = {
+    "lokos-up": ("UP_STATEADMIN", "STATE_ADMIN"),
+    "lokos-national": ("NATIONAL_ADMIN", "NATIONAL_ADMIN"),
+}
+
+
+@dataclass(frozen=True)
+class _ClientSpec:
+    public: bool
+    direct_access_grants: bool
+    service_account: bool
+
+
+# The clients every realm has (Keycloak realm export of LokOS has the same four).
+DEFAULT_CLIENTS: dict[str, _ClientSpec] = {
+    "lokos-web": _ClientSpec(public=True, direct_access_grants=True, service_account=False),
+    "lokos-mobile": _ClientSpec(public=True, direct_access_grants=True, service_account=False),
+    "lokos-gateway": _ClientSpec(public=False, direct_access_grants=True, service_account=False),
+    "lokos-external": _ClientSpec(public=False, direct_access_grants=False, service_account=True),
+}
+
+
+def validate_realm_name(realm: str) -> str:
+    """Realm names double as file names: lower-case letters, digits, ``-`` and ``_``."""
+    if not _REALM_RE.fullmatch(realm):
+        raise ValueError(f"invalid realm name {realm!r}: use lower-case letters, digits, - and _")
+    return realm
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    enabled: bool
+    realm_roles: tuple[str, ...]
+    created_at: int
+    has_password: bool
+
+    @property
+    def preferred_username(self) -> str:
+        """The LokOS user ID: the username in upper case."""
+        return self.username.upper()
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    public: bool
+    secret: str | None = field(repr=False)
+    direct_access_grants: bool
+    service_account: bool
+    service_account_user_id: str | None
+    service_account_roles: tuple[str, ...]
+
+    @property
+    def confidential(self) -> bool:
+        return not self.public
+
+    def check_secret(self, secret: str | None) -> bool:
+        if self.public or self.secret is None or secret is None:
+            return False
+        return hmac.compare_digest(self.secret.encode("utf-8"), secret.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    user_id: str
+    client_id: str
+    scope: str
+    started_at: int
+    last_refresh: int
+    expires_at: int
+
+
+def hash_password(password: str, iterations: int, salt: bytes | None = None) -> dict[str, Any]:
+    salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return {
+        "algorithm": HASH_ALGORITHM,
+        "iterations": iterations,
+        "salt": base64.b64encode(salt).decode("ascii"),
+        "hash": base64.b64encode(digest).decode("ascii"),
+    }
+
+
+def verify_password(password: str, credential: dict[str, Any]) -> bool:
+    if credential.get("algorithm") != HASH_ALGORITHM:
+        return False
+    salt = base64.b64decode(credential["salt"])
+    expected = base64.b64decode(credential["hash"])
+    digest = hashlib.pbkdf2_hmac(
+        "sha256", password.encode("utf-8"), salt, int(credential["iterations"])
+    )
+    return hmac.compare_digest(digest, expected)
+
+
+def _check_username(username: str) -> str:
+    if not username or len(username) > 255 or username != username.strip():
+        raise ValidationFailed.one(
+            "username", "username must be 1-255 characters without surrounding spaces"
+        )
+    if any(ch.isspace() or ord(ch) < 32 for ch in username):
+        raise ValidationFailed.one(
+            "username", "username must not contain spaces or control characters"
+        )
+    return username
+
+
+def _check_password(password: str) -> str:
+    if not password:
+        raise ValidationFailed.one("password", "password must not be empty")
+    return password
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for role in roles:
+        if not isinstance(role, str) or not _ROLE_RE.fullmatch(role):
+            raise ValidationFailed.one("realm_roles", f"invalid role name {role!r}")
+        if role not in result:
+            result.append(role)
+    return result
+
+
+def _user(record: dict[str, Any]) -> User:
+    return User(
+        id=record["id"],
+        username=record["username"],
+        enabled=bool(record["enabled"]),
+        realm_roles=tuple(record.get("realm_roles", [])),
+        created_at=int(record.get("created_at", 0)),
+        has_password=record.get("credential") is not None,
+    )
+
+
+def _client(record: dict[str, Any]) -> Client:
+    return Client(
+        client_id=record["client_id"],
+        public=bool(record["public"]),
+        secret=record.get("secret"),
+        direct_access_grants=bool(record.get("direct_access_grants", False)),
+        service_account=bool(record.get("service_account", False)),
+        service_account_user_id=record.get("service_account_user_id"),
+        service_account_roles=tuple(record.get("service_account_roles", [])),
+    )
+
+
+def _session(record: dict[str, Any]) -> Session:
+    return Session(
+        id=record["id"],
+        user_id=record["user_id"],
+        client_id=record["client_id"],
+        scope=record.get("scope", ""),
+        started_at=int(record["started_at"]),
+        last_refresh=int(record["last_refresh"]),
+        expires_at=int(record["expires_at"]),
+    )
+
+
+@dataclass
+class _Cached:
+    stamp: tuple[int, int, int]
+    data: dict[str, Any]
+    by_name: dict[str, str]  # lower-case username -> user id
+
+
+class IdpStore:
+    """Persistent users, clients and sessions of the configured realms.
+
+    Thread-safe, and safe to share between processes (file lock + reload on change).
+    Methods taking a ``username`` match it case-insensitively.
+    """
+
+    def __init__(
+        self, directory: Path, realms: Iterable[str], *, password_iterations: int = 27500
+    ) -> None:
+        self.directory = directory
+        self.realms: tuple[str, ...] = tuple(validate_realm_name(r) for r in realms)
+        self.password_iterations = password_iterations
+        self._lock = threading.RLock()
+        self._cache: dict[str, _Cached] = {}
+        # Hash of a random password, checked when a user is unknown so that the response
+        # time does not reveal whether a username exists.
+        self._dummy_credential = hash_password(secrets.token_urlsafe(16), password_iterations)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for realm in self.realms:
+            self._ensure_realm(realm)
+
+    # ---------------------------------------------------------------- files
+
+    def path(self, realm: str) -> Path:
+        return self.directory / f"realm-{realm}.json"
+
+    def _check_realm(self, realm: str) -> None:
+        if realm not in self.realms:
+            raise NotFound(f"realm {realm!r} does not exist", code="realm_not_found")
+
+    @contextmanager
+    def _file_lock(self, realm: str) -> Iterator[None]:
+        if sys.platform == "win32":
+            yield
+            return
+        lock_path = self.directory / f"realm-{realm}.json.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _load(self, realm: str) -> _Cached:
+        """The realm's data, re-read from disk when the file changed since the last read."""
+        path = self.path(realm)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            empty = {
+                "format": FORMAT_VERSION,
+                "realm": realm,
+                "users": {},
+                "clients": {},
+                "sessions": {},
+            }
+            cached = _Cached(stamp=(0, 0, 0), data=empty, by_name={})
+            self._cache[realm] = cached
+            return cached
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached_entry = self._cache.get(realm)
+        if cached_entry is not None and cached_entry.stamp == stamp:
+            return cached_entry
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("users", "clients", "sessions"):
+            data.setdefault(key, {})
+        fresh = _Cached(stamp=stamp, data=data, by_name=self._index(data))
+        self._cache[realm] = fresh
+        return fresh
+
+    @staticmethod
+    def _index(data: dict[str, Any]) -> dict[str, str]:
+        return {rec["username"].lower(): uid for uid, rec in data["users"].items()}
+
+    def _save(self, realm: str, data: dict[str, Any]) -> None:
+        path = self.path(realm)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, indent=2, sort_keys=True)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        st = path.stat()
+        self._cache[realm] = _Cached(
+            stamp=(st.st_ino, st.st_mtime_ns, st.st_size), data=data, by_name=self._index(data)
+        )
+
+    @contextmanager
+    def _mutate(self, realm: str) -> Iterator[dict[str, Any]]:
+        """Read-modify-write of one realm file; nothing is written if the body raises."""
+        self._check_realm(realm)
+        with self._lock, self._file_lock(realm):
+            data = copy.deepcopy(self._load(realm).data)
+            yield data
+            now = int(time.time())
+            data["sessions"] = {
+                sid: rec for sid, rec in data["sessions"].items() if int(rec["expires_at"]) > now
+            }
+            self._save(realm, data)
+
+    def _read(self, realm: str) -> _Cached:
+        self._check_realm(realm)
+        with self._lock:
+            return self._load(realm)
+
+    def _ensure_realm(self, realm: str) -> None:
+        with self._mutate(realm) as data:
+            data["format"] = FORMAT_VERSION
+            data["realm"] = realm
+            clients = data["clients"]
+            for client_id, spec in DEFAULT_CLIENTS.items():
+                rec = clients.get(client_id)
+                if rec is None:
+                    rec = {
+                        "client_id": client_id,
+                        "public": spec.public,
+                        "secret": None if spec.public else secrets.token_urlsafe(32),
+                        "direct_access_grants": spec.direct_access_grants,
+                        "service_account": spec.service_account,
+                        "service_account_user_id": None,
+                        "service_account_roles": [],
+                    }
+                    clients[client_id] = rec
+                if rec.get("service_account") and not rec.get("service_account_user_id"):
+                    rec["service_account_user_id"] = str(uuid.uuid4())
+
+    # ---------------------------------------------------------------- users
+
+    def create_user(
+        self,
+        realm: str,
+        username: str,
+        password: str | None = None,
+        *,
+        realm_roles: Iterable[str] = (),
+        enabled: bool = True,
+    ) -> User:
+        """Create a user; ``Conflict`` if the username (case-insensitive) exists."""
+        _check_username(username)
+        roles = _check_roles(realm_roles)
+        credential = (
+            hash_password(_check_password(password), self.password_iterations)
+            if password is not None
+            else None
+        )
+        with self._mutate(realm) as data:
+            if any(rec["username"].lower() == username.lower() for rec in data["users"].values()):
+                raise Conflict(
+                    f"user {username.upper()} already exists in realm {realm}", code="user_exists"
+                )
+            user_id = str(uuid.uuid4())
+            record = {
+                "id": user_id,
+                "username": username,
+                "enabled": enabled,
+                "realm_roles": roles,
+                "created_at": int(time.time()),
+                "credential": credential,
+            }
+            data["users"][user_id] = record
+        return _user(record)
+
+    def get_user(self, realm: str, username: str) -> User | None:
+        cached = self._read(realm)
+        user_id = cached.by_name.get(username.lower())
+        return _user(cached.data["users"][user_id]) if user_id is not None else None
+
+    def get_user_by_id(self, realm: str, user_id: str) -> User | None:
+        record = self._read(realm).data["users"].get(user_id)
+        return _user(record) if record is not None else None
+
+    def list_users(self, realm: str) -> list[User]:
+        users = [_user(rec) for rec in self._read(realm).data["users"].values()]
+        return sorted(users, key=lambda u: u.username.lower())
+
+    def _find(self, data: dict[str, Any], realm: str, username: str) -> dict[str, Any]:
+        for record in data["users"].values():
+            if record["username"].lower() == username.lower():
+                return record  # type: ignore[no-any-return]
+        raise NotFound(
+            f"user {username.upper()} does not exist in realm {realm}", code="user_not_found"
+        )
+
+    def set_password(self, realm: str, username: str, password: str) -> User:
+        credential = hash_password(_check_password(password), self.password_iterations)
+        with self._mutate(realm) as data:
+            record = self._find(data, realm, username)
+            record["credential"] = credential
+        return _user(record)
+
+    def set_enabled(self, realm: str, username: str, enabled: bool) -> User:
+        """Enable or disable a user; disabling also ends the user's sessions."""
+        with self._mutate(realm) as data:
+            record = self._find(data, realm, username)
+            record["enabled"] = enabled
+            if not enabled:
+                data["sessions"] = {
+                    sid: rec
+                    for sid, rec in data["sessions"].items()
+                    if rec["user_id"] != record["id"]
+                }
+        return _user(record)
+
+    def set_roles(self, realm: str, username: str, realm_roles: Iterable[str]) -> User:
+        roles = _check_roles(realm_roles)
+        with self._mutate(realm) as data:
+            record = self._find(data, realm, username)
+            record["realm_roles"] = roles
+        return _user(record)
+
+    def authenticate(self, realm: str, username: str, password: str) -> User | None:
+        """The user if the password matches, else ``None`` (unknown user, no password, mismatch).
+
+        Enabled is not checked here: the token endpoint reports a disabled account separately.
+        """
+        cached = self._read(realm)
+        user_id = cached.by_name.get(username.lower())
+        record = cached.data["users"].get(user_id) if user_id is not None else None
+        credential = record.get("credential") if record is not None else None
+        if record is None or credential is None:
+            verify_password(password, self._dummy_credential)
+            return None
+        if not verify_password(password, credential):
+            return None
+        return _user(record)
+
+    def seed_demo(self, password: str) -> list[User]:
+        """Ensure the demo administrators exist (only in configured realms); returns them."""
+        seeded: list[User] = []
+        for realm, (username, role) in DEMO_USERS.items():
+            if realm not in self.realms:
+                continue
+            user = self.get_user(realm, username)
+            if user is None:
+                try:
+                    user = self.create_user(realm, username, password, realm_roles=[role])
+                except Conflict:  # created concurrently by another process
+                    user = self.get_user(realm, username)
+                    assert user is not None
+            if role not in user.realm_roles:
+                user = self.set_roles(realm, username, [*user.realm_roles, role])
+            seeded.append(user)
+        return seeded
+
+    # ---------------------------------------------------------------- clients
+
+    def get_client(self, realm: str, client_id: str) -> Client | None:
+        record = self._read(realm).data["clients"].get(client_id)
+        return _client(record) if record is not None else None
+
+    def client_secret(self, realm: str, client_id: str) -> str | None:
+        client = self.get_client(realm, client_id)
+        return client.secret if client is not None else None
+
+    # ---------------------------------------------------------------- sessions
+
+    def create_session(
+        self, realm: str, user_id: str, client_id: str, scope: str, lifespan: int
+    ) -> Session:
+        now = int(time.time())
+        record = {
+            "id": str(uuid.uuid4()),
+            "user_id": user_id,
+            "client_id": client_id,
+            "scope": scope,
+            "started_at": now,
+            "last_refresh": now,
+            "expires_at": now + lifespan,
+        }
+        with self._mutate(realm) as data:
+            data["sessions"][record["id"]] = record
+        return _session(record)
+
+    def get_session(self, realm: str, session_id: str) -> Session | None:
+        record = self._read(realm).data["sessions"].get(session_id)
+        if record is None or int(record["expires_at"]) <= int(time.time()):
+            return None
+        return _session(record)
+
+    def refresh_session(self, realm: str, session_id: str, lifespan: int) -> Session | None:
+        """Extend an active session's idle timeout; ``None`` if it ended or expired."""
+        now = int(time.time())
+        with self._mutate(realm) as data:
+            record = data["sessions"].get(session_id)
+            if record is None or int(record["expires_at"]) <= now:
+                return None
+            record["last_refresh"] = now
+            record["expires_at"] = now + lifespan
+        return _session(record)
+
+    def end_session(self, realm: str, session_id: str) -> bool:
+        with self._mutate(realm) as data:
+            return data["sessions"].pop(session_id, None) is not None

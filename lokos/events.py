@@ -1,0 +1,156 @@
+"""Events on NATS JetStream: subjects, the envelope, the connection and the stream.
+
+Subjects are ``lokos.<state>.<service>.<entity>.<event>``; one file-backed stream ``LOKOS``
+holds them all. Payloads are :class:`lokos.common.v1.events_pb2.EventEnvelope` in protobuf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import nats
+from google.protobuf.message import Message
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from lokos import context
+from lokos.common.v1 import events_pb2
+from lokos.telemetry import inject_headers
+
+log = logging.getLogger(__name__)
+
+STREAM = "LOKOS"
+STREAM_SUBJECTS = ["lokos.>"]
+# JetStream de-duplicates on Nats-Msg-Id within this window; it only covers the relay's own
+# retries. Idempotency of client writes is a unique key in the database, never this window.
+DUPLICATE_WINDOW_SECONDS = 120.0
+
+M = TypeVar("M", bound=Message)
+
+
+def subject(state: str, event_type: str) -> str:
+    """``lokos.up.profiles.shg.created`` from ``("up", "profiles.shg.created")``."""
+    return f"lokos.{state.lower()}.{event_type}"
+
+
+def build_envelope(
+    event_type: str, state: str, payload: Message, *, event_id: str | None = None
+) -> events_pb2.EventEnvelope:
+    """An envelope stamped with the current principal, request id and trace context."""
+    env = events_pb2.EventEnvelope(
+        event_id=event_id or str(uuid.uuid4()),
+        type=event_type,
+        state=state,
+        request_id=context.request_id(),
+        traceparent=inject_headers().get("traceparent", ""),
+    )
+    env.occurred_at.FromDatetime(datetime.now(UTC))
+    p = context.current_principal.get()
+    if p is not None:
+        env.actor.user_id = p.user_id
+        env.actor.realm = p.realm
+    env.payload.Pack(payload)
+    return env
+
+
+@dataclass(frozen=True)
+class Event:
+    """A consumed event: the envelope and its JetStream delivery count."""
+
+    envelope: events_pb2.EventEnvelope
+    subject: str
+    delivered: int = 1
+
+    @property
+    def id(self) -> str:
+        return self.envelope.event_id
+
+    @property
+    def event_type(self) -> str:
+        return self.envelope.type
+
+    def payload(self, message_type: type[M]) -> M:
+        msg = message_type()
+        if not self.envelope.payload.Unpack(msg):
+            raise ValueError(f"event {self.id} does not carry {message_type.__name__}")
+        return msg
+
+
+class NatsLink:
+    """One NATS connection per process, connected in the background and kept alive.
+
+    The process starts even when NATS is down; the outbox relay and consumers wait on
+    :meth:`jetstream` and carry on when NATS comes back.
+    """
+
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url
+        self.name = name
+        self._nc: NatsClient | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._connect_forever(), name=f"nats-connect-{self.name}")
+
+    async def _connect_forever(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                nc = await nats.connect(
+                    self.url,
+                    name=self.name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                )
+                await ensure_stream(nc.jetstream())
+                self._nc = nc
+                self._ready.set()
+                log.info("connected to NATS at %s", self.url)
+                return
+            except Exception as exc:
+                log.warning("NATS not reachable (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def jetstream(self) -> JetStreamContext:
+        await self._ready.wait()
+        assert self._nc is not None
+        return self._nc.jetstream()
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._nc is not None:
+            await self._nc.drain()
+
+
+async def ensure_stream(js: JetStreamContext) -> None:
+    """Create the LOKOS stream when missing (idempotent; every process may call it)."""
+    try:
+        await js.stream_info(STREAM)
+        return
+    except NotFoundError:
+        pass
+    await js.add_stream(
+        StreamConfig(
+            name=STREAM,
+            subjects=STREAM_SUBJECTS,
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.LIMITS,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_age=30 * 24 * 3600.0,
+        )
+    )

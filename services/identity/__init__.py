@@ -1,0 +1,1 @@
+"""Identity: users, roles with scope, CBO mapping, devices and OTP; talks to Keycloak."""

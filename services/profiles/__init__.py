@@ -1,0 +1,1 @@
+"""Profiles: geography masters, SHG/VO/CLF and member profiles, maker-checker."""

@@ -1,0 +1,37 @@
+"""Profiles process: gRPC server, outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+
+from lokos.outbox import OutboxRelay
+from lokos.process import Runtime, serve
+from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
+from services.profiles.config import ProfilesSettings
+from services.profiles.grpc_api import ProfilesServicer
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
+    relay = OutboxRelay(rt.db, rt.nats, poll_interval=rt.settings.outbox_poll_interval)
+    rt.background.append(relay.run)
+    rt.on_stop.append(relay.close)
+    servicer = ProfilesServicer(rt.db)
+
+    def register(server: grpc.aio.Server) -> None:
+        profiles_pb2_grpc.add_ProfilesServiceServicer_to_server(servicer, server)
+
+    return register, [profiles_pb2.DESCRIPTOR.services_by_name["ProfilesService"].full_name]
+
+
+def main() -> None:
+    asyncio.run(serve(ProfilesSettings(), MIGRATIONS, build))
+
+
+if __name__ == "__main__":
+    main()

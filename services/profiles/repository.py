@@ -1,0 +1,82 @@
+"""Queries of the profiles database. No rules here: the service decides."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.profiles.models import Block, District, Shg
+
+
+async def get_district(session: AsyncSession, lgd_code: str) -> District | None:
+    return await session.get(District, lgd_code)
+
+
+async def get_block(session: AsyncSession, lgd_code: str) -> Block | None:
+    return await session.get(Block, lgd_code)
+
+
+async def add_district(session: AsyncSession, district: District) -> bool:
+    """Insert; False when the code exists already."""
+    result = await session.execute(
+        insert(District)
+        .values(lgd_code=district.lgd_code, state=district.state, name=district.name)
+        .on_conflict_do_nothing()
+        .returning(District.lgd_code)
+    )
+    return result.first() is not None
+
+
+async def add_block(session: AsyncSession, block: Block) -> bool:
+    result = await session.execute(
+        insert(Block)
+        .values(lgd_code=block.lgd_code, district_lgd_code=block.district_lgd_code, name=block.name)
+        .on_conflict_do_nothing()
+        .returning(Block.lgd_code)
+    )
+    return result.first() is not None
+
+
+async def insert_shg_once(
+    session: AsyncSession,
+    *,
+    client_id: uuid.UUID,
+    name: str,
+    state: str,
+    district_lgd_code: str,
+    block_lgd_code: str,
+    formed_on: date | None,
+    created_by: str,
+) -> tuple[Shg, bool]:
+    """Insert the SHG unless ``client_id`` was seen; return (the SHG, whether it is new)."""
+    inserted = (
+        await session.execute(
+            insert(Shg)
+            .values(
+                id=uuid.uuid4(),
+                client_id=client_id,
+                name=name,
+                state=state,
+                district_lgd_code=district_lgd_code,
+                block_lgd_code=block_lgd_code,
+                formed_on=formed_on,
+                created_by=created_by,
+                status="new",
+                version=1,
+            )
+            .on_conflict_do_nothing(index_elements=[Shg.client_id])
+            .returning(Shg)
+        )
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return inserted, True
+    existing = (await session.execute(select(Shg).where(Shg.client_id == client_id))).scalar_one()
+    return existing, False
+
+
+async def get_shg(session: AsyncSession, shg_id: uuid.UUID) -> Shg | None:
+    return await session.get(Shg, shg_id)

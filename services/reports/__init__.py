@@ -1,0 +1,1 @@
+"""Reports: read models built only from events; dashboards and summaries."""

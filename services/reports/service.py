@@ -1,0 +1,65 @@
+"""Rules of reports: what each event adds to the read models, and who sees which slice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos.errors import PermissionDenied
+from lokos.events import Event
+from lokos.principal import Principal
+from lokos.profiles.v1 import profiles_pb2
+from services.reports import repository
+
+DASHBOARD_VIEWERS = frozenset(
+    {
+        "NATIONAL_ADMIN",
+        "NATIONAL_PROGRAM_MANAGER",
+        "NATIONAL_THEMATIC",
+        "STATE_ADMIN",
+        "STATE_PROGRAM_MANAGER",
+        "STATE_THEMATIC",
+        "DISTRICT_ADMIN",
+        "DISTRICT_PROGRAM_MANAGER",
+        "DISTRICT_THEMATIC",
+        "BLOCK_ADMIN",
+        "BLOCK_PROGRAM_MANAGER",
+        "BLOCK_THEMATIC",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    state: str
+    district_lgd_code: str
+    block_lgd_code: str
+    shgs_formed: int
+
+
+async def on_shg_created(session: AsyncSession, event: Event) -> None:
+    shg = event.payload(profiles_pb2.ShgCreated).shg
+    await repository.add_shgs(session, shg.state, shg.district_lgd_code, shg.block_lgd_code, 1)
+
+
+async def dashboard(
+    session: AsyncSession, principal: Principal, *, district: str = "", block: str = ""
+) -> Dashboard:
+    """Counts for the filter, limited to the districts and blocks the caller reaches."""
+    if not principal.has_any_role(DASHBOARD_VIEWERS):
+        raise PermissionDenied("your roles do not include the dashboard")
+    count = await repository.count_shgs(
+        session, principal.state, district=district, block=block, reach=_reach(principal)
+    )
+    return Dashboard(principal.state, district, block, count)
+
+
+def _reach(principal: Principal) -> repository.Reach | None:
+    """The districts and blocks the caller's staff roles cover; None for state-wide roles."""
+    staff = [g for g in principal.roles if g.role in DASHBOARD_VIEWERS]
+    if any(g.scope.level in ("national", "state") for g in staff):
+        return None
+    districts = frozenset().union(*(g.scope.codes for g in staff if g.scope.level == "district"))
+    blocks = frozenset().union(*(g.scope.codes for g in staff if g.scope.level == "block"))
+    return repository.Reach(districts, blocks)
