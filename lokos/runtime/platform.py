@@ -154,7 +154,7 @@ class Platform:
                         **common,
                         "LOKOS_SERVICE_NAME": "idp",
                         "LOKOS_IDP_PORT": str(self.s.idp_port),
-                        "LOKOS_IDP_REALMS": self.s.trusted_realms,
+                        "LOKOS_IDP_REALMS": self.s.idp_realms or self.s.trusted_realms,
                         "LOKOS_SEED_DEMO": str(self.s.seed_demo).lower(),
                     },
                     20,

@@ -25,6 +25,8 @@ class PlatformSettings(LokosSettings):
     external_nats_url: str = ""
     keycloak_url: str = ""  # issuer base of a real Keycloak; realms at /realms/<realm>
     trusted_realms: str = "lokos-national,lokos-up"
+    # Realms the embedded identity provider serves; empty: the trusted ones.
+    idp_realms: str = ""
     seed_demo: bool = True
 
     def grpc_port(self, service: str) -> int:

@@ -1,0 +1,172 @@
+"""Every benchmark in one go on this machine (``make bench``), a summary against the goals,
+and the numbers as JSON in ``bench/results/latest.json``.
+
+1. cold start (its own platforms, shut down in between);
+2. read latency and 3. throughput on one shared platform with ~1,000 SHGs.
+
+    python -m bench.run_all [--loadgen auto|wrk|python] [--shgs 1000] [--requests 3000]
+                            [--duration 10] [--connections 32] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+from rich.table import Table
+
+from bench import cold_start, read_latency, throughput
+from bench.common import (
+    console,
+    fmt_ms,
+    fmt_s,
+    get_token,
+    seed_shgs,
+    shared_platform,
+    write_results,
+)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    measurement: str
+    value: str
+    goal: str
+    met: bool | None  # None: no goal, reported for information
+
+
+def summarize(
+    cs: cold_start.ColdStartResult,
+    rl: read_latency.ReadLatencyResult,
+    tp: throughput.ThroughputResult,
+) -> list[SummaryRow]:
+    ok50, ok99 = rl.goals_met
+    return [
+        SummaryRow(
+            "cold start, empty data dir → /readyz", f"{fmt_s(cs.first.ready_s)} s", "—", None
+        ),
+        SummaryRow(
+            f"cold start, restart → /readyz (median of {len(cs.restarts)})",
+            f"{fmt_s(cs.restart_median_s)} s",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "GET /v1/shgs/{id} via gateway, p50 / p99",
+            f"{fmt_ms(rl.gateway.p50_ms)} / {fmt_ms(rl.gateway.p99_ms)} ms",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "asyncpg PK lookup, p50 / p99",
+            f"{fmt_ms(rl.asyncpg.p50_ms)} / {fmt_ms(rl.asyncpg.p99_ms)} ms",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "added latency p50 (gateway − asyncpg)",
+            f"{fmt_ms(rl.added_p50_ms)} ms",
+            f"≤ {read_latency.GOAL_ADDED_P50_MS} ms",
+            ok50,
+        ),
+        SummaryRow(
+            "added latency p99 (gateway − asyncpg)",
+            f"{fmt_ms(rl.added_p99_ms)} ms",
+            f"≤ {read_latency.GOAL_ADDED_P99_MS} ms",
+            ok99,
+        ),
+        SummaryRow(
+            "client + HTTP floor: GET /healthz p50",
+            f"{fmt_ms(rl.healthz.p50_ms)} ms",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            f"throughput gateway / hello-world ({tp.generator}, {tp.gateway.connections} conns)",
+            f"{tp.gateway.rps:,.0f} / {tp.hello.rps:,.0f} req/s",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "throughput ratio gateway ÷ hello-world",
+            f"{tp.ratio:.3f}",
+            f"≥ {throughput.GOAL_RATIO}",
+            tp.goal_met,
+        ),
+    ]
+
+
+def render(rows: list[SummaryRow], total_s: float) -> Table:
+    t = Table(title=f"LokOS benchmarks: summary (total {total_s:.0f} s)")
+    t.add_column("measurement")
+    t.add_column("value", justify="right", style="bold")
+    t.add_column("goal", justify="right")
+    t.add_column("met?")
+    for r in rows:
+        shown = "info" if r.met is None else ("[green]yes[/]" if r.met else "[red]NO[/]")
+        t.add_row(r.measurement, r.value, r.goal, shown)
+    return t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="all LokOS benchmarks and a summary")
+    ap.add_argument("--repeats", type=int, default=3, help="cold-start restarts")
+    ap.add_argument("--shgs", type=int, default=1000)
+    ap.add_argument("--requests", type=int, default=3000, help="timed requests per latency path")
+    ap.add_argument("--warmup", type=int, default=300, help="untimed requests per latency path")
+    ap.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    args = ap.parse_args()
+    throughput.pick_generator(args.loadgen)
+    t0 = time.perf_counter()
+
+    console.rule("1. cold start")
+    cs = cold_start.run(args.repeats)
+    console.print(cold_start.render(cs))
+
+    with shared_platform() as sp:
+        p = sp.platform
+        seeded = seed_shgs(p, get_token(p), args.shgs)
+        console.print(
+            f"shared platform ready in {sp.seconds_to_ready:.1f}s; {len(seeded.ids)} SHGs created "
+            f"through the gateway in {seeded.seconds:.1f}s ({seeded.per_second:.0f}/s, "
+            f"{seeded.concurrency} at a time)"
+        )
+        console.rule("2. read latency")
+        rl = read_latency.measure(p, get_token(p), seeded.ids, args.requests, args.warmup)
+        for table in read_latency.render(rl):
+            console.print(table)
+        console.rule("3. throughput")
+        tp = throughput.measure(
+            get_token(p), seeded.ids, args.duration, args.connections, 2, args.loadgen
+        )
+        for table in throughput.render(tp):
+            console.print(table)
+
+    total = time.perf_counter() - t0
+    rows = summarize(cs, rl, tp)
+    console.rule("summary")
+    console.print(render(rows, total))
+    path = write_results(
+        "latest",
+        {
+            "total_seconds": total,
+            "summary": rows,
+            "cold_start": cs.as_dict(),
+            "seed": {
+                "shgs": len(seeded.ids),
+                "seconds": seeded.seconds,
+                "per_second": seeded.per_second,
+                "concurrency": seeded.concurrency,
+            },
+            "read_latency": rl.as_dict(),
+            "throughput": tp.as_dict(),
+        },
+    )
+    console.print(f"[dim]results: {path}[/]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Test harness.
+
+Unit tests need nothing running. Integration and end-to-end tests share one real platform
+per test session — PostgreSQL, NATS JetStream, the identity provider, every service and the
+gateway as separate processes — started by the same launcher code as ``lokos up``, on ports
+of its own so a developer's running platform is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lokos.runtime.platform import Platform, running_platform
+from lokos.runtime.settings import PlatformSettings
+
+DEMO_USER = "UP_STATEADMIN"
+DEMO_PASSWORD = "Demo@12345"
+
+
+def _test_settings(data_dir: Path) -> PlatformSettings:
+    base = int(os.environ.get("LOKOS_TEST_PORT_BASE", "27000"))
+    return PlatformSettings(
+        data_dir=data_dir,
+        state="up",
+        gateway_port=base + 80,
+        idp_port=base + 180,
+        pg_port=base + 432,
+        nats_port=base + 222,
+        nats_monitor_port=base + 223,
+        grpc_port_base=base + 51,
+        trusted_realms="lokos-national,lokos-up",
+        # The IdP also serves a realm the gateway does not trust (tokens of it must be refused).
+        idp_realms="lokos-national,lokos-up,lokos-br",
+        seed_demo=True,
+        otlp_endpoint="",
+    )
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    data_dir = tmp_path_factory.mktemp("lokos")
+    with running_platform(_test_settings(data_dir), timeout=180) as p:
+        yield p
+
+
+@dataclass
+class Api:
+    """A client of the gateway with a logged-in demo state admin."""
+
+    platform: Platform
+    http: httpx.Client
+    _token: str = ""
+    _token_at: float = 0.0
+
+    @property
+    def token(self) -> str:
+        # Access tokens live 5 minutes; a long session logs in again before that.
+        if time.monotonic() - self._token_at > 120:
+            self._token = login(self.platform, "lokos-up", DEMO_USER, DEMO_PASSWORD)
+            self._token_at = time.monotonic()
+        return self._token
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def post(self, path: str, body: object, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return self.http.post(path, json=body, headers=headers)
+
+    def get(self, path: str, token: str | None = None, **params: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        return self.http.get(path, headers=headers, params=params)
+
+    def dashboard_count(self, block: str) -> int:
+        r = self.get("/v1/reports/dashboard", block_lgd_code=block)
+        assert r.status_code == 200, r.text
+        return int(r.json()["shgs_formed"])
+
+    def new_block(self) -> str:
+        """A fresh district and block of the demo state; returns the block's LGD code."""
+        n = uuid.uuid4().int
+        district, block = str(n % 10**8), str(n // 10**8 % 10**9)
+        r = self.post("/v1/geography/districts", {"lgd_code": district, "name": f"D{district}"})
+        assert r.status_code == 201, r.text
+        r = self.post(
+            "/v1/geography/blocks",
+            {"lgd_code": block, "name": f"B{block}", "district_lgd_code": district},
+        )
+        assert r.status_code == 201, r.text
+        return block
+
+    def create_shg(self, block: str, name: str = "Durga Mahila SHG") -> httpx.Response:
+        return self.post(
+            "/v1/shgs", {"client_id": str(uuid.uuid4()), "name": name, "block_lgd_code": block}
+        )
+
+
+def login(platform: Platform, realm: str, username: str, password: str) -> str:
+    r = httpx.post(
+        f"{platform.idp_url}/realms/{realm}/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "lokos-web",
+            "username": username,
+            "password": password,
+        },
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+@pytest.fixture(scope="session")
+def api(platform: Platform) -> Iterator[Api]:
+    with httpx.Client(base_url=platform.gateway_url, timeout=15) as http:
+        yield Api(platform, http)

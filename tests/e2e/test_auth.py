@@ -1,0 +1,131 @@
+"""The gateway refuses every token it cannot trust with 401 problem+json, and nothing changes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from lokos.db import asyncpg_dsn
+from lokos.devidp.keys import load_or_create_signing_key
+from lokos.devidp.store import IdpStore
+from tests.conftest import Api, login
+
+
+def _claims(api: Api, realm: str = "lokos-up", **over: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": f"{api.platform.idp_url}/realms/{realm}",
+        "sub": str(uuid.uuid4()),
+        "aud": ["lokos-gateway"],
+        "azp": "lokos-web",
+        "typ": "Bearer",
+        "iat": now,
+        "exp": now + 300,
+        "preferred_username": "UP_STATEADMIN",
+        "realm_access": {"roles": ["STATE_ADMIN"]},
+    }
+    claims.update(over)
+    return claims
+
+
+def _sign_with_idp_key(api: Api, claims: dict[str, Any]) -> str:
+    key = load_or_create_signing_key(api.platform.data / "idp")
+    return jwt.encode(claims, key.private_pem(), algorithm="RS256", headers={"kid": key.kid})
+
+
+def no_token(api: Api) -> str | None:
+    return None
+
+
+def expired(api: Api) -> str | None:
+    past = int(time.time()) - 3600
+    return _sign_with_idp_key(api, _claims(api, iat=past - 300, exp=past))
+
+
+def foreign_key(api: Api) -> str | None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(_claims(api), other, algorithm="RS256", headers={"kid": "not-a-known-kid"})
+
+
+def foreign_key_known_kid(api: Api) -> str | None:
+    kid = load_or_create_signing_key(api.platform.data / "idp").kid
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return jwt.encode(_claims(api), other, algorithm="RS256", headers={"kid": kid})
+
+
+def unconfigured_realm(api: Api) -> str | None:
+    """A real token, issued by the IdP, of a realm (lokos-br) the gateway does not trust."""
+    store = IdpStore(api.platform.data / "idp", ["lokos-br"])
+    if store.get_user("lokos-br", "BR_STATEADMIN") is None:
+        store.create_user("lokos-br", "BR_STATEADMIN", "Bihar@12345", realm_roles=["STATE_ADMIN"])
+    return login(api.platform, "lokos-br", "BR_STATEADMIN", "Bihar@12345")
+
+
+def garbage(api: Api) -> str | None:
+    return "not.a.jwt"
+
+
+CASES: list[Callable[[Api], str | None]] = [
+    no_token,
+    expired,
+    foreign_key,
+    foreign_key_known_kid,
+    unconfigured_realm,
+    garbage,
+]
+
+
+async def _shg_rows(api: Api, client_id: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(api.platform.database_url("profiles")))
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM shg WHERE client_id = $1", uuid.UUID(client_id)
+            )
+        )
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("make_token", CASES, ids=[c.__name__ for c in CASES])
+async def test_untrusted_token_gets_401_problem_and_changes_nothing(
+    api: Api, make_token: Callable[[Api], str | None]
+) -> None:
+    block = api.new_block()
+    token = make_token(api)
+    client_id = str(uuid.uuid4())
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    r = api.http.post(
+        "/v1/shgs",
+        json={"client_id": client_id, "name": "Radha SHG", "block_lgd_code": block},
+        headers=headers,
+    )
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 401 and body["code"].startswith("token_")
+    assert body["detail"]
+    assert r.headers.get("www-authenticate", "").startswith("Bearer")
+    assert r.headers["x-request-id"]
+
+    assert await _shg_rows(api, client_id) == 0
+    assert api.dashboard_count(block) == 0
+    # The same request with a good token does go through: the refusal was about the token.
+    ok = api.post(
+        "/v1/shgs", {"client_id": client_id, "name": "Radha SHG", "block_lgd_code": block}
+    )
+    assert ok.status_code == 201, ok.text
+
+
+def test_reads_need_a_token_too(api: Api) -> None:
+    for path in ("/v1/reports/dashboard", f"/v1/shgs/{uuid.uuid4()}"):
+        r = api.http.get(path)
+        assert r.status_code == 401
+        assert r.json()["code"] == "token_missing"

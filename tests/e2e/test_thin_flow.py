@@ -1,0 +1,114 @@
+"""The thin flow across every part, against the running processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+
+from tests.conftest import Api
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
+
+
+def test_every_process_is_ready(api: Api) -> None:
+    r = api.http.get("/readyz")
+    assert r.status_code == 200, r.text
+    assert set(r.json()["services"]) == {"identity", "profiles", "dedup", "transactions", "reports"}
+    assert all(v == "serving" for v in r.json()["services"].values())
+    states = {p["name"]: p["statename"] for p in api.platform.status()}
+    assert states == {
+        name: "RUNNING"
+        for name in (
+            "postgres",
+            "nats",
+            "idp",
+            "identity",
+            "profiles",
+            "dedup",
+            "transactions",
+            "reports",
+            "gateway",
+        )
+    }
+
+
+def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api) -> None:
+    block = api.new_block()
+    assert api.dashboard_count(block) == 0
+
+    created = api.create_shg(block, "Jai Maa Santoshi SHG")
+    assert created.status_code == 201, created.text
+    shg = created.json()
+    assert shg["block_lgd_code"] == block and shg["created_by"] == "UP_STATEADMIN"
+    request_id = created.headers["x-request-id"]
+    assert len(request_id) == 32
+
+    read = api.get(f"/v1/shgs/{shg['id']}")
+    assert read.status_code == 200 and read.json()["name"] == "Jai Maa Santoshi SHG"
+
+    assert wait_for(lambda: api.dashboard_count(block) == 1), api.dashboard_count(block)
+
+    env = {**os.environ, "LOKOS_DATA_DIR": str(api.platform.data)}
+
+    def trace_output() -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "lokos.cli", "trace", request_id],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        return out.stdout
+
+    # Spans are flushed in batches; the consumer's span is the last to land.
+    assert wait_for(lambda: "consume profiles.shg.created" in trace_output(), timeout=15)
+    tree = trace_output()
+    assert f"trace {request_id}" in tree
+    for expected in (
+        "gateway POST /v1/shgs",
+        "profiles /lokos.profiles.v1.ProfilesService/CreateShg",
+        "reports consume profiles.shg.created",
+    ):
+        assert expected in " ".join(tree.split()), tree
+    # One tree: the consumer span hangs (indirectly) under the gateway's root span.
+    lines = tree.splitlines()
+    root = next(i for i, line in enumerate(lines) if "gateway POST /v1/shgs server" in line)
+    consumer = next(i for i, line in enumerate(lines) if "consume profiles.shg.created" in line)
+    assert lines[root].index("gateway") < lines[consumer].index("reports")
+
+
+def test_same_client_id_twice_creates_one_shg(api: Api) -> None:
+    block = api.new_block()
+    body = {"client_id": str(uuid.uuid4()), "name": "Sita SHG", "block_lgd_code": block}
+    first = api.post("/v1/shgs", body)
+    again = api.post("/v1/shgs", {**body, "name": "Something else"})
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["name"] == "Sita SHG"
+    assert wait_for(lambda: api.dashboard_count(block) == 1)
+    time.sleep(1)
+    assert api.dashboard_count(block) == 1
+
+
+def test_openapi_documents_every_v1_route(api: Api) -> None:
+    doc = httpx.get(f"{api.platform.gateway_url}/v1/openapi.json").json()
+    assert {
+        "/v1/shgs",
+        "/v1/shgs/{shg_id}",
+        "/v1/reports/dashboard",
+        "/v1/geography/districts",
+        "/v1/geography/blocks",
+    } <= set(doc["paths"])
