@@ -79,6 +79,7 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
     for expected in (
         "gateway POST /v1/shgs",
         "profiles /lokos.profiles.v1.ProfilesService/CreateShg",
+        "profiles INSERT",  # SQLAlchemy spans under the RPC
         "reports consume profiles.shg.created",
     ):
         assert expected in " ".join(tree.split()), tree
