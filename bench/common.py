@@ -28,7 +28,8 @@ from rich.console import Console
 from lokos.runtime.platform import Platform, running_platform
 from lokos.runtime.settings import SERVICES, PlatformSettings
 
-console = Console()
+# Piped output (make bench, CI logs) gets 100 columns instead of rich's default 80.
+console = Console() if sys.stdout.isatty() else Console(width=100)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -379,5 +380,5 @@ def write_results(name: str, data: Mapping[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     payload = {"host": host_info(), **to_jsonable(dict(data))}
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return path

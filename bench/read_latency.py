@@ -243,9 +243,9 @@ def render(r: ReadLatencyResult) -> list[Table]:
         t.add_column(col, justify="right")
     rows = (
         ("gateway GET /v1/shgs/{id}", r.gateway),
-        ("  profiles GetShg over gRPC (no gateway)", r.grpc_direct),
-        ("  asyncpg prepared PK lookup", r.asyncpg),
-        ("gateway GET /healthz (client + HTTP floor)", r.healthz),
+        ("  profiles GetShg, gRPC direct", r.grpc_direct),
+        ("  asyncpg PK lookup, prepared", r.asyncpg),
+        ("gateway GET /healthz (floor)", r.healthz),
     )
     for name, s in rows:
         t.add_row(

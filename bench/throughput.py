@@ -247,9 +247,9 @@ def measure(
         with console.status(f"{target}: {seconds}s with {connections} connections ({gen})…"):
             return run_load(target, gen, port, paths, headers, connections, seconds)
 
-    gateway = both("gateway GET /v1/shgs/{id}", GATEWAY_PORT)
+    gateway = both("gateway /v1/shgs/{id}", GATEWAY_PORT)
     with hello_server():
-        hello = both("hello-world FastAPI (uvicorn)", HELLO_PORT)
+        hello = both("hello-world FastAPI", HELLO_PORT)
     return ThroughputResult(gen, gateway, hello)
 
 

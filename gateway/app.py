@@ -14,7 +14,8 @@ from gateway import problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
-from gateway.routes import geography, health, reports, shgs
+from gateway.invalidation import PrincipalInvalidation
+from gateway.routes import auth, geography, health, reports, shgs, users
 from gateway.tokens import TokenVerifier
 from lokos.telemetry import current_trace_id
 
@@ -57,7 +58,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             ttl=settings.principal_cache_seconds,
             maxsize=settings.principal_cache_size,
         )
+        invalidation = PrincipalInvalidation(settings.nats_url, app.state.principals)
+        invalidation.start()
         yield
+        await invalidation.close()
         await clients.close()
         await http.aclose()
 
@@ -76,6 +80,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(auth.router, prefix="/v1")
+    app.include_router(users.router, prefix="/v1")
     app.include_router(geography.router, prefix="/v1")
     app.include_router(shgs.router, prefix="/v1")
     app.include_router(reports.router, prefix="/v1")

@@ -1,24 +1,33 @@
 """Who is calling: the bearer token verified locally, then the principal from identity.
 
-The token proves the user and realm; roles with their block/district scope come from the
-identity service (kept out of tokens to keep them small) and are cached briefly per token
-subject, so a warm request makes no call to the identity provider nor to identity.
+The token proves the user and realm; roles with their block/district scope, CBO mapping and the
+bound device come from the identity service (kept out of tokens to keep them small), cached per
+user and dropped when identity announces a change (``identity.user.changed`` over NATS), so a
+warm request calls neither the identity provider nor identity.
+
+Mobile tokens (client ``lokos-mobile``) are bound to one device: the request must name it in
+``X-Device-Id``, it must be the user's bound device, and the token's session must have been
+issued to that device. Anything else is refused with ``device_not_bound``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Iterable
 
 from cachetools import TTLCache
 from fastapi import Request
 
 from gateway.clients import Clients
-from gateway.tokens import TokenVerifier
-from lokos.errors import Unauthenticated
+from gateway.tokens import TokenVerifier, VerifiedToken
+from lokos.errors import PermissionDenied, Unauthenticated
 from lokos.identity.v1 import identity_pb2
 from lokos.principal import Principal
 from lokos.rpc import call_metadata
 from lokos.telemetry import current_trace_id
+
+MOBILE_CLIENT = "lokos-mobile"
+DEVICE_HEADER = "x-device-id"
 
 
 class PrincipalResolver:
@@ -31,20 +40,36 @@ class PrincipalResolver:
             maxsize=maxsize, ttl=ttl, timer=time.monotonic
         )
 
-    async def resolve(self, authorization: str | None) -> Principal:
-        token = _bearer(authorization)
-        verified = await self.verifier.verify(token)
-        key = (verified.realm, verified.user_id)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
+    async def resolve(self, authorization: str | None, device_id: str | None = None) -> Principal:
+        token = await self.verifier.verify(_bearer(authorization))
+        principal = await self._principal(token, fresh=False)
+        if token.client_id != MOBILE_CLIENT:
+            return principal
+        if not device_id:
+            raise Unauthenticated("mobile requests must send X-Device-Id", code="device_missing")
+        if not _device_ok(principal, token, device_id):
+            # The cache may predate a login on this device: ask identity once more.
+            principal = await self._principal(token, fresh=True)
+            if not _device_ok(principal, token, device_id):
+                raise Unauthenticated(
+                    "this device is not the one bound to the user; log in again (OTP)",
+                    code="device_not_bound",
+                )
+        return principal
+
+    async def _principal(self, token: VerifiedToken, *, fresh: bool) -> Principal:
+        key = (token.realm, token.user_id)
+        if not fresh:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
         msg = await self.clients.identity.GetPrincipal(
-            identity_pb2.GetPrincipalRequest(realm=verified.realm, user_id=verified.user_id),
+            identity_pb2.GetPrincipalRequest(realm=token.realm, user_id=token.user_id),
             metadata=call_metadata(None, current_trace_id()),
             timeout=self.clients.deadline,
         )
         principal = Principal.from_proto(msg)
-        if principal.realm != verified.realm:
+        if principal.realm != token.realm:
             raise Unauthenticated(
                 "token realm does not match the user's realm", code="realm_mismatch"
             )
@@ -53,6 +78,16 @@ class PrincipalResolver:
 
     def forget(self, realm: str, user_id: str) -> None:
         self.cache.pop((realm, user_id), None)
+
+
+def _device_ok(principal: Principal, token: VerifiedToken, device_id: str) -> bool:
+    sid = token.claims.get("sid")
+    return (
+        bool(principal.device_id)
+        and principal.device_id == device_id
+        and isinstance(sid, str)
+        and sid in principal.device_sessions
+    )
 
 
 def _bearer(authorization: str | None) -> str:
@@ -66,7 +101,33 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
+# Open to a user whose password is temporary: only reading and changing her own profile.
+PASSWORD_CHANGE_PATHS = frozenset({"/v1/me", "/v1/me/password"})
+
+
 async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the authenticated principal of this request."""
+    """FastAPI dependency: the authenticated principal of this request (any role)."""
     resolver: PrincipalResolver = request.app.state.principals
-    return await resolver.resolve(request.headers.get("authorization"))
+    principal = await resolver.resolve(
+        request.headers.get("authorization"), request.headers.get(DEVICE_HEADER)
+    )
+    if principal.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PermissionDenied(
+            "your password is temporary: change it first (POST /v1/me/password)",
+            code="password_change_required",
+        )
+    return principal
+
+
+def allow(roles: Iterable[str]) -> Callable[[Request], Awaitable[Principal]]:
+    """FastAPI dependency: the principal, when it holds one of ``roles`` (from the catalogue)."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if not principal.has_any_role(allowed):
+            raise PermissionDenied("your roles do not allow this", code="role_not_allowed")
+        return principal
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return dependency

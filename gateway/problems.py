@@ -46,6 +46,7 @@ def problem(
     code: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://lokos.in/problems/{code}",
@@ -59,6 +60,8 @@ def problem(
         body["request_id"] = trace_id
     if errors:
         body["errors"] = errors
+    for k, v in (extra or {}).items():
+        body.setdefault(k, v)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -73,7 +76,10 @@ def from_error(err: LokosError) -> JSONResponse:
         if isinstance(err, Unauthenticated)
         else None
     )
-    return problem(err.http_status, err.detail, code=err.code, errors=errors, headers=headers)
+    resp = problem(
+        err.http_status, err.detail, code=err.code, errors=errors, headers=headers, extra=err.extra
+    )
+    return resp
 
 
 def install(app: FastAPI) -> None:

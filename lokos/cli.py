@@ -5,13 +5,17 @@ lokos down               stop everything
 lokos status             one line per process
 lokos trace <request-id> the span tree of one request across all processes
 lokos logs <process>     the last lines of one process's log
+lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
+lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +28,10 @@ from lokos.runtime.settings import PlatformSettings
 from lokos.tracestore import SpanNode, build_tree, load_trace
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+realm_app = typer.Typer(
+    no_args_is_help=True, help="Keycloak realms of LokOS, generated from the role catalogue."
+)
+app.add_typer(realm_app, name="realm")
 console = Console()
 
 
@@ -135,6 +143,103 @@ def trace(request_id: str) -> None:
 def logs(process: str, lines: int = 40) -> None:
     """The last lines of one process's log."""
     console.print(_platform().log_tail(process, lines) or f"no log for {process}")
+
+
+def _template_states(out: Path) -> list[str]:
+    """The states whose realm files exist in ``out`` (so a bare run regenerates them), or up."""
+    states = sorted(
+        path.stem.removeprefix("lokos-")
+        for path in out.glob("lokos-*.json")
+        if path.stem != "lokos-national"
+    )
+    return states or ["up"]
+
+
+@realm_app.command("template")
+def realm_template(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder of the realm files (Keycloak imports them)")
+    ] = Path("deploy/keycloak"),
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state", help="State code, repeatable (default: the states already in --out, or up)"
+        ),
+    ] = None,
+) -> None:
+    """Write lokos-national.json and lokos-<state>.json from the role catalogue."""
+    from services.identity import realms
+
+    try:
+        names = [realms.NATIONAL_REALM] + [
+            realms.realm_name(code) for code in (state or _template_states(out))
+        ]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--state") from exc
+    out.mkdir(parents=True, exist_ok=True)
+    for name in dict.fromkeys(names):
+        path = out / f"{name}.json"
+        text = realms.render(realms.realm_representation(name))
+        before = path.read_text(encoding="utf-8") if path.exists() else None
+        path.write_text(text, encoding="utf-8")
+        status = "unchanged" if before == text else ("updated" if before else "written")
+        console.print(f"{path}  {status}")
+
+
+@realm_app.command("create")
+def realm_create(
+    state: Annotated[str, typer.Argument(help="State code (up, br, …) or national")],
+) -> None:
+    """Provision realm lokos-<STATE> on the Keycloak at LOKOS_KEYCLOAK_URL.
+
+    Admin credentials: LOKOS_KEYCLOAK_ADMIN_USER (default admin) and
+    LOKOS_KEYCLOAK_ADMIN_PASSWORD, of Keycloak's master realm. An existing realm is left as it is.
+    """
+    from lokos.errors import LokosError
+    from services.identity import realms
+    from services.identity.config import IdentitySettings
+    from services.identity.idp.keycloak import KeycloakAdapter
+
+    settings = IdentitySettings()
+    if not settings.keycloak_url:
+        console.print("[red]LOKOS_KEYCLOAK_URL is not set[/] (the Keycloak base URL)")
+        raise typer.Exit(2)
+    if not settings.keycloak_admin_password:
+        console.print("[red]LOKOS_KEYCLOAK_ADMIN_PASSWORD is not set[/]")
+        raise typer.Exit(2)
+    try:
+        name = realms.realm_name(state)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="STATE") from exc
+    representation = realms.with_generated_secrets(realms.realm_representation(name))
+
+    async def provision() -> bool:
+        adapter = KeycloakAdapter(
+            settings.keycloak_url, settings.keycloak_admin_user, settings.keycloak_admin_password
+        )
+        try:
+            return await adapter.ensure_realm(representation)
+        finally:
+            await adapter.close()
+
+    try:
+        created = asyncio.run(provision())
+    except LokosError as exc:
+        console.print(f"[red]realm {name} not created:[/] {exc.detail}")
+        raise typer.Exit(1) from exc
+    where = settings.keycloak_url
+    if not created:
+        console.print(f"realm {name} already exists on {where}: left unchanged")
+        return
+    roles = len(representation["roles"]["realm"])
+    clients = ", ".join(client["clientId"] for client in representation["clients"])
+    console.print(
+        f"[green]created realm {name}[/] on {where}: {roles} realm roles, clients {clients}"
+    )
+    console.print(
+        "  confidential clients got random secrets: read or regenerate them in the admin "
+        "console (Clients → Credentials)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,16 @@ class LokosError(Exception):
     code: str = "error"
     http_status: int = 500
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, code: str | None = None, extra: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
             self.code = code
+        # Facts a client acts on (current_version, locked_until, attempts_left…); they become
+        # members of the problem+json body.
+        self.extra: dict[str, str] = dict(extra or {})
 
 
 class NotFound(LokosError):
@@ -62,6 +67,13 @@ class Unauthenticated(LokosError):
 class Unavailable(LokosError):
     code = "unavailable"
     http_status = 503
+
+
+class RateLimited(LokosError):
+    """Too many attempts in a window (OTP resends, logins)."""
+
+    code = "rate_limited"
+    http_status = 429
 
 
 class ValidationFailed(LokosError):

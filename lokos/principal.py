@@ -64,6 +64,9 @@ class Principal:
     realm: str
     roles: tuple[RoleGrant, ...] = ()
     device_id: str = ""
+    # Provider sessions (token "sid") issued to the bound device through a mobile login.
+    device_sessions: tuple[str, ...] = ()
+    password_change_required: bool = False
     role_names: frozenset[str] = field(default=frozenset(), init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +99,8 @@ class Principal:
             state=self.state,
             realm=self.realm,
             device_id=self.device_id,
+            device_sessions=list(self.device_sessions),
+            password_change_required=self.password_change_required,
             roles=[
                 principal_pb2.RoleGrant(
                     role=g.role,
@@ -112,6 +117,8 @@ class Principal:
             state=msg.state,
             realm=msg.realm,
             device_id=msg.device_id,
+            device_sessions=tuple(msg.device_sessions),
+            password_change_required=msg.password_change_required,
             roles=tuple(
                 RoleGrant(g.role, Scope(g.scope.level, frozenset(g.scope.codes))) for g in msg.roles
             ),

@@ -28,6 +28,7 @@ from lokos.errors import (
     LokosError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unauthenticated,
     Unavailable,
     ValidationFailed,
@@ -47,6 +48,7 @@ _GRPC_CODE: dict[type[LokosError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 _ERROR_CLASS: dict[str, type[LokosError]] = {cls.__name__: cls for cls in _GRPC_CODE}
 
@@ -60,7 +62,11 @@ def error_to_status(err: LokosError) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(
         reason=err.code,
         domain=ERROR_DOMAIN,
-        metadata={"class": _class_name(err), "http_status": str(err.http_status)},
+        metadata={
+            **{f"x-{k}": v for k, v in err.extra.items()},
+            "class": _class_name(err),
+            "http_status": str(err.http_status),
+        },
     )
     details = [_pack(info)]
     if isinstance(err, ValidationFailed):
@@ -109,9 +115,15 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
                 ]
         if found:
             cls = _ERROR_CLASS.get(info.metadata.get("class", ""), LokosError)
+            extra = {k[2:]: v for k, v in info.metadata.items() if k.startswith("x-")}
+            err: LokosError
             if cls is ValidationFailed:
-                return ValidationFailed(fields, status.message)
-            return cls(status.message, code=info.reason)
+                err = ValidationFailed(fields, status.message)
+            else:
+                err = cls(status.message, code=info.reason, extra=extra)
+            # Subclasses outside the table (e.g. a 503 of the identity provider) keep their status.
+            err.http_status = int(info.metadata.get("http_status", err.http_status))
+            return err
     code = exc.code()
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return Unavailable(

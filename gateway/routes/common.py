@@ -6,13 +6,23 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gateway.auth import current_principal
+from gateway.auth import allow, current_principal
 from gateway.clients import Clients
+from lokos import catalogue
 from lokos.principal import Principal
 from lokos.rpc import call_metadata
 from lokos.telemetry import current_trace_id
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+# Route permissions, derived from the role catalogue; services check scope on their own data.
+GeographyEditor = Annotated[
+    Principal, Depends(allow({"NATIONAL_ADMIN", "STATE_ADMIN", "DISTRICT_ADMIN"}))
+]
+Staff = Annotated[Principal, Depends(allow(catalogue.STAFF_ROLES))]
+ProfileMaker = Annotated[
+    Principal,
+    Depends(allow(catalogue.STAFF_ROLES | {"SHG_BOOKKEEPER", "VO_BOOKKEEPER", "CLF_BOOKKEEPER"})),
+]
 
 
 def clients(request: Request) -> Clients:

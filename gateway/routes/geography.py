@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.routes.common import PROBLEM_RESPONSES, GeographyEditor, ServiceClients, metadata
 from lokos.profiles.v1 import profiles_pb2
 
 router = APIRouter(prefix="/geography", tags=["geography"], responses=PROBLEM_RESPONSES)
@@ -39,7 +39,7 @@ class BlockOut(BaseModel):
 
 @router.post("/districts", status_code=status.HTTP_201_CREATED)
 async def create_district(
-    body: DistrictIn, principal: CurrentPrincipal, c: ServiceClients
+    body: DistrictIn, principal: GeographyEditor, c: ServiceClients
 ) -> DistrictOut:
     d = await c.profiles.CreateDistrict(
         profiles_pb2.CreateDistrictRequest(lgd_code=body.lgd_code, name=body.name),
@@ -50,7 +50,7 @@ async def create_district(
 
 
 @router.post("/blocks", status_code=status.HTTP_201_CREATED)
-async def create_block(body: BlockIn, principal: CurrentPrincipal, c: ServiceClients) -> BlockOut:
+async def create_block(body: BlockIn, principal: GeographyEditor, c: ServiceClients) -> BlockOut:
     b = await c.profiles.CreateBlock(
         profiles_pb2.CreateBlockRequest(
             lgd_code=body.lgd_code, name=body.name, district_lgd_code=body.district_lgd_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, Staff, metadata
 from lokos.reports.v1 import reports_pb2
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
@@ -20,7 +20,7 @@ class DashboardOut(BaseModel):
 
 @router.get("/dashboard")
 async def dashboard(
-    principal: CurrentPrincipal,
+    principal: Staff,
     c: ServiceClients,
     district_lgd_code: str = Query("", pattern=r"^[0-9]{0,16}$"),
     block_lgd_code: str = Query("", pattern=r"^[0-9]{0,16}$"),

@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime, time
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.routes.common import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    ProfileMaker,
+    ServiceClients,
+    metadata,
+)
 from lokos.profiles.v1 import profiles_pb2
 
 router = APIRouter(prefix="/shgs", tags=["shgs"], responses=PROBLEM_RESPONSES)
@@ -59,7 +65,7 @@ def _out(s: profiles_pb2.Shg) -> ShgOut:
     responses={200: {"description": "The same client_id was sent before; the first result"}},
 )
 async def create_shg(
-    body: ShgIn, principal: CurrentPrincipal, c: ServiceClients, response: Response
+    body: ShgIn, principal: ProfileMaker, c: ServiceClients, response: Response
 ) -> ShgOut:
     req = profiles_pb2.CreateShgRequest(
         client_id=str(body.client_id), name=body.name, block_lgd_code=body.block_lgd_code

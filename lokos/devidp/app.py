@@ -1,7 +1,9 @@
 """The HTTP face of the embedded IdP: Keycloak's OpenID Connect endpoints, per realm.
 
 Paths, form parameters, JSON bodies and error codes follow Keycloak, so clients written for
-Keycloak (the gateway, the web and mobile apps, external systems) work unchanged.
+Keycloak (the gateway, the web and mobile apps, external systems) work unchanged. The subset of
+Keycloak's admin REST API that identity uses is served too (:mod:`lokos.devidp.admin`), with a
+``master`` realm holding its administrator.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from lokos.devidp.admin import ADMIN_USERNAME, install_admin_api, load_or_create_admin_password
 from lokos.devidp.config import IdpSettings
 from lokos.devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
-from lokos.devidp.store import Client, IdpStore
+from lokos.devidp.store import MASTER_REALM, Client, IdpStore
 
 GATEWAY_AUDIENCE = "lokos-gateway"
+# Audience of master-realm (administration) tokens, as in Keycloak: never the gateway's.
+MASTER_AUDIENCE = "master-realm"
 GRANT_PASSWORD = "password"
 GRANT_REFRESH = "refresh_token"
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
@@ -93,7 +98,7 @@ class DevIdp:
         self.store = store
 
     def has_realm(self, realm: str) -> bool:
-        return realm in self.store.realms
+        return self.store.has_realm(realm)
 
     def issuer(self, realm: str) -> str:
         return self.settings.issuer(realm)
@@ -162,7 +167,7 @@ class DevIdp:
             "iat": now,
             "jti": str(uuid.uuid4()),
             "iss": self.issuer(realm),
-            "aud": [GATEWAY_AUDIENCE],
+            "aud": [MASTER_AUDIENCE if realm == MASTER_REALM else GATEWAY_AUDIENCE],
             "sub": subject.id,
             "typ": "Bearer",
             "azp": client_id,
@@ -303,6 +308,9 @@ class DevIdp:
             raise OAuthError(401, "invalid_grant", "Invalid user credentials")
         if not user.enabled:
             raise OAuthError(400, "invalid_grant", "Account disabled")
+        if user.required_actions:
+            # Keycloak: a temporary password (UPDATE_PASSWORD) cannot log in by direct grant.
+            raise OAuthError(400, "invalid_grant", "Account is not fully set up")
         session = self.store.create_session(
             realm, user.id, client.client_id, scope, self.settings.refresh_token_lifespan
         )
@@ -463,6 +471,8 @@ def create_app(settings: IdpSettings) -> FastAPI:
     )
     if settings.seed_demo:
         store.seed_demo(settings.demo_password)
+    admin_password = settings.admin_password or load_or_create_admin_password(settings.idp_dir)
+    store.ensure_master_realm(ADMIN_USERNAME, admin_password)
     idp = DevIdp(settings, key, store)
 
     app = FastAPI(
@@ -476,6 +486,8 @@ def create_app(settings: IdpSettings) -> FastAPI:
     app.state.store = store
     app.state.signing_key = key
     app.state.idp = idp
+    # Keycloak's admin REST API (the subset LokOS uses), authorised by master-realm tokens.
+    install_admin_api(app, store, key, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

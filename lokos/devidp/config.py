@@ -34,6 +34,9 @@ class IdpSettings(LokosSettings):
     # PBKDF2-HMAC-SHA256 iterations for new password hashes (Keycloak's old default).
     password_iterations: int = Field(default=27500, ge=1000)
     demo_password: str = Field(default="Demo@12345", repr=False)
+    # Password of the admin user of the ``master`` realm (Keycloak's admin REST API, client
+    # ``admin-cli``). Empty: generated at first start and kept in data_dir/idp/admin-password.
+    admin_password: str = Field(default="", repr=False)
     # Create the demo administrators (UP_STATEADMIN, NATIONAL_ADMIN) at start.
     seed_demo: bool = False
 

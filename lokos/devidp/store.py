@@ -8,10 +8,14 @@ changed)::
     {
       "format": 1,
       "realm": "lokos-up",
+      "display_name": "", "enabled": true,
+      "roles": [{"name": "STATE_ADMIN", "description": "State Admin",
+                 "attributes": {"name_hi": ["राज्य प्रशासक"]}}],
       "users": {
         "<uuid>": {
           "id": "<uuid>", "username": "UP_STATEADMIN", "enabled": true,
           "realm_roles": ["STATE_ADMIN"], "created_at": 1700000000,
+          "email": "", "first_name": "", "last_name": "", "required_actions": [],
           "credential": {"algorithm": "pbkdf2-sha256", "iterations": 27500,
                          "salt": "<base64>", "hash": "<base64>"}          (or null)
         }
@@ -33,6 +37,12 @@ changed)::
 
 Usernames are stored as given and looked up case-insensitively; tokens carry the upper-case
 form (the LokOS user ID) as ``preferred_username``.
+
+Realms: the configured ones (``LOKOS_IDP_REALMS``) are created at start with the four LokOS
+clients and the catalogue's realm roles; more realms can be added at run time from a Keycloak
+realm representation (:meth:`IdpStore.import_realm`, used by ``POST /admin/realms``). A realm
+exists while its file exists, so every process sharing the folder sees realms another one added.
+The ``master`` realm (admin user and ``admin-cli`` client of the admin REST API) is one of them.
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokos import catalogue
 from lokos.errors import Conflict, NotFound, ValidationFailed
 
 if sys.platform != "win32":
@@ -66,6 +77,30 @@ SALT_BYTES = 16
 
 _REALM_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ROLE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.-]{0,99}$")
+
+# Keycloak's administration realm, its admin client and the realm roles of its administrator.
+MASTER_REALM = "master"
+ADMIN_CLIENT_ID = "admin-cli"
+MASTER_ROLES: tuple[tuple[str, str], ...] = (
+    ("admin", "${role_admin}"),
+    ("create-realm", "${role_create-realm}"),
+)
+# What Keycloak realm exports put where a client secret was.
+PLACEHOLDER_SECRET = "**********"
+# The required action of a temporary password (Keycloak's alias).
+UPDATE_PASSWORD = "UPDATE_PASSWORD"
+_ROLE_ID_NAMESPACE = uuid.UUID("0b6c0a5e-4c1d-4f43-9a57-2f1f3f1a9d11")
+
+
+def default_role_names(realm: str) -> tuple[str, ...]:
+    """The roles Keycloak gives every realm (and, through the first, every user)."""
+    return (f"default-roles-{realm}", "offline_access", "uma_authorization")
+
+
+def role_id(realm: str, name: str) -> str:
+    """A stable id of a realm role (the same in every process, no need to store it)."""
+    return str(uuid.uuid5(_ROLE_ID_NAMESPACE, f"{realm}/{name}"))
+
 
 # Realm -> (username, realm role) of the demo administrator seeded when seed_demo is true.
 DEMO_USERS: dict[str, tuple[str, str]] = {
@@ -98,6 +133,16 @@ def validate_realm_name(realm: str) -> str:
 
 
 @dataclass(frozen=True)
+class RealmRole:
+    name: str
+    description: str = ""
+    attributes: dict[str, list[str]] = field(default_factory=dict, hash=False, compare=False)
+
+    def id(self, realm: str) -> str:
+        return role_id(realm, self.name)
+
+
+@dataclass(frozen=True)
 class User:
     id: str
     username: str
@@ -105,6 +150,11 @@ class User:
     realm_roles: tuple[str, ...]
     created_at: int
     has_password: bool
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    # Keycloak required actions (``UPDATE_PASSWORD`` after a temporary password).
+    required_actions: tuple[str, ...] = ()
 
     @property
     def preferred_username(self) -> str:
@@ -193,6 +243,16 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return result
 
 
+def _check_actions(actions: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for action in actions:
+        if not isinstance(action, str) or not action:
+            raise ValidationFailed.one("required_actions", f"invalid required action {action!r}")
+        if action not in result:
+            result.append(action)
+    return result
+
+
 def _user(record: dict[str, Any]) -> User:
     return User(
         id=record["id"],
@@ -201,7 +261,55 @@ def _user(record: dict[str, Any]) -> User:
         realm_roles=tuple(record.get("realm_roles", [])),
         created_at=int(record.get("created_at", 0)),
         has_password=record.get("credential") is not None,
+        email=record.get("email") or "",
+        first_name=record.get("first_name") or "",
+        last_name=record.get("last_name") or "",
+        required_actions=tuple(record.get("required_actions") or ()),
     )
+
+
+def _role(record: dict[str, Any]) -> RealmRole:
+    return RealmRole(
+        name=record["name"],
+        description=record.get("description") or "",
+        attributes={k: list(v) for k, v in (record.get("attributes") or {}).items()},
+    )
+
+
+def _catalogue_roles(realm: str) -> list[dict[str, Any]]:
+    """The realm roles a configured realm gets from the role catalogue."""
+    kind = "national" if realm == "lokos-national" else "state"
+    return [
+        {"name": r.code, "description": r.name_en, "attributes": {"name_hi": [r.name_hi]}}
+        for r in catalogue.realm_roles(kind)
+    ]
+
+
+def _new_client(
+    client_id: str,
+    *,
+    public: bool,
+    direct_access_grants: bool,
+    service_account: bool,
+    secret: str | None = None,
+) -> dict[str, Any]:
+    if public:
+        secret = None
+    elif not secret or secret == PLACEHOLDER_SECRET:
+        secret = secrets.token_urlsafe(32)
+    return {
+        "client_id": client_id,
+        "public": public,
+        "secret": secret,
+        "direct_access_grants": direct_access_grants,
+        "service_account": service_account,
+        "service_account_user_id": str(uuid.uuid4()) if service_account else None,
+        "service_account_roles": [],
+    }
+
+
+def _flag(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
 
 
 def _client(record: dict[str, Any]) -> Client:
@@ -262,8 +370,14 @@ class IdpStore:
     def path(self, realm: str) -> Path:
         return self.directory / f"realm-{realm}.json"
 
+    def has_realm(self, realm: str) -> bool:
+        """Configured here, or created by any process sharing the folder (its file exists)."""
+        if realm in self.realms:
+            return True
+        return bool(_REALM_RE.fullmatch(realm)) and self.path(realm).exists()
+
     def _check_realm(self, realm: str) -> None:
-        if realm not in self.realms:
+        if not self.has_realm(realm):
             raise NotFound(f"realm {realm!r} does not exist", code="realm_not_found")
 
     @contextmanager
@@ -291,6 +405,7 @@ class IdpStore:
             empty = {
                 "format": FORMAT_VERSION,
                 "realm": realm,
+                "roles": [],
                 "users": {},
                 "clients": {},
                 "sessions": {},
@@ -305,6 +420,7 @@ class IdpStore:
         data = json.loads(path.read_text(encoding="utf-8"))
         for key in ("users", "clients", "sessions"):
             data.setdefault(key, {})
+        data.setdefault("roles", [])
         fresh = _Cached(stamp=stamp, data=data, by_name=self._index(data))
         self._cache[realm] = fresh
         return fresh
@@ -350,25 +466,173 @@ class IdpStore:
             return self._load(realm)
 
     def _ensure_realm(self, realm: str) -> None:
+        """A configured realm: the LokOS clients and every catalogue role (none is removed)."""
         with self._mutate(realm) as data:
             data["format"] = FORMAT_VERSION
             data["realm"] = realm
+            data.setdefault("enabled", True)
+            data.setdefault("display_name", "")
             clients = data["clients"]
             for client_id, spec in DEFAULT_CLIENTS.items():
                 rec = clients.get(client_id)
                 if rec is None:
-                    rec = {
-                        "client_id": client_id,
-                        "public": spec.public,
-                        "secret": None if spec.public else secrets.token_urlsafe(32),
-                        "direct_access_grants": spec.direct_access_grants,
-                        "service_account": spec.service_account,
-                        "service_account_user_id": None,
-                        "service_account_roles": [],
-                    }
+                    rec = _new_client(
+                        client_id,
+                        public=spec.public,
+                        direct_access_grants=spec.direct_access_grants,
+                        service_account=spec.service_account,
+                    )
                     clients[client_id] = rec
                 if rec.get("service_account") and not rec.get("service_account_user_id"):
                     rec["service_account_user_id"] = str(uuid.uuid4())
+            known = {role["name"] for role in data["roles"]}
+            data["roles"].extend(r for r in _catalogue_roles(realm) if r["name"] not in known)
+
+    # ---------------------------------------------------------------- realms
+
+    def create_realm(
+        self,
+        realm: str,
+        *,
+        roles: Iterable[dict[str, Any]] = (),
+        clients: Iterable[dict[str, Any]] = (),
+        display_name: str = "",
+        enabled: bool = True,
+    ) -> bool:
+        """Create a realm file; ``False`` (and nothing changes) when the realm exists.
+
+        ``roles`` are ``{"name", "description", "attributes"}``; ``clients`` are records as
+        made by :func:`_new_client` (``client_id``, ``public``, ``direct_access_grants``,
+        ``service_account``, ``secret``).
+        """
+        validate_realm_name(realm)
+        role_records: list[dict[str, Any]] = []
+        for role in roles:
+            _check_roles([role["name"]])
+            if all(r["name"] != role["name"] for r in role_records):
+                role_records.append(role)
+        data: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "realm": realm,
+            "display_name": display_name,
+            "enabled": enabled,
+            "roles": role_records,
+            "users": {},
+            "clients": {c["client_id"]: c for c in clients},
+            "sessions": {},
+        }
+        with self._lock, self._file_lock(realm):
+            if self.path(realm).exists():
+                return False
+            self._save(realm, data)
+        return True
+
+    def import_realm(self, representation: dict[str, Any]) -> bool:
+        """Create a realm from a Keycloak RealmRepresentation; ``False`` if it exists.
+
+        Taken from the representation: ``realm``, ``displayName``, ``enabled``, the realm roles
+        (``roles.realm[]``: name, description, attributes) and the OpenID Connect clients
+        (``clientId``, ``publicClient``, ``directAccessGrantsEnabled``,
+        ``serviceAccountsEnabled``, ``secret`` — a missing or ``**********`` secret of a
+        confidential client is generated). Everything else (token lifespans, brute-force
+        detection, password policy, protocol mappers, users) is not emulated.
+        """
+        realm = representation.get("realm")
+        if not isinstance(realm, str) or not realm:
+            raise ValidationFailed.one("realm", "the realm name is missing")
+        try:
+            validate_realm_name(realm)
+        except ValueError as exc:
+            raise ValidationFailed.one("realm", str(exc)) from None
+        roles_section = representation.get("roles")
+        role_reps = roles_section.get("realm") if isinstance(roles_section, dict) else None
+        roles = []
+        for rep in role_reps or []:
+            if not isinstance(rep, dict) or not isinstance(rep.get("name"), str):
+                raise ValidationFailed.one("roles.realm", "every realm role needs a name")
+            if rep["name"] in default_role_names(realm):
+                continue
+            attributes = rep.get("attributes") or {}
+            roles.append(
+                {
+                    "name": rep["name"],
+                    "description": str(rep.get("description") or ""),
+                    "attributes": {str(k): [str(x) for x in v] for k, v in attributes.items()},
+                }
+            )
+        clients = []
+        for rep in representation.get("clients") or []:
+            if not isinstance(rep, dict) or not isinstance(rep.get("clientId"), str):
+                raise ValidationFailed.one("clients", "every client needs a clientId")
+            if rep.get("protocol", "openid-connect") != "openid-connect":
+                continue
+            public = _flag(rep.get("publicClient"), False)
+            clients.append(
+                _new_client(
+                    rep["clientId"],
+                    public=public,
+                    direct_access_grants=_flag(rep.get("directAccessGrantsEnabled"), False),
+                    service_account=not public and _flag(rep.get("serviceAccountsEnabled"), False),
+                    secret=rep.get("secret") if isinstance(rep.get("secret"), str) else None,
+                )
+            )
+        return self.create_realm(
+            realm,
+            roles=roles,
+            clients=clients,
+            display_name=str(representation.get("displayName") or ""),
+            enabled=_flag(representation.get("enabled"), False),
+        )
+
+    def ensure_master_realm(self, admin_username: str, admin_password: str) -> User:
+        """The administration realm: client ``admin-cli`` and an administrator with this
+        password (reset when it differs, so the configured password always works)."""
+        self.create_realm(
+            MASTER_REALM,
+            roles=[{"name": n, "description": d, "attributes": {}} for n, d in MASTER_ROLES],
+            clients=[
+                _new_client(
+                    ADMIN_CLIENT_ID, public=True, direct_access_grants=True, service_account=False
+                )
+            ],
+            display_name="Keycloak",
+        )
+        roles = [name for name, _ in MASTER_ROLES]
+        user = self.get_user(MASTER_REALM, admin_username)
+        if user is None:
+            try:
+                return self.create_user(
+                    MASTER_REALM, admin_username, admin_password, realm_roles=roles
+                )
+            except Conflict:  # created concurrently
+                user = self.get_user(MASTER_REALM, admin_username)
+                assert user is not None
+        if self.authenticate(MASTER_REALM, admin_username, admin_password) is None:
+            user = self.set_password(MASTER_REALM, admin_username, admin_password)
+        if not user.enabled:
+            user = self.set_enabled(MASTER_REALM, admin_username, True)
+        if set(roles) - set(user.realm_roles):
+            user = self.set_roles(MASTER_REALM, admin_username, [*user.realm_roles, *roles])
+        return user
+
+    def realm_info(self, realm: str) -> dict[str, Any]:
+        """``{"realm", "display_name", "enabled"}`` of an existing realm."""
+        data = self._read(realm).data
+        return {
+            "realm": realm,
+            "display_name": data.get("display_name") or "",
+            "enabled": bool(data.get("enabled", True)),
+        }
+
+    def realm_roles(self, realm: str) -> list[RealmRole]:
+        """The realm's own roles (Keycloak's built-in default roles are not stored)."""
+        return [_role(rec) for rec in self._read(realm).data["roles"]]
+
+    def get_role(self, realm: str, name: str) -> RealmRole | None:
+        for rec in self._read(realm).data["roles"]:
+            if rec["name"] == name:
+                return _role(rec)
+        return None
 
     # ---------------------------------------------------------------- users
 
@@ -380,10 +644,15 @@ class IdpStore:
         *,
         realm_roles: Iterable[str] = (),
         enabled: bool = True,
+        email: str = "",
+        first_name: str = "",
+        last_name: str = "",
+        required_actions: Iterable[str] = (),
     ) -> User:
         """Create a user; ``Conflict`` if the username (case-insensitive) exists."""
         _check_username(username)
         roles = _check_roles(realm_roles)
+        actions = _check_actions(required_actions)
         credential = (
             hash_password(_check_password(password), self.password_iterations)
             if password is not None
@@ -401,6 +670,10 @@ class IdpStore:
                 "enabled": enabled,
                 "realm_roles": roles,
                 "created_at": int(time.time()),
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "required_actions": actions,
                 "credential": credential,
             }
             data["users"][user_id] = record
@@ -419,6 +692,58 @@ class IdpStore:
         users = [_user(rec) for rec in self._read(realm).data["users"].values()]
         return sorted(users, key=lambda u: u.username.lower())
 
+    def _find_id(self, data: dict[str, Any], realm: str, user_id: str) -> dict[str, Any]:
+        record = data["users"].get(user_id)
+        if record is None:
+            raise NotFound(f"user {user_id} does not exist in realm {realm}", code="user_not_found")
+        return record  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _drop_sessions(data: dict[str, Any], user_id: str) -> int:
+        before = len(data["sessions"])
+        data["sessions"] = {
+            sid: rec for sid, rec in data["sessions"].items() if rec["user_id"] != user_id
+        }
+        return before - len(data["sessions"])
+
+    def update_user(
+        self,
+        realm: str,
+        user_id: str,
+        *,
+        enabled: bool | None = None,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        required_actions: Iterable[str] | None = None,
+    ) -> User:
+        """Change the given fields of the user with this id (``None``: unchanged).
+
+        Disabling also ends the user's sessions.
+        """
+        actions = _check_actions(required_actions) if required_actions is not None else None
+        with self._mutate(realm) as data:
+            record = self._find_id(data, realm, user_id)
+            for key, value in (
+                ("enabled", enabled),
+                ("email", email),
+                ("first_name", first_name),
+                ("last_name", last_name),
+                ("required_actions", actions),
+            ):
+                if value is not None:
+                    record[key] = value
+            if enabled is False:
+                self._drop_sessions(data, user_id)
+        return _user(record)
+
+    def delete_user(self, realm: str, user_id: str) -> None:
+        """Delete the user with this id and its sessions; ``NotFound`` if there is none."""
+        with self._mutate(realm) as data:
+            self._find_id(data, realm, user_id)
+            del data["users"][user_id]
+            self._drop_sessions(data, user_id)
+
     def _find(self, data: dict[str, Any], realm: str, username: str) -> dict[str, Any]:
         for record in data["users"].values():
             if record["username"].lower() == username.lower():
@@ -427,11 +752,18 @@ class IdpStore:
             f"user {username.upper()} does not exist in realm {realm}", code="user_not_found"
         )
 
-    def set_password(self, realm: str, username: str, password: str) -> User:
+    def set_password(
+        self, realm: str, username: str, password: str, *, temporary: bool = False
+    ) -> User:
+        """Set the password; a temporary one adds the ``UPDATE_PASSWORD`` required action
+        (the password grant then refuses the user, as Keycloak does), a permanent one removes it.
+        """
         credential = hash_password(_check_password(password), self.password_iterations)
         with self._mutate(realm) as data:
             record = self._find(data, realm, username)
             record["credential"] = credential
+            actions = [a for a in record.get("required_actions") or [] if a != UPDATE_PASSWORD]
+            record["required_actions"] = [*actions, UPDATE_PASSWORD] if temporary else actions
         return _user(record)
 
     def set_enabled(self, realm: str, username: str, enabled: bool) -> User:
@@ -440,11 +772,7 @@ class IdpStore:
             record = self._find(data, realm, username)
             record["enabled"] = enabled
             if not enabled:
-                data["sessions"] = {
-                    sid: rec
-                    for sid, rec in data["sessions"].items()
-                    if rec["user_id"] != record["id"]
-                }
+                self._drop_sessions(data, record["id"])
         return _user(record)
 
     def set_roles(self, realm: str, username: str, realm_roles: Iterable[str]) -> User:
@@ -537,3 +865,12 @@ class IdpStore:
     def end_session(self, realm: str, session_id: str) -> bool:
         with self._mutate(realm) as data:
             return data["sessions"].pop(session_id, None) is not None
+
+    def end_user_sessions(self, realm: str, username: str) -> int:
+        """End every session of the user (its refresh tokens stop working); how many ended.
+
+        ``NotFound`` if the user does not exist.
+        """
+        with self._mutate(realm) as data:
+            record = self._find(data, realm, username)
+            return self._drop_sessions(data, record["id"])

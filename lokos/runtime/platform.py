@@ -160,6 +160,11 @@ class Platform:
                     20,
                 )
             )
+        idp_env = {
+            "LOKOS_IDP_URL": self.idp_url,
+            "LOKOS_IDP_REALMS": self.s.idp_realms or self.s.trusted_realms,
+            "LOKOS_KEYCLOAK_URL": self.s.keycloak_url,
+        }
         for svc in SERVICES:
             progs.append(
                 Program(
@@ -168,6 +173,7 @@ class Platform:
                     {
                         **common,
                         **endpoints,
+                        **(idp_env if svc == "identity" else {}),
                         "LOKOS_SERVICE_NAME": svc,
                         "LOKOS_DATABASE_URL": self.database_url(svc),
                         "LOKOS_CREATE_DATABASE": "true",

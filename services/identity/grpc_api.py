@@ -1,24 +1,381 @@
-"""IdentityService over gRPC."""
+"""IdentityService over gRPC: proto ↔ domain, and nothing else."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from lokos import context
 from lokos.common.v1 import principal_pb2
 from lokos.db import Database
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.identity import service
+from services.identity import flows, rules, service
+from services.identity.idp.port import TokenSet
+from services.identity.models import Cbo, CboMapping, Device
+from services.identity.models import RoleGrant as GrantRow
+from services.identity.service import Deps, UserRecord
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+
+def _ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def _grant(g: GrantRow) -> identity_pb2.RoleGrantView:
+    return identity_pb2.RoleGrantView(
+        grant_id=g.id,
+        role=g.role,
+        scope=identity_pb2.ScopeSpec(level=g.scope_level, codes=list(g.scope_codes)),
+        valid_from=_ts(g.valid_from),
+        valid_to=_ts(g.valid_to),
+        granted_by=g.granted_by,
+        revoked_by=g.revoked_by or "",
+    )
+
+
+def _user(r: UserRecord) -> identity_pb2.UserView:
+    u = r.user
+    return identity_pb2.UserView(
+        user_id=u.user_id,
+        realm=u.realm,
+        state=u.state,
+        name=u.name,
+        mobile=rules.mask_mobile(u.mobile),
+        email=u.email,
+        designation=u.designation,
+        status=u.status,
+        category=u.category,
+        district_lgd_code=u.district_lgd_code,
+        block_lgd_code=u.block_lgd_code,
+        roles=[_grant(g) for g in r.grants],
+        version=u.version,
+        locked=r.locked,
+        created_at=_ts(u.created_at),
+        created_by=u.created_by,
+    )
+
+
+def _tokens(t: TokenSet) -> identity_pb2.TokenSet:
+    return identity_pb2.TokenSet(
+        access_token=t.access_token,
+        refresh_token=t.refresh_token,
+        expires_in=t.expires_in,
+        refresh_expires_in=t.refresh_expires_in,
+        token_type=t.token_type,
+        password_change_required=t.password_change_required,
+    )
+
+
+def _device(user_id: str, d: Device | None) -> identity_pb2.DeviceView:
+    if d is None:
+        return identity_pb2.DeviceView(user_id=user_id, status="none")
+    return identity_pb2.DeviceView(
+        user_id=user_id, device_id=d.device_id, status=d.status, bound_at=_ts(d.bound_at)
+    )
+
+
+def _cbo(c: Cbo) -> identity_pb2.Cbo:
+    return identity_pb2.Cbo(
+        cbo_id=c.cbo_id,
+        cbo_type=c.cbo_type,
+        name=c.name,
+        district_lgd_code=c.district_lgd_code,
+        block_lgd_code=c.block_lgd_code,
+        panchayat_lgd_code=c.panchayat_lgd_code,
+        village_lgd_code=c.village_lgd_code,
+    )
+
+
+def _mapping(m: CboMapping) -> identity_pb2.CboMappingView:
+    return identity_pb2.CboMappingView(
+        cbo_id=m.cbo_id,
+        cbo_type=m.cbo_type,
+        valid_from=_ts(m.valid_from),
+        valid_to=_ts(m.valid_to),
+        mapped_by=m.mapped_by,
+    )
+
+
+def _spec(r: identity_pb2.RoleSpec) -> rules.GrantSpec:
+    return rules.GrantSpec(r.role, r.scope.level, tuple(r.scope.codes))
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, deps: Deps) -> None:
         self.db = db
+        self.deps = deps
 
-    async def GetPrincipal(  # noqa: N802 - gRPC method name
-        self, request: identity_pb2.GetPrincipalRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    async def GetPrincipal(
+        self, request: identity_pb2.GetPrincipalRequest, ctx: Ctx
     ) -> principal_pb2.Principal:
         async with self.db.session() as session:
-            principal = await service.get_principal(session, request.realm, request.user_id)
-        return principal.to_proto()
+            p = await service.get_principal(session, request.realm, request.user_id)
+        return p.to_proto()
+
+    async def Login(self, request: identity_pb2.LoginRequest, ctx: Ctx) -> identity_pb2.LoginResult:
+        req = flows.LoginInput(
+            entry=request.entry,
+            user_id=request.user_id,
+            password=request.password,
+            client=request.client,
+            device_id=request.device_id,
+            challenge_id=request.challenge_id,
+            otp=request.otp,
+        )
+        async with self.db.session() as session:
+            result = await flows.login(session, self.deps, req)
+        if isinstance(result, TokenSet):
+            return identity_pb2.LoginResult(tokens=_tokens(result))
+        return identity_pb2.LoginResult(
+            otp_required=identity_pb2.OtpChallenge(
+                challenge_id=result.challenge_id,
+                sent_to=result.sent_to,
+                expires_in=result.expires_in,
+                attempts_left=result.attempts_left,
+            )
+        )
+
+    async def Refresh(
+        self, request: identity_pb2.RefreshRequest, ctx: Ctx
+    ) -> identity_pb2.TokenSet:
+        return _tokens(
+            await flows.refresh(self.deps, request.entry, request.client, request.refresh_token)
+        )
+
+    async def Logout(
+        self, request: identity_pb2.LogoutRequest, ctx: Ctx
+    ) -> identity_pb2.LogoutResponse:
+        async with self.db.session() as session:
+            await flows.logout(
+                session, self.deps, request.entry, request.client, request.refresh_token
+            )
+        return identity_pb2.LogoutResponse()
+
+    async def ChangeOwnPassword(
+        self, request: identity_pb2.ChangeOwnPasswordRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        actor = context.principal()
+        async with self.db.session() as session:
+            await flows.change_own_password(
+                session, self.deps, actor, request.current_password, request.new_password
+            )
+            record = await service.load_user(session, actor.user_id)
+        return _user(record)
+
+    async def CreateUser(
+        self, request: identity_pb2.CreateUserRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        new = service.NewUser(
+            user_id=request.user_id,
+            name=request.name,
+            mobile=request.mobile,
+            email=request.email,
+            designation=request.designation,
+            password=request.password,
+            temporary_password=request.temporary_password,
+            roles=[_spec(r) for r in request.roles],
+        )
+        async with self.db.session() as session:
+            record = await service.create_user(session, self.deps, context.principal(), new)
+        return _user(record)
+
+    async def GetUser(
+        self, request: identity_pb2.GetUserRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            return _user(await service.get_user(session, context.principal(), request.user_id))
+
+    async def SearchUsers(
+        self, request: identity_pb2.SearchUsersRequest, ctx: Ctx
+    ) -> identity_pb2.SearchUsersResponse:
+        query = service.UserQuery(
+            district=request.district_lgd_code,
+            block=request.block_lgd_code,
+            category=request.category,
+            role=request.role,
+            q=request.q,
+            status=request.status,
+            limit=request.limit or 50,
+            offset=request.offset,
+        )
+        async with self.db.session() as session:
+            users, total = await service.search_users(session, context.principal(), query)
+        return identity_pb2.SearchUsersResponse(users=[_user(u) for u in users], total=total)
+
+    async def UpdateUser(
+        self, request: identity_pb2.UpdateUserRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        edit = service.UserEdit(
+            version=request.version,
+            name=request.name if request.HasField("name") else None,
+            mobile=request.mobile if request.HasField("mobile") else None,
+            email=request.email if request.HasField("email") else None,
+            designation=request.designation if request.HasField("designation") else None,
+        )
+        async with self.db.session() as session:
+            record = await service.update_user(
+                session, self.deps, context.principal(), request.user_id, edit
+            )
+        return _user(record)
+
+    async def AddRole(
+        self, request: identity_pb2.AddRoleRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            record = await service.add_role(
+                session, self.deps, context.principal(), request.user_id, _spec(request.role)
+            )
+        return _user(record)
+
+    async def RemoveRole(
+        self, request: identity_pb2.RemoveRoleRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            record = await service.remove_role(
+                session, self.deps, context.principal(), request.user_id, request.grant_id
+            )
+        return _user(record)
+
+    async def ResetPassword(
+        self, request: identity_pb2.ResetPasswordRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            record = await service.reset_password(
+                session,
+                self.deps,
+                context.principal(),
+                request.user_id,
+                request.new_password,
+                request.temporary,
+            )
+        return _user(record)
+
+    async def SetUserStatus(
+        self, request: identity_pb2.SetUserStatusRequest, ctx: Ctx
+    ) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            record = await service.set_status(
+                session,
+                self.deps,
+                context.principal(),
+                request.user_id,
+                request.status,
+                request.reason,
+            )
+        return _user(record)
+
+    async def Unlock(self, request: identity_pb2.UserRef, ctx: Ctx) -> identity_pb2.UserView:
+        async with self.db.session() as session:
+            return _user(await service.unlock(session, context.principal(), request.user_id))
+
+    async def RoleHistory(
+        self, request: identity_pb2.RoleHistoryRequest, ctx: Ctx
+    ) -> identity_pb2.RoleHistoryResponse:
+        as_of = request.as_of.ToDatetime(tzinfo=UTC) if request.HasField("as_of") else None
+        async with self.db.session() as session:
+            grants, mappings = await service.role_history(
+                session, context.principal(), request.user_id, as_of
+            )
+        return identity_pb2.RoleHistoryResponse(
+            grants=[_grant(g) for g in grants], cbo_mappings=[_mapping(m) for m in mappings]
+        )
+
+    async def ListAudit(
+        self, request: identity_pb2.ListAuditRequest, ctx: Ctx
+    ) -> identity_pb2.ListAuditResponse:
+        async with self.db.session() as session:
+            rows, total = await service.list_audit(
+                session,
+                context.principal(),
+                user_id=request.user_id,
+                action=request.action,
+                limit=request.limit or 50,
+                offset=request.offset,
+            )
+        return identity_pb2.ListAuditResponse(
+            entries=[
+                identity_pb2.AuditEntry(
+                    id=r.id,
+                    at=_ts(r.at),
+                    actor=r.actor,
+                    action=r.action,
+                    entity=r.entity,
+                    entity_id=r.entity_id,
+                    request_id=r.request_id,
+                    before_json=service.audit_json(r.before),
+                    after_json=service.audit_json(r.after),
+                )
+                for r in rows
+            ],
+            total=total,
+        )
+
+    async def GetDevice(self, request: identity_pb2.UserRef, ctx: Ctx) -> identity_pb2.DeviceView:
+        async with self.db.session() as session:
+            uid, device = await flows.get_device(session, context.principal(), request.user_id)
+        return _device(uid, device)
+
+    async def DeregisterDevice(
+        self, request: identity_pb2.UserRef, ctx: Ctx
+    ) -> identity_pb2.DeviceView:
+        async with self.db.session() as session:
+            uid = await flows.deregister_device(
+                session, self.deps, context.principal(), request.user_id
+            )
+        return _device(uid, None)
+
+    async def ApproveReplacementDevice(
+        self, request: identity_pb2.ApproveDeviceRequest, ctx: Ctx
+    ) -> identity_pb2.DeviceView:
+        async with self.db.session() as session:
+            uid, device = await flows.approve_replacement(
+                session, self.deps, context.principal(), request.user_id, request.device_id
+            )
+        return _device(uid, device)
+
+    async def LinkCbos(
+        self, request: identity_pb2.CboLinkRequest, ctx: Ctx
+    ) -> identity_pb2.CboLinkResponse:
+        async with self.db.session() as session:
+            ids = await service.link_cbos(
+                session, context.principal(), request.user_id, list(request.cbo_ids)
+            )
+        return identity_pb2.CboLinkResponse(changed=len(ids), cbo_ids=ids)
+
+    async def UnlinkCbos(
+        self, request: identity_pb2.CboLinkRequest, ctx: Ctx
+    ) -> identity_pb2.CboLinkResponse:
+        async with self.db.session() as session:
+            ids = await service.unlink_cbos(
+                session, context.principal(), request.user_id, list(request.cbo_ids)
+            )
+        return identity_pb2.CboLinkResponse(changed=len(ids), cbo_ids=ids)
+
+    async def ListUserCbos(self, request: identity_pb2.UserRef, ctx: Ctx) -> identity_pb2.CboList:
+        async with self.db.session() as session:
+            cbos = await service.user_cbos(session, context.principal(), request.user_id)
+        return identity_pb2.CboList(cbos=[_cbo(c) for c in cbos], total=len(cbos))
+
+    async def ListUnlinkedCbos(
+        self, request: identity_pb2.UnlinkedCbosRequest, ctx: Ctx
+    ) -> identity_pb2.CboList:
+        async with self.db.session() as session:
+            cbos, total = await service.unlinked_cbos(
+                session,
+                context.principal(),
+                cbo_type=request.cbo_type,
+                block=request.block_lgd_code,
+                panchayat=request.panchayat_lgd_code,
+                village=request.village_lgd_code,
+                limit=request.limit or 50,
+                offset=request.offset,
+            )
+        return identity_pb2.CboList(cbos=[_cbo(c) for c in cbos], total=total)

@@ -1,31 +1,88 @@
-"""Identity process: gRPC server and outbox relay; seeds the demo users in embedded mode."""
+"""Identity process: gRPC server, outbox relay, the CBO consumer; seeds demo users in
+embedded mode."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
+import httpx
 
+from lokos.consumer import EventConsumer
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, serve
-from services.identity import service
+from lokos.rpc import channel
+from services.identity import consumers, service
 from services.identity.config import IdentitySettings
+from services.identity.geography import ProfilesGeography
 from services.identity.grpc_api import IdentityServicer
+from services.identity.idp.factory import identity_provider
+from services.identity.service import Deps
+from services.identity.sms import HttpSmsGateway, OutboxSms, SmsSender
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def otp_key(settings: IdentitySettings) -> bytes:
+    """The OTP hashing key: configured, or generated once into the data folder."""
+    if settings.otp_secret:
+        return settings.otp_secret.encode()
+    path = settings.data_dir / "identity" / "otp.key"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
-    if rt.settings.seed_demo:
+    settings = IdentitySettings()
+    if settings.seed_demo:
         async with rt.db.session() as session:
-            await service.seed_demo(session, rt.settings.state)
-    relay = OutboxRelay(rt.db, rt.nats, poll_interval=rt.settings.outbox_poll_interval)
-    rt.background.append(relay.run)
-    rt.on_stop.append(relay.close)
-    servicer = IdentityServicer(rt.db)
+            await service.seed_demo(session, settings.state)
+    http = httpx.AsyncClient(timeout=10)
+    sms: SmsSender = (
+        HttpSmsGateway(
+            settings.sms_gateway_url, settings.sms_gateway_token, settings.sms_sender_id, http
+        )
+        if settings.sms_gateway_url
+        else OutboxSms(settings.data_dir / "sms" / "outbox.jsonl")
+    )
+    profiles = channel(settings.profiles_grpc)
+    idp = identity_provider(settings)
+    deps = Deps(
+        settings=settings,
+        idp=idp,
+        geography=ProfilesGeography(profiles, settings.state, settings.grpc_deadline),
+        sms=sms,
+        otp_key=otp_key(settings),
+    )
+    relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
+    consumer = EventConsumer(
+        rt.db,
+        rt.nats,
+        durable="identity-cbos",
+        subjects=consumers.subjects(settings.state),
+        handler=consumers.dispatch,
+        service=settings.service_name,
+        state=settings.state,
+    )
+    rt.background += [relay.run, consumer.run]
+
+    async def close() -> None:
+        await relay.close()
+        await idp.close()
+        await profiles.close(None)
+        await http.aclose()
+
+    rt.on_stop.append(close)
+    servicer = IdentityServicer(rt.db, deps)
 
     def register(server: grpc.aio.Server) -> None:
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)

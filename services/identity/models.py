@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lokos.audit import audit_table
+from lokos.consumer import inbox_table
 from lokos.db import new_metadata
 from lokos.outbox import outbox_table
 
@@ -18,6 +31,7 @@ class IdentityBase(DeclarativeBase):
 
 metadata = IdentityBase.metadata
 outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
 audit_log = audit_table(metadata)
 
 
@@ -25,12 +39,35 @@ class User(IdentityBase):
     __tablename__ = "app_user"
 
     # Upper-case user ID with the state prefix (UP_ALAPURSHGBK); unique within the instance.
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(48), primary_key=True)
     realm: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(128))
+    mobile: Mapped[str] = mapped_column(String(10), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    designation: Mapped[str] = mapped_column(String(128), default="")
+    # "staff" or "community", from the roles held.
+    category: Mapped[str] = mapped_column(String(16), default="staff")
+    # Where the user works (deepest unit of the grants): filters and admins' reach.
+    district_lgd_code: Mapped[str] = mapped_column(String(16), default="")
+    block_lgd_code: Mapped[str] = mapped_column(String(16), default="")
+    # "active", "inactive", "deleted" (soft).
     status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # An admin set a temporary password; the user must choose her own before anything else.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        Index("ix_app_user_block", "state", "block_lgd_code"),
+        Index("ix_app_user_district", "state", "district_lgd_code"),
+    )
 
 
 class RoleGrant(IdentityBase):
@@ -46,5 +83,95 @@ class RoleGrant(IdentityBase):
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     granted_by: Mapped[str] = mapped_column(String(64))
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_role_grant_user_open", "user_id", "valid_to"),)
+    __table_args__ = (Index("ix_role_grant_user", "user_id", "valid_to"),)
+
+
+class Cbo(IdentityBase):
+    """Identity's copy of the CBOs (from profiles events), for mapping them to users."""
+
+    __tablename__ = "cbo"
+
+    cbo_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    district_lgd_code: Mapped[str] = mapped_column(String(16))
+    block_lgd_code: Mapped[str] = mapped_column(String(16))
+    panchayat_lgd_code: Mapped[str] = mapped_column(String(16), default="")
+    village_lgd_code: Mapped[str] = mapped_column(String(16), default="")
+
+    __table_args__ = (
+        Index(
+            "ix_cbo_block", "cbo_type", "block_lgd_code", "panchayat_lgd_code", "village_lgd_code"
+        ),
+    )
+
+
+class CboMapping(IdentityBase):
+    """A CBO linked to a community user, with dated history."""
+
+    __tablename__ = "cbo_mapping"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.user_id"))
+    cbo_id: Mapped[str] = mapped_column(ForeignKey("cbo.cbo_id"))
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mapped_by: Mapped[str] = mapped_column(String(64))
+    unmapped_by: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (
+        Index("ix_cbo_mapping_user", "user_id", "valid_to"),
+        # A CBO is linked to a user at most once at a time.
+        Index(
+            "uq_cbo_mapping_open",
+            "user_id",
+            "cbo_id",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("ix_cbo_mapping_cbo_open", "cbo_id", postgresql_where=text("valid_to IS NULL")),
+    )
+
+
+class Device(IdentityBase):
+    """The one device a user may use the mobile app on."""
+
+    __tablename__ = "device"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.user_id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    # "bound" (verified by OTP) or "approved" (a replacement approved by a Block Admin).
+    status: Mapped[str] = mapped_column(String(16))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DeviceSession(IdentityBase):
+    """A provider session (token ``sid``) issued to a user's device through a mobile login."""
+
+    __tablename__ = "device_session"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.user_id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OtpChallenge(IdentityBase):
+    __tablename__ = "otp_challenge"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.user_id"))
+    device_id: Mapped[str] = mapped_column(String(128))
+    # Keyed hash of the code; the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_otp_challenge_user", "user_id", "created_at"),)

@@ -18,7 +18,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServiceServicer):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def CreateDistrict(  # noqa: N802 - gRPC method name
+    async def CreateDistrict(
         self, request: profiles_pb2.CreateDistrictRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> profiles_pb2.District:
         async with self.db.session() as session:
@@ -27,7 +27,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServiceServicer):
             )
         return district_to_proto(d)
 
-    async def CreateBlock(  # noqa: N802
+    async def CreateBlock(
         self, request: profiles_pb2.CreateBlockRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> profiles_pb2.Block:
         principal = context.principal()
@@ -37,7 +37,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServiceServicer):
             )
         return block_to_proto(b, principal.state)
 
-    async def CreateShg(  # noqa: N802
+    async def CreateShg(
         self, request: profiles_pb2.CreateShgRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> profiles_pb2.Shg:
         formed_on = request.formed_on.ToDatetime().date() if request.HasField("formed_on") else None
@@ -55,9 +55,25 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServiceServicer):
             await ctx.send_initial_metadata((("x-lokos-replayed", "true"),))
         return shg_to_proto(shg)
 
-    async def GetShg(  # noqa: N802
+    async def GetShg(
         self, request: profiles_pb2.GetShgRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> profiles_pb2.Shg:
         async with self.db.session() as session:
             shg = await service.get_shg(session, context.principal(), request.id)
         return shg_to_proto(shg)
+
+    async def ResolveUnits(
+        self, request: profiles_pb2.ResolveUnitsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    ) -> profiles_pb2.ResolveUnitsResponse:
+        refs = [(u.level, u.lgd_code) for u in request.units]
+        async with self.db.session() as session:
+            found = await service.resolve_units(session, refs)
+        resp = profiles_pb2.ResolveUnitsResponse()
+        for level, code in refs:
+            path = found.get((level, code))
+            unit = resp.paths.add(level=level, lgd_code=code, found=path is not None)
+            if path is not None:
+                unit.state = path.state
+                unit.district_lgd_code = path.district
+                unit.block_lgd_code = path.block
+        return resp

@@ -80,3 +80,27 @@ async def insert_shg_once(
 
 async def get_shg(session: AsyncSession, shg_id: uuid.UUID) -> Shg | None:
     return await session.get(Shg, shg_id)
+
+
+async def resolve_units(
+    session: AsyncSession, refs: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(level, code) → (state, district, block) for the districts and blocks that exist."""
+    districts = {code for level, code in refs if level == "district"}
+    blocks = {code for level, code in refs if level == "block"}
+    found: dict[tuple[str, str], tuple[str, str, str]] = {}
+    if districts:
+        rows = await session.execute(
+            select(District.lgd_code, District.state).where(District.lgd_code.in_(districts))
+        )
+        for code, state in rows:
+            found[("district", code)] = (state, code, "")
+    if blocks:
+        rows = await session.execute(
+            select(Block.lgd_code, Block.district_lgd_code, District.state)
+            .join(District, District.lgd_code == Block.district_lgd_code)
+            .where(Block.lgd_code.in_(blocks))
+        )
+        for code, district, state in rows:
+            found[("block", code)] = (state, district, code)
+    return found

@@ -28,6 +28,14 @@ SHG_READERS = SHG_MAKERS | {
     "DISTRICT_PROGRAM_MANAGER",
     "DISTRICT_THEMATIC",
     "BLOCK_THEMATIC",
+    "BLOCK_MIS",
+    # Community users read the CBOs mapped to them (their scope is those CBO ids).
+    "SHG_BOOKKEEPER",
+    "VO_BOOKKEEPER",
+    "CLF_BOOKKEEPER",
+    "SHG_MEETING_TRANSACTION_APPROVER",
+    "VO_MEETING_TRANSACTION_APPROVER",
+    "SHG_TRANSACTION_APPROVER",
 }
 
 LGD_CODE = re.compile(r"^[0-9]{1,16}$")
@@ -60,6 +68,7 @@ async def create_district(
     district = District(lgd_code=lgd_code, state=principal.state, name=" ".join(name.split()))
     if not await repository.add_district(session, district):
         raise Conflict(f"district {lgd_code} exists already", code="district_exists")
+    await events.district_created(session, district)
     await record_audit(
         session,
         audit_log,
@@ -92,6 +101,7 @@ async def create_block(
     )
     if not await repository.add_block(session, block):
         raise Conflict(f"block {lgd_code} exists already", code="block_exists")
+    await events.block_created(session, block, district.state)
     await record_audit(
         session,
         audit_log,
@@ -165,7 +175,26 @@ async def get_shg(session: AsyncSession, principal: Principal, shg_id: str) -> S
     shg = await repository.get_shg(session, key)
     # Out-of-scope records answer exactly like missing ones: nothing leaks about them.
     if shg is None or not principal.can_reach(
-        GeoPath(shg.state, district=shg.district_lgd_code, block=shg.block_lgd_code), SHG_READERS
+        GeoPath(
+            shg.state,
+            district=shg.district_lgd_code,
+            block=shg.block_lgd_code,
+            cbo_ids=(str(shg.id),),
+        ),
+        SHG_READERS,
     ):
         raise NotFound(f"SHG {shg_id} not found")
     return shg
+
+
+async def resolve_units(
+    session: AsyncSession, refs: list[tuple[str, str]]
+) -> dict[tuple[str, str], GeoPath]:
+    """Where each unit sits. Geography is public master data: no scope check."""
+    if len(refs) > 1000:
+        raise ValidationFailed.one("units", "at most 1000 units per call", "too_many")
+    found = await repository.resolve_units(session, refs)
+    return {
+        ref: GeoPath(state, district=district, block=block)
+        for ref, (state, district, block) in found.items()
+    }

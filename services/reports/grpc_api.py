@@ -16,7 +16,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def GetDashboard(  # noqa: N802 - gRPC method name
+    async def GetDashboard(
         self, request: reports_pb2.GetDashboardRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> reports_pb2.Dashboard:
         async with self.db.session() as session:

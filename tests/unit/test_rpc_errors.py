@@ -71,3 +71,15 @@ def test_plain_status_without_details_maps_by_code() -> None:
     )
     back = error_from_rpc(internal)
     assert back.http_status == 500 and "secret" not in back.detail
+
+
+def test_extra_facts_and_unlisted_statuses_survive() -> None:
+    class IdpDown(LokosError):
+        code = "idp_unavailable"
+        http_status = 503
+
+    stale = Conflict("stale", code="version_conflict", extra={"current_version": "7"})
+    back = error_from_rpc(_as_call_error(stale))
+    assert back.extra == {"current_version": "7"}
+    down = error_from_rpc(_as_call_error(IdpDown("identity provider unreachable")))
+    assert down.http_status == 503 and down.code == "idp_unavailable"

@@ -82,15 +82,25 @@ class Principal(_message.Message):
     REALM_FIELD_NUMBER: _builtins.int
     ROLES_FIELD_NUMBER: _builtins.int
     DEVICE_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_SESSIONS_FIELD_NUMBER: _builtins.int
+    PASSWORD_CHANGE_REQUIRED_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     """Upper-case user ID with the state prefix, e.g. UP_STATEADMIN."""
     state: _builtins.str
     """Lower-case state code of the realm ("up"), or "national"."""
     realm: _builtins.str
     device_id: _builtins.str
-    """The device the user is bound to (mobile clients); empty for web."""
+    """The device the user is bound to (mobile clients); empty when none."""
+    password_change_required: _builtins.bool
+    """The admin gave a temporary password: until it is changed only /v1/me/password is open."""
     @_builtins.property
     def roles(self) -> _containers.RepeatedCompositeFieldContainer[Global___RoleGrant]: ...
+    @_builtins.property
+    def device_sessions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Provider session ids (token "sid") issued to the bound device; a mobile token whose sid
+        is not here was issued to another device, or before the device was re-bound.
+        """
+
     def __init__(
         self,
         *,
@@ -99,10 +109,12 @@ class Principal(_message.Message):
         realm: _builtins.str = ...,
         roles: _abc.Iterable[Global___RoleGrant] | None = ...,
         device_id: _builtins.str = ...,
+        device_sessions: _abc.Iterable[_builtins.str] | None = ...,
+        password_change_required: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "realm", b"realm", "roles", b"roles", "state", b"state", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "device_sessions", b"device_sessions", "password_change_required", b"password_change_required", "realm", b"realm", "roles", b"roles", "state", b"state", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -23,20 +23,91 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from lokos.common.v1 import principal_pb2 as lokos_dot_common_dot_v1_dot_principal__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lokos/identity/v1/identity.proto\x12\x11lokos.identity.v1\x1a\x1flokos/common/v1/principal.proto\"5\n\x13GetPrincipalRequest\x12\r\n\x05realm\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"-\n\x0bUserChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05realm\x18\x02 \x01(\t2e\n\x0fIdentityService\x12R\n\x0cGetPrincipal\x12&.lokos.identity.v1.GetPrincipalRequest\x1a\x1a.lokos.common.v1.Principalb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lokos/identity/v1/identity.proto\x12\x11lokos.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1flokos/common/v1/principal.proto\"5\n\x13GetPrincipalRequest\x12\r\n\x05realm\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"\x86\x01\n\x0cLoginRequest\x12\r\n\x05\x65ntry\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08password\x18\x03 \x01(\t\x12\x0e\n\x06\x63lient\x18\x04 \x01(\t\x12\x11\n\tdevice_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63hallenge_id\x18\x06 \x01(\t\x12\x0b\n\x03otp\x18\x07 \x01(\t\"\x9d\x01\n\x08TokenSet\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x15\n\rrefresh_token\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x12\x1a\n\x12refresh_expires_in\x18\x04 \x01(\x05\x12\x12\n\ntoken_type\x18\x05 \x01(\t\x12 \n\x18password_change_required\x18\x06 \x01(\x08\"`\n\x0cOtpChallenge\x12\x14\n\x0c\x63hallenge_id\x18\x01 \x01(\t\x12\x0f\n\x07sent_to\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x12\x15\n\rattempts_left\x18\x04 \x01(\x05\"\x7f\n\x0bLoginResult\x12-\n\x06tokens\x18\x01 \x01(\x0b\x32\x1b.lokos.identity.v1.TokenSetH\x00\x12\x37\n\x0cotp_required\x18\x02 \x01(\x0b\x32\x1f.lokos.identity.v1.OtpChallengeH\x00\x42\x08\n\x06result\"F\n\x0eRefreshRequest\x12\r\n\x05\x65ntry\x18\x01 \x01(\t\x12\x0e\n\x06\x63lient\x18\x02 \x01(\t\x12\x15\n\rrefresh_token\x18\x03 \x01(\t\"E\n\rLogoutRequest\x12\r\n\x05\x65ntry\x18\x01 \x01(\t\x12\x0e\n\x06\x63lient\x18\x02 \x01(\t\x12\x15\n\rrefresh_token\x18\x03 \x01(\t\"\x10\n\x0eLogoutResponse\"J\n\x18\x43hangeOwnPasswordRequest\x12\x18\n\x10\x63urrent_password\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\")\n\tScopeSpec\x12\r\n\x05level\x18\x01 \x01(\t\x12\r\n\x05\x63odes\x18\x02 \x03(\t\"E\n\x08RoleSpec\x12\x0c\n\x04role\x18\x01 \x01(\t\x12+\n\x05scope\x18\x02 \x01(\x0b\x32\x1c.lokos.identity.v1.ScopeSpec\"\xe2\x01\n\rRoleGrantView\x12\x10\n\x08grant_id\x18\x01 \x01(\x03\x12\x0c\n\x04role\x18\x02 \x01(\t\x12+\n\x05scope\x18\x03 \x01(\x0b\x32\x1c.lokos.identity.v1.ScopeSpec\x12.\n\nvalid_from\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08valid_to\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ngranted_by\x18\x06 \x01(\t\x12\x12\n\nrevoked_by\x18\x07 \x01(\t\"\xe6\x02\n\x08UserView\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05realm\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06mobile\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x07 \x01(\t\x12\x0e\n\x06status\x18\x08 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\t \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\n \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x0b \x01(\t\x12/\n\x05roles\x18\x0c \x03(\x0b\x32 .lokos.identity.v1.RoleGrantView\x12\x0f\n\x07version\x18\r \x01(\x03\x12\x0e\n\x06locked\x18\x0e \x01(\x08\x12.\n\ncreated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x10 \x01(\t\"\xc0\x01\n\x11\x43reateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06mobile\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65signation\x18\x05 \x01(\t\x12\x10\n\x08password\x18\x06 \x01(\t\x12\x1a\n\x12temporary_password\x18\x07 \x01(\x08\x12*\n\x05roles\x18\x08 \x03(\x0b\x32\x1b.lokos.identity.v1.RoleSpec\"\x1a\n\x07UserRef\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\xa1\x01\n\x12SearchUsersRequest\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\t\n\x01q\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\r\n\x05limit\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x05\"P\n\x13SearchUsersResponse\x12*\n\x05users\x18\x01 \x03(\x0b\x32\x1b.lokos.identity.v1.UserView\x12\r\n\x05total\x18\x02 \x01(\x03\"\xb9\x01\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06mobile\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x05 \x01(\tH\x02\x88\x01\x01\x12\x18\n\x0b\x64\x65signation\x18\x06 \x01(\tH\x03\x88\x01\x01\x42\x07\n\x05_nameB\t\n\x07_mobileB\x08\n\x06_emailB\x0e\n\x0c_designation\"L\n\x0e\x41\x64\x64RoleRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12)\n\x04role\x18\x02 \x01(\x0b\x32\x1b.lokos.identity.v1.RoleSpec\"6\n\x11RemoveRoleRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08grant_id\x18\x02 \x01(\x03\"P\n\x14ResetPasswordRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x14\n\x0cnew_password\x18\x02 \x01(\t\x12\x11\n\ttemporary\x18\x03 \x01(\x08\"G\n\x14SetUserStatusRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"P\n\x12RoleHistoryRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x80\x01\n\x13RoleHistoryResponse\x12\x30\n\x06grants\x18\x01 \x03(\x0b\x32 .lokos.identity.v1.RoleGrantView\x12\x37\n\x0c\x63\x62o_mappings\x18\x02 \x03(\x0b\x32!.lokos.identity.v1.CboMappingView\"\xbf\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\x03\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06\x65ntity\x18\x05 \x01(\t\x12\x11\n\tentity_id\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x13\n\x0b\x62\x65\x66ore_json\x18\x08 \x01(\t\x12\x12\n\nafter_json\x18\t \x01(\t\"R\n\x10ListAuditRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x05\"R\n\x11ListAuditResponse\x12.\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1d.lokos.identity.v1.AuditEntry\x12\r\n\x05total\x18\x02 \x01(\x03\"n\n\nDeviceView\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12,\n\x08\x62ound_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\":\n\x14\x41pproveDeviceRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\"\x9e\x01\n\x03\x43\x62o\x12\x0e\n\x06\x63\x62o_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x62o_type\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x04 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x05 \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x06 \x01(\t\x12\x18\n\x10village_lgd_code\x18\x07 \x01(\t\"\xa3\x01\n\x0e\x43\x62oMappingView\x12\x0e\n\x06\x63\x62o_id\x18\x01 \x01(\t\x12\x10\n\x08\x63\x62o_type\x18\x02 \x01(\t\x12.\n\nvalid_from\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08valid_to\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tmapped_by\x18\x05 \x01(\t\"2\n\x0e\x43\x62oLinkRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x62o_ids\x18\x02 \x03(\t\"3\n\x0f\x43\x62oLinkResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x05\x12\x0f\n\x07\x63\x62o_ids\x18\x02 \x03(\t\">\n\x07\x43\x62oList\x12$\n\x04\x63\x62os\x18\x01 \x03(\x0b\x32\x16.lokos.identity.v1.Cbo\x12\r\n\x05total\x18\x02 \x01(\x03\"\x94\x01\n\x13UnlinkedCbosRequest\x12\x10\n\x08\x63\x62o_type\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x03 \x01(\t\x12\x18\n\x10village_lgd_code\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\x12\x0e\n\x06offset\x18\x06 \x01(\x05\";\n\x0bUserChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05realm\x18\x02 \x01(\t\x12\x0c\n\x04what\x18\x03 \x01(\t2\xf9\x0e\n\x0fIdentityService\x12R\n\x0cGetPrincipal\x12&.lokos.identity.v1.GetPrincipalRequest\x1a\x1a.lokos.common.v1.Principal\x12H\n\x05Login\x12\x1f.lokos.identity.v1.LoginRequest\x1a\x1e.lokos.identity.v1.LoginResult\x12I\n\x07Refresh\x12!.lokos.identity.v1.RefreshRequest\x1a\x1b.lokos.identity.v1.TokenSet\x12M\n\x06Logout\x12 .lokos.identity.v1.LogoutRequest\x1a!.lokos.identity.v1.LogoutResponse\x12]\n\x11\x43hangeOwnPassword\x12+.lokos.identity.v1.ChangeOwnPasswordRequest\x1a\x1b.lokos.identity.v1.UserView\x12O\n\nCreateUser\x12$.lokos.identity.v1.CreateUserRequest\x1a\x1b.lokos.identity.v1.UserView\x12I\n\x07GetUser\x12!.lokos.identity.v1.GetUserRequest\x1a\x1b.lokos.identity.v1.UserView\x12\\\n\x0bSearchUsers\x12%.lokos.identity.v1.SearchUsersRequest\x1a&.lokos.identity.v1.SearchUsersResponse\x12O\n\nUpdateUser\x12$.lokos.identity.v1.UpdateUserRequest\x1a\x1b.lokos.identity.v1.UserView\x12I\n\x07\x41\x64\x64Role\x12!.lokos.identity.v1.AddRoleRequest\x1a\x1b.lokos.identity.v1.UserView\x12O\n\nRemoveRole\x12$.lokos.identity.v1.RemoveRoleRequest\x1a\x1b.lokos.identity.v1.UserView\x12U\n\rResetPassword\x12\'.lokos.identity.v1.ResetPasswordRequest\x1a\x1b.lokos.identity.v1.UserView\x12U\n\rSetUserStatus\x12\'.lokos.identity.v1.SetUserStatusRequest\x1a\x1b.lokos.identity.v1.UserView\x12\x41\n\x06Unlock\x12\x1a.lokos.identity.v1.UserRef\x1a\x1b.lokos.identity.v1.UserView\x12\\\n\x0bRoleHistory\x12%.lokos.identity.v1.RoleHistoryRequest\x1a&.lokos.identity.v1.RoleHistoryResponse\x12V\n\tListAudit\x12#.lokos.identity.v1.ListAuditRequest\x1a$.lokos.identity.v1.ListAuditResponse\x12\x46\n\tGetDevice\x12\x1a.lokos.identity.v1.UserRef\x1a\x1d.lokos.identity.v1.DeviceView\x12M\n\x10\x44\x65registerDevice\x12\x1a.lokos.identity.v1.UserRef\x1a\x1d.lokos.identity.v1.DeviceView\x12\x62\n\x18\x41pproveReplacementDevice\x12\'.lokos.identity.v1.ApproveDeviceRequest\x1a\x1d.lokos.identity.v1.DeviceView\x12Q\n\x08LinkCbos\x12!.lokos.identity.v1.CboLinkRequest\x1a\".lokos.identity.v1.CboLinkResponse\x12S\n\nUnlinkCbos\x12!.lokos.identity.v1.CboLinkRequest\x1a\".lokos.identity.v1.CboLinkResponse\x12\x46\n\x0cListUserCbos\x12\x1a.lokos.identity.v1.UserRef\x1a\x1a.lokos.identity.v1.CboList\x12V\n\x10ListUnlinkedCbos\x12&.lokos.identity.v1.UnlinkedCbosRequest\x1a\x1a.lokos.identity.v1.CboListb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lokos.identity.v1.identity_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETPRINCIPALREQUEST']._serialized_start=88
-  _globals['_GETPRINCIPALREQUEST']._serialized_end=141
-  _globals['_USERCHANGED']._serialized_start=143
-  _globals['_USERCHANGED']._serialized_end=188
-  _globals['_IDENTITYSERVICE']._serialized_start=190
-  _globals['_IDENTITYSERVICE']._serialized_end=291
+  _globals['_GETPRINCIPALREQUEST']._serialized_start=121
+  _globals['_GETPRINCIPALREQUEST']._serialized_end=174
+  _globals['_LOGINREQUEST']._serialized_start=177
+  _globals['_LOGINREQUEST']._serialized_end=311
+  _globals['_TOKENSET']._serialized_start=314
+  _globals['_TOKENSET']._serialized_end=471
+  _globals['_OTPCHALLENGE']._serialized_start=473
+  _globals['_OTPCHALLENGE']._serialized_end=569
+  _globals['_LOGINRESULT']._serialized_start=571
+  _globals['_LOGINRESULT']._serialized_end=698
+  _globals['_REFRESHREQUEST']._serialized_start=700
+  _globals['_REFRESHREQUEST']._serialized_end=770
+  _globals['_LOGOUTREQUEST']._serialized_start=772
+  _globals['_LOGOUTREQUEST']._serialized_end=841
+  _globals['_LOGOUTRESPONSE']._serialized_start=843
+  _globals['_LOGOUTRESPONSE']._serialized_end=859
+  _globals['_CHANGEOWNPASSWORDREQUEST']._serialized_start=861
+  _globals['_CHANGEOWNPASSWORDREQUEST']._serialized_end=935
+  _globals['_SCOPESPEC']._serialized_start=937
+  _globals['_SCOPESPEC']._serialized_end=978
+  _globals['_ROLESPEC']._serialized_start=980
+  _globals['_ROLESPEC']._serialized_end=1049
+  _globals['_ROLEGRANTVIEW']._serialized_start=1052
+  _globals['_ROLEGRANTVIEW']._serialized_end=1278
+  _globals['_USERVIEW']._serialized_start=1281
+  _globals['_USERVIEW']._serialized_end=1639
+  _globals['_CREATEUSERREQUEST']._serialized_start=1642
+  _globals['_CREATEUSERREQUEST']._serialized_end=1834
+  _globals['_USERREF']._serialized_start=1836
+  _globals['_USERREF']._serialized_end=1862
+  _globals['_GETUSERREQUEST']._serialized_start=1864
+  _globals['_GETUSERREQUEST']._serialized_end=1897
+  _globals['_SEARCHUSERSREQUEST']._serialized_start=1900
+  _globals['_SEARCHUSERSREQUEST']._serialized_end=2061
+  _globals['_SEARCHUSERSRESPONSE']._serialized_start=2063
+  _globals['_SEARCHUSERSRESPONSE']._serialized_end=2143
+  _globals['_UPDATEUSERREQUEST']._serialized_start=2146
+  _globals['_UPDATEUSERREQUEST']._serialized_end=2331
+  _globals['_ADDROLEREQUEST']._serialized_start=2333
+  _globals['_ADDROLEREQUEST']._serialized_end=2409
+  _globals['_REMOVEROLEREQUEST']._serialized_start=2411
+  _globals['_REMOVEROLEREQUEST']._serialized_end=2465
+  _globals['_RESETPASSWORDREQUEST']._serialized_start=2467
+  _globals['_RESETPASSWORDREQUEST']._serialized_end=2547
+  _globals['_SETUSERSTATUSREQUEST']._serialized_start=2549
+  _globals['_SETUSERSTATUSREQUEST']._serialized_end=2620
+  _globals['_ROLEHISTORYREQUEST']._serialized_start=2622
+  _globals['_ROLEHISTORYREQUEST']._serialized_end=2702
+  _globals['_ROLEHISTORYRESPONSE']._serialized_start=2705
+  _globals['_ROLEHISTORYRESPONSE']._serialized_end=2833
+  _globals['_AUDITENTRY']._serialized_start=2836
+  _globals['_AUDITENTRY']._serialized_end=3027
+  _globals['_LISTAUDITREQUEST']._serialized_start=3029
+  _globals['_LISTAUDITREQUEST']._serialized_end=3111
+  _globals['_LISTAUDITRESPONSE']._serialized_start=3113
+  _globals['_LISTAUDITRESPONSE']._serialized_end=3195
+  _globals['_DEVICEVIEW']._serialized_start=3197
+  _globals['_DEVICEVIEW']._serialized_end=3307
+  _globals['_APPROVEDEVICEREQUEST']._serialized_start=3309
+  _globals['_APPROVEDEVICEREQUEST']._serialized_end=3367
+  _globals['_CBO']._serialized_start=3370
+  _globals['_CBO']._serialized_end=3528
+  _globals['_CBOMAPPINGVIEW']._serialized_start=3531
+  _globals['_CBOMAPPINGVIEW']._serialized_end=3694
+  _globals['_CBOLINKREQUEST']._serialized_start=3696
+  _globals['_CBOLINKREQUEST']._serialized_end=3746
+  _globals['_CBOLINKRESPONSE']._serialized_start=3748
+  _globals['_CBOLINKRESPONSE']._serialized_end=3799
+  _globals['_CBOLIST']._serialized_start=3801
+  _globals['_CBOLIST']._serialized_end=3863
+  _globals['_UNLINKEDCBOSREQUEST']._serialized_start=3866
+  _globals['_UNLINKEDCBOSREQUEST']._serialized_end=4014
+  _globals['_USERCHANGED']._serialized_start=4016
+  _globals['_USERCHANGED']._serialized_end=4075
+  _globals['_IDENTITYSERVICE']._serialized_start=4078
+  _globals['_IDENTITYSERVICE']._serialized_end=5991
 # @@protoc_insertion_point(module_scope)

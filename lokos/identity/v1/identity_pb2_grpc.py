@@ -41,14 +41,261 @@ class IdentityServiceStub:
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.SerializeToString,
                 response_deserializer=lokos_dot_common_dot_v1_dot_principal__pb2.Principal.FromString,
                 _registered_method=True)
+        self.Login = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/Login',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LoginResult.FromString,
+                _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/Refresh',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.TokenSet.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/Logout',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
+                _registered_method=True)
+        self.ChangeOwnPassword = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ChangeOwnPassword',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ChangeOwnPasswordRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.CreateUser = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/CreateUser',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.GetUser = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GetUser',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.SearchUsers = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/SearchUsers',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersResponse.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/UpdateUser',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.AddRole = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/AddRole',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AddRoleRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.RemoveRole = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RemoveRole',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RemoveRoleRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ResetPassword',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.SetUserStatus = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/SetUserStatus',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SetUserStatusRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.Unlock = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/Unlock',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+                _registered_method=True)
+        self.RoleHistory = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RoleHistory',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryResponse.FromString,
+                _registered_method=True)
+        self.ListAudit = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListAudit',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditResponse.FromString,
+                _registered_method=True)
+        self.GetDevice = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GetDevice',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+                _registered_method=True)
+        self.DeregisterDevice = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/DeregisterDevice',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+                _registered_method=True)
+        self.ApproveReplacementDevice = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ApproveReplacementDevice',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApproveDeviceRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+                _registered_method=True)
+        self.LinkCbos = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/LinkCbos',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.FromString,
+                _registered_method=True)
+        self.UnlinkCbos = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/UnlinkCbos',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.FromString,
+                _registered_method=True)
+        self.ListUserCbos = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListUserCbos',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
+                _registered_method=True)
+        self.ListUnlinkedCbos = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListUnlinkedCbos',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetPrincipal(self, request, context):
-        """Resolve an authenticated user into roles and scopes. The gateway caches the answer.
+        """Resolve an authenticated user into roles, scopes, bound device and live mobile sessions.
+        The gateway caches the answer and drops it on identity events.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Login(self, request, context):
+        """Login (National or State entry), refresh, logout. Mobile logins bind one device by SMS OTP.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeOwnPassword(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateUser(self, request, context):
+        """User management by admins, within their scope.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchUsers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetUserStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Unlock(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RoleHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAudit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDevice(self, request, context):
+        """Devices.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeregisterDevice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveReplacementDevice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LinkCbos(self, request, context):
+        """CBO mapping.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlinkCbos(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUserCbos(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUnlinkedCbos(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +307,116 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetPrincipal,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.FromString,
                     response_serializer=lokos_dot_common_dot_v1_dot_principal__pb2.Principal.SerializeToString,
+            ),
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LoginResult.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.TokenSet.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.SerializeToString,
+            ),
+            'ChangeOwnPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeOwnPassword,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ChangeOwnPasswordRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'CreateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateUser,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'GetUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUser,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'SearchUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchUsers,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersResponse.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'AddRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddRole,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AddRoleRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'RemoveRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveRole,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RemoveRoleRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'SetUserStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetUserStatus,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.SetUserStatusRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'Unlock': grpc.unary_unary_rpc_method_handler(
+                    servicer.Unlock,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.SerializeToString,
+            ),
+            'RoleHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RoleHistory,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryResponse.SerializeToString,
+            ),
+            'ListAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAudit,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditResponse.SerializeToString,
+            ),
+            'GetDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDevice,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.SerializeToString,
+            ),
+            'DeregisterDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeregisterDevice,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.SerializeToString,
+            ),
+            'ApproveReplacementDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveReplacementDevice,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApproveDeviceRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.SerializeToString,
+            ),
+            'LinkCbos': grpc.unary_unary_rpc_method_handler(
+                    servicer.LinkCbos,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.SerializeToString,
+            ),
+            'UnlinkCbos': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlinkCbos,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.SerializeToString,
+            ),
+            'ListUserCbos': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUserCbos,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.SerializeToString,
+            ),
+            'ListUnlinkedCbos': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnlinkedCbos,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -89,6 +446,600 @@ class IdentityService:
             '/lokos.identity.v1.IdentityService/GetPrincipal',
             lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.SerializeToString,
             lokos_dot_common_dot_v1_dot_principal__pb2.Principal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/Login',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.LoginResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/Refresh',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.TokenSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/Logout',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeOwnPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ChangeOwnPassword',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ChangeOwnPasswordRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/CreateUser',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GetUser',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.GetUserRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/SearchUsers',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.SearchUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/UpdateUser',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/AddRole',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.AddRoleRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RemoveRole',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RemoveRoleRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ResetPassword',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetUserStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/SetUserStatus',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.SetUserStatusRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/Unlock',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RoleHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RoleHistory',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RoleHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListAudit',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GetDevice',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeregisterDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/DeregisterDevice',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveReplacementDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ApproveReplacementDevice',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApproveDeviceRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.DeviceView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LinkCbos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/LinkCbos',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlinkCbos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/UnlinkCbos',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboLinkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUserCbos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListUserCbos',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UserRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnlinkedCbos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListUnlinkedCbos',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
             options,
             channel_credentials,
             insecure,

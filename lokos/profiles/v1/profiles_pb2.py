@@ -26,29 +26,41 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lokos/profiles/v1/profiles.proto\x12\x11lokos.profiles.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x08\x44istrict\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\"Q\n\x05\x42lock\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\"7\n\x15\x43reateDistrictRequest\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"O\n\x12\x43reateBlockRequest\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x03 \x01(\t\"\x88\x02\n\x03Shg\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x0f\n\x07version\x18\x08 \x01(\x03\x12-\n\tformed_on\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x0b \x01(\t\"z\n\x10\x43reateShgRequest\x12\x11\n\tclient_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12-\n\tformed_on\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\rGetShgRequest\x12\n\n\x02id\x18\x01 \x01(\t\"1\n\nShgCreated\x12#\n\x03shg\x18\x01 \x01(\x0b\x32\x16.lokos.profiles.v1.Shg2\xc8\x02\n\x0fProfilesService\x12W\n\x0e\x43reateDistrict\x12(.lokos.profiles.v1.CreateDistrictRequest\x1a\x1b.lokos.profiles.v1.District\x12N\n\x0b\x43reateBlock\x12%.lokos.profiles.v1.CreateBlockRequest\x1a\x18.lokos.profiles.v1.Block\x12H\n\tCreateShg\x12#.lokos.profiles.v1.CreateShgRequest\x1a\x16.lokos.profiles.v1.Shg\x12\x42\n\x06GetShg\x12 .lokos.profiles.v1.GetShgRequest\x1a\x16.lokos.profiles.v1.Shgb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n lokos/profiles/v1/profiles.proto\x12\x11lokos.profiles.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"*\n\x07UnitRef\x12\r\n\x05level\x18\x01 \x01(\t\x12\x10\n\x08lgd_code\x18\x02 \x01(\t\"\xb2\x01\n\x08UnitPath\x12\r\n\x05level\x18\x01 \x01(\t\x12\x10\n\x08lgd_code\x18\x02 \x01(\t\x12\r\n\x05\x66ound\x18\x03 \x01(\x08\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x07 \x01(\t\x12\x18\n\x10village_lgd_code\x18\x08 \x01(\t\"@\n\x13ResolveUnitsRequest\x12)\n\x05units\x18\x01 \x03(\x0b\x32\x1a.lokos.profiles.v1.UnitRef\"B\n\x14ResolveUnitsResponse\x12*\n\x05paths\x18\x01 \x03(\x0b\x32\x1b.lokos.profiles.v1.UnitPath\"9\n\x08\x44istrict\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\t\"Q\n\x05\x42lock\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\"7\n\x15\x43reateDistrictRequest\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"O\n\x12\x43reateBlockRequest\x12\x10\n\x08lgd_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x03 \x01(\t\"\xbe\x02\n\x03Shg\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x0f\n\x07version\x18\x08 \x01(\x03\x12-\n\tformed_on\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x0b \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x0c \x01(\t\x12\x18\n\x10village_lgd_code\x18\r \x01(\t\"z\n\x10\x43reateShgRequest\x12\x11\n\tclient_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12-\n\tformed_on\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\rGetShgRequest\x12\n\n\x02id\x18\x01 \x01(\t\"@\n\x0f\x44istrictCreated\x12-\n\x08\x64istrict\x18\x01 \x01(\x0b\x32\x1b.lokos.profiles.v1.District\"7\n\x0c\x42lockCreated\x12\'\n\x05\x62lock\x18\x01 \x01(\x0b\x32\x18.lokos.profiles.v1.Block\"1\n\nShgCreated\x12#\n\x03shg\x18\x01 \x01(\x0b\x32\x16.lokos.profiles.v1.Shg2\xa9\x03\n\x0fProfilesService\x12W\n\x0e\x43reateDistrict\x12(.lokos.profiles.v1.CreateDistrictRequest\x1a\x1b.lokos.profiles.v1.District\x12N\n\x0b\x43reateBlock\x12%.lokos.profiles.v1.CreateBlockRequest\x1a\x18.lokos.profiles.v1.Block\x12H\n\tCreateShg\x12#.lokos.profiles.v1.CreateShgRequest\x1a\x16.lokos.profiles.v1.Shg\x12\x42\n\x06GetShg\x12 .lokos.profiles.v1.GetShgRequest\x1a\x16.lokos.profiles.v1.Shg\x12_\n\x0cResolveUnits\x12&.lokos.profiles.v1.ResolveUnitsRequest\x1a\'.lokos.profiles.v1.ResolveUnitsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lokos.profiles.v1.profiles_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DISTRICT']._serialized_start=88
-  _globals['_DISTRICT']._serialized_end=145
-  _globals['_BLOCK']._serialized_start=147
-  _globals['_BLOCK']._serialized_end=228
-  _globals['_CREATEDISTRICTREQUEST']._serialized_start=230
-  _globals['_CREATEDISTRICTREQUEST']._serialized_end=285
-  _globals['_CREATEBLOCKREQUEST']._serialized_start=287
-  _globals['_CREATEBLOCKREQUEST']._serialized_end=366
-  _globals['_SHG']._serialized_start=369
-  _globals['_SHG']._serialized_end=633
-  _globals['_CREATESHGREQUEST']._serialized_start=635
-  _globals['_CREATESHGREQUEST']._serialized_end=757
-  _globals['_GETSHGREQUEST']._serialized_start=759
-  _globals['_GETSHGREQUEST']._serialized_end=786
-  _globals['_SHGCREATED']._serialized_start=788
-  _globals['_SHGCREATED']._serialized_end=837
-  _globals['_PROFILESSERVICE']._serialized_start=840
-  _globals['_PROFILESSERVICE']._serialized_end=1168
+  _globals['_UNITREF']._serialized_start=88
+  _globals['_UNITREF']._serialized_end=130
+  _globals['_UNITPATH']._serialized_start=133
+  _globals['_UNITPATH']._serialized_end=311
+  _globals['_RESOLVEUNITSREQUEST']._serialized_start=313
+  _globals['_RESOLVEUNITSREQUEST']._serialized_end=377
+  _globals['_RESOLVEUNITSRESPONSE']._serialized_start=379
+  _globals['_RESOLVEUNITSRESPONSE']._serialized_end=445
+  _globals['_DISTRICT']._serialized_start=447
+  _globals['_DISTRICT']._serialized_end=504
+  _globals['_BLOCK']._serialized_start=506
+  _globals['_BLOCK']._serialized_end=587
+  _globals['_CREATEDISTRICTREQUEST']._serialized_start=589
+  _globals['_CREATEDISTRICTREQUEST']._serialized_end=644
+  _globals['_CREATEBLOCKREQUEST']._serialized_start=646
+  _globals['_CREATEBLOCKREQUEST']._serialized_end=725
+  _globals['_SHG']._serialized_start=728
+  _globals['_SHG']._serialized_end=1046
+  _globals['_CREATESHGREQUEST']._serialized_start=1048
+  _globals['_CREATESHGREQUEST']._serialized_end=1170
+  _globals['_GETSHGREQUEST']._serialized_start=1172
+  _globals['_GETSHGREQUEST']._serialized_end=1199
+  _globals['_DISTRICTCREATED']._serialized_start=1201
+  _globals['_DISTRICTCREATED']._serialized_end=1265
+  _globals['_BLOCKCREATED']._serialized_start=1267
+  _globals['_BLOCKCREATED']._serialized_end=1322
+  _globals['_SHGCREATED']._serialized_start=1324
+  _globals['_SHGCREATED']._serialized_end=1373
+  _globals['_PROFILESSERVICE']._serialized_start=1376
+  _globals['_PROFILESSERVICE']._serialized_end=1801
 # @@protoc_insertion_point(module_scope)

@@ -4,9 +4,11 @@
 isort:skip_file
 Profiles: geography masters, SHG/VO/CLF and member profiles, maker-checker."""
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -17,6 +19,109 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+@_typing.final
+class UnitRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    LGD_CODE_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    """"district", "block", "panchayat" or "village"."""
+    lgd_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        lgd_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["level", b"level", "lgd_code", b"lgd_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnitRef: _TypeAlias = UnitRef  # noqa: Y015
+
+@_typing.final
+class UnitPath(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    LGD_CODE_FIELD_NUMBER: _builtins.int
+    FOUND_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PANCHAYAT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    VILLAGE_LGD_CODE_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    lgd_code: _builtins.str
+    found: _builtins.bool
+    state: _builtins.str
+    district_lgd_code: _builtins.str
+    block_lgd_code: _builtins.str
+    panchayat_lgd_code: _builtins.str
+    village_lgd_code: _builtins.str
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        lgd_code: _builtins.str = ...,
+        found: _builtins.bool = ...,
+        state: _builtins.str = ...,
+        district_lgd_code: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        panchayat_lgd_code: _builtins.str = ...,
+        village_lgd_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "district_lgd_code", b"district_lgd_code", "found", b"found", "level", b"level", "lgd_code", b"lgd_code", "panchayat_lgd_code", b"panchayat_lgd_code", "state", b"state", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnitPath: _TypeAlias = UnitPath  # noqa: Y015
+
+@_typing.final
+class ResolveUnitsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNITS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def units(self) -> _containers.RepeatedCompositeFieldContainer[Global___UnitRef]: ...
+    def __init__(
+        self,
+        *,
+        units: _abc.Iterable[Global___UnitRef] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["units", b"units"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveUnitsRequest: _TypeAlias = ResolveUnitsRequest  # noqa: Y015
+
+@_typing.final
+class ResolveUnitsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PATHS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def paths(self) -> _containers.RepeatedCompositeFieldContainer[Global___UnitPath]: ...
+    def __init__(
+        self,
+        *,
+        paths: _abc.Iterable[Global___UnitPath] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["paths", b"paths"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResolveUnitsResponse: _TypeAlias = ResolveUnitsResponse  # noqa: Y015
 
 @_typing.final
 class District(_message.Message):
@@ -133,6 +238,8 @@ class Shg(_message.Message):
     FORMED_ON_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     CREATED_BY_FIELD_NUMBER: _builtins.int
+    PANCHAYAT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    VILLAGE_LGD_CODE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     client_id: _builtins.str
     name: _builtins.str
@@ -142,6 +249,8 @@ class Shg(_message.Message):
     status: _builtins.str
     version: _builtins.int
     created_by: _builtins.str
+    panchayat_lgd_code: _builtins.str
+    village_lgd_code: _builtins.str
     @_builtins.property
     def formed_on(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -160,10 +269,12 @@ class Shg(_message.Message):
         formed_on: _timestamp_pb2.Timestamp | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         created_by: _builtins.str = ...,
+        panchayat_lgd_code: _builtins.str = ...,
+        village_lgd_code: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "formed_on", b"formed_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "created_at", b"created_at", "created_by", b"created_by", "district_lgd_code", b"district_lgd_code", "formed_on", b"formed_on", "id", b"id", "name", b"name", "state", b"state", "status", b"status", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "created_at", b"created_at", "created_by", b"created_by", "district_lgd_code", b"district_lgd_code", "formed_on", b"formed_on", "id", b"id", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "state", b"state", "status", b"status", "version", b"version", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -219,9 +330,49 @@ class GetShgRequest(_message.Message):
 Global___GetShgRequest: _TypeAlias = GetShgRequest  # noqa: Y015
 
 @_typing.final
-class ShgCreated(_message.Message):
+class DistrictCreated(_message.Message):
     """Event payloads (inside lokos.common.v1.EventEnvelope)."""
 
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def district(self) -> Global___District: ...
+    def __init__(
+        self,
+        *,
+        district: Global___District | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["district", b"district"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["district", b"district"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DistrictCreated: _TypeAlias = DistrictCreated  # noqa: Y015
+
+@_typing.final
+class BlockCreated(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def block(self) -> Global___Block: ...
+    def __init__(
+        self,
+        *,
+        block: Global___Block | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["block", b"block"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block", b"block"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BlockCreated: _TypeAlias = BlockCreated  # noqa: Y015
+
+@_typing.final
+class ShgCreated(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SHG_FIELD_NUMBER: _builtins.int

@@ -55,6 +55,11 @@ class ProfilesServiceStub:
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.SerializeToString,
                 response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
                 _registered_method=True)
+        self.ResolveUnits = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/ResolveUnits',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
+                _registered_method=True)
 
 
 class ProfilesServiceServicer:
@@ -84,6 +89,13 @@ class ProfilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveUnits(self, request, context):
+        """Where geography units sit: their state and ancestors (for scope checks in other services).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProfilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -106,6 +118,11 @@ def add_ProfilesServiceServicer_to_server(servicer, server):
                     servicer.GetShg,
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.FromString,
                     response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.SerializeToString,
+            ),
+            'ResolveUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveUnits,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -216,6 +233,33 @@ class ProfilesService:
             '/lokos.profiles.v1.ProfilesService/GetShg',
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.SerializeToString,
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ResolveUnits',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

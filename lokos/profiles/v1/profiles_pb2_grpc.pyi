@@ -36,6 +36,8 @@ class ProfilesServiceStub:
     CreateBlock: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.CreateBlockRequest, _profiles_pb2.Block]
     CreateShg: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.CreateShgRequest, _profiles_pb2.Shg]
     GetShg: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.GetShgRequest, _profiles_pb2.Shg]
+    ResolveUnits: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.ResolveUnitsRequest, _profiles_pb2.ResolveUnitsResponse]
+    """Where geography units sit: their state and ancestors (for scope checks in other services)."""
 
 @_typing.type_check_only
 class ProfilesServiceAsyncStub(ProfilesServiceStub):
@@ -44,6 +46,8 @@ class ProfilesServiceAsyncStub(ProfilesServiceStub):
     CreateBlock: _aio.UnaryUnaryMultiCallable[_profiles_pb2.CreateBlockRequest, _profiles_pb2.Block]  # type: ignore[assignment]
     CreateShg: _aio.UnaryUnaryMultiCallable[_profiles_pb2.CreateShgRequest, _profiles_pb2.Shg]  # type: ignore[assignment]
     GetShg: _aio.UnaryUnaryMultiCallable[_profiles_pb2.GetShgRequest, _profiles_pb2.Shg]  # type: ignore[assignment]
+    ResolveUnits: _aio.UnaryUnaryMultiCallable[_profiles_pb2.ResolveUnitsRequest, _profiles_pb2.ResolveUnitsResponse]  # type: ignore[assignment]
+    """Where geography units sit: their state and ancestors (for scope checks in other services)."""
 
 class ProfilesServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -73,5 +77,13 @@ class ProfilesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _profiles_pb2.GetShgRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_profiles_pb2.Shg, _abc.Awaitable[_profiles_pb2.Shg]]: ...
+
+    @_abc_1.abstractmethod
+    def ResolveUnits(
+        self,
+        request: _profiles_pb2.ResolveUnitsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_profiles_pb2.ResolveUnitsResponse, _abc.Awaitable[_profiles_pb2.ResolveUnitsResponse]]:
+        """Where geography units sit: their state and ancestors (for scope checks in other services)."""
 
 def add_ProfilesServiceServicer_to_server(servicer: ProfilesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,193 @@
+"""The role catalogue: every role LokOS knows, as data, in one place.
+
+Like the proto contracts this is shared reference data, not plumbing: identity enforces who may
+create whom from it, the gateway derives route permissions from it, and the Keycloak realm
+templates in ``deploy/keycloak/`` are generated from it (``lokos realm template``).
+
+Staff roles exist at four levels (national, state, district, block), each with an Admin, a
+Program Manager and a Thematic user (blocks also have an MIS coordinator/DEO). Community roles
+are bound to CBOs (SHG, VO, CLF) and created by a Block Admin. Sources: DOMAIN.md "Users and
+roles"; the national roll-out advisory (004) table "Admin User / Provision".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LEVELS = ("national", "state", "district", "block")
+SCOPE_LEVELS = ("national", "state", "district", "block", "panchayat", "village", "cbo")
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name_en: str
+    name_hi: str
+    # "staff" (NRLM staff, web, National or State entry) or "community" (bookkeepers, approvers).
+    category: str
+    # The geography level the role works at; community roles work on CBOs within a block.
+    level: str
+    # Which scope levels a grant of this role may carry.
+    scope_levels: tuple[str, ...]
+    # Roles whose holders may create a user with this role (within their own scope).
+    created_by: frozenset[str] = field(default_factory=frozenset)
+    # For community roles: the CBO type the role is bound to ("SHG", "VO", "CLF").
+    cbo_category: str = ""
+    # The login entry ("national" or "state") and the realm the user lives in.
+    entry: str = "state"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.code.endswith("_ADMIN")
+
+    @property
+    def is_community(self) -> bool:
+        return self.category == "community"
+
+
+def _staff(level: str, creators_admin: set[str], creators_others: set[str]) -> list[Role]:
+    lv = level.upper()
+    hi = {"national": "राष्ट्रीय", "state": "राज्य", "district": "ज़िला", "block": "प्रखंड"}[level]
+    entry = "national" if level == "national" else "state"
+    scope = (level,)
+    roles = [
+        Role(
+            f"{lv}_ADMIN",
+            f"{level.title()} Admin",
+            f"{hi} प्रशासक",
+            "staff",
+            level,
+            scope,
+            frozenset(creators_admin),
+            entry=entry,
+        ),
+        Role(
+            f"{lv}_PROGRAM_MANAGER",
+            f"{level.title()} Program Manager",
+            f"{hi} कार्यक्रम प्रबंधक",
+            "staff",
+            level,
+            scope,
+            frozenset(creators_others),
+            entry=entry,
+        ),
+        Role(
+            f"{lv}_THEMATIC",
+            f"{level.title()} Thematic User",
+            f"{hi} विषयगत उपयोगकर्ता",
+            "staff",
+            level,
+            scope,
+            frozenset(creators_others),
+            entry=entry,
+        ),
+    ]
+    if level == "block":
+        roles.append(
+            Role(
+                "BLOCK_MIS",
+                "Block MIS Coordinator / DEO",
+                "प्रखंड एमआईएस समन्वयक / डीईओ",
+                "staff",
+                level,
+                scope,
+                frozenset(creators_others),
+                entry=entry,
+            )
+        )
+    return roles
+
+
+# A community user works in an area of a block; the CBOs mapped to her narrow it further.
+_COMMUNITY_SCOPES = ("block", "panchayat", "village")
+_BLOCK_ADMIN = frozenset({"BLOCK_ADMIN"})
+
+ROLES: tuple[Role, ...] = (
+    *_staff("national", {"NATIONAL_ADMIN"}, {"NATIONAL_ADMIN"}),
+    *_staff("state", {"NATIONAL_ADMIN"}, {"STATE_ADMIN"}),
+    *_staff("district", {"STATE_ADMIN"}, {"DISTRICT_ADMIN"}),
+    *_staff("block", {"DISTRICT_ADMIN"}, {"BLOCK_ADMIN"}),
+    Role(
+        "SHG_BOOKKEEPER",
+        "SHG Bookkeeper",
+        "एसएचजी बुककीपर",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "SHG",
+    ),
+    Role(
+        "VO_BOOKKEEPER",
+        "VO Bookkeeper",
+        "वीओ बुककीपर",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "VO",
+    ),
+    Role(
+        "SHG_MEETING_TRANSACTION_APPROVER",
+        "SHG Meeting & Transaction Approver",
+        "एसएचजी बैठक एवं लेनदेन अनुमोदक",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "VO",
+    ),
+    Role(
+        "CLF_BOOKKEEPER",
+        "CLF Bookkeeper",
+        "सीएलएफ बुककीपर",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "CLF",
+    ),
+    Role(
+        "VO_MEETING_TRANSACTION_APPROVER",
+        "VO Meeting & Transaction Approver",
+        "वीओ बैठक एवं लेनदेन अनुमोदक",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "CLF",
+    ),
+    Role(
+        "SHG_TRANSACTION_APPROVER",
+        "SHG Transaction Approver",
+        "एसएचजी लेनदेन अनुमोदक",
+        "community",
+        "block",
+        _COMMUNITY_SCOPES,
+        _BLOCK_ADMIN,
+        "CLF",
+    ),
+)
+
+BY_CODE: dict[str, Role] = {r.code: r for r in ROLES}
+ADMIN_ROLES = frozenset(r.code for r in ROLES if r.is_admin)
+STAFF_ROLES = frozenset(r.code for r in ROLES if not r.is_community)
+COMMUNITY_ROLES = frozenset(r.code for r in ROLES if r.is_community)
+NATIONAL_ROLES = frozenset(r.code for r in ROLES if r.entry == "national")
+STATE_REALM_ROLES = frozenset(r.code for r in ROLES if r.entry == "state")
+
+
+def role(code: str) -> Role:
+    """The role with ``code``; KeyError when there is none."""
+    return BY_CODE[code]
+
+
+def roles_at_or_below(level: str) -> frozenset[str]:
+    """Staff roles working at ``level`` or below (for route permissions)."""
+    depth = LEVELS.index(level)
+    return frozenset(r.code for r in ROLES if not r.is_community and LEVELS.index(r.level) >= depth)
+
+
+def realm_roles(realm_kind: str) -> list[Role]:
+    """Roles a realm declares: national roles in the national realm, the rest in a state's."""
+    return [r for r in ROLES if (r.entry == "national") == (realm_kind == "national")]

@@ -1,0 +1,1 @@
+"""The identity-provider port and its adapters (Keycloak, and the embedded development IdP)."""

@@ -1,0 +1,84 @@
+"""What identity needs from an identity provider, whichever it is.
+
+Users live in the provider under their LokOS user ID (upper case, with the state prefix) as
+username. Roles are realm roles named by the catalogue's codes. Block/district scope and CBO
+mappings are NOT pushed to the provider: they stay in identity (tokens stay small).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lokos.errors import LokosError, Unauthenticated
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    token_type: str
+    # The provider's session id (the tokens' ``sid``); identity ties mobile sessions to devices.
+    session_id: str
+    # Set by identity (not the provider) when the password is a temporary one.
+    password_change_required: bool = False
+
+
+class InvalidCredentials(Unauthenticated):
+    """Wrong username or password (the provider's ``invalid_grant``)."""
+
+    code = "invalid_credentials"
+
+
+class IdpUnavailable(LokosError):
+    """The provider could not be reached or answered with an unexpected error."""
+
+    code = "idp_unavailable"
+    http_status = 503
+
+
+class IdentityProvider(Protocol):
+    async def ensure_user(
+        self,
+        realm: str,
+        user_id: str,
+        *,
+        enabled: bool = True,
+        roles: list[str] | None = None,
+        email: str = "",
+        name: str = "",
+    ) -> str:
+        """Create the user, or update it when it exists; return the provider's user id."""
+        ...
+
+    async def set_password(
+        self, realm: str, user_id: str, password: str, *, temporary: bool = False
+    ) -> None: ...
+
+    async def set_enabled(self, realm: str, user_id: str, enabled: bool) -> None: ...
+
+    async def set_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        """Make the user's realm roles exactly ``roles`` (catalogue codes)."""
+        ...
+
+    async def end_sessions(self, realm: str, user_id: str) -> None:
+        """Log the user out everywhere: refresh tokens stop working."""
+        ...
+
+    async def password_login(
+        self, realm: str, client_id: str, username: str, password: str
+    ) -> TokenSet:
+        """Raises :class:`InvalidCredentials` on a wrong password or unknown/disabled user."""
+        ...
+
+    async def refresh(self, realm: str, client_id: str, refresh_token: str) -> TokenSet: ...
+
+    async def logout(self, realm: str, client_id: str, refresh_token: str) -> None: ...
+
+    async def create_realm(self, representation: dict[str, Any]) -> None:
+        """Provision a realm from a Keycloak realm representation (idempotent)."""
+        ...
+
+    async def close(self) -> None: ...
