@@ -27,6 +27,7 @@ from bench.common import (
     new_data_dir,
     platform_ports,
     remove_data_dir,
+    report_start_failure,
     write_results,
 )
 from lokos.runtime.platform import Platform
@@ -105,10 +106,12 @@ def run(repeats: int = 3, keep_data: bool = False) -> ColdStartResult:
         for i in range(repeats):
             with console.status(f"cold start (b): restart {i + 1}/{repeats}…"):
                 result.restarts.append(time_one_start(data, f"(b) restart #{i + 1}"))
-        return result
-    finally:
-        if not keep_data:
-            remove_data_dir(data)
+    except (TimeoutError, RuntimeError):
+        report_start_failure(data)
+        raise
+    if not keep_data:
+        remove_data_dir(data)
+    return result
 
 
 def render(result: ColdStartResult) -> Table:

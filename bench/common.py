@@ -109,22 +109,42 @@ class SharedPlatform:
     seconds_to_ready: float
 
 
+PROCESS_LOGS = ("postgres", "nats", "idp", *SERVICES, "gateway")
+
+
+def report_start_failure(data: Path) -> None:
+    """The last lines of every process log, as ``lokos up`` prints them; the folder is kept."""
+    p = Platform(bench_settings(data))
+    console.print(f"[red]the platform did not start[/]; data and logs kept in {data}")
+    stderr = p.logs / "supervisord.stderr"
+    if stderr.exists() and stderr.stat().st_size:
+        console.print("[bold]supervisord[/]")
+        console.print(stderr.read_text(errors="replace")[-1500:], markup=False, highlight=False)
+    for name in PROCESS_LOGS:
+        tail = p.log_tail(name, 5)
+        if tail:
+            console.print(f"[bold]{name}[/]")
+            console.print(tail, markup=False, highlight=False)
+
+
 @contextlib.contextmanager
 def shared_platform(keep_data: bool = False) -> Iterator[SharedPlatform]:
     """A platform on a fresh data folder, ready; shut down and removed afterwards."""
     check_ports_free(platform_ports())
     data = new_data_dir("run")
     t0 = time.perf_counter()
+    cm = running_platform(bench_settings(data))
     try:
         with console.status("starting the platform…"):
-            cm = running_platform(bench_settings(data))
             p = cm.__enter__()
-        try:
-            yield SharedPlatform(p, time.perf_counter() - t0)
-        finally:
-            with console.status("stopping the platform…"):
-                cm.__exit__(None, None, None)
+    except BaseException:
+        report_start_failure(data)
+        raise
+    try:
+        yield SharedPlatform(p, time.perf_counter() - t0)
     finally:
+        with console.status("stopping the platform…"):
+            cm.__exit__(None, None, None)
         if not keep_data:
             remove_data_dir(data)
 

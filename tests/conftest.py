@@ -47,6 +47,8 @@ def _test_settings(data_dir: Path) -> PlatformSettings:
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("lokos")
+    # Inherited by every process of the platform: OTPs may be re-sent after 1 s in tests.
+    os.environ["LOKOS_OTP_RESEND_INTERVAL_SECONDS"] = "1"
     with running_platform(_test_settings(data_dir), timeout=180) as p:
         yield p
 

@@ -26,9 +26,10 @@ when that is empty, generated at first start into ``data_dir/idp/admin-password`
 The store stays the single source of truth: this module only translates representations.
 Not emulated: user attributes, groups, client roles, federated identities, password policies,
 realm settings beyond name, display name and roles (a disabled realm still issues tokens; token
-lifespans are the IdP's own), updates of a realm, and credentials in ``PUT …/users/{id}``. Keycloak's built-in realm
-roles (``default-roles-<realm>``, ``offline_access``, ``uma_authorization``) are listed and
-every user has ``default-roles-<realm>`` mapped, but mapping or unmapping them is a no-op.
+lifespans are the IdP's own), updates of a realm, and credentials in ``PUT …/users/{id}``.
+Keycloak's built-in realm roles (``default-roles-<realm>``, ``offline_access``,
+``uma_authorization``) are listed and every user has ``default-roles-<realm>`` mapped, but
+mapping or unmapping them is a no-op.
 """
 
 from __future__ import annotations

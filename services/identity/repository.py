@@ -191,7 +191,8 @@ async def search_users(
 
 
 async def get_device(session: AsyncSession, user_id: str) -> Device | None:
-    return await session.get(Device, user_id)
+    # Fresh from the database: set_device writes with a Core upsert the ORM does not see.
+    return await session.get(Device, user_id, populate_existing=True)
 
 
 async def set_device(session: AsyncSession, user_id: str, device_id: str, status: str) -> None:

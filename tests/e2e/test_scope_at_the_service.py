@@ -1,0 +1,80 @@
+"""Scope is enforced where the data lives: a caller who bypasses the gateway and talks gRPC to
+a service directly, with a principal of another block or state, still sees nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+
+from lokos.principal import Principal, RoleGrant, Scope
+from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
+from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
+from lokos.rpc import call_metadata
+from tests.conftest import Api
+
+
+def _block_user(state: str, block: str, role: str = "BLOCK_PROGRAM_MANAGER") -> Principal:
+    return Principal(
+        f"{state.upper()}_X",
+        state,
+        f"lokos-{state}",
+        (RoleGrant(role, Scope("block", frozenset({block}))),),
+    )
+
+
+@pytest.fixture
+def shg(api: Api) -> dict[str, str]:
+    block = api.new_block()
+    r = api.create_shg(block, "Kamla SHG")
+    assert r.status_code == 201
+    return dict(r.json())
+
+
+async def test_other_blocks_and_states_see_nothing_over_grpc(api: Api, shg: dict[str, str]) -> None:
+    async with grpc.aio.insecure_channel(api.platform.grpc_target("profiles")) as ch:
+        stub = profiles_pb2_grpc.ProfilesServiceStub(ch)
+        own = _block_user("up", shg["block_lgd_code"])
+        got = await stub.GetShg(
+            profiles_pb2.GetShgRequest(id=shg["id"]), metadata=call_metadata(own, "t1")
+        )
+        assert got.name == "Kamla SHG"
+        for stranger in (_block_user("up", "999999"), _block_user("br", shg["block_lgd_code"])):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.GetShg(
+                    profiles_pb2.GetShgRequest(id=shg["id"]), metadata=call_metadata(stranger, "t2")
+                )
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.CreateShg(
+                    profiles_pb2.CreateShgRequest(
+                        client_id=str(uuid.uuid4()),
+                        name="Intruder SHG",
+                        block_lgd_code=shg["block_lgd_code"],
+                    ),
+                    metadata=call_metadata(stranger, "t3"),
+                )
+            assert err.value.code() in (
+                grpc.StatusCode.PERMISSION_DENIED,
+                grpc.StatusCode.INVALID_ARGUMENT,
+            )
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetShg(
+                profiles_pb2.GetShgRequest(id=shg["id"]), metadata=call_metadata(None, "t4")
+            )
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_dashboard_counts_only_the_callers_blocks(api: Api, shg: dict[str, str]) -> None:
+    async with grpc.aio.insecure_channel(api.platform.grpc_target("reports")) as ch:
+        stub = reports_pb2_grpc.ReportsServiceStub(ch)
+        request = reports_pb2.GetDashboardRequest(block_lgd_code=shg["block_lgd_code"])
+        stranger = await stub.GetDashboard(
+            request, metadata=call_metadata(_block_user("up", "999999"), "t5")
+        )
+        assert stranger.shgs_formed == 0
+        other_state = await stub.GetDashboard(
+            request, metadata=call_metadata(_block_user("br", shg["block_lgd_code"]), "t6")
+        )
+        assert other_state.shgs_formed == 0
