@@ -561,12 +561,13 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
         json={"client_id": str(uuid.uuid4()), "name": "Far SHG", "block_lgd_code": geo.b2},
         headers=_h(api.token),
     ).json()["id"]
-    unlinked = lambda: {
-        c["cbo_id"]
-        for c in api.http.get(
+
+    def unlinked() -> set[str]:
+        page = api.http.get(
             "/v1/cbos/unlinked", params={"block_lgd_code": geo.b1}, headers=_h(ba)
-        ).json()["items"]
-    }  # noqa: E731
+        ).json()
+        return {c["cbo_id"] for c in page["items"]}
+
     assert wait_for(lambda: set(shgs) <= unlinked(), timeout=15)
     assert other_block not in unlinked()  # the Block Admin's list stays in her block
 
