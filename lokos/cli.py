@@ -5,6 +5,7 @@ lokos down               stop everything
 lokos status             one line per process
 lokos trace <request-id> the span tree of one request across all processes
 lokos logs <process>     the last lines of one process's log
+lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outbox)
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
 """
@@ -137,6 +138,28 @@ def trace(request_id: str) -> None:
     for r in build_tree(spans):
         add(root, r)
     console.print(root)
+
+
+@app.command()
+def otp(user_id: str) -> None:
+    """The latest SMS OTP sent to a user (embedded mode's SMS outbox; development only)."""
+    import json
+
+    path = PlatformSettings().data_dir / "sms" / "outbox.jsonl"
+    wanted = user_id.upper()
+    found = None
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if entry.get("user_id") == wanted:
+                found = entry
+    if found is None:
+        console.print(f"no SMS sent to {wanted} (outbox: {path})")
+        raise typer.Exit(1)
+    console.print(f"{found['text'][:6]}  (to {found['to'][-4:].rjust(10, 'X')}: {found['text']})")
 
 
 @app.command()

@@ -7,8 +7,13 @@ Tokens carry the same claims a Keycloak realm configured for LokOS issues (RS256
 ``realm_access.roles``, ``preferred_username``, ``aud`` = ``lokos-gateway``), so the gateway
 cannot tell it from Keycloak.
 
+It also serves the subset of Keycloak's Admin REST API the identity service's Keycloak adapter
+uses (``/admin/realms/...``, authorised by a ``master`` realm admin token), so that adapter can
+be exercised here for real.
+
 It exists for development and the embedded (single machine) mode only, when no Keycloak is
 configured. It keeps its signing key, users, clients and sessions as files under
-``data_dir/idp``. It has no admin console, no brute-force protection, no authorization-code
-flow and no key rotation: never expose it to the internet or use it in production.
+``data_dir/idp``. It has no admin console, no brute-force protection (identity locks accounts
+itself), no authorization-code flow and no key rotation: never expose it to the internet or
+use it in production.
 """

@@ -647,3 +647,29 @@ def test_token_of_another_states_realm_is_refused_by_identity_too(api: Api) -> N
         json={"user_id": "BR_STATEADMIN", "password": "Bihar@12345"},
     )
     assert r.status_code == 401
+
+
+def test_lokos_otp_reads_the_development_sms_outbox(api: Api, geo: Geo) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _, ba = _block_admin(api, geo)
+    uid = _uid("CLI")
+    assert (
+        create_user(
+            api.http, ba, uid, "SHG_BOOKKEEPER", "block", [geo.b1], mobile="9876543210"
+        ).status_code
+        == 201
+    )
+    assert login(api.http, uid, PW, client="mobile", device_id="phone-Z-0010").status_code == 202
+    out = subprocess.run(
+        [sys.executable, "-m", "lokos.cli", "otp", uid],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LOKOS_DATA_DIR": str(api.platform.data)},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == latest_otp(api.platform, uid)
+    assert "9876543210" not in out.stdout  # the number stays masked
