@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
-from bench import cold_start, read_latency, throughput
+from bench import auth_cost, cold_start, read_latency, throughput
 from bench.common import (
     console,
     fmt_ms,
@@ -40,6 +40,7 @@ def summarize(
     cs: cold_start.ColdStartResult,
     rl: read_latency.ReadLatencyResult,
     tp: throughput.ThroughputResult,
+    ac: auth_cost.AuthCostResult,
 ) -> list[SummaryRow]:
     ok50, ok99 = rl.goals_met
     return [
@@ -94,6 +95,32 @@ def summarize(
             f"≥ {throughput.GOAL_RATIO}",
             tp.goal_met,
         ),
+        *(
+            SummaryRow(
+                f"auth at gateway, {name}, p50 / p99",
+                f"{fmt_ms(s.p50_ms)} / {fmt_ms(s.p99_ms)} ms",
+                "—",
+                None,
+            )
+            for name, s in (
+                ("warm", ac.warm),
+                ("new token (RS256 verify)", ac.new_token),
+                ("cold principal", ac.cold_principal),
+                ("cold keys + principal", ac.cold_keys_and_principal),
+            )
+        ),
+        SummaryRow(
+            "identity-provider calls per warm request",
+            f"{ac.idp_calls_when_warm}",
+            "0",
+            ac.idp_calls_when_warm == 0,
+        ),
+        SummaryRow(
+            f"logins/s, embedded IdP / via gateway (concurrency {ac.login_concurrency})",
+            f"{ac.idp_logins_per_s:.0f} / {ac.gateway_logins_per_s:.0f}",
+            "—",
+            None,
+        ),
     ]
 
 
@@ -144,9 +171,12 @@ def main() -> None:
         )
         for table in throughput.render(tp):
             console.print(table)
+        console.rule("4. authentication")
+        ac = auth_cost.measure(p, requests=2000, seconds=5.0, concurrency=4)
+        auth_cost.print_result(ac)
 
     total = time.perf_counter() - t0
-    rows = summarize(cs, rl, tp)
+    rows = summarize(cs, rl, tp, ac)
     console.rule("summary")
     console.print(render(rows, total))
     path = write_results(
@@ -163,6 +193,7 @@ def main() -> None:
             },
             "read_latency": rl.as_dict(),
             "throughput": tp.as_dict(),
+            "auth_cost": ac,
         },
     )
     console.print(f"[dim]results: {path}[/]")

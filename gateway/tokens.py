@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import httpx
 import jwt
+from cachetools import TTLCache
 
 from lokos.errors import Unauthenticated, Unavailable
 
@@ -89,6 +90,8 @@ class TokenVerifier:
         min_refresh_interval: float = 10.0,
         fetch_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        verified_cache_size: int = 20_000,
+        verified_cache_seconds: float = 60.0,
     ) -> None:
         if isinstance(realms, str):
             raise TypeError("realms must be a sequence of realm names, not one string")
@@ -104,6 +107,12 @@ class TokenVerifier:
         # Exact issuer string -> realm. Only these issuers are ever trusted.
         self._issuers: dict[str, str] = {f"{self.issuer_base}/realms/{r}": r for r in self.realms}
         self._realm_keys: dict[str, _RealmKeys] = {r: _RealmKeys() for r in self.realms}
+        # Tokens verified lately, by their exact text: a client sends the same access token
+        # for minutes, and verifying RS256 each time is most of the gateway's CPU per request.
+        # Expiry is still checked on every hit.
+        self._verified: TTLCache[str, VerifiedToken] = TTLCache(
+            maxsize=verified_cache_size, ttl=verified_cache_seconds, timer=clock
+        )
 
     def issuer(self, realm: str) -> str:
         return f"{self.issuer_base}/realms/{realm}"
@@ -113,6 +122,17 @@ class TokenVerifier:
         token = (token or "").strip()
         if not token:
             raise _fail(TOKEN_MISSING, "no bearer token was sent")
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at.timestamp() + LEEWAY_SECONDS < time.time():
+                self._verified.pop(token, None)
+                raise _fail(TOKEN_EXPIRED, "token has expired")
+            return known
+        verified = await self._verify(token)
+        self._verified[token] = verified
+        return verified
+
+    async def _verify(self, token: str) -> VerifiedToken:
         if len(token) > MAX_TOKEN_LENGTH:
             raise _fail(TOKEN_MALFORMED, "token is too large")
         try:

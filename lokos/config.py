@@ -27,6 +27,9 @@ class LokosSettings(BaseSettings):
     # OTLP/gRPC endpoint (http://collector:4317).
     # Empty: spans go to JSON lines under data_dir/traces.
     otlp_endpoint: str = ""
+    # Share of requests traced (the gateway decides; services follow their caller). 1.0 traces
+    # every request, as the help desk needs on a state's instance; lower it under heavy load.
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
 
     @property

@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,10 +47,19 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
+        # No pre-ping: it costs a round trip per checkout. A connection that died with its
+        # server fails one request (503, retried by clients with their idempotency keys) and
+        # is then replaced by the pool.
+        self.pool_size = pool_size
+        self.pool: asyncpg.Pool | None = None
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads in autocommit: no BEGIN/ROLLBACK round trips around a single SELECT.
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -55,8 +67,37 @@ class Database:
         async with self.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only (autocommit; each statement sees committed data)."""
+        async with self.read_sessions() as session:
+            yield session
+
+    async def open_read_pool(self) -> None:
+        """A plain asyncpg pool for hot primary-key reads (no ORM on the request path)."""
+        self.pool = await asyncpg.create_pool(
+            asyncpg_dsn(self.url), min_size=1, max_size=self.pool_size, reset=_keep_session
+        )
+
+    async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
+        """One row from the read pool, traced like the ORM's queries."""
+        if self.pool is None:
+            raise RuntimeError("open_read_pool() was not called")
+        with tracer.start_as_current_span(
+            sql.split(None, 1)[0], kind=SpanKind.CLIENT, attributes={"db.system": "postgresql"}
+        ):
+            async with self.pool.acquire() as conn:
+                return await conn.fetchrow(sql, *args)
+
     async def dispose(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
         await self.engine.dispose()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The read pool runs single SELECTs only: no session state to reset, so skip asyncpg's
+    reset query (a round trip on every release)."""
 
 
 def asyncpg_dsn(url: str, database: str | None = None) -> str:

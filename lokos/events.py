@@ -134,7 +134,12 @@ class NatsLink:
         if self._task is not None:
             self._task.cancel()
         if self._nc is not None:
-            await self._nc.drain()
+            # drain() flushes what is in flight, but can wait its 30 s default on a consumer
+            # whose fetch is pending; a stopping process gives it two seconds.
+            try:
+                await asyncio.wait_for(self._nc.drain(), 2)
+            except Exception:
+                await self._nc.close()
 
 
 async def ensure_stream(js: JetStreamContext) -> None:

@@ -25,7 +25,7 @@ ProfileMaker = Annotated[
 ]
 
 
-def clients(request: Request) -> Clients:
+async def clients(request: Request) -> Clients:  # async: no thread-pool hop per request
     c: Clients = request.app.state.clients
     return c
 

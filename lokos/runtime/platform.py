@@ -114,6 +114,7 @@ class Platform:
             "LOKOS_DATA_DIR": str(self.data),
             "LOKOS_NATS_URL": self.nats_url,
             "LOKOS_OTLP_ENDPOINT": self.s.otlp_endpoint,
+            "LOKOS_TRACE_SAMPLE_RATIO": str(self.s.trace_sample_ratio),
             "LOKOS_LOG_LEVEL": self.s.log_level,
             "PYTHONUNBUFFERED": "1",
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import grpc
 
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.outbox import OutboxRelay
-from lokos.process import Runtime, serve
+from lokos.process import Runtime, run
 from services.dedup.config import DedupSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +29,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
 
 
 def main() -> None:
-    asyncio.run(serve(DedupSettings(), MIGRATIONS, build))
+    run(DedupSettings(), MIGRATIONS, build)
 
 
 if __name__ == "__main__":

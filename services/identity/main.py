@@ -3,7 +3,6 @@ embedded mode."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import Callable
@@ -15,7 +14,7 @@ import httpx
 from lokos.consumer import EventConsumer
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.outbox import OutboxRelay
-from lokos.process import Runtime, serve
+from lokos.process import Runtime, run
 from lokos.rpc import channel
 from services.identity import consumers, service
 from services.identity.config import IdentitySettings
@@ -91,7 +90,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
 
 
 def main() -> None:
-    asyncio.run(serve(IdentitySettings(), MIGRATIONS, build))
+    run(IdentitySettings(), MIGRATIONS, build)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,7 @@ class ProfilesServicer(profiles_pb2_grpc.ProfilesServiceServicer):
     async def GetShg(
         self, request: profiles_pb2.GetShgRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> profiles_pb2.Shg:
-        async with self.db.session() as session:
-            shg = await service.get_shg(session, context.principal(), request.id)
+        shg = await service.get_shg(self.db, context.principal(), request.id)
         return shg_to_proto(shg)
 
     async def ResolveUnits(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 
 from lokos.outbox import OutboxRelay
-from lokos.process import Runtime, serve
+from lokos.process import Runtime, run
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from services.profiles.config import ProfilesSettings
 from services.profiles.grpc_api import ProfilesServicer
@@ -30,7 +29,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
 
 
 def main() -> None:
-    asyncio.run(serve(ProfilesSettings(), MIGRATIONS, build))
+    run(ProfilesSettings(), MIGRATIONS, build)
 
 
 if __name__ == "__main__":

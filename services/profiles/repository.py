@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos.db import Database
 from services.profiles.models import Block, District, Shg
 
 
@@ -78,8 +79,13 @@ async def insert_shg_once(
     return existing, False
 
 
-async def get_shg(session: AsyncSession, shg_id: uuid.UUID) -> Shg | None:
-    return await session.get(Shg, shg_id)
+_SHG_COLUMNS = ", ".join(c.name for c in Shg.__table__.columns)
+
+
+async def find_shg(db: Database, shg_id: uuid.UUID) -> Shg | None:
+    """The hot read: one prepared primary-key lookup on the read pool, no ORM session."""
+    row = await db.fetchrow(f"SELECT {_SHG_COLUMNS} FROM shg WHERE id = $1", shg_id)
+    return None if row is None else Shg(**dict(row))
 
 
 async def resolve_units(

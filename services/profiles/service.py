@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
+from lokos.db import Database
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
 from services.profiles import events, repository
@@ -167,12 +168,12 @@ async def create_shg(
     return shg, created
 
 
-async def get_shg(session: AsyncSession, principal: Principal, shg_id: str) -> Shg:
+async def get_shg(db: Database, principal: Principal, shg_id: str) -> Shg:
     try:
         key = uuid.UUID(shg_id)
     except ValueError:
         raise ValidationFailed.one("id", "must be a UUID", "format") from None
-    shg = await repository.get_shg(session, key)
+    shg = await repository.find_shg(db, key)
     # Out-of-scope records answer exactly like missing ones: nothing leaks about them.
     if shg is None or not principal.can_reach(
         GeoPath(

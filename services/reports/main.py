@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 
 from lokos.consumer import EventConsumer
-from lokos.process import Runtime, serve
+from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from services.reports import events
 from services.reports.config import ReportsSettings
@@ -38,7 +37,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
 
 
 def main() -> None:
-    asyncio.run(serve(ReportsSettings(), MIGRATIONS, build))
+    run(ReportsSettings(), MIGRATIONS, build)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 
 from lokos.outbox import OutboxRelay
-from lokos.process import Runtime, serve
+from lokos.process import Runtime, run
 from lokos.transactions.v1 import transactions_pb2, transactions_pb2_grpc
 from services.transactions.config import TransactionsSettings
 
@@ -30,7 +29,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
 
 
 def main() -> None:
-    asyncio.run(serve(TransactionsSettings(), MIGRATIONS, build))
+    run(TransactionsSettings(), MIGRATIONS, build)
 
 
 if __name__ == "__main__":
