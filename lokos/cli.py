@@ -73,8 +73,9 @@ def up(
     console.print(f"  logs           {platform.logs}")
     if s.seed_demo and not s.keycloak_url:
         console.print(
-            f"  demo login     realm lokos-{s.state}, client lokos-web, user "
-            f"{s.state.upper()}_STATEADMIN, password from LOKOS_DEMO_PASSWORD (default Demo@12345)"
+            f"  demo login     POST {platform.gateway_url}/v1/auth/state/login "
+            f'{{"user_id": "{s.state.upper()}_STATEADMIN", "password": "Demo@12345"}}'
+            " (LOKOS_DEMO_PASSWORD changes it)"
         )
     if detach:
         return
