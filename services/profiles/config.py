@@ -1,6 +1,16 @@
+from pydantic import Field
+
 from lokos.config import ServiceSettings
 
 
 class ProfilesSettings(ServiceSettings):
     service_name: str = "profiles"
     grpc_port: int = 50052
+    # Keyed hashes of Aadhaar and bank accounts; generated into data_dir when empty. The
+    # de-duplication service must use the same key.
+    identifier_key: str = Field(default="", repr=False)
+    # Largest CSV accepted by the importers, bytes.
+    max_import_bytes: int = 512 * 1024 * 1024
+    # Default member limits for SHG types without a per-state rule.
+    default_min_members: int = 5
+    default_max_members: int = 20

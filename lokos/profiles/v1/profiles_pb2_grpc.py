@@ -45,6 +45,41 @@ class ProfilesServiceStub:
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateBlockRequest.SerializeToString,
                 response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Block.FromString,
                 _registered_method=True)
+        self.ImportGeography = channel.stream_unary(
+                '/lokos.profiles.v1.ProfilesService/ImportGeography',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
+                _registered_method=True)
+        self.ListUnits = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/ListUnits',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsResponse.FromString,
+                _registered_method=True)
+        self.ListMasters = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/ListMasters',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersResponse.FromString,
+                _registered_method=True)
+        self.ResolveUnits = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/ResolveUnits',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
+                _registered_method=True)
+        self.CreateCbo = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/CreateCbo',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateCboRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+                _registered_method=True)
+        self.UpdateCbo = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/UpdateCbo',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateCboRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+                _registered_method=True)
+        self.GetCbo = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/GetCbo',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+                _registered_method=True)
         self.CreateShg = channel.unary_unary(
                 '/lokos.profiles.v1.ProfilesService/CreateShg',
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateShgRequest.SerializeToString,
@@ -55,10 +90,65 @@ class ProfilesServiceStub:
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.SerializeToString,
                 response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
                 _registered_method=True)
-        self.ResolveUnits = channel.unary_unary(
-                '/lokos.profiles.v1.ProfilesService/ResolveUnits',
-                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
-                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
+        self.CreateMember = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/CreateMember',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateMemberRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+                _registered_method=True)
+        self.UpdateMember = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/UpdateMember',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateMemberRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+                _registered_method=True)
+        self.GetMember = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/GetMember',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+                _registered_method=True)
+        self.ListMembers = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/ListMembers',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersResponse.FromString,
+                _registered_method=True)
+        self.Submit = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/Submit',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmitRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+                _registered_method=True)
+        self.Approve = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/Approve',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+                _registered_method=True)
+        self.Reject = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/Reject',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+                _registered_method=True)
+        self.GetSubmission = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/GetSubmission',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+                _registered_method=True)
+        self.MyTask = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/MyTask',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskResponse.FromString,
+                _registered_method=True)
+        self.LinkFederation = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/LinkFederation',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.LinkFederationRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationView.FromString,
+                _registered_method=True)
+        self.FederationHistory = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/FederationHistory',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationHistoryResponse.FromString,
+                _registered_method=True)
+        self.ImportMigration = channel.stream_unary(
+                '/lokos.profiles.v1.ProfilesService/ImportMigration',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
                 _registered_method=True)
 
 
@@ -66,7 +156,8 @@ class ProfilesServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def CreateDistrict(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Geography masters (LGD units) and the other masters, in English and a regional language.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -77,8 +168,53 @@ class ProfilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CreateShg(self, request, context):
+    def ImportGeography(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUnits(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMasters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveUnits(self, request, context):
+        """Where geography units sit: their state and ancestors (for scope checks in other services).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCbo(self, request, context):
+        """SHG, VO and CLF profiles.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCbo(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCbo(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateShg(self, request, context):
+        """Kept for the first clients: an SHG is a CBO of type SHG.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -89,8 +225,77 @@ class ProfilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ResolveUnits(self, request, context):
-        """Where geography units sit: their state and ancestors (for scope checks in other services).
+    def CreateMember(self, request, context):
+        """Members.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Submit(self, request, context):
+        """Maker-checker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Approve(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubmission(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MyTask(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LinkFederation(self, request, context):
+        """Federation: SHG → VO → CLF, with history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FederationHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportMigration(self, request_iterator, context):
+        """Migration from the old MIS: a CSV export of SHGs and members, loaded with COPY.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -109,6 +314,41 @@ def add_ProfilesServiceServicer_to_server(servicer, server):
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateBlockRequest.FromString,
                     response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Block.SerializeToString,
             ),
+            'ImportGeography': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportGeography,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.SerializeToString,
+            ),
+            'ListUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnits,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsResponse.SerializeToString,
+            ),
+            'ListMasters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMasters,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersResponse.SerializeToString,
+            ),
+            'ResolveUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveUnits,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.SerializeToString,
+            ),
+            'CreateCbo': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCbo,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateCboRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.SerializeToString,
+            ),
+            'UpdateCbo': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCbo,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateCboRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.SerializeToString,
+            ),
+            'GetCbo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCbo,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.SerializeToString,
+            ),
             'CreateShg': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateShg,
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateShgRequest.FromString,
@@ -119,10 +359,65 @@ def add_ProfilesServiceServicer_to_server(servicer, server):
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.FromString,
                     response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.SerializeToString,
             ),
-            'ResolveUnits': grpc.unary_unary_rpc_method_handler(
-                    servicer.ResolveUnits,
-                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.FromString,
-                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.SerializeToString,
+            'CreateMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateMember,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateMemberRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.SerializeToString,
+            ),
+            'UpdateMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMember,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateMemberRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.SerializeToString,
+            ),
+            'GetMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMember,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.SerializeToString,
+            ),
+            'ListMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMembers,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersResponse.SerializeToString,
+            ),
+            'Submit': grpc.unary_unary_rpc_method_handler(
+                    servicer.Submit,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmitRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.SerializeToString,
+            ),
+            'Approve': grpc.unary_unary_rpc_method_handler(
+                    servicer.Approve,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.SerializeToString,
+            ),
+            'Reject': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reject,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.SerializeToString,
+            ),
+            'GetSubmission': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubmission,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.SerializeToString,
+            ),
+            'MyTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.MyTask,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskResponse.SerializeToString,
+            ),
+            'LinkFederation': grpc.unary_unary_rpc_method_handler(
+                    servicer.LinkFederation,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.LinkFederationRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationView.SerializeToString,
+            ),
+            'FederationHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.FederationHistory,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationHistoryResponse.SerializeToString,
+            ),
+            'ImportMigration': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportMigration,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -190,6 +485,195 @@ class ProfilesService:
             _registered_method=True)
 
     @staticmethod
+    def ImportGeography(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ImportGeography',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ListUnits',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMasters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ListMasters',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMastersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ResolveUnits',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCbo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/CreateCbo',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateCboRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCbo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/UpdateCbo',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateCboRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCbo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/GetCbo',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateShg(request,
             target,
             options=(),
@@ -244,7 +728,7 @@ class ProfilesService:
             _registered_method=True)
 
     @staticmethod
-    def ResolveUnits(request,
+    def CreateMember(request,
             target,
             options=(),
             channel_credentials=None,
@@ -257,9 +741,306 @@ class ProfilesService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/lokos.profiles.v1.ProfilesService/ResolveUnits',
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsRequest.SerializeToString,
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ResolveUnitsResponse.FromString,
+            '/lokos.profiles.v1.ProfilesService/CreateMember',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateMemberRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/UpdateMember',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.UpdateMemberRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/GetMember',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.MemberView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ListMembers',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ListMembersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Submit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/Submit',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmitRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Approve(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/Approve',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/Reject',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.DecisionRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubmission(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/GetSubmission',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.SubmissionView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MyTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/MyTask',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.MyTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LinkFederation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/LinkFederation',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.LinkFederationRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FederationHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/FederationHistory',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.FederationHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportMigration(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/lokos.profiles.v1.ProfilesService/ImportMigration',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:04:11.154029
+Create Date: 2026-11-25 01:51:22.487616
 """
 
 from collections.abc import Sequence
@@ -36,11 +36,98 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_entity", "audit_log", ["entity", "entity_id"], unique=False)
     op.create_table(
-        "district",
-        sa.Column("lgd_code", sa.String(length=16), nullable=False),
+        "cbo",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("cbo_type", sa.String(length=4), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_local", sa.String(length=200), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=128), nullable=False),
-        sa.PrimaryKeyConstraint("lgd_code", name=op.f("pk_district")),
+        sa.Column("district_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("block_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("panchayat_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("village_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("shg_type", sa.String(length=16), nullable=False),
+        sa.Column("formed_on", sa.Date(), nullable=True),
+        sa.Column("bank_account_masked", sa.String(length=24), nullable=False),
+        sa.Column("bank_account_hash", sa.String(length=64), nullable=False),
+        sa.Column("ifsc", sa.String(length=11), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("submission_id", sa.Uuid(), nullable=True),
+        sa.Column("migrated", sa.Boolean(), nullable=False),
+        sa.Column("approved_on", sa.Date(), nullable=True),
+        sa.Column("approved_by", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cbo")),
+        sa.UniqueConstraint("client_id", name=op.f("uq_cbo_client_id")),
+        sa.UniqueConstraint("code", name=op.f("uq_cbo_code")),
+    )
+    op.create_index(
+        "ix_cbo_block", "cbo", ["cbo_type", "block_lgd_code", "status", "created_at"], unique=False
+    )
+    op.create_index("ix_cbo_village", "cbo", ["village_lgd_code", "name"], unique=False)
+    op.create_table(
+        "code_counter",
+        sa.Column("prefix", sa.String(length=32), nullable=False),
+        sa.Column("next_value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("prefix", name=op.f("pk_code_counter")),
+    )
+    op.create_table(
+        "geo_unit",
+        sa.Column("level", sa.String(length=12), nullable=False),
+        sa.Column("lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("parent_code", sa.String(length=16), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("district_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("block_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("panchayat_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("name_local", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("level", "lgd_code", name=op.f("pk_geo_unit")),
+    )
+    op.create_index(
+        "ix_geo_unit_children", "geo_unit", ["level", "parent_code", "name_en"], unique=False
+    )
+    op.create_table(
+        "import_batch",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("import_key", sa.String(length=128), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("imported", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column(
+            "report",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
+        sa.UniqueConstraint("import_key", name=op.f("uq_import_batch_import_key")),
     )
     op.create_table(
         "inbox",
@@ -87,54 +174,195 @@ def upgrade() -> None:
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_table(
-        "block",
-        sa.Column("lgd_code", sa.String(length=16), nullable=False),
-        sa.Column("district_lgd_code", sa.String(length=16), nullable=False),
-        sa.Column("name", sa.String(length=128), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["district_lgd_code"],
-            ["district.lgd_code"],
-            name=op.f("fk_block_district_lgd_code_district"),
-        ),
-        sa.PrimaryKeyConstraint("lgd_code", name=op.f("pk_block")),
-    )
-    op.create_index(
-        op.f("ix_block_district_lgd_code"), "block", ["district_lgd_code"], unique=False
+        "shg_type_rule",
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("shg_type", sa.String(length=16), nullable=False),
+        sa.Column("min_members", sa.Integer(), nullable=False),
+        sa.Column("max_members", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("state", "shg_type", name=op.f("pk_shg_type_rule")),
     )
     op.create_table(
-        "shg",
+        "submission",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("entity_type", sa.String(length=8), nullable=False),
+        sa.Column("entity_id", sa.Uuid(), nullable=False),
+        sa.Column("block_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("maker", sa.String(length=64), nullable=False),
+        sa.Column(
+            "submitted_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("checker", sa.String(length=64), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "remarks",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_submission")),
+    )
+    op.create_index(
+        "ix_submission_entity",
+        "submission",
+        ["entity_type", "entity_id", "submitted_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_submission_pending",
+        "submission",
+        ["block_lgd_code", "entity_type", "submitted_at"],
+        unique=False,
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_table(
+        "federation_link",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("child_id", sa.Uuid(), nullable=False),
+        sa.Column("parent_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "valid_from",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("linked_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["child_id"], ["cbo.id"], name=op.f("fk_federation_link_child_id_cbo")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["cbo.id"], name=op.f("fk_federation_link_parent_id_cbo")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_federation_link")),
+    )
+    op.create_index(
+        "ix_federation_parent", "federation_link", ["parent_id", "valid_to"], unique=False
+    )
+    op.create_index(
+        "uq_federation_open",
+        "federation_link",
+        ["child_id"],
+        unique=True,
+        postgresql_where=sa.text("valid_to IS NULL"),
+    )
+    op.create_table(
+        "member",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("client_id", sa.Uuid(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=True),
+        sa.Column("shg_id", sa.Uuid(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("district_lgd_code", sa.String(length=16), nullable=False),
         sa.Column("block_lgd_code", sa.String(length=16), nullable=False),
-        sa.Column("status", sa.String(length=24), nullable=False),
-        sa.Column("formed_on", sa.Date(), nullable=True),
+        sa.Column("panchayat_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("village_lgd_code", sa.String(length=16), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_local", sa.String(length=100), nullable=False),
+        sa.Column("gender", sa.String(length=1), nullable=False),
+        sa.Column("date_of_birth", sa.Date(), nullable=True),
+        sa.Column("social_category", sa.String(length=8), nullable=False),
+        sa.Column("relative_name", sa.String(length=100), nullable=False),
+        sa.Column("relation", sa.String(length=16), nullable=False),
+        sa.Column("household_code", sa.String(length=32), nullable=False),
+        sa.Column("mobile", sa.String(length=10), nullable=False),
+        sa.Column("bank_account_masked", sa.String(length=24), nullable=False),
+        sa.Column("bank_account_hash", sa.String(length=64), nullable=False),
+        sa.Column("ifsc", sa.String(length=11), nullable=False),
+        sa.Column("voter_id", sa.String(length=10), nullable=False),
+        sa.Column("aadhaar_masked", sa.String(length=14), nullable=False),
+        sa.Column("aadhaar_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "verification",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("submission_id", sa.Uuid(), nullable=True),
+        sa.Column("migrated", sa.Boolean(), nullable=False),
+        sa.Column("approved_on", sa.Date(), nullable=True),
+        sa.Column("approved_by", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.ForeignKeyConstraint(
-            ["block_lgd_code"], ["block.lgd_code"], name=op.f("fk_shg_block_lgd_code_block")
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_shg")),
-        sa.UniqueConstraint("client_id", name=op.f("uq_shg_client_id")),
+        sa.ForeignKeyConstraint(["shg_id"], ["cbo.id"], name=op.f("fk_member_shg_id_cbo")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member")),
+        sa.UniqueConstraint("client_id", name=op.f("uq_member_client_id")),
+        sa.UniqueConstraint("code", name=op.f("uq_member_code")),
     )
-    op.create_index("ix_shg_block", "shg", ["block_lgd_code", "created_at"], unique=False)
+    op.create_index(
+        "ix_member_block", "member", ["block_lgd_code", "status", "created_at"], unique=False
+    )
+    op.create_index("ix_member_shg", "member", ["shg_id", "status"], unique=False)
+    op.create_table(
+        "membership",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("shg_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "valid_from",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_membership_member_id_member")
+        ),
+        sa.ForeignKeyConstraint(["shg_id"], ["cbo.id"], name=op.f("fk_membership_shg_id_cbo")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_membership")),
+    )
+    op.create_index(
+        "uq_membership_open",
+        "membership",
+        ["member_id"],
+        unique=True,
+        postgresql_where=sa.text("valid_to IS NULL"),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_index("ix_shg_block", table_name="shg")
-    op.drop_table("shg")
-    op.drop_index(op.f("ix_block_district_lgd_code"), table_name="block")
-    op.drop_table("block")
+    op.drop_index(
+        "uq_membership_open", table_name="membership", postgresql_where=sa.text("valid_to IS NULL")
+    )
+    op.drop_table("membership")
+    op.drop_index("ix_member_shg", table_name="member")
+    op.drop_index("ix_member_block", table_name="member")
+    op.drop_table("member")
+    op.drop_index(
+        "uq_federation_open",
+        table_name="federation_link",
+        postgresql_where=sa.text("valid_to IS NULL"),
+    )
+    op.drop_index("ix_federation_parent", table_name="federation_link")
+    op.drop_table("federation_link")
+    op.drop_index(
+        "ix_submission_pending",
+        table_name="submission",
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.drop_index("ix_submission_entity", table_name="submission")
+    op.drop_table("submission")
+    op.drop_table("shg_type_rule")
     op.drop_index(
         "ix_outbox_unpublished",
         table_name="outbox",
@@ -142,7 +370,13 @@ def downgrade() -> None:
     )
     op.drop_table("outbox")
     op.drop_table("inbox")
-    op.drop_table("district")
+    op.drop_table("import_batch")
+    op.drop_index("ix_geo_unit_children", table_name="geo_unit")
+    op.drop_table("geo_unit")
+    op.drop_table("code_counter")
+    op.drop_index("ix_cbo_village", table_name="cbo")
+    op.drop_index("ix_cbo_block", table_name="cbo")
+    op.drop_table("cbo")
     op.drop_index("ix_audit_log_entity", table_name="audit_log")
     op.drop_table("audit_log")
     # ### end Alembic commands ###
