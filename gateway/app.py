@@ -15,13 +15,21 @@ from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
 from gateway.invalidation import PrincipalInvalidation
-from gateway.routes import auth, geography, health, reports, shgs, users
+from gateway.routes import auth, geography, health, imports, masters, profiles, reports, shgs, users
 from gateway.tokens import TokenVerifier
+from lokos import i18n
 from lokos.telemetry import current_trace_id
 
 
 class RequestIdMiddleware:
-    """Every response carries ``X-Request-Id``: the trace id of the request."""
+    """Every response carries ``X-Request-Id``: the trace id of the request.
+
+    It also sets :data:`lokos.i18n.current_language` from ``Accept-Language`` for the request,
+    so the calls to services carry it and their messages come back in that language. The
+    gateway's own 422 bodies (pydantic validation of the request shape) stay English: they
+    name schema fields for the client's developers; what a bookkeeper reads comes from the
+    services, which localise.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -39,7 +47,13 @@ class RequestIdMiddleware:
                     message["headers"] = [*message["headers"], (b"x-request-id", trace_id.encode())]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        # Repeated header lines are one comma-separated list (RFC 9110 §5.3).
+        header = b",".join(v for k, v in scope.get("headers", ()) if k == b"accept-language")
+        token = i18n.current_language.set(i18n.pick_language(header.decode("latin-1")))
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            i18n.current_language.reset(token)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -83,8 +97,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(auth.router, prefix="/v1")
     app.include_router(users.router, prefix="/v1")
     app.include_router(geography.router, prefix="/v1")
+    app.include_router(masters.router, prefix="/v1")
     app.include_router(shgs.router, prefix="/v1")
+    app.include_router(profiles.router, prefix="/v1")
     app.include_router(reports.router, prefix="/v1")
+    app.include_router(imports.router, prefix="/v1")
     app.add_middleware(RequestIdMiddleware)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(

@@ -4,6 +4,7 @@ place where domain errors become gRPC status (and back).
 Metadata every internal call carries:
 - ``x-lokos-principal-bin``: the serialized :class:`lokos.common.v1.principal_pb2.Principal`;
 - ``x-request-id``: the request (trace) id;
+- ``accept-language``: the language of messages for people (``en``, ``hi``), when known;
 - ``traceparent``: added by the OpenTelemetry interceptors.
 """
 
@@ -20,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
-from lokos import context
+from lokos import context, i18n
 from lokos.errors import (
     Conflict,
     FieldError,
@@ -142,7 +143,7 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
 
 
 class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Sets the principal and request id for the call and maps domain errors to status."""
+    """Sets the principal, request id and language for the call and maps domain errors to status."""
 
     async def intercept_service(
         self,
@@ -162,6 +163,9 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     Principal.from_metadata(raw) if isinstance(raw, bytes) else None
                 ),
                 context.current_request_id.set(str(metadata.get(REQUEST_ID_KEY, ""))),
+                i18n.current_language.set(
+                    i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))
+                ),
             )
             try:
                 return await behavior(request, ctx)
@@ -175,6 +179,7 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             finally:
                 context.current_principal.reset(tokens[0])
                 context.current_request_id.reset(tokens[1])
+                i18n.current_language.reset(tokens[2])
 
         return grpc.unary_unary_rpc_method_handler(
             wrapped,
@@ -225,11 +230,13 @@ def channel(target: str) -> grpc.aio.Channel:
 
 
 def call_metadata(
-    principal: Principal | None, request_id: str
+    principal: Principal | None, request_id: str, language: str = ""
 ) -> tuple[tuple[str, str | bytes], ...]:
     md: list[tuple[str, str | bytes]] = [(REQUEST_ID_KEY, request_id)]
     if principal is not None:
         md.append((METADATA_KEY, principal.to_metadata()))
+    if language:
+        md.append((i18n.LANGUAGE_KEY, language))
     return tuple(md)
 
 

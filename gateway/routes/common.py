@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from gateway.auth import allow, current_principal
 from gateway.clients import Clients
-from lokos import catalogue
+from lokos import catalogue, i18n
 from lokos.principal import Principal
 from lokos.rpc import call_metadata
 from lokos.telemetry import current_trace_id
@@ -34,7 +34,8 @@ ServiceClients = Annotated[Clients, Depends(clients)]
 
 
 def metadata(principal: Principal) -> tuple[tuple[str, str | bytes], ...]:
-    return call_metadata(principal, current_trace_id())
+    """Call metadata: the principal, the request id and the language the client asked for."""
+    return call_metadata(principal, current_trace_id(), i18n.language())
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {

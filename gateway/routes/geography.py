@@ -1,33 +1,63 @@
-"""Geography masters: districts and blocks (more levels arrive with the profiles issue)."""
+"""Geography masters: districts and blocks one by one, whole LGD files by CSV import, and the
+units under a parent for cascading drop-downs."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+import grpc
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gateway.routes.common import PROBLEM_RESPONSES, GeographyEditor, ServiceClients, metadata
+from gateway.auth import allow
+from gateway.problems import PROBLEM_JSON, TITLES, problem
+from gateway.routes.common import (
+    PROBLEM_RESPONSES,
+    CurrentPrincipal,
+    GeographyEditor,
+    ServiceClients,
+    metadata,
+)
+from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
+from lokos.telemetry import current_trace_id
 
 router = APIRouter(prefix="/geography", tags=["geography"], responses=PROBLEM_RESPONSES)
 
+# Districts and whole files: the state's admins (and the national team).
+GeographyAdmin = Annotated[Principal, Depends(allow({"NATIONAL_ADMIN", "STATE_ADMIN"}))]
+
 LgdCode = Field(pattern=r"^[0-9]{1,16}$", description="LGD code", examples=["162"])
+# Largest CSV accepted (the profiles service refuses larger files too).
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+# Pieces of the file sent to the service: small enough to stream, large enough to be cheap.
+CHUNK_BYTES = 256 * 1024
+# An import of a whole state's villages takes seconds; its upload may take longer.
+IMPORT_DEADLINE = 600.0
+CSV_TYPES = frozenset({"text/csv"})
 
 
 class DistrictIn(BaseModel):
     lgd_code: str = LgdCode
     name: str = Field(min_length=1, max_length=128)
+    name_local: str = Field(default="", max_length=128, description="Name in the state language")
 
 
 class DistrictOut(BaseModel):
     lgd_code: str
     name: str
     state: str
+    name_local: str = ""
 
 
 class BlockIn(BaseModel):
     lgd_code: str = LgdCode
     name: str = Field(min_length=1, max_length=128)
     district_lgd_code: str = LgdCode
+    name_local: str = Field(default="", max_length=128, description="Name in the state language")
 
 
 class BlockOut(BaseModel):
@@ -35,29 +65,249 @@ class BlockOut(BaseModel):
     name: str
     district_lgd_code: str
     state: str
+    name_local: str = ""
+
+
+class RowErrorOut(BaseModel):
+    row: int = Field(description="1-based; the header is row 1")
+    column: str
+    code: str
+    message: str
+
+
+class ImportReportOut(BaseModel):
+    import_id: str
+    status: str = Field(description='"imported" or "already_imported" (same Import-Key)')
+    rows: int
+    imported: int = Field(description="Units added; the others were there already")
+    rejected: int
+    errors: list[RowErrorOut] = []
+    more_errors: int = 0
+    seconds: float
+
+
+class UnitOut(BaseModel):
+    level: str
+    lgd_code: str
+    parent_code: str
+    name_en: str
+    name_local: str
+    state: str
+    district_lgd_code: str
+    block_lgd_code: str
+    panchayat_lgd_code: str
+
+
+class UnitsOut(BaseModel):
+    units: list[UnitOut]
 
 
 @router.post("/districts", status_code=status.HTTP_201_CREATED)
 async def create_district(
-    body: DistrictIn, principal: GeographyEditor, c: ServiceClients
+    body: DistrictIn, principal: GeographyAdmin, c: ServiceClients
 ) -> DistrictOut:
     d = await c.profiles.CreateDistrict(
-        profiles_pb2.CreateDistrictRequest(lgd_code=body.lgd_code, name=body.name),
+        profiles_pb2.CreateDistrictRequest(
+            lgd_code=body.lgd_code, name=body.name, name_local=body.name_local
+        ),
         metadata=metadata(principal),
         timeout=c.deadline,
     )
-    return DistrictOut(lgd_code=d.lgd_code, name=d.name, state=d.state)
+    return DistrictOut(lgd_code=d.lgd_code, name=d.name, state=d.state, name_local=d.name_local)
 
 
 @router.post("/blocks", status_code=status.HTTP_201_CREATED)
 async def create_block(body: BlockIn, principal: GeographyEditor, c: ServiceClients) -> BlockOut:
     b = await c.profiles.CreateBlock(
         profiles_pb2.CreateBlockRequest(
-            lgd_code=body.lgd_code, name=body.name, district_lgd_code=body.district_lgd_code
+            lgd_code=body.lgd_code,
+            name=body.name,
+            district_lgd_code=body.district_lgd_code,
+            name_local=body.name_local,
         ),
         metadata=metadata(principal),
         timeout=c.deadline,
     )
     return BlockOut(
-        lgd_code=b.lgd_code, name=b.name, district_lgd_code=b.district_lgd_code, state=b.state
+        lgd_code=b.lgd_code,
+        name=b.name,
+        district_lgd_code=b.district_lgd_code,
+        state=b.state,
+        name_local=b.name_local,
     )
+
+
+@router.get("/units")
+async def list_units(
+    principal: CurrentPrincipal,
+    c: ServiceClients,
+    level: Annotated[Literal["district", "block", "panchayat", "village"], Query()],
+    parent_code: Annotated[
+        str, Query(pattern=r"^[0-9]{0,16}$", description="Empty for the state's districts")
+    ] = "",
+) -> UnitsOut:
+    resp = await c.profiles.ListUnits(
+        profiles_pb2.ListUnitsRequest(level=level, parent_code=parent_code),
+        metadata=metadata(principal),
+        timeout=c.deadline,
+    )
+    return UnitsOut(
+        units=[
+            UnitOut(
+                level=u.level,
+                lgd_code=u.lgd_code,
+                parent_code=u.parent_code,
+                name_en=u.name_en,
+                name_local=u.name_local,
+                state=u.state,
+                district_lgd_code=u.district_lgd_code,
+                block_lgd_code=u.block_lgd_code,
+                panchayat_lgd_code=u.panchayat_lgd_code,
+            )
+            for u in resp.units
+        ]
+    )
+
+
+_CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "Header `level,lgd_code,name_en,name_local,parent_code`; UTF-8.",
+    }
+}
+
+
+@router.post(
+    "/import",
+    response_model=ImportReportOut,
+    openapi_extra=_CSV_BODY,
+    responses={
+        413: {"description": "The file is too large", "content": {PROBLEM_JSON: {}}},
+        415: {"description": "The body is not text/csv", "content": {PROBLEM_JSON: {}}},
+        422: {
+            "description": "The file was rejected, nothing imported: `errors` lists rows",
+            "content": {PROBLEM_JSON: {}},
+        },
+    },
+)
+async def import_geography(
+    request: Request,
+    principal: GeographyAdmin,
+    c: ServiceClients,
+    import_key: Annotated[
+        str | None,
+        Header(
+            alias="Import-Key",
+            pattern=r"^[\x21-\x7e]{1,100}$",
+            description="Importing again under the same key changes nothing (default: the "
+            "file's SHA-256)",
+        ),
+    ] = None,
+) -> ImportReportOut | JSONResponse:
+    """Import LGD units from a CSV file sent as the raw body: all rows, or none."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in CSV_TYPES:
+        return problem(415, "send the file as Content-Type: text/csv", code="unsupported_media")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        return _too_large()
+    upload = _Upload(request, import_key or "")
+    call = c.profiles.ImportGeography(
+        upload.chunks(), metadata=metadata(principal), timeout=IMPORT_DEADLINE
+    )
+    try:
+        report = await call
+    except (grpc.aio.AioRpcError, asyncio.CancelledError):
+        if upload.too_large:  # the upload was cancelled on purpose
+            return _too_large()
+        raise
+    finally:
+        if not call.done():  # the client went away: the service drops what it received
+            call.cancel()
+    await upload.drain()
+    if report.status == "rejected":
+        return _rejected(report)
+    return _report_out(report)
+
+
+class _FileTooLarge(Exception):
+    """Raised into the gRPC call's request stream: gRPC then cancels the call."""
+
+
+class _Upload:
+    """The request body as CsvChunks of CHUNK_BYTES, sent as it arrives (never held whole)."""
+
+    def __init__(self, request: Request, import_key: str) -> None:
+        self.body = request.stream()
+        self.import_key = import_key
+        self.size = 0
+        self.too_large = False
+
+    async def chunks(self) -> AsyncIterator[profiles_pb2.CsvChunk]:
+        pending = bytearray()
+        first = profiles_pb2.CsvChunk(filename="geography.csv", import_key=self.import_key)
+        async for piece in self.body:
+            self.size += len(piece)
+            if self.size > MAX_IMPORT_BYTES:
+                self.too_large = True
+                raise _FileTooLarge
+            pending += piece
+            while len(pending) >= CHUNK_BYTES:
+                first.data = bytes(pending[:CHUNK_BYTES])
+                del pending[:CHUNK_BYTES]
+                yield first
+                first = profiles_pb2.CsvChunk()
+        first.data = bytes(pending)
+        yield first
+
+    async def drain(self) -> None:
+        """Read what the service did not wait for (it answered early), so that the client
+        gets to read the answer."""
+        try:
+            async for piece in self.body:
+                self.size += len(piece)
+                if self.size > MAX_IMPORT_BYTES:
+                    return
+        except Exception:  # the body was left mid-read by the finished call: give up
+            return
+
+
+def _too_large() -> JSONResponse:
+    return problem(
+        413, f"the file is larger than {MAX_IMPORT_BYTES} bytes", code="payload_too_large"
+    )
+
+
+def _report_out(report: profiles_pb2.ImportReport) -> ImportReportOut:
+    return ImportReportOut(
+        import_id=report.import_id,
+        status=report.status,
+        rows=report.rows,
+        imported=report.imported,
+        rejected=report.rejected,
+        errors=[
+            RowErrorOut(row=e.row, column=e.column, code=e.code, message=e.message)
+            for e in report.errors
+        ],
+        more_errors=report.more_errors,
+        seconds=report.seconds,
+    )
+
+
+def _rejected(report: profiles_pb2.ImportReport) -> JSONResponse:
+    """422 problem+json: the report, its row errors as ``errors``."""
+    out = _report_out(report)
+    body: dict[str, object] = {
+        "type": "https://lokos.in/problems/import_rejected",
+        "title": TITLES[422],
+        "status": 422,
+        "detail": f"the file was rejected ({out.rejected} rows with errors); nothing was imported",
+        "code": "import_rejected",
+    }
+    trace_id = current_trace_id()
+    if trace_id:
+        body["request_id"] = trace_id
+    body.update(out.model_dump(exclude={"status", "errors"}))
+    body["errors"] = [{"field": e.column, **e.model_dump()} for e in out.errors]
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)

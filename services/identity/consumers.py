@@ -9,7 +9,9 @@ from lokos.profiles.v1 import profiles_pb2
 from services.identity import service
 from services.identity.models import Cbo
 
-CONSUMED = ("profiles.shg.created",)
+CONSUMED = tuple(
+    f"profiles.{kind}.{what}" for kind in ("shg", "vo", "clf") for what in ("created", "changed")
+)
 
 
 def subjects(state: str) -> list[str]:
@@ -17,18 +19,18 @@ def subjects(state: str) -> list[str]:
 
 
 async def dispatch(session: AsyncSession, event: Event) -> None:
-    if event.event_type == "profiles.shg.created":
-        shg = event.payload(profiles_pb2.ShgCreated).shg
+    if event.event_type in CONSUMED:
+        cbo = event.payload(profiles_pb2.CboEvent).cbo
         await service.record_cbo(
             session,
             Cbo(
-                cbo_id=shg.id,
-                cbo_type="SHG",
-                name=shg.name,
-                state=shg.state,
-                district_lgd_code=shg.district_lgd_code,
-                block_lgd_code=shg.block_lgd_code,
-                panchayat_lgd_code=shg.panchayat_lgd_code,
-                village_lgd_code=shg.village_lgd_code,
+                cbo_id=cbo.id,
+                cbo_type=cbo.cbo_type,
+                name=cbo.name,
+                state=cbo.state,
+                district_lgd_code=cbo.district_lgd_code,
+                block_lgd_code=cbo.block_lgd_code,
+                panchayat_lgd_code=cbo.panchayat_lgd_code,
+                village_lgd_code=cbo.village_lgd_code,
             ),
         )

@@ -1,4 +1,9 @@
-"""Events profiles emits (through its outbox)."""
+"""Events profiles emits, through its outbox, in the transaction of the change.
+
+``profiles.<shg|vo|clf>.<created|changed|submitted|approved|rejected>`` carry ``CboEvent``;
+``profiles.member.<…>`` carry ``MemberEvent`` with the identifiers' keyed hashes (never the
+numbers); ``profiles.federation.linked``; geography events from ``geography/``.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.outbox import add_event
 from lokos.profiles.v1 import profiles_pb2
-from services.profiles.mapping import block_to_proto, district_to_proto, shg_to_proto
-from services.profiles.models import Block, District, Shg, outbox
-
-SHG_CREATED = "profiles.shg.created"
-DISTRICT_CREATED = "profiles.district.created"
-BLOCK_CREATED = "profiles.block.created"
+from services.profiles.mapping import cbo_to_proto, member_to_proto
+from services.profiles.models import Cbo, Member, outbox
 
 
-async def district_created(session: AsyncSession, district: District) -> None:
-    payload = profiles_pb2.DistrictCreated(district=district_to_proto(district))
-    await add_event(session, outbox, DISTRICT_CREATED, district.state, payload)
-
-
-async def block_created(session: AsyncSession, block: Block, state: str) -> None:
-    payload = profiles_pb2.BlockCreated(block=block_to_proto(block, state))
-    await add_event(session, outbox, BLOCK_CREATED, state, payload)
-
-
-async def shg_created(session: AsyncSession, shg: Shg) -> None:
-    await add_event(
-        session, outbox, SHG_CREATED, shg.state, profiles_pb2.ShgCreated(shg=shg_to_proto(shg))
+async def cbo_event(session: AsyncSession, cbo: Cbo, what: str, submission_id: str = "") -> str:
+    payload = profiles_pb2.CboEvent(cbo=cbo_to_proto(cbo), submission_id=submission_id)
+    return await add_event(
+        session, outbox, f"profiles.{cbo.cbo_type.lower()}.{what}", cbo.state, payload
     )
+
+
+async def member_event(
+    session: AsyncSession, member: Member, what: str, submission_id: str = ""
+) -> str:
+    payload = profiles_pb2.MemberEvent(
+        member=member_to_proto(member),
+        submission_id=submission_id,
+        aadhaar_hash=member.aadhaar_hash,
+        bank_account_hash=member.bank_account_hash,
+    )
+    return await add_event(session, outbox, f"profiles.member.{what}", member.state, payload)
+
+
+async def federation_linked(
+    session: AsyncSession, state: str, link: profiles_pb2.FederationView, previous: str
+) -> str:
+    payload = profiles_pb2.FederationLinked(link=link, previous_parent_id=previous)
+    return await add_event(session, outbox, "profiles.federation.linked", state, payload)

@@ -11,16 +11,18 @@ from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from services.profiles.config import ProfilesSettings
+from services.profiles.deps import Deps, identifier_key
 from services.profiles.grpc_api import ProfilesServicer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
-    relay = OutboxRelay(rt.db, rt.nats, poll_interval=rt.settings.outbox_poll_interval)
+    settings = ProfilesSettings()
+    relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     rt.background.append(relay.run)
     rt.on_stop.append(relay.close)
-    servicer = ProfilesServicer(rt.db)
+    servicer = ProfilesServicer(Deps(rt.db, settings, identifier_key(settings)))
 
     def register(server: grpc.aio.Server) -> None:
         profiles_pb2_grpc.add_ProfilesServiceServicer_to_server(servicer, server)

@@ -97,6 +97,10 @@ class Cbo(ProfilesBase):
     version: Mapped[int] = mapped_column(BigInteger, default=1)
     # The open submission while pending (the reference id).
     submission_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Changes to an approved CBO wait here until approved: only approved data is the record.
+    draft: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     migrated: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_on: Mapped[date | None] = mapped_column(Date)
     approved_by: Mapped[str] = mapped_column(String(64), default="")
@@ -150,6 +154,10 @@ class Member(ProfilesBase):
     status: Mapped[str] = mapped_column(String(12), default="new")
     version: Mapped[int] = mapped_column(BigInteger, default=1)
     submission_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Changes to an approved member wait here until approved.
+    draft: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     migrated: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_on: Mapped[date | None] = mapped_column(Date)
     approved_by: Mapped[str] = mapped_column(String(64), default="")

@@ -39,7 +39,7 @@ class Dashboard:
 
 
 async def on_shg_created(session: AsyncSession, event: Event) -> None:
-    shg = event.payload(profiles_pb2.ShgCreated).shg
+    shg = event.payload(profiles_pb2.CboEvent).cbo
     await repository.add_shgs(session, shg.state, shg.district_lgd_code, shg.block_lgd_code, 1)
 
 

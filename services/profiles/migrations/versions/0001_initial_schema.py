@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:51:22.487616
+Create Date: 2026-11-25 02:09:53.863247
 """
 
 from collections.abc import Sequence
@@ -56,6 +56,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("submission_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "draft",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
         sa.Column("migrated", sa.Boolean(), nullable=False),
         sa.Column("approved_on", sa.Date(), nullable=True),
         sa.Column("approved_by", sa.String(length=64), nullable=False),
@@ -285,6 +291,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("submission_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "draft",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
         sa.Column("migrated", sa.Boolean(), nullable=False),
         sa.Column("approved_on", sa.Date(), nullable=True),
         sa.Column("approved_by", sa.String(length=64), nullable=False),

@@ -1,0 +1,96 @@
+"""SHG, VO and CLF methods of ProfilesService."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from lokos.errors import NotFound
+from lokos.profiles.v1 import profiles_pb2
+from services.profiles import access, records
+from services.profiles.cbo import repository, service
+from services.profiles.deps import Deps
+from services.profiles.mapping import cbo_to_proto, shg_to_proto, to_date
+from services.profiles.rpcutil import caller, present, today
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+
+class CboRpc:
+    deps: Deps
+
+    async def CreateCbo(
+        self, request: profiles_pb2.CreateCboRequest, ctx: Ctx
+    ) -> profiles_pb2.CboView:
+        async with self.deps.db.session() as session:
+            cbo, created = await service.create_cbo(
+                session,
+                self.deps,
+                caller(),
+                client_id=request.client_id,
+                cbo_type=request.cbo_type,
+                block=request.block_lgd_code,
+                fields=present(request.fields),
+                today=today(),
+            )
+        if not created:
+            await ctx.send_initial_metadata((("x-lokos-replayed", "true"),))
+        return cbo_to_proto(cbo)
+
+    async def UpdateCbo(
+        self, request: profiles_pb2.UpdateCboRequest, ctx: Ctx
+    ) -> profiles_pb2.CboView:
+        async with self.deps.db.session() as session:
+            cbo = await service.update_cbo(
+                session,
+                self.deps,
+                caller(),
+                cbo_id=request.id,
+                version=request.version,
+                fields=present(request.fields),
+                today=today(),
+            )
+        return cbo_to_proto(cbo)
+
+    async def GetCbo(self, request: profiles_pb2.GetRequest, ctx: Ctx) -> profiles_pb2.CboView:
+        async with self.deps.db.read_session() as session:
+            cbo, parent, members, remarks = await service.get_cbo(session, caller(), request.id)
+        return cbo_to_proto(cbo, parent_id=parent, approved_members=members, remarks=remarks)
+
+    async def CreateShg(self, request: profiles_pb2.CreateShgRequest, ctx: Ctx) -> profiles_pb2.Shg:
+        fields: dict[str, Any] = {"name": request.name}
+        if request.HasField("formed_on"):
+            fields["formed_on"] = to_date(request.formed_on)
+        async with self.deps.db.session() as session:
+            cbo, created = await service.create_cbo(
+                session,
+                self.deps,
+                caller(),
+                client_id=request.client_id,
+                cbo_type="SHG",
+                block=request.block_lgd_code,
+                fields=fields,
+                today=today(),
+            )
+        if not created:
+            await ctx.send_initial_metadata((("x-lokos-replayed", "true"),))
+        return shg_to_proto(cbo)
+
+    async def GetShg(self, request: profiles_pb2.GetShgRequest, ctx: Ctx) -> profiles_pb2.Shg:
+        # The hot read: a prepared lookup on the read pool (no ORM session).
+        cbo = await repository.find_cbo(self.deps.db, records.parse_uuid(request.id, "id"))
+        if cbo is None or cbo.cbo_type != "SHG":
+            raise NotFound(f"SHG {request.id} not found")
+        access.require_reader(
+            caller(),
+            access.path(
+                cbo.state,
+                cbo.district_lgd_code,
+                cbo.block_lgd_code,
+                (str(cbo.id),),
+                cbo.village_lgd_code,
+            ),
+            f"SHG {request.id}",
+        )
+        return shg_to_proto(cbo)

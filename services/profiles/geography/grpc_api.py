@@ -1,0 +1,133 @@
+"""Geography over gRPC: translate proto ↔ domain and call the rules. No rules here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from lokos import context
+from lokos.errors import LokosError
+from lokos.principal import METADATA_KEY, Principal
+from lokos.profiles.v1 import profiles_pb2
+from lokos.rpc import REQUEST_ID_KEY, error_to_status
+from services.profiles.deps import Deps
+from services.profiles.geography import importer, service
+from services.profiles.mapping import block_to_proto, district_to_proto
+from services.profiles.models import GeoUnit
+
+
+def unit_to_proto(u: GeoUnit) -> profiles_pb2.GeoUnit:
+    return profiles_pb2.GeoUnit(
+        level=u.level,
+        lgd_code=u.lgd_code,
+        parent_code=u.parent_code,
+        name_en=u.name_en,
+        name_local=u.name_local,
+        state=u.state,
+        district_lgd_code=u.district_lgd_code,
+        block_lgd_code=u.block_lgd_code,
+        panchayat_lgd_code=u.panchayat_lgd_code,
+    )
+
+
+@asynccontextmanager
+async def _streaming_call(ctx: Any) -> AsyncIterator[None]:
+    """For client-streaming methods, what the server interceptor does for unary ones: the
+    principal and request id in context, domain errors as status with details."""
+    tokens = None
+    if context.current_principal.get() is None:
+        md = dict(ctx.invocation_metadata() or ())
+        raw = md.get(METADATA_KEY)
+        tokens = (
+            context.current_principal.set(
+                Principal.from_metadata(raw) if isinstance(raw, bytes) else None
+            ),
+            context.current_request_id.set(str(md.get(REQUEST_ID_KEY, ""))),
+        )
+    try:
+        yield
+    except LokosError as err:
+        await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
+    finally:
+        if tokens is not None:
+            context.current_principal.reset(tokens[0])
+            context.current_request_id.reset(tokens[1])
+
+
+class GeographyRpc:
+    """The geography part of the profiles servicer (a mixin; the servicer sets ``deps``)."""
+
+    deps: Deps
+
+    async def CreateDistrict(
+        self, request: profiles_pb2.CreateDistrictRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    ) -> profiles_pb2.District:
+        async with self.deps.db.session() as session:
+            district = await service.create_district(
+                session,
+                context.principal(),
+                self.deps.settings.state,
+                lgd_code=request.lgd_code,
+                name=request.name,
+                name_local=request.name_local,
+            )
+        return district_to_proto(district)
+
+    async def CreateBlock(
+        self, request: profiles_pb2.CreateBlockRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    ) -> profiles_pb2.Block:
+        async with self.deps.db.session() as session:
+            block = await service.create_block(
+                session,
+                context.principal(),
+                self.deps.settings.state,
+                lgd_code=request.lgd_code,
+                name=request.name,
+                district_lgd_code=request.district_lgd_code,
+                name_local=request.name_local,
+            )
+        return block_to_proto(block)
+
+    async def ImportGeography(
+        self,
+        request_iterator: AsyncIterator[profiles_pb2.CsvChunk],
+        ctx: grpc.aio.ServicerContext[Any, Any],
+    ) -> profiles_pb2.ImportReport:
+        async with _streaming_call(ctx):
+            return await importer.import_geography(self.deps, context.principal(), request_iterator)
+        raise AssertionError("unreachable: the call was aborted")
+
+    async def ListUnits(
+        self, request: profiles_pb2.ListUnitsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    ) -> profiles_pb2.ListUnitsResponse:
+        context.principal()  # any authenticated caller
+        async with self.deps.db.read_session() as session:
+            units = await service.list_units(
+                session,
+                self.deps.settings.state,
+                level=request.level,
+                parent_code=request.parent_code,
+            )
+        return profiles_pb2.ListUnitsResponse(units=[unit_to_proto(u) for u in units])
+
+    async def ResolveUnits(
+        self, request: profiles_pb2.ResolveUnitsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
+    ) -> profiles_pb2.ResolveUnitsResponse:
+        refs = [(u.level, u.lgd_code) for u in request.units]
+        async with self.deps.db.read_session() as session:
+            found = await service.resolve_units(session, refs)
+        resp = profiles_pb2.ResolveUnitsResponse()
+        for level, code in refs:
+            path = found.get((level, code))
+            unit = resp.paths.add(level=level, lgd_code=code, found=path is not None)
+            if path is not None:
+                unit.state = path.state
+                unit.district_lgd_code = path.district
+                unit.block_lgd_code = path.block
+                unit.panchayat_lgd_code = path.panchayat
+                unit.village_lgd_code = path.village
+        return resp

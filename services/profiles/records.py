@@ -1,0 +1,77 @@
+"""What CBOs and members share: versions, the maker's lock, and where changes go.
+
+A record waiting for approval (``submission_id`` set) is locked for the maker. Changes to a
+record that was never approved apply to it directly (a rejected one becomes "modified"); changes
+to an approved record wait in its ``draft`` until a checker approves them, so only approved data
+is ever the system of record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from lokos.errors import Conflict, Locked, ValidationFailed
+
+DIRECT_STATUSES = frozenset({"new", "rejected", "modified", "incomplete"})
+
+
+class Record(Protocol):
+    id: uuid.UUID
+    status: str
+    version: int
+    submission_id: uuid.UUID | None
+    draft: dict[str, Any]
+
+
+def check_version(record: Record, version: int, what: str) -> None:
+    if version != record.version:
+        raise Conflict(
+            f"{what} changed since version {version}; reload it",
+            code="version_conflict",
+            extra={"current_version": str(record.version)},
+        )
+
+
+def check_unlocked(record: Record, what: str) -> None:
+    if record.submission_id is not None:
+        raise Locked(
+            f"{what} is waiting for approval and cannot be changed until the checker acts",
+            code="pending_approval",
+            extra={"submission_id": str(record.submission_id)},
+        )
+
+
+def apply_changes(record: Record, changes: dict[str, Any], by: str) -> None:
+    """Apply column changes (already validated and transformed) the way the lifecycle says."""
+    if not changes:
+        return
+    if record.status in DIRECT_STATUSES:
+        for column, value in changes.items():
+            setattr(record, column, value)
+        if record.status == "rejected":
+            record.status = "modified"
+    elif record.status == "approved":
+        record.draft = {**(record.draft or {}), **{k: _jsonable(v) for k, v in changes.items()}}
+    else:
+        raise Conflict(f"a record that is {record.status} cannot be changed", code="not_editable")
+    setattr(record, "updated_by", by)  # noqa: B010 - both record kinds have it
+    record.version += 1
+
+
+def apply_draft(record: Record, convert: dict[str, Any]) -> None:
+    """On approval, the approved record takes the draft's values."""
+    for column, value in (record.draft or {}).items():
+        setattr(record, column, convert.get(column, lambda v: v)(value))
+    record.draft = {}
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError):
+        raise ValidationFailed.one(field, "must be a UUID", "format") from None

@@ -1,0 +1,407 @@
+"""Maker-checker: submit for approval, approve, reject, and where a submission stands.
+
+- Submitting locks the record for its maker; a second submission of a pending record is refused.
+- The checker (the Block Program Manager of the record's block) is never the submission's maker.
+- Rules are checked again at approval, not only at submission: field rules, the formation date
+  against the approval date, an SHG's approved members within its type's limits, a member's
+  identifiers each approved by the checker.
+- Approval applies any waiting draft, issues the code on first activation, and emits the event;
+  rejection returns the record to its maker with remark codes from the master list.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos import context
+from lokos.audit import record_audit
+from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from lokos.principal import GeoPath, Principal
+from services.profiles import access, codes, events, records, validation
+from services.profiles.cbo import repository as cbo_repository
+from services.profiles.deps import Deps
+from services.profiles.mapping import IDENTIFIERS
+from services.profiles.masters.data import is_code
+from services.profiles.member import repository as member_repository
+from services.profiles.member.service import where as member_where
+from services.profiles.models import Cbo, Member, Submission, audit_log
+from services.profiles.review import repository
+
+ENTITY_TYPES = ("shg", "vo", "clf", "member")
+_DATE_COLUMNS = {"formed_on", "date_of_birth"}
+MAX_PAGE = 250
+
+
+def _draft_converters() -> dict[str, Any]:
+    return {
+        c: (lambda v: date.fromisoformat(v) if isinstance(v, str) and v else v)
+        for c in _DATE_COLUMNS
+    }
+
+
+async def _load(
+    session: AsyncSession, entity_type: str, entity_id: uuid.UUID, *, for_update: bool
+) -> Cbo | Member:
+    if entity_type == "member":
+        m = await member_repository.get_member(session, entity_id, for_update=for_update)
+        if m is None:
+            raise NotFound(f"member {entity_id} not found")
+        return m
+    c = await cbo_repository.get_cbo(session, entity_id, for_update=for_update)
+    if c is None or c.cbo_type.lower() != entity_type:
+        raise NotFound(f"{entity_type.upper()} {entity_id} not found")
+    return c
+
+
+def _where(record: Cbo | Member) -> GeoPath:
+    if isinstance(record, Member):
+        return member_where(record)
+    return access.path(
+        record.state,
+        record.district_lgd_code,
+        record.block_lgd_code,
+        (str(record.id),),
+        record.village_lgd_code,
+    )
+
+
+def _entity_type(record: Cbo | Member) -> str:
+    return "member" if isinstance(record, Member) else record.cbo_type.lower()
+
+
+def _completeness(record: Cbo | Member, today: date) -> list[FieldError]:
+    """A record is complete enough to submit: the fields a checker needs are there."""
+    errors: list[FieldError] = []
+    if isinstance(record, Member):
+        for field in ("name", "gender", "date_of_birth", "social_category"):
+            if not getattr(record, field):
+                errors.append(FieldError(field, "is needed before submitting", "required"))
+        fields = {
+            "name": record.name,
+            "gender": record.gender,
+            "date_of_birth": record.date_of_birth,
+            "social_category": record.social_category or None,
+        }
+        errors += validation.member_errors(
+            {k: v for k, v in fields.items() if v}, today=today, creating=False
+        )
+    else:
+        if not record.name:
+            errors.append(FieldError("name", "is needed before submitting", "required"))
+        if record.cbo_type == "SHG" and not record.village_lgd_code:
+            errors.append(FieldError("village_lgd_code", "is needed before submitting", "required"))
+        if not record.formed_on:
+            errors.append(FieldError("formed_on", "is needed before submitting", "required"))
+    return errors
+
+
+async def submit(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    entity_type: str,
+    entity_id: str,
+    version: int,
+    today: date,
+) -> tuple[Submission, Cbo | Member]:
+    if entity_type not in ENTITY_TYPES:
+        raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
+    record = await _load(session, entity_type, records.parse_uuid(entity_id, "id"), for_update=True)
+    access.require_maker(principal, _where(record), f"this {entity_type}")
+    if record.submission_id is not None:
+        raise Conflict(
+            f"this {entity_type} is already waiting for approval",
+            code="already_pending",
+            extra={"submission_id": str(record.submission_id)},
+        )
+    records.check_version(record, version, f"this {entity_type}")
+    if record.status == "approved" and not record.draft:
+        raise Conflict("nothing to approve: the record has no changes", code="nothing_to_submit")
+    if record.status not in records.DIRECT_STATUSES and record.status != "approved":
+        raise Conflict(
+            f"a record that is {record.status} cannot be submitted", code="not_submittable"
+        )
+    errors = _completeness(record, today)
+    if errors:
+        record.status = "incomplete" if record.status != "approved" else record.status
+        await session.commit()
+        raise ValidationFailed(errors, "the record is incomplete")
+    submission = Submission(
+        entity_type=entity_type,
+        entity_id=record.id,
+        block_lgd_code=record.block_lgd_code,
+        maker=principal.user_id,
+        status="pending",
+        remarks=[],
+        request_id=context.request_id(),
+    )
+    session.add(submission)
+    await session.flush()
+    record.submission_id = submission.id
+    if record.status != "approved":
+        record.status = "pending"
+    record.version += 1
+    await record_audit(
+        session,
+        audit_log,
+        action=f"{entity_type}.submitted",
+        entity=entity_type,
+        entity_id=str(record.id),
+        after={"submission_id": str(submission.id)},
+    )
+    await _emit(session, record, "submitted", str(submission.id))
+    await session.commit()
+    return submission, record
+
+
+async def approve(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    *,
+    submission_id: str,
+    identifier_checks: list[tuple[str, str, str]],
+    today: date,
+) -> tuple[Submission, Cbo | Member]:
+    submission, record = await _decide_prelude(session, principal, submission_id)
+    if identifier_checks and any(status == "rejected" for _, status, _ in identifier_checks):
+        raise ValidationFailed.one(
+            "identifiers",
+            "an identifier is rejected: reject the submission with remarks",
+            "rejected_identifier",
+        )
+    errors: list[FieldError] = []
+    if isinstance(record, Member):
+        present = _present_identifiers(record)
+        decided = {name for name, status, _ in identifier_checks if status == "approved"}
+        missing = sorted(present - decided)
+        if missing:
+            errors.append(
+                FieldError(
+                    "identifiers",
+                    f"verify each identifier before approving: {', '.join(missing)}",
+                    "unverified",
+                )
+            )
+    else:
+        errors += await _cbo_approval_errors(session, deps, record, today)
+    if errors:
+        raise ValidationFailed(errors, "the record cannot be approved yet")
+    records.apply_draft(record, _draft_converters())
+    if isinstance(record, Member):
+        record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
+    record.status = "approved"
+    record.submission_id = None
+    record.approved_on = today
+    record.approved_by = principal.user_id
+    if not record.code:
+        kind = "member" if isinstance(record, Member) else record.cbo_type
+        lgd = (
+            record.village_lgd_code
+            if isinstance(record, Member) and record.village_lgd_code
+            else record.block_lgd_code
+        )
+        record.code = await codes.next_code(session, kind, lgd)
+    record.version += 1
+    submission.status = "approved"
+    submission.checker = principal.user_id
+    submission.decided_at = datetime.now(UTC)
+    submission.remarks = (
+        [{n: {"status": s, "remark": r} for n, s, r in identifier_checks}]
+        if identifier_checks
+        else []
+    )
+    await record_audit(
+        session,
+        audit_log,
+        action=f"{submission.entity_type}.approved",
+        entity=submission.entity_type,
+        entity_id=str(record.id),
+        after={"submission_id": str(submission.id), "code": record.code},
+    )
+    await _emit(session, record, "approved", str(submission.id))
+    await session.commit()
+    return submission, record
+
+
+async def reject(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    submission_id: str,
+    remarks: list[str],
+    identifier_checks: list[tuple[str, str, str]],
+) -> tuple[Submission, Cbo | Member]:
+    if not remarks:
+        raise ValidationFailed.one("remarks", "choose at least one rejection remark", "required")
+    unknown = [r for r in remarks if not is_code("rejection_remark", r)]
+    if unknown:
+        raise ValidationFailed.one(
+            "remarks", f"unknown remark codes: {', '.join(unknown[:5])}", "unknown"
+        )
+    for name, status, remark in identifier_checks:
+        if name not in IDENTIFIERS or status not in ("approved", "rejected"):
+            raise ValidationFailed.one("identifiers", f"bad verdict for {name[:20]!r}", "format")
+        if status == "rejected" and remark and not is_code("rejection_remark", remark):
+            raise ValidationFailed.one(
+                "identifiers", f"unknown remark code {remark[:8]!r}", "unknown"
+            )
+    submission, record = await _decide_prelude(session, principal, submission_id)
+    verdicts = {n: {"status": s, **({"remark": r} if r else {})} for n, s, r in identifier_checks}
+    if isinstance(record, Member):
+        record.verification = {**(record.verification or {}), **verdicts}
+    if record.status != "approved":
+        record.status = "rejected"
+    # An approved record keeps its approved data; the rejected draft stays for the maker to fix.
+    record.submission_id = None
+    record.version += 1
+    submission.status = "rejected"
+    submission.checker = principal.user_id
+    submission.decided_at = datetime.now(UTC)
+    submission.remarks = [*remarks, *([verdicts] if verdicts else [])]
+    await record_audit(
+        session,
+        audit_log,
+        action=f"{submission.entity_type}.rejected",
+        entity=submission.entity_type,
+        entity_id=str(record.id),
+        after={"submission_id": str(submission.id), "remarks": remarks},
+    )
+    await _emit(session, record, "rejected", str(submission.id))
+    await session.commit()
+    return submission, record
+
+
+async def _decide_prelude(
+    session: AsyncSession, principal: Principal, submission_id: str
+) -> tuple[Submission, Cbo | Member]:
+    submission = await repository.get_submission(
+        session, records.parse_uuid(submission_id, "id"), for_update=True
+    )
+    if submission is None:
+        raise NotFound(f"submission {submission_id} not found")
+    record = await _load(session, submission.entity_type, submission.entity_id, for_update=True)
+    access.require_checker(principal, _where(record), f"this {submission.entity_type}")
+    if submission.maker == principal.user_id:
+        raise PermissionDenied(
+            "the checker cannot be the maker of a submission", code="maker_is_checker"
+        )
+    if submission.status != "pending":
+        raise Conflict(f"the submission is {submission.status} already", code="already_decided")
+    return submission, record
+
+
+def _present_identifiers(m: Member) -> set[str]:
+    present = set()
+    if m.mobile or "mobile" in (m.draft or {}):
+        present.add("mobile")
+    if m.bank_account_hash or (m.draft or {}).get("bank_account_hash"):
+        present.add("bank_account")
+    if m.voter_id or (m.draft or {}).get("voter_id"):
+        present.add("voter_id")
+    if m.aadhaar_hash or (m.draft or {}).get("aadhaar_hash"):
+        present.add("aadhaar")
+    return present
+
+
+async def _cbo_approval_errors(
+    session: AsyncSession, deps: Deps, cbo: Cbo, today: date
+) -> list[FieldError]:
+    errors = validation.approval_date_errors(cbo.formed_on, today)
+    if cbo.cbo_type == "SHG":
+        low, high = await cbo_repository.member_limits(
+            session,
+            cbo.state,
+            cbo.shg_type,
+            deps.settings.default_min_members,
+            deps.settings.default_max_members,
+        )
+        count = await cbo_repository.approved_members(session, cbo.id)
+        if count < low:
+            errors.append(
+                FieldError(
+                    "members",
+                    f"an SHG is approved with at least {low} approved members; it has {count}",
+                    "too_few_members",
+                )
+            )
+        elif count > high:
+            errors.append(
+                FieldError(
+                    "members",
+                    f"an SHG of this type has at most {high} members; it has {count}",
+                    "too_many_members",
+                )
+            )
+    return errors
+
+
+async def _emit(session: AsyncSession, record: Cbo | Member, what: str, submission_id: str) -> None:
+    if isinstance(record, Member):
+        await events.member_event(session, record, what, submission_id)
+    else:
+        await events.cbo_event(session, record, what, submission_id)
+
+
+# --- status by reference, and My Task --------------------------------------------------------
+
+
+async def get_submission(
+    session: AsyncSession, principal: Principal, submission_id: str
+) -> tuple[Submission, Cbo | Member]:
+    """Where a submission stands: for its maker, the checkers and staff who reach the record."""
+    submission = await repository.get_submission(session, records.parse_uuid(submission_id, "id"))
+    if submission is None:
+        raise NotFound(f"submission {submission_id} not found")
+    record = await _load(session, submission.entity_type, submission.entity_id, for_update=False)
+    if submission.maker != principal.user_id:
+        access.require_reader(principal, _where(record), f"submission {submission_id}")
+    return submission, record
+
+
+async def my_task(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    entity_type: str,
+    block: str,
+    panchayat: str,
+    village: str,
+    code: str,
+    name: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[repository.Task], int, dict[str, int]]:
+    if entity_type and entity_type not in ENTITY_TYPES:
+        raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed.one("limit", f"must be 1 to {MAX_PAGE}", "range")
+    checker_grants = [g for g in principal.roles if g.role in access.CHECKERS]
+    if not checker_grants:
+        raise PermissionDenied(
+            "My Task is for checkers (Block Program Managers)", code="not_the_checker"
+        )
+    blocks: frozenset[str] | None
+    if any(g.scope.level in ("national", "state") for g in checker_grants):
+        blocks = None
+    else:
+        blocks = frozenset().union(
+            *(g.scope.codes for g in checker_grants if g.scope.level == "block")
+        )
+    return await repository.tasks(
+        session,
+        state=principal.state,
+        blocks=blocks,
+        entity_types=[entity_type] if entity_type else [],
+        block=block,
+        panchayat=panchayat,
+        village=village,
+        code=code,
+        name=name[:100],
+        limit=limit,
+        offset=max(offset, 0),
+    )
