@@ -1,6 +1,6 @@
 """Read latency under light load: GET /v1/shgs/{id} through the gateway
 (gateway → gRPC → profiles → PostgreSQL) vs the same primary-key lookup done directly with
-asyncpg (prepared ``SELECT * FROM shg WHERE id = $1``), both sequential on one connection.
+asyncpg (prepared ``SELECT * FROM cbo WHERE id = $1``), both sequential on one connection.
 
 Also measured, to split the difference: GetShg called directly over gRPC on the profiles
 service (no gateway), and GET /healthz on the gateway (the floor of client + HTTP server).
@@ -48,7 +48,7 @@ from lokos.runtime.platform import Platform
 
 GOAL_ADDED_P50_MS = 0.6
 GOAL_ADDED_P99_MS = 2.0
-PK_LOOKUP = "SELECT * FROM shg WHERE id = $1"
+PK_LOOKUP = "SELECT * FROM cbo WHERE id = $1"
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ async def _shg_rows(api: Api, client_id: str) -> int:
     try:
         return int(
             await conn.fetchval(
-                "SELECT count(*) FROM shg WHERE client_id = $1", uuid.UUID(client_id)
+                "SELECT count(*) FROM cbo WHERE client_id = $1", uuid.UUID(client_id)
             )
         )
     finally:

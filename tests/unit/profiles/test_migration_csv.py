@@ -157,7 +157,7 @@ def test_optional_fields_may_be_empty_and_values_are_normalised() -> None:
     r = row(
         shg_formed_on="",
         date_of_birth="",
-        social_category="gen",
+        social_category="general",
         relative_name="",
         relation="w/o",
         mobile="",
@@ -173,7 +173,7 @@ def test_optional_fields_may_be_empty_and_values_are_normalised() -> None:
     assert shgs[0][-1] is None
     m = member(members[0])
     assert m["name"] == "Sunita Devi"
-    assert (m["social_category"], m["relation"], m["gender"]) == ("GENERAL", "HUSBAND", "F")
+    assert (m["social_category"], m["relation"], m["gender"]) == ("GEN", "HUSBAND", "F")
     assert m["voter_id"] == "ABC1234567"
     assert m["aadhaar_masked"] == m["aadhaar_hash"] == m["bank_account_masked"] == ""
 
