@@ -151,41 +151,54 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         details: grpc.HandlerCallDetails,
     ) -> Any:
         handler = await continuation(details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
         metadata = dict(details.invocation_metadata or ())
-        behavior = handler.unary_unary
-
-        async def wrapped(request: Any, ctx: Any) -> Any:
-            raw = metadata.get(METADATA_KEY)
-            tokens = (
-                context.current_principal.set(
-                    Principal.from_metadata(raw) if isinstance(raw, bytes) else None
-                ),
-                context.current_request_id.set(str(metadata.get(REQUEST_ID_KEY, ""))),
-                i18n.current_language.set(
-                    i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))
-                ),
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _in_context(handler.unary_unary, metadata, details.method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
             )
-            try:
-                return await behavior(request, ctx)
-            except LokosError as err:
-                await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
-            except grpc.aio.AbortError:
-                raise
-            except Exception:
-                log.exception("unhandled error in %s", details.method)
-                await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
-            finally:
-                context.current_principal.reset(tokens[0])
-                context.current_request_id.reset(tokens[1])
-                i18n.current_language.reset(tokens[2])
+        if handler.stream_unary is not None:  # uploads: the request is an iterator of chunks
+            return grpc.stream_unary_rpc_method_handler(
+                _in_context(handler.stream_unary, metadata, details.method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
 
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
+
+def _in_context(
+    behavior: Callable[[Any, Any], Awaitable[Any]], metadata: dict[str, Any], method: str
+) -> Callable[[Any, Any], Awaitable[Any]]:
+    """Run ``behavior`` with the caller's principal, request id and language set, and turn
+    domain errors into status with details."""
+
+    async def wrapped(request: Any, ctx: Any) -> Any:
+        raw = metadata.get(METADATA_KEY)
+        tokens = (
+            context.current_principal.set(
+                Principal.from_metadata(raw) if isinstance(raw, bytes) else None
+            ),
+            context.current_request_id.set(str(metadata.get(REQUEST_ID_KEY, ""))),
+            i18n.current_language.set(i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))),
         )
+        try:
+            return await behavior(request, ctx)
+        except LokosError as err:
+            await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            log.exception("unhandled error in %s", method)
+            await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+        finally:
+            context.current_principal.reset(tokens[0])
+            context.current_request_id.reset(tokens[1])
+            i18n.current_language.reset(tokens[2])
+
+    return wrapped
 
 
 async def start_server(

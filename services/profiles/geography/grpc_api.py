@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
-from grpc_status import rpc_status
 
 from lokos import context
-from lokos.errors import LokosError
-from lokos.principal import METADATA_KEY, Principal
 from lokos.profiles.v1 import profiles_pb2
-from lokos.rpc import REQUEST_ID_KEY, error_to_status
 from services.profiles.deps import Deps
 from services.profiles.geography import importer, service
 from services.profiles.mapping import block_to_proto, district_to_proto
@@ -32,30 +27,6 @@ def unit_to_proto(u: GeoUnit) -> profiles_pb2.GeoUnit:
         block_lgd_code=u.block_lgd_code,
         panchayat_lgd_code=u.panchayat_lgd_code,
     )
-
-
-@asynccontextmanager
-async def _streaming_call(ctx: Any) -> AsyncIterator[None]:
-    """For client-streaming methods, what the server interceptor does for unary ones: the
-    principal and request id in context, domain errors as status with details."""
-    tokens = None
-    if context.current_principal.get() is None:
-        md = dict(ctx.invocation_metadata() or ())
-        raw = md.get(METADATA_KEY)
-        tokens = (
-            context.current_principal.set(
-                Principal.from_metadata(raw) if isinstance(raw, bytes) else None
-            ),
-            context.current_request_id.set(str(md.get(REQUEST_ID_KEY, ""))),
-        )
-    try:
-        yield
-    except LokosError as err:
-        await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
-    finally:
-        if tokens is not None:
-            context.current_principal.reset(tokens[0])
-            context.current_request_id.reset(tokens[1])
 
 
 class GeographyRpc:
@@ -97,9 +68,7 @@ class GeographyRpc:
         request_iterator: AsyncIterator[profiles_pb2.CsvChunk],
         ctx: grpc.aio.ServicerContext[Any, Any],
     ) -> profiles_pb2.ImportReport:
-        async with _streaming_call(ctx):
-            return await importer.import_geography(self.deps, context.principal(), request_iterator)
-        raise AssertionError("unreachable: the call was aborted")
+        return await importer.import_geography(self.deps, context.principal(), request_iterator)
 
     async def ListUnits(
         self, request: profiles_pb2.ListUnitsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
