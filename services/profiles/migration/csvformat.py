@@ -19,10 +19,10 @@ legacy_member_id     yes       the old MIS's member id (as legacy_shg_id); once 
 member_name          yes       up to 100 characters
 gender               yes       F, M or T (also: female, male, transgender)
 date_of_birth        no        YYYY-MM-DD, not in the future, not before 1900
-social_category      no        SC, ST, OBC, GENERAL (or GEN), OTHER (or OTH)
+social_category      no        SC, ST, OBC, GEN, OTH (also GENERAL → GEN, OTHER → OTH)
 relative_name        no        up to 100 characters
-relation             no        HUSBAND, FATHER, MOTHER, SON, DAUGHTER, BROTHER, SISTER, GUARDIAN,
-                               OTHER (also W/O → HUSBAND, D/O and S/O → FATHER, C/O → GUARDIAN)
+relation             no        HUSBAND, FATHER, MOTHER, SON, DAUGHTER, BROTHER, SISTER, OTHER
+                               (also W/O → HUSBAND, D/O and S/O → FATHER, C/O → OTHER)
 mobile               no        10 digits starting 6–9 (a +91/91/0 prefix is dropped)
 bank_account         no        9–18 digits; needs ifsc
 ifsc                 no        11 characters: 4 letters, 0, 6 letters/digits; needs bank_account
@@ -68,7 +68,7 @@ from operator import itemgetter
 from typing import Any
 
 from lokos.errors import FieldError, ValidationFailed
-from services.profiles import identifiers
+from services.profiles import identifiers, validation
 
 COLUMNS: tuple[str, ...] = (
     "legacy_shg_id",
@@ -155,25 +155,20 @@ MemberRecord = tuple[
     str,
 ]
 
-GENDERS = {"F": "F", "FEMALE": "F", "M": "M", "MALE": "M", "T": "T", "TRANSGENDER": "T"}
+# The codes LokOS stores (``validation``), and the spellings old exports use for them.
+GENDERS = {**{g: g for g in validation.GENDERS}, "FEMALE": "F", "MALE": "M", "TRANSGENDER": "T"}
 SOCIAL_CATEGORIES = {
-    "SC": "SC",
-    "ST": "ST",
-    "OBC": "OBC",
-    "GENERAL": "GENERAL",
-    "GEN": "GENERAL",
-    "OTHER": "OTHER",
-    "OTH": "OTHER",
-    "OTHERS": "OTHER",
+    **{c: c for c in validation.SOCIAL_CATEGORIES},
+    "GENERAL": "GEN",
+    "OTHER": "OTH",
+    "OTHERS": "OTH",
 }
 RELATIONS = {
-    **{r: r for r in ("HUSBAND", "FATHER", "MOTHER", "SON", "DAUGHTER", "BROTHER", "SISTER")},
-    "GUARDIAN": "GUARDIAN",
-    "OTHER": "OTHER",
+    **{r: r for r in validation.RELATIONS},
     "W/O": "HUSBAND",
     "D/O": "FATHER",
     "S/O": "FATHER",
-    "C/O": "GUARDIAN",
+    "C/O": "OTHER",
 }
 
 _LEGACY_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
@@ -770,7 +765,7 @@ class MigrationParser:
         if social:
             category = SOCIAL_CATEGORIES.get(social.upper(), "")
             if not category:
-                errors.append(("social_category", "enum", "must be SC, ST, OBC, GENERAL or OTHER"))
+                errors.append(("social_category", "enum", "must be SC, ST, OBC, GEN or OTH"))
         relative = _text_field("relative_name", relative, 100, errors)
         rel = ""
         if relation:
@@ -780,8 +775,7 @@ class MigrationParser:
                     (
                         "relation",
                         "enum",
-                        "must be HUSBAND, FATHER, MOTHER, SON, DAUGHTER, BROTHER, SISTER, "
-                        "GUARDIAN or OTHER",
+                        "must be HUSBAND, FATHER, MOTHER, SON, DAUGHTER, BROTHER, SISTER or OTHER",
                     )
                 )
         if mobile:
