@@ -557,6 +557,8 @@ async def _checkpoint(dsn: str) -> None:
 
 
 def measure(p: Platform, members: int, seed: int = 7) -> MigrationImportResult:
+    """(a) then (b) on ``p``. (b) empties ``cbo``, ``member`` and ``membership`` first: run
+    this on a platform of its own, or after every other benchmark on a shared one."""
     dsn = asyncpg_dsn(p.database_url("profiles"))
     geo = synthetic_geography(seed)
     with tempfile.TemporaryDirectory(prefix="lokos-migration-") as tmp:

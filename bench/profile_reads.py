@@ -205,9 +205,7 @@ def measure(
 
 
 def render(r: ProfileReadsResult) -> Table:
-    t = Table(
-        title=f"Reads via gateway: {r.members_loaded:,} members, {r.pending} pending (ms)"
-    )
+    t = Table(title=f"Reads via gateway: {r.members_loaded:,} members, {r.pending} pending (ms)")
     for col in ("path", "n", "p50", "p90", "p99", "max", f"p99 ≤ {GOAL_P99_MS:g}?"):
         t.add_column(col)
     for name, s in (

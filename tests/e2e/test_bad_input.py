@@ -16,15 +16,28 @@ BAD_SHGS = [
     ({"client_id": "{cid}", "name": 42, "block_lgd_code": "{block}"}, "name"),
     ({"client_id": "{cid}", "name": "Radha SHG", "block_lgd_code": "12ab"}, "block_lgd_code"),
     (
-        {"client_id": "{cid}", "name": "Radha SHG", "block_lgd_code": "{block}", "formed_on": "2999-01-01"},
+        {
+            "client_id": "{cid}",
+            "name": "Radha SHG",
+            "block_lgd_code": "{block}",
+            "formed_on": "2999-01-01",
+        },
         "formed_on",
     ),
     (
-        {"client_id": "{cid}", "name": "Radha SHG", "block_lgd_code": "{block}", "formed_on": "31/12/2020"},
+        {
+            "client_id": "{cid}",
+            "name": "Radha SHG",
+            "block_lgd_code": "{block}",
+            "formed_on": "31/12/2020",
+        },
         "formed_on",
     ),
     ({"client_id": "{cid}", "name": "   ", "block_lgd_code": "{block}"}, "name"),
-    ({"client_id": "{cid}", "name": "Radha SHG", "block_lgd_code": "99999999999"}, "block_lgd_code"),
+    (
+        {"client_id": "{cid}", "name": "Radha SHG", "block_lgd_code": "99999999999"},
+        "block_lgd_code",
+    ),
 ]
 
 

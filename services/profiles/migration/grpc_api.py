@@ -1,27 +1,21 @@
 """``ImportMigration`` over gRPC: a client stream of CSV chunks in, the import report out.
 
-``MigrationRpc`` is a mixin for the profiles servicer (which provides ``self.deps``).
+``MigrationRpc`` is a mixin for the profiles servicer (which provides ``self.deps``). The
+server interceptor sets the caller's context and maps domain errors, as for every call.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
-from grpc_status import rpc_status
 
-from lokos import context
+from lokos import context as request_context
 from lokos.errors import LokosError
-from lokos.principal import METADATA_KEY, Principal
 from lokos.profiles.v1 import profiles_pb2
-from lokos.rpc import REQUEST_ID_KEY, error_to_status
 from services.profiles.deps import Deps
 from services.profiles.migration import importer
-
-log = logging.getLogger(__name__)
 
 
 class MigrationRpc:
@@ -32,57 +26,47 @@ class MigrationRpc:
         request_iterator: AsyncIterator[profiles_pb2.CsvChunk],
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> profiles_pb2.ImportReport:
-        with _call_context(context):
-            try:
-                first = await anext(request_iterator, profiles_pb2.CsvChunk())
-                upload = importer.Upload(filename=first.filename, import_key=first.import_key)
-                return await importer.import_migration(
-                    self.deps, _principal(), upload, _data(first, request_iterator)
-                )
-            except LokosError as err:
-                # The server interceptor maps errors of unary calls only; same mapping here.
-                status = rpc_status.to_status(error_to_status(err))
-                await context.abort(status.code, status.details, status.trailing_metadata)
-                raise  # not reached: abort raises
-            except (grpc.aio.AbortError, grpc.aio.UsageError):
-                raise
-            except Exception:
-                log.exception("unhandled error in ImportMigration")
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error")
-                raise
+        limit = self.deps.settings.max_import_bytes
+        upload = _Upload(request_iterator)
+        try:
+            first = await anext(request_iterator, profiles_pb2.CsvChunk())
+            report = await importer.import_migration(
+                self.deps,
+                request_context.principal(),
+                importer.Upload(filename=first.filename, import_key=first.import_key),
+                upload.data(first),
+            )
+        except LokosError:
+            await upload.drain(limit)
+            raise
+        await upload.drain(limit)
+        return report
 
 
-async def _data(
-    first: profiles_pb2.CsvChunk, rest: AsyncIterator[profiles_pb2.CsvChunk]
-) -> AsyncIterator[bytes]:
-    if first.data:
-        yield first.data
-    async for chunk in rest:
-        if chunk.data:
-            yield chunk.data
+class _Upload:
+    """The chunks' bytes, and the rest of them read and dropped when the answer comes early.
 
+    An answer sent while the client still streams races with the client's next write, and
+    grpc's asyncio client then reports INTERNAL instead of the answer (grpc/grpc#36066), so
+    the call ends only after the client has sent everything, or as soon as the upload is over
+    the size limit (which is why the gateway's own limit must not be above the service's).
+    """
 
-def _principal() -> Principal:
-    return context.principal()
+    def __init__(self, requests: AsyncIterator[profiles_pb2.CsvChunk]) -> None:
+        self.requests = requests
+        self.size = 0
 
+    async def data(self, first: profiles_pb2.CsvChunk) -> AsyncIterator[bytes]:
+        self.size += len(first.data)
+        if first.data:
+            yield first.data
+        async for chunk in self.requests:
+            self.size += len(chunk.data)
+            if chunk.data:
+                yield chunk.data
 
-@contextmanager
-def _call_context(ctx: grpc.aio.ServicerContext[Any, Any]) -> Iterator[None]:
-    """Principal and request id from the call's metadata, unless the interceptor set them
-    already (it does so for unary calls only)."""
-    if context.current_principal.get() is not None:
-        yield
-        return
-    metadata = dict(ctx.invocation_metadata() or ())
-    raw = metadata.get(METADATA_KEY)
-    tokens = (
-        context.current_principal.set(
-            Principal.from_metadata(raw) if isinstance(raw, bytes) else None
-        ),
-        context.current_request_id.set(str(metadata.get(REQUEST_ID_KEY, ""))),
-    )
-    try:
-        yield
-    finally:
-        context.current_principal.reset(tokens[0])
-        context.current_request_id.reset(tokens[1])
+    async def drain(self, limit: int) -> None:
+        async for chunk in self.requests:
+            self.size += len(chunk.data)
+            if self.size > limit:
+                return

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from google.protobuf import json_format
@@ -58,6 +58,10 @@ class ImportTooLarge(LokosError):
 
     code = "import_too_large"
     http_status = 413
+
+
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -105,34 +109,19 @@ async def import_migration(
         loader = _Loader(pg, principal)
         await loader.prepare()
         digest = hashlib.sha256()
-        limit = deps.settings.max_import_bytes
-        pending: asyncio.Task[None] | None = None
         try:
-            async for data in chunks:
-                if parser.bytes + len(data) > limit:
-                    raise ImportTooLarge(
-                        f"the file is larger than the limit of {limit // (1024 * 1024)} MiB; "
-                        "split it (by district or block) and import the parts"
-                    )
-                if not client_key:
-                    digest.update(data)
-                await asyncio.to_thread(parser.feed, data)
-                _apply_withdrawals(parser, loader)
-                if parser.waiting >= BATCH_MEMBERS:
-                    if pending is not None:
-                        await pending
-                        _apply_withdrawals(parser, loader)
-                    pending = asyncio.create_task(loader.load(*parser.take()))
-            await asyncio.to_thread(parser.finish)
-            if pending is not None:
-                await pending
-            await loader.load(*parser.take())
-        except BaseException:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
-            raise
-        _apply_withdrawals(parser, loader)
+            await _stream(
+                chunks,
+                parser,
+                loader,
+                None if client_key else digest,
+                deps.settings.max_import_bytes,
+            )
+        except asyncpg.DeadlockDetectedError as exc:
+            raise Conflict(
+                "another import was loading the same SHGs or members; send the file again",
+                code="import_conflict",
+            ) from exc
         summary = parser.summary()
         if summary.accepted == 0:
             # Nothing to keep: no batch row either, so the same file may be sent again once
@@ -182,6 +171,43 @@ async def import_migration(
         summary.rejected,
     )
     return report
+
+
+async def _stream(
+    chunks: AsyncIterator[bytes],
+    parser: csvformat.MigrationParser,
+    loader: _Loader,
+    digest: _Digest | None,
+    limit: int,
+) -> None:
+    """Parse the upload in a worker thread and load each batch while the next one is read."""
+    pending: asyncio.Task[None] | None = None
+    try:
+        async for data in chunks:
+            if parser.bytes + len(data) > limit:
+                raise ImportTooLarge(
+                    f"the file is larger than the limit of {limit // (1024 * 1024)} MiB; "
+                    "split it (by district or block) and import the parts"
+                )
+            if digest is not None:
+                digest.update(data)
+            await asyncio.to_thread(parser.feed, data)
+            _apply_withdrawals(parser, loader)
+            if parser.waiting >= BATCH_MEMBERS:
+                if pending is not None:
+                    await pending
+                    _apply_withdrawals(parser, loader)
+                pending = asyncio.create_task(loader.load(*parser.take()))
+        await asyncio.to_thread(parser.finish)
+        if pending is not None:
+            await pending
+        await loader.load(*parser.take())
+    except BaseException:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+        raise
+    _apply_withdrawals(parser, loader)
 
 
 def _apply_withdrawals(parser: csvformat.MigrationParser, loader: _Loader) -> None:

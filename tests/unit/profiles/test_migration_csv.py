@@ -12,8 +12,9 @@ import pytest
 
 from lokos.errors import ValidationFailed
 from services.profiles import identifiers
-from services.profiles.migration import csvformat
+from services.profiles.migration import csvformat, importer
 from services.profiles.migration.csvformat import COLUMNS, MigrationParser
+from services.profiles.models import Cbo, Member
 
 KEY = b"k" * 64
 TODAY = date(2026, 1, 15)
@@ -453,3 +454,31 @@ def test_rows_the_loader_could_not_place_count_as_rejected() -> None:
     after = p.summary()
     assert (after.accepted, after.rejected) == (1, 1)
     assert codes(after) == [(3, "legacy_shg_id", "shg_migrated_elsewhere")]
+
+
+# --- the load's SQL against the tables ------------------------------------------------------
+
+
+def _inserted_columns(sql: str, table: str) -> set[str]:
+    head = sql.split(f"INSERT INTO {table} (", 1)[1].split(")", 1)[0]
+    return {c.strip() for c in head.split(",")}
+
+
+@pytest.mark.parametrize(
+    ("sql", "model"),
+    [(importer._INSERT_SHGS, Cbo), (importer._INSERT_MEMBERS, Member)],
+)
+def test_the_load_fills_every_column_that_has_no_default(sql: str, model: type) -> None:
+    required = {
+        c.name for c in model.__table__.columns if not c.nullable and c.server_default is None
+    }
+    listed = _inserted_columns(sql, model.__tablename__)
+    assert required <= listed, required - listed
+    assert listed <= {c.name for c in model.__table__.columns}
+
+
+def test_time_ordered_ids_are_uuid7_and_follow_the_rows() -> None:
+    prefix = importer.uuid7_prefix()
+    ids = [importer.uuid7(prefix, row) for row in (2, 3, 10**6)]
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert ids == sorted(ids)
