@@ -8,11 +8,13 @@ from typing import Any
 import grpc
 
 from lokos import context
+from lokos.errors import LokosError
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles.deps import Deps
 from services.profiles.geography import importer, service
 from services.profiles.mapping import block_to_proto, district_to_proto
 from services.profiles.models import GeoUnit
+from services.profiles.uploads import Upload
 
 
 def unit_to_proto(u: GeoUnit) -> profiles_pb2.GeoUnit:
@@ -68,7 +70,18 @@ class GeographyRpc:
         request_iterator: AsyncIterator[profiles_pb2.CsvChunk],
         ctx: grpc.aio.ServicerContext[Any, Any],
     ) -> profiles_pb2.ImportReport:
-        return await importer.import_geography(self.deps, context.principal(), request_iterator)
+        # Answer only after the client has sent everything (see services/profiles/uploads.py).
+        upload = Upload(request_iterator)
+        limit = self.deps.settings.max_import_bytes
+        try:
+            report = await importer.import_geography(
+                self.deps, context.principal(), upload.chunks()
+            )
+        except LokosError:
+            await upload.drain(limit)
+            raise
+        await upload.drain(limit)
+        return report
 
     async def ListUnits(
         self, request: profiles_pb2.ListUnitsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
