@@ -89,6 +89,16 @@ class Database:
             async with self.pool.acquire() as conn:
                 return await conn.fetchrow(sql, *args)
 
+    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        """Rows from the read pool, traced like the ORM's queries."""
+        if self.pool is None:
+            raise RuntimeError("open_read_pool() was not called")
+        with tracer.start_as_current_span(
+            sql.split(None, 1)[0], kind=SpanKind.CLIENT, attributes={"db.system": "postgresql"}
+        ):
+            async with self.pool.acquire() as conn:
+                return list(await conn.fetch(sql, *args))
+
     async def dispose(self) -> None:
         if self.pool is not None:
             await self.pool.close()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
 from lokos.audit import record_audit
+from lokos.db import Database
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
 from services.profiles import access, codes, events, records, validation
@@ -364,7 +365,7 @@ async def get_submission(
 
 
 async def my_task(
-    session: AsyncSession,
+    db: Database,
     principal: Principal,
     *,
     entity_type: str,
@@ -393,7 +394,7 @@ async def my_task(
             *(g.scope.codes for g in checker_grants if g.scope.level == "block")
         )
     return await repository.tasks(
-        session,
+        db,
         state=principal.state,
         blocks=blocks,
         entity_types=[entity_type] if entity_type else [],

@@ -80,19 +80,18 @@ class ReviewRpc:
     async def MyTask(
         self, request: profiles_pb2.MyTaskRequest, ctx: Ctx
     ) -> profiles_pb2.MyTaskResponse:
-        async with self.deps.db.read_session() as session:
-            items, total, counts = await flows.my_task(
-                session,
-                caller(),
-                entity_type=request.entity_type,
-                block=request.block_lgd_code,
-                panchayat=request.panchayat_lgd_code,
-                village=request.village_lgd_code,
-                code=request.code,
-                name=request.name,
-                limit=request.limit or 50,
-                offset=request.offset,
-            )
+        items, total, counts = await flows.my_task(
+            self.deps.db,
+            caller(),
+            entity_type=request.entity_type,
+            block=request.block_lgd_code,
+            panchayat=request.panchayat_lgd_code,
+            village=request.village_lgd_code,
+            code=request.code,
+            name=request.name,
+            limit=request.limit or 50,
+            offset=request.offset,
+        )
         return profiles_pb2.MyTaskResponse(
             items=[
                 profiles_pb2.TaskItem(

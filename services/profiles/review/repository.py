@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
-from services.profiles.models import Cbo, Member, Submission
+from lokos.db import Database
+from services.profiles.models import Submission
 
 
 async def get_submission(
@@ -36,17 +36,41 @@ class Task:
     village: str
 
 
-def _pending(entity_types: list[str], blocks: frozenset[str] | None) -> ColumnElement[bool]:
-    cond: list[ColumnElement[bool]] = [Submission.status == "pending"]
-    if blocks is not None:
-        cond.append(Submission.block_lgd_code.in_(blocks))
-    if entity_types:
-        cond.append(Submission.entity_type.in_(entity_types))
-    return and_(*cond)
+_TASKS = """
+WITH pending AS (
+    SELECT s.id AS sid, s.entity_type, s.entity_id, s.maker, s.submitted_at
+      FROM submission s
+     WHERE s.status = 'pending'
+       AND ($1::text[] IS NULL OR s.block_lgd_code = ANY($1))
+       AND ($2::text = '' OR s.block_lgd_code = $2)
+       AND (cardinality($3::text[]) = 0 OR s.entity_type = ANY($3))
+), rows AS (
+    SELECT p.*, c.name, coalesce(c.code, '') AS code, c.block_lgd_code AS block,
+           c.panchayat_lgd_code AS panchayat, c.village_lgd_code AS village
+      FROM pending p JOIN cbo c ON c.id = p.entity_id
+     WHERE p.entity_type <> 'member' AND c.state = $4
+    UNION ALL
+    SELECT p.*, m.name, coalesce(m.code, '') AS code, m.block_lgd_code AS block,
+           m.panchayat_lgd_code AS panchayat, m.village_lgd_code AS village
+      FROM pending p JOIN member m ON m.id = p.entity_id
+     WHERE p.entity_type = 'member' AND m.state = $4
+)
+SELECT *,
+       count(*) FILTER (WHERE entity_type = 'shg') OVER () AS n_shg,
+       count(*) FILTER (WHERE entity_type = 'vo') OVER () AS n_vo,
+       count(*) FILTER (WHERE entity_type = 'clf') OVER () AS n_clf,
+       count(*) FILTER (WHERE entity_type = 'member') OVER () AS n_member
+  FROM rows
+ WHERE ($5::text = '' OR panchayat = $5)
+   AND ($6::text = '' OR village = $6)
+   AND ($7::text = '' OR code = $7)
+   AND ($8::text = '' OR name ILIKE $8)
+ ORDER BY submitted_at, sid
+"""
 
 
 async def tasks(
-    session: AsyncSession,
+    db: Database,
     *,
     state: str,
     blocks: frozenset[str] | None,
@@ -59,73 +83,47 @@ async def tasks(
     limit: int,
     offset: int,
 ) -> tuple[list[Task], int, dict[str, int]]:
-    """Pending submissions the checker reaches, oldest first, with counts per type."""
-    base = _pending(entity_types, blocks)
-    if block:
-        base = and_(base, Submission.block_lgd_code == block)
-    cbo_part = (
-        select(
-            Submission.id.label("sid"),
-            Submission.entity_type,
-            Submission.entity_id,
-            Cbo.name,
-            func.coalesce(Cbo.code, "").label("code"),
-            Submission.maker,
-            Submission.submitted_at,
-            Cbo.block_lgd_code.label("block"),
-            Cbo.panchayat_lgd_code.label("panchayat"),
-            Cbo.village_lgd_code.label("village"),
-        )
-        .join(Cbo, Cbo.id == Submission.entity_id)
-        .where(base, Submission.entity_type != "member", Cbo.state == state)
+    """Pending submissions the checker reaches, oldest first, with counts per type.
+
+    One prepared statement on the read pool (My Task is the checker's home screen): the
+    per-type counts ride along as window aggregates over the filtered rows.
+    """
+    pattern = f"%{name.replace('%', '').replace('_', '')}%" if name else ""
+    rows = await db.fetch(
+        _TASKS + " LIMIT $9 OFFSET $10",
+        None if blocks is None else sorted(blocks),
+        block,
+        entity_types,
+        state,
+        panchayat,
+        village,
+        code,
+        pattern,
+        limit,
+        offset,
     )
-    member_part = (
-        select(
-            Submission.id.label("sid"),
-            Submission.entity_type,
-            Submission.entity_id,
-            Member.name,
-            func.coalesce(Member.code, "").label("code"),
-            Submission.maker,
-            Submission.submitted_at,
-            Member.block_lgd_code.label("block"),
-            Member.panchayat_lgd_code.label("panchayat"),
-            Member.village_lgd_code.label("village"),
-        )
-        .join(Member, Member.id == Submission.entity_id)
-        .where(base, Submission.entity_type == "member", Member.state == state)
-    )
-    filters = []
-    u = union_all(cbo_part, member_part).subquery()
-    if panchayat:
-        filters.append(u.c.panchayat == panchayat)
-    if village:
-        filters.append(u.c.village == village)
-    if code:
-        filters.append(u.c.code == code)
-    if name:
-        filters.append(u.c.name.ilike(f"%{name.replace('%', '').replace('_', '')}%"))
-    where = and_(literal(True), *filters)
-    rows = await session.execute(
-        select(u).where(where).order_by(u.c.submitted_at, u.c.sid).limit(limit).offset(offset)
-    )
+    args = (None if blocks is None else sorted(blocks), block, entity_types, state)
+    filters = (panchayat, village, code, pattern)
+    head = rows[0] if rows else None
+    if head is None and offset > 0:  # past the end: the counts still describe the whole list
+        extra = await db.fetch(_TASKS + " LIMIT 1", *args, *filters)
+        head = extra[0] if extra else None
+    counts = {
+        t: int(head[f"n_{t}"]) for t in ("shg", "vo", "clf", "member") if head and head[f"n_{t}"]
+    }
     items = [
         Task(
-            r.sid,
-            r.entity_type,
-            r.entity_id,
-            r.name,
-            r.code,
-            r.maker,
-            r.submitted_at,
-            r.block,
-            r.panchayat,
-            r.village,
+            r["sid"],
+            r["entity_type"],
+            r["entity_id"],
+            r["name"],
+            r["code"],
+            r["maker"],
+            r["submitted_at"],
+            r["block"],
+            r["panchayat"],
+            r["village"],
         )
         for r in rows
     ]
-    counts_rows = await session.execute(
-        select(u.c.entity_type, func.count()).where(where).group_by(u.c.entity_type)
-    )
-    counts = {t: int(n) for t, n in counts_rows}
     return items, sum(counts.values()), counts

@@ -371,3 +371,32 @@ def test_federation_links_keep_history(api: Api, blk: Block) -> None:
         f"/v1/cbos/{shg['id']}/federation", json={"parent_id": shg["id"]}, headers=h(blk.admin)
     )
     assert wrong.status_code == 422
+
+
+def test_my_task_filters_counts_and_pages_oldest_first(api: Api, blk: Block) -> None:
+    shg_a = new_shg(api.http, blk.admin, blk, "Asha SHG")
+    shg_b = new_shg(api.http, blk.admin, blk, "Bela SHG", village_lgd_code=blk.villages[1])
+    refs = []
+    for i, shg in enumerate((shg_a, shg_a, shg_b)):
+        m = add_member(api.http, blk.admin, str(shg["id"]), 20 + i)
+        refs.append(submit(api.http, blk.admin, "member", m).json()["id"])
+    s = submit(api.http, blk.admin, "shg", new_shg(api.http, blk.admin, blk, "Chameli SHG")).json()
+    refs.append(s["id"])
+
+    def tasks(**params: object) -> dict[str, object]:
+        r = api.http.get("/v1/tasks", params=params, headers=h(blk.bpm))
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    everything = tasks(block_lgd_code=blk.block)
+    assert [t["submission_id"] for t in everything["items"]] == refs  # oldest first
+    assert everything["counts"] == {"member": 3, "shg": 1} and everything["total"] == 4
+    second = tasks(block_lgd_code=blk.block, limit=2, offset=2)
+    assert [t["submission_id"] for t in second["items"]] == refs[2:]
+    assert second["total"] == 4
+    village_b = tasks(block_lgd_code=blk.block, village_lgd_code=blk.villages[1])
+    assert [t["submission_id"] for t in village_b["items"]] == [refs[2]]
+    by_name = tasks(block_lgd_code=blk.block, name="chameli")
+    assert [t["entity_type"] for t in by_name["items"]] == ["shg"]
+    beyond = tasks(block_lgd_code=blk.block, offset=10)
+    assert beyond["items"] == [] and beyond["total"] == 4
