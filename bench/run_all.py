@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
-from bench import auth_cost, cold_start, read_latency, throughput
+from bench import auth_cost, cold_start, migration_import, profile_reads, read_latency, throughput
 from bench.common import (
     console,
     fmt_ms,
@@ -41,6 +41,8 @@ def summarize(
     rl: read_latency.ReadLatencyResult,
     tp: throughput.ThroughputResult,
     ac: auth_cost.AuthCostResult,
+    mi: migration_import.MigrationImportResult,
+    pr: profile_reads.ProfileReadsResult,
 ) -> list[SummaryRow]:
     ok50, ok99 = rl.goals_met
     return [
@@ -116,6 +118,39 @@ def summarize(
             ac.idp_calls_when_warm == 0,
         ),
         SummaryRow(
+            f"migration import of {mi.members:,} members, rows/s (ours / raw COPY 3 tables)",
+            f"{mi.members / mi.import_seconds:,.0f} / {mi.raw_rows / mi.raw_seconds:,.0f}",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "migration import ratio: vs raw COPY of cbo+member+membership",
+            f"{mi.ratio:.2f}",
+            f"≥ {migration_import.GOAL_RATIO}",
+            mi.ratio >= migration_import.GOAL_RATIO,
+        ),
+        SummaryRow(
+            "migration import ratio: vs raw COPY of the member table alone",
+            f"{mi.ratio_member_table:.2f}",
+            f"≥ {migration_import.GOAL_RATIO}",
+            mi.ratio_member_table >= migration_import.GOAL_RATIO,
+        ),
+        *(
+            SummaryRow(
+                f"{name} p99 ({pr.members_loaded:,} members loaded)",
+                f"{fmt_ms(s.p99_ms)} ms",
+                f"≤ {profile_reads.GOAL_P99_MS:g} ms",
+                s.p99_ms <= profile_reads.GOAL_P99_MS,
+            )
+            for name, s in (
+                ("GET /v1/members/{id}", pr.member_read),
+                ("GET /v1/cbos/{id}", pr.cbo_read),
+                ("My Task first page", pr.tasks_first_page),
+                ("My Task by village", pr.tasks_by_village),
+                ("My Task by name", pr.tasks_by_name),
+            )
+        ),
+        SummaryRow(
             f"logins/s, embedded IdP / via gateway (concurrency {ac.login_concurrency})",
             f"{ac.idp_logins_per_s:.0f} / {ac.gateway_logins_per_s:.0f}",
             "—",
@@ -145,6 +180,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    ap.add_argument("--members", type=int, default=1_000_000, help="members for 5 and 6")
     args = ap.parse_args()
     throughput.pick_generator(args.loadgen)
     t0 = time.perf_counter()
@@ -175,8 +211,18 @@ def main() -> None:
         ac = auth_cost.measure(p, requests=2000, seconds=5.0, concurrency=4)
         auth_cost.print_result(ac)
 
+    console.rule("5. migration import")
+    with shared_platform() as sp:
+        mi = migration_import.measure(sp.platform, args.members)
+    for table in migration_import.render(mi):
+        console.print(table)
+    console.rule("6. profile reads and My Task")
+    with shared_platform() as sp:
+        pr = profile_reads.measure(sp.platform, members=args.members, pending=300, requests=2000)
+    console.print(profile_reads.render(pr))
+
     total = time.perf_counter() - t0
-    rows = summarize(cs, rl, tp, ac)
+    rows = summarize(cs, rl, tp, ac, mi, pr)
     console.rule("summary")
     console.print(render(rows, total))
     path = write_results(
@@ -194,6 +240,8 @@ def main() -> None:
             "read_latency": rl.as_dict(),
             "throughput": tp.as_dict(),
             "auth_cost": ac,
+            "migration_import": mi.as_dict(),
+            "profile_reads": pr,
         },
     )
     console.print(f"[dim]results: {path}[/]")
