@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import json
 import logging
+import uuid
+from collections.abc import Iterable, Iterator
 
 import asyncpg
 from google.protobuf.message import Message
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "lokos_outbox"
 BATCH_SIZE = 500
+# The columns add_events_copy fills; the rest take their defaults.
+COPY_COLUMNS = ("event_id", "subject", "type", "request_id", "headers", "envelope")
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -81,6 +87,66 @@ async def add_event(
     # Delivered only on commit, so the relay wakes exactly when there is something to send.
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
     return env.event_id
+
+
+async def add_events_copy(
+    conn: asyncpg.Connection,
+    events: Iterable[tuple[str, str, Message]],
+    *,
+    event_ids: Iterable[str] | None = None,
+) -> int:
+    """Stage many events, each ``(event_type, state, payload)``, in ``conn``'s open
+    transaction with one ``COPY``; returns how many. Published only if that transaction
+    commits, in the order given.
+
+    The bulk form of :func:`add_event` for loads of lakhs of records. Envelopes are stamped by
+    :func:`build_envelope` with the request id, actor and trace context of the caller, which
+    are the same for every event of one call: the first envelope is built by it and reused,
+    each next event setting only its own id, type, state and payload (``occurred_at`` is the
+    same for all). ``event_ids`` (same order and length as ``events``) lets a caller that
+    may have to take an event back later derive the ids instead of keeping them; by default
+    each event gets a new UUID4. ``events`` may be a generator: rows stream to the server as
+    they are built.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("add_events_copy needs an open transaction (the change's own)")
+    pending = iter(events)
+    first = next(pending, None)
+    if first is None:
+        return 0
+    headers = json.dumps(inject_headers())
+    ids = iter(event_ids) if event_ids is not None else None
+    count = 0
+
+    def records() -> Iterator[tuple[str, str, str, str, str, bytes]]:
+        nonlocal count
+        env = None
+        for event_type, state, payload in itertools.chain((first,), pending):
+            event_id = str(uuid.uuid4()) if ids is None else next(ids, "")
+            if not event_id:
+                raise ValueError("fewer event_ids than events")
+            if env is None:
+                env = build_envelope(event_type, state, payload, event_id=event_id)
+            else:
+                env.event_id = event_id
+                env.type = event_type
+                env.state = state
+                env.payload.Pack(payload)
+            count += 1
+            yield (
+                event_id,
+                subject(state, event_type),
+                event_type,
+                env.request_id,
+                headers,
+                env.SerializeToString(),
+            )
+
+    await conn.copy_records_to_table("outbox", records=records(), columns=COPY_COLUMNS)
+    if ids is not None and next(ids, None) is not None:
+        raise ValueError("more event_ids than events")
+    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    return count
 
 
 class OutboxRelay:

@@ -1,17 +1,22 @@
 """The migration load: stream the CSV through the parser and into PostgreSQL with COPY.
 
 Everything happens in one transaction: the SHGs (``cbo``), members and their open
-``membership`` rows, the ``import_batch`` row, one audit row and one outbox event
-(``profiles.migration.imported``, payload: the :class:`ImportReport`). Valid records are
-COPYed in batches into temporary tables and moved with ``INSERT … SELECT … ON CONFLICT
-(client_id) DO NOTHING`` while the parser (in a worker thread) reads the next part of the
-upload, so checking rows and loading them overlap. The asyncpg connection is the session's
-own, so COPY rides the session's transaction.
+``membership`` rows, the ``import_batch`` row, one audit row and the outbox events: one
+``profiles.shg.created`` per SHG inserted and one ``profiles.member.created`` per member
+inserted (payloads as :mod:`services.profiles.events` builds them, so reports, identity and
+dedup see migrated records as they see any other), and one ``profiles.migration.imported``
+(payload: the :class:`ImportReport`). Valid records are COPYed in batches into temporary
+tables and moved with ``INSERT … SELECT … ON CONFLICT (client_id) DO NOTHING RETURNING`` while
+the parser (in a worker thread) reads the next part of the upload, so checking rows and loading
+them overlap; the created events of each batch are built from the records in hand (only for
+the rows the INSERT returned) and COPYed into ``outbox``. The asyncpg connection is the
+session's own, so COPY rides the session's transaction.
 
 Idempotency, twice over: ``import_batch.import_key`` is unique (the client's ``Import-Key``,
 or else the SHA-256 of the content), so the same import answers its first report with status
 ``already_imported``; and every record's ``client_id`` is derived from its legacy id, so even
-under another key no SHG or member is inserted twice.
+under another key no SHG or member is inserted twice, and so no created event is emitted
+twice.
 """
 
 from __future__ import annotations
@@ -25,28 +30,32 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import asyncpg
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
 from lokos.errors import Conflict, LokosError, PermissionDenied, ValidationFailed
-from lokos.outbox import add_event
+from lokos.outbox import add_event, add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles.deps import Deps
+from services.profiles.mapping import cbo_to_proto, member_to_proto, ts
 from services.profiles.migration import csvformat
-from services.profiles.models import GeoUnit, ImportBatch, audit_log, outbox
+from services.profiles.models import Cbo, GeoUnit, ImportBatch, Member, audit_log, outbox
 
 log = logging.getLogger(__name__)
 
 IMPORTERS = frozenset({"STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN"})
 MIGRATION_IMPORTED = "profiles.migration.imported"
+SHG_CREATED = "profiles.shg.created"
+MEMBER_CREATED = "profiles.member.created"
 KIND = "migration"
 # Members per COPY batch: large enough to amortise the statements, small enough to overlap.
 BATCH_MEMBERS = 20_000
@@ -327,23 +336,20 @@ CREATE TEMP TABLE migration_member (
 
 # Migrated records were approved in the old MIS; codes are issued on activation in LokOS.
 _INSERT_SHGS = """
-WITH ins AS (
-    INSERT INTO cbo (
-        id, client_id, cbo_type, code, name, name_local, state, district_lgd_code,
-        block_lgd_code, panchayat_lgd_code, village_lgd_code, shg_type, formed_on,
-        bank_account_masked, bank_account_hash, ifsc, status, version, submission_id,
-        migrated, approved_on, approved_by, created_by, updated_by
-    )
-    SELECT ($3 || lpad(to_hex(t."row"), 15, '0'))::uuid, t.client_id, 'SHG', NULL,
-           t.name, '', $1, t.district_lgd_code,
-           t.block_lgd_code, t.panchayat_lgd_code, t.village_lgd_code, 'general', t.formed_on,
-           '', '', '', 'approved', 1, NULL,
-           true, NULL, '', $2, ''
-    FROM migration_shg t
-    ON CONFLICT (client_id) DO NOTHING
-    RETURNING 1
+INSERT INTO cbo (
+    id, client_id, cbo_type, code, name, name_local, state, district_lgd_code,
+    block_lgd_code, panchayat_lgd_code, village_lgd_code, shg_type, formed_on,
+    bank_account_masked, bank_account_hash, ifsc, status, version, submission_id,
+    migrated, approved_on, approved_by, created_by, updated_by
 )
-SELECT count(*) FROM ins
+SELECT ($3 || lpad(to_hex(t."row"), 15, '0'))::uuid, t.client_id, 'SHG', NULL,
+       t.name, '', $1, t.district_lgd_code,
+       t.block_lgd_code, t.panchayat_lgd_code, t.village_lgd_code, 'general', t.formed_on,
+       '', '', '', 'approved', 1, NULL,
+       true, NULL, '', $2, ''
+FROM migration_shg t
+ON CONFLICT (client_id) DO NOTHING
+RETURNING id::text, client_id::text
 """
 
 # A member joins its SHG only where the SHG sits where the file says (an SHG migrated before
@@ -369,11 +375,11 @@ WITH ins AS (
                AND c.block_lgd_code = t.block_lgd_code
                AND c.village_lgd_code = t.village_lgd_code
     ON CONFLICT (client_id) DO NOTHING
-    RETURNING id, shg_id
+    RETURNING id, shg_id, client_id
 ), ms AS (
-    INSERT INTO membership (member_id, shg_id) SELECT id, shg_id FROM ins RETURNING 1
+    INSERT INTO membership (member_id, shg_id) SELECT id, shg_id FROM ins
 )
-SELECT count(*) FROM ms
+SELECT id::text, shg_id::text, client_id::text FROM ins
 """
 
 # SHGs of this batch that existed before, in another place (those just inserted sit exactly
