@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import nats
 import pytest
 from sqlalchemy import text
 
 from lokos import context
+from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer
-from lokos.db import Database, prepare_database
+from lokos.db import Database, asyncpg_dsn, prepare_database
 from lokos.events import STREAM, Event, NatsLink
-from lokos.outbox import OutboxRelay, add_event
+from lokos.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event, add_events_copy
+from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 from lokos.runtime.platform import Platform
 from services.dedup.models import outbox
@@ -87,13 +90,107 @@ async def test_relay_publishes_in_order_with_msg_id_and_request_id(
         sub = await js.pull_subscribe(f"lokos.{state}.>", stream=STREAM)
         msgs = await sub.fetch(5, timeout=5)
         assert [m.headers["Nats-Msg-Id"] for m in msgs] == ids
-        from lokos.common.v1 import events_pb2
-
         envelopes = [events_pb2.EventEnvelope.FromString(m.data) for m in msgs]
         assert [e.event_id for e in envelopes] == ids
         assert all(e.request_id == "abc123" and e.state == state for e in envelopes)
     finally:
         await nc.close()
+
+
+def _bulk(state: str, names: list[str]) -> Iterator[tuple[str, str, profiles_pb2.ShgCreated]]:
+    return (("it.shg.created", state, _payload(n)) for n in names)
+
+
+async def test_bulk_copied_events_are_published_only_on_commit_and_in_order(
+    db: Database, link: NatsLink, platform: Platform
+) -> None:
+    state = f"it{uuid.uuid4().hex[:8]}"
+    names = [f"SHG {i}" for i in range(1, 8)]
+    conn = await asyncpg.connect(asyncpg_dsn(db.url))
+    listener = await asyncpg.connect(asyncpg_dsn(db.url))
+    notified: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(
+        NOTIFY_CHANNEL,
+        lambda *args: notified.put_nowait(args[2]),  # the channel
+    )
+    request = context.current_request_id.set("bulk42")
+    actor = context.current_principal.set(Principal(user_id="IT_ADMIN", state=state, realm="it"))
+    try:
+        with pytest.raises(RuntimeError):  # outside a transaction: refused
+            await add_events_copy(conn, _bulk(state, ["no transaction"]))
+        rolled_back = conn.transaction()
+        await rolled_back.start()
+        assert await add_events_copy(conn, _bulk(state, ["gone 1", "gone 2"])) == 2
+        await rolled_back.rollback()
+        async with conn.transaction():
+            assert await add_events_copy(conn, _bulk(state, [])) == 0
+            assert await add_events_copy(conn, _bulk(state, names[:4])) == 4
+            assert await add_events_copy(conn, _bulk(state, names[4:])) == 3
+        # One notification, on commit (none for the rolled-back transaction).
+        assert await asyncio.wait_for(notified.get(), 5) == NOTIFY_CHANNEL
+        rows = await conn.fetch(
+            "SELECT event_id, subject, type, request_id, headers::text AS headers FROM outbox"
+            " ORDER BY id"
+        )
+    finally:
+        context.current_principal.reset(actor)
+        context.current_request_id.reset(request)
+        await listener.close()
+        await conn.close()
+    assert notified.empty()
+    ids = [r["event_id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 7
+    assert {(r["subject"], r["type"], r["request_id"]) for r in rows} == {
+        (f"lokos.{state}.it.shg.created", "it.shg.created", "bulk42")
+    }
+
+    relay = OutboxRelay(db, link)
+    assert await relay.publish_batch() == 7
+    assert await relay.publish_batch() == 0
+    js = await link.jetstream()
+    info = await js.stream_info(STREAM, subjects_filter=f"lokos.{state}.>")
+    assert info.state.subjects == {f"lokos.{state}.it.shg.created": 7}
+    nc = await nats.connect(platform.nats_url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(f"lokos.{state}.>", stream=STREAM)
+        msgs = await sub.fetch(7, timeout=5)
+    finally:
+        await nc.close()
+    assert [m.headers["Nats-Msg-Id"] for m in msgs if m.headers] == ids
+    envelopes = [events_pb2.EventEnvelope.FromString(m.data) for m in msgs]
+    assert [e.event_id for e in envelopes] == ids
+    assert [
+        Event(e, m.subject).payload(profiles_pb2.ShgCreated).shg.name
+        for e, m in zip(envelopes, msgs, strict=True)
+    ] == names
+    assert all(
+        (e.type, e.state, e.request_id, e.actor.user_id, e.actor.realm)
+        == ("it.shg.created", state, "bulk42", "IT_ADMIN", "it")
+        and e.occurred_at.seconds > 0
+        for e in envelopes
+    )
+
+
+async def test_bulk_copy_takes_the_callers_event_ids(db: Database) -> None:
+    state = f"it{uuid.uuid4().hex[:8]}"
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    conn = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        async with conn.transaction():
+            assert await add_events_copy(conn, _bulk(state, ["a", "b", "c"]), event_ids=ids) == 3
+            rows = await conn.fetch("SELECT event_id, envelope FROM outbox ORDER BY id")
+        assert [r["event_id"] for r in rows] == ids
+        assert [events_pb2.EventEnvelope.FromString(r["envelope"]).event_id for r in rows] == ids
+        # Fewer ids than events, or more: refused (the caller's transaction is to roll back).
+        for n in (2, 4):
+            wrong = [str(uuid.uuid4()) for _ in range(n)]
+            transaction = conn.transaction()
+            await transaction.start()
+            with pytest.raises(ValueError):
+                await add_events_copy(conn, _bulk(state, ["a", "b", "c"]), event_ids=wrong)
+            await transaction.rollback()
+    finally:
+        await conn.close()
 
 
 async def test_republishing_a_row_is_deduplicated_by_jetstream(

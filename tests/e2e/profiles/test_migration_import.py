@@ -1,11 +1,13 @@
 """Migration from the old MIS through the gateway: 1 lakh members from one CSV, re-runs that
-import nothing twice, and files that are wrong in every way the field sends them."""
+import nothing twice, the created events that make migrated records visible to reports and
+identity, and files that are wrong in every way the field sends them."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import json
 import os
 import random
 import socket
@@ -19,15 +21,22 @@ import httpx
 import pytest
 
 from bench.migration_import import SyntheticGeography, csv_bytes, synthetic_geography
+from lokos.common.v1 import events_pb2
 from lokos.db import asyncpg_dsn
+from lokos.profiles.v1 import profiles_pb2
 from services.profiles.identifiers import verhoeff_check_digit
-from services.profiles.migration.csvformat import COLUMNS, shg_client_id
+from services.profiles.mapping import cbo_to_proto, member_to_proto
+from services.profiles.migration.csvformat import COLUMNS, member_client_id, shg_client_id
+from services.profiles.models import Cbo, Member
 from tests.conftest import Api
 from tests.e2e.identity_helpers import create_user, new_code, token
 
 PATH = "/v1/imports/migration"
 PW = "Lokos@2024"
 LAKH = 100_000
+SHG_CREATED = "profiles.shg.created"
+MEMBER_CREATED = "profiles.member.created"
+IMPORTED = "profiles.migration.imported"
 
 
 def h(tok: str) -> dict[str, str]:
@@ -53,6 +62,9 @@ def fetch(api: Api, sql: str, *args: Any) -> list[asyncpg.Record]:
     async def run() -> list[asyncpg.Record]:
         conn = await asyncpg.connect(asyncpg_dsn(api.platform.database_url("profiles")))
         try:
+            await conn.set_type_codec(
+                "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
             return list(await conn.fetch(sql, *args))
         finally:
             await conn.close()
@@ -73,6 +85,25 @@ def counts(api: Api, legacy_shg_ids: list[str]) -> tuple[int, int, int]:
         ids,
     )[0]
     return row["members"], row["shgs"], row["memberships"]
+
+
+def outbox_mark(api: Api) -> int:
+    """The last outbox row so far: the rows after it are the ones a test caused."""
+    return int(fetch(api, "SELECT coalesce(max(id), 0) AS n FROM outbox")[0]["n"])
+
+
+def outbox_types(api: Api, after: int) -> dict[str, int]:
+    rows = fetch(api, "SELECT type, count(*) AS n FROM outbox WHERE id > $1 GROUP BY type", after)
+    return {r["type"]: r["n"] for r in rows}
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
 
 
 def shgs_of(prefix: str, n: int = 5) -> list[str]:
@@ -157,6 +188,7 @@ def test_one_lakh_members_then_a_re_run_that_imports_nothing_twice(
     data, stats = csv_bytes(LAKH, geo, 11, id_prefix=prefix)
     legacy_shgs = [f"{prefix}-SHG-{n:07d}" for n in range(1, stats.shgs + 1)]
     key = f"lakh-{uuid.uuid4()}"
+    mark = outbox_mark(api)
 
     t0 = time.monotonic()
     r = send(api, data, key=key, filename="old-mis-export.csv")
@@ -231,6 +263,13 @@ def test_one_lakh_members_then_a_re_run_that_imports_nothing_twice(
     assert len(fetch(api, "SELECT 1 FROM audit_log WHERE entity_id = $1", report["import_id"])) == 1
     events = fetch(api, "SELECT envelope FROM outbox WHERE type = 'profiles.migration.imported'")
     assert any(report["import_id"].encode() in bytes(e["envelope"]) for e in events)
+    # One created event per SHG and per member inserted, staged in the same transaction.
+    assert outbox_types(api, mark) == {
+        SHG_CREATED: stats.shgs_with_members,
+        MEMBER_CREATED: stats.good_rows,
+        IMPORTED: 1,
+    }
+    mark = outbox_mark(api)
 
     # The same import again: its first report, nothing added.
     again = send(api, data, key=key)
@@ -245,6 +284,231 @@ def test_one_lakh_members_then_a_re_run_that_imports_nothing_twice(
     assert other.json()["rejected"] == stats.bad_rows
     assert send(api, data).json()["status"] == "already_imported"
     assert counts(api, legacy_shgs) == (stats.good_rows, stats.shgs_with_members, stats.good_rows)
+    # Nothing inserted, nothing announced: only the second import's own report event.
+    assert outbox_types(api, mark) == {IMPORTED: 1}
+
+
+# --- what the import tells the other services ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_block(api: Api) -> SyntheticGeography:
+    """A district with one block of its own (5 villages): its counts are this module's alone."""
+    g = synthetic_geography(random.randrange(10**6), blocks=1, villages_per_block=5)
+    r = api.http.post(
+        "/v1/geography/import",
+        content=g.import_csv().encode(),
+        headers={**h(api.token), "Content-Type": "text/csv", "Import-Key": str(uuid.uuid4())},
+        timeout=120,
+    )
+    assert r.status_code == 200, r.text
+    return g
+
+
+def created_events(
+    api: Api, after: int
+) -> tuple[list[tuple[asyncpg.Record, events_pb2.EventEnvelope]], list[str]]:
+    """The created events staged after ``after`` (row and envelope), and all types."""
+    rows = fetch(
+        api,
+        "SELECT event_id, subject, type, request_id, headers, envelope FROM outbox"
+        " WHERE id > $1 ORDER BY id",
+        after,
+    )
+    created = [
+        (r, events_pb2.EventEnvelope.FromString(bytes(r["envelope"])))
+        for r in rows
+        if r["type"] in (SHG_CREATED, MEMBER_CREATED)
+    ]
+    return created, [r["type"] for r in rows]
+
+
+def test_imported_shgs_and_members_are_announced_as_created(
+    api: Api, own_block: SyntheticGeography
+) -> None:
+    block = own_block.blocks[0]
+    village = [v for v, _ in block.villages]
+    prefix = f"V{uuid.uuid4().hex[:8]}"
+    here = {"block_lgd_code": block.lgd_code, "village_lgd_code": village[0]}
+    rows = prefixed(
+        prefix,
+        [
+            {
+                **here,
+                "legacy_member_id": "M-1",
+                "bank_account": "123456789012",
+                "ifsc": "SBIN0001234",
+                "voter_id": "ABC1234567",
+            },
+            {
+                **here,
+                "legacy_member_id": "M-2",
+                "date_of_birth": "",
+                "social_category": "",
+                "relative_name": "",
+                "relation": "",
+                "mobile": "",
+                "aadhaar": "",
+            },
+            {
+                "legacy_shg_id": "SHG-2",
+                "block_lgd_code": block.lgd_code,
+                "village_lgd_code": village[1],
+                "shg_formed_on": "",
+                "shg_name": "Laxmi SHG",
+                "legacy_member_id": "M-3",
+            },
+            # M-4 appears under SHG-3 and again under SHG-2: both rows are rejected, the first
+            # after it was loaded, and SHG-3 is left without members: neither is announced.
+            {
+                "legacy_shg_id": "SHG-3",
+                "block_lgd_code": block.lgd_code,
+                "village_lgd_code": village[2],
+                "shg_name": "Ujala SHG",
+                "legacy_member_id": "M-4",
+            },
+            {
+                "legacy_shg_id": "SHG-2",
+                "block_lgd_code": block.lgd_code,
+                "village_lgd_code": village[1],
+                "shg_formed_on": "",
+                "shg_name": "Laxmi SHG",
+                "legacy_member_id": "M-4",
+            },
+            {**here, "legacy_member_id": "M-5", "gender": "X"},
+        ],
+    )
+    mark = outbox_mark(api)
+    r = send(api, small_csv(own_block, rows), key=f"events-{uuid.uuid4()}")
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["rows"], report["imported"], report["rejected"]) == (6, 3, 3), report
+    assert counts(api, shgs_of(prefix, 3)) == (3, 2, 3)
+
+    created, types = created_events(api, mark)
+    assert sorted(types) == sorted([SHG_CREATED] * 2 + [MEMBER_CREATED] * 3 + [IMPORTED])
+    shg_rows = fetch(
+        api,
+        "SELECT * FROM cbo WHERE client_id = ANY($1::uuid[])",
+        [shg_client_id(i) for i in shgs_of(prefix, 3)],
+    )
+    member_rows = fetch(
+        api,
+        "SELECT * FROM member WHERE client_id = ANY($1::uuid[])",
+        [member_client_id(f"{prefix}-M-{i}") for i in range(1, 6)],
+    )
+    # Exactly what cbo_event / member_event build from the stored rows.
+    expected: dict[str, profiles_pb2.CboEvent | profiles_pb2.MemberEvent] = {}
+    for row in shg_rows:
+        c = Cbo(**dict(row))
+        expected[str(c.id)] = profiles_pb2.CboEvent(cbo=cbo_to_proto(c))
+    for row in member_rows:
+        m = Member(**dict(row))
+        expected[str(m.id)] = profiles_pb2.MemberEvent(
+            member=member_to_proto(m),
+            aadhaar_hash=m.aadhaar_hash,
+            bank_account_hash=m.bank_account_hash,
+        )
+    assert len(expected) == 5
+    got: dict[str, profiles_pb2.CboEvent | profiles_pb2.MemberEvent] = {}
+    for row, env in created:
+        payload: profiles_pb2.CboEvent | profiles_pb2.MemberEvent
+        if row["type"] == SHG_CREATED:
+            payload = profiles_pb2.CboEvent()
+            assert env.payload.Unpack(payload)
+            got[payload.cbo.id] = payload
+        else:
+            payload = profiles_pb2.MemberEvent()
+            assert env.payload.Unpack(payload)
+            got[payload.member.id] = payload
+        assert (env.event_id, env.type, env.state) == (row["event_id"], row["type"], "up")
+        assert row["subject"] == f"lokos.up.{row['type']}"
+        assert (env.actor.user_id, env.actor.realm) == ("UP_STATEADMIN", "lokos-up")
+        assert env.request_id and env.request_id == row["request_id"]
+        assert env.traceparent == row["headers"].get("traceparent", "")
+    assert got == expected
+    members = [p for p in got.values() if isinstance(p, profiles_pb2.MemberEvent)]
+    assert sum(1 for m in members if m.aadhaar_hash) == 2
+    assert sum(1 for m in members if m.bank_account_hash) == 1
+    assert len({env.event_id for _, env in created}) == 5
+    shg_ids = {str(row["id"]) for row in shg_rows}
+
+    # Reports counts them on the dashboard; identity keeps them for the Block Admin to map
+    # bookkeepers to. Both consume asynchronously, behind the relay.
+    t0 = time.monotonic()
+    assert wait_for(lambda: api.dashboard_count(block.lgd_code) == 2, timeout=240), (
+        api.dashboard_count(block.lgd_code)
+    )
+    print(f"\ndashboard caught up in {time.monotonic() - t0:.1f}s")
+    district_admin = f"UP_DA{new_code(6)}"
+    r = create_user(
+        api.http,
+        api.token,
+        district_admin,
+        "DISTRICT_ADMIN",
+        "district",
+        [block.district],
+        password=PW,
+    )
+    assert r.status_code == 201, r.text
+    block_admin = f"UP_BA{new_code(6)}"
+    r = create_user(
+        api.http,
+        token(api.http, district_admin, PW),
+        block_admin,
+        "BLOCK_ADMIN",
+        "block",
+        [block.lgd_code],
+        password=PW,
+    )
+    assert r.status_code == 201, r.text
+    ba = token(api.http, block_admin, PW)
+
+    def unlinked() -> set[str]:
+        r = api.http.get(
+            "/v1/cbos/unlinked",
+            params={"block_lgd_code": block.lgd_code, "limit": "250"},
+            headers=h(ba),
+        )
+        assert r.status_code == 200, r.text
+        return {c["cbo_id"] for c in r.json()["items"]}
+
+    assert wait_for(lambda: unlinked() == shg_ids, timeout=60), unlinked()
+
+
+def test_a_re_run_announces_nothing(api: Api, own_block: SyntheticGeography) -> None:
+    block = own_block.blocks[0]
+    prefix = f"N{uuid.uuid4().hex[:8]}"
+    rows = prefixed(
+        prefix,
+        [
+            {"block_lgd_code": block.lgd_code, "village_lgd_code": block.villages[3][0]},
+            {"block_lgd_code": block.lgd_code, "village_lgd_code": block.villages[3][0]},
+            {
+                "legacy_shg_id": "SHG-2",
+                "block_lgd_code": block.lgd_code,
+                "village_lgd_code": block.villages[4][0],
+            },
+        ],
+    )
+    data, key = small_csv(own_block, rows), f"rerun-{uuid.uuid4()}"
+    mark = outbox_mark(api)
+    r = send(api, data, key=key)
+    assert (r.status_code, r.json()["imported"]) == (200, 3), r.text
+    assert outbox_types(api, mark) == {SHG_CREATED: 2, MEMBER_CREATED: 3, IMPORTED: 1}
+
+    total = fetch(api, "SELECT count(*) AS n FROM outbox")[0]["n"]
+    again = send(api, data, key=key)
+    assert again.json()["status"] == "already_imported", again.text
+    assert fetch(api, "SELECT count(*) AS n FROM outbox")[0]["n"] == total
+    # Under another key the import runs, inserts nothing and announces nothing (its report
+    # is its only event).
+    mark = outbox_mark(api)
+    other = send(api, data, key=f"rerun-{uuid.uuid4()}")
+    assert (other.json()["status"], other.json()["imported"]) == ("imported", 0), other.text
+    assert outbox_types(api, mark) == {IMPORTED: 1}
+    assert fetch(api, "SELECT count(*) AS n FROM outbox")[0]["n"] == total + 1
+    assert counts(api, shgs_of(prefix, 2)) == (3, 2, 3)
 
 
 # --- bad rows ------------------------------------------------------------------------------
