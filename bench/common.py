@@ -22,9 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import nats
+from nats.js.errors import NotFoundError
 from rich.console import Console
 
+from lokos.db import asyncpg_dsn
+from lokos.events import STREAM
 from lokos.runtime.platform import Platform, running_platform
 from lokos.runtime.settings import SERVICES, PlatformSettings
 
@@ -402,3 +407,46 @@ def write_results(name: str, data: Mapping[str, Any]) -> Path:
     payload = {"host": host_info(), **to_jsonable(dict(data))}
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+# --- quiet: wait until events of a bulk load are published and consumed -----------------------
+
+
+async def _wait_quiet(p: Platform, timeout: float) -> float:
+    t0 = time.perf_counter()
+    deadline = t0 + timeout
+    for service in ("profiles", "identity"):
+        conn = await asyncpg.connect(asyncpg_dsn(p.database_url(service)))
+        try:
+            while await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"{service}'s outbox did not drain")
+                await asyncio.sleep(1)
+        finally:
+            await conn.close()
+    nc = await nats.connect(p.nats_url)
+    try:
+        js = nc.jetstream()
+        for durable in ("reports-read-models", "identity-cbos"):
+            while True:
+                try:
+                    info = await js.consumer_info(STREAM, durable)
+                except NotFoundError:
+                    break
+                if info.num_pending == 0 and info.num_ack_pending == 0:
+                    break
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"consumer {durable} did not catch up")
+                await asyncio.sleep(1)
+    finally:
+        await nc.close()
+    return time.perf_counter() - t0
+
+
+def wait_quiet(p: Platform, timeout: float = 1800.0) -> float:
+    """Block until every outbox row is published and the consumers have caught up, so a
+    measurement after a bulk load is not competing with the event backlog; returns seconds."""
+    with console.status("waiting for the event backlog to be published and consumed…"):
+        seconds = asyncio.run(_wait_quiet(p, timeout))
+    console.print(f"event backlog drained in {seconds:.0f}s")
+    return seconds

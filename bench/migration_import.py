@@ -38,6 +38,7 @@ from bench.common import (
     get_token,
     met,
     shared_platform,
+    wait_quiet,
     write_results,
 )
 from lokos.db import asyncpg_dsn
@@ -578,6 +579,8 @@ def measure(p: Platform, members: int, seed: int = 7) -> MigrationImportResult:
             t0 = time.perf_counter()
             report = asyncio.run(_import(p, path, principal))
             import_s = time.perf_counter() - t0
+        # The raw COPY below must not compete with the import's event backlog.
+        wait_quiet(p)
         counts = asyncio.run(_counts(dsn, principal.user_id))
         checks = {
             "report counts": (report.rows, report.imported, report.rejected)

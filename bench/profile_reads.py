@@ -24,7 +24,15 @@ import asyncpg
 import httpx
 from rich.table import Table
 
-from bench.common import LatencyStats, console, fmt_ms, get_token, shared_platform, write_results
+from bench.common import (
+    LatencyStats,
+    console,
+    fmt_ms,
+    get_token,
+    shared_platform,
+    wait_quiet,
+    write_results,
+)
 from bench.migration_import import (
     _import,
     _principal,
@@ -133,6 +141,7 @@ def measure(
             t0 = time.perf_counter()
             report = asyncio.run(_import(p, path, principal))
         console.print(f"loaded {report.imported:,} members in {time.perf_counter() - t0:.1f}s")
+    wait_quiet(p)  # light load: not while the import's events are still being published
 
     block = geo.blocks[0]
     with httpx.Client(base_url=p.gateway_url, timeout=30) as http:
