@@ -223,6 +223,16 @@ _CBO_FIELDS = set(CboFieldsIn.model_fields)
 _MEMBER_FIELDS = set(MemberFieldsIn.model_fields)
 
 
+def _federation(v: profiles_pb2.FederationView) -> FederationOut:
+    return FederationOut(
+        child_id=v.child_id,
+        parent_id=v.parent_id,
+        valid_from=_dt(v.valid_from, v.HasField("valid_from")),
+        valid_to=_dt(v.valid_to, v.HasField("valid_to")),
+        linked_by=v.linked_by,
+    )
+
+
 def cbo_out(c: profiles_pb2.CboView) -> CboOut:
     return CboOut(
         id=c.id,
@@ -380,13 +390,7 @@ async def link_federation(
         metadata=metadata(principal),
         timeout=c.deadline,
     )
-    return FederationOut(
-        child_id=v.child_id,
-        parent_id=v.parent_id,
-        valid_from=_dt(v.valid_from, v.HasField("valid_from")),
-        valid_to=_dt(v.valid_to, v.HasField("valid_to")),
-        linked_by=v.linked_by,
-    )
+    return _federation(v)
 
 
 @router.get("/cbos/{cbo_id}/federation")
@@ -396,16 +400,7 @@ async def federation_history(
     resp = await c.profiles.FederationHistory(
         profiles_pb2.GetRequest(id=str(cbo_id)), metadata=metadata(principal), timeout=c.deadline
     )
-    return [
-        FederationOut(
-            child_id=v.child_id,
-            parent_id=v.parent_id,
-            valid_from=_dt(v.valid_from, v.HasField("valid_from")),
-            valid_to=_dt(v.valid_to, v.HasField("valid_to")),
-            linked_by=v.linked_by,
-        )
-        for v in resp.links
-    ]
+    return [_federation(v) for v in resp.links]
 
 
 # --- members ------------------------------------------------------------------------------
