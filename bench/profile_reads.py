@@ -142,6 +142,7 @@ def measure(
             report = asyncio.run(_import(p, path, principal))
         console.print(f"loaded {report.imported:,} members in {time.perf_counter() - t0:.1f}s")
     wait_quiet(p)  # light load: not while the import's events are still being published
+    token = get_token(p)  # the first may have expired meanwhile
 
     block = geo.blocks[0]
     with httpx.Client(base_url=p.gateway_url, timeout=30) as http:
