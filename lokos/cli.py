@@ -33,7 +33,8 @@ realm_app = typer.Typer(
     no_args_is_help=True, help="Keycloak realms of LokOS, generated from the role catalogue."
 )
 app.add_typer(realm_app, name="realm")
-console = Console()
+# Piped output (scripts, tests, CI logs) is not wrapped at 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _platform() -> Platform:

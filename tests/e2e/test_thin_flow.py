@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 
+from lokos.tracestore import SpanNode, build_tree, load_trace
 from tests.conftest import Api
 
 
@@ -84,10 +85,16 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
     ):
         assert expected in " ".join(tree.split()), tree
     # One tree: the consumer span hangs (indirectly) under the gateway's root span.
-    lines = tree.splitlines()
-    root = next(i for i, line in enumerate(lines) if "gateway POST /v1/shgs server" in line)
-    consumer = next(i for i, line in enumerate(lines) if "consume profiles.shg.created" in line)
-    assert lines[root].index("gateway") < lines[consumer].index("reports")
+    (root,) = build_tree(load_trace(api.platform.s.trace_dir.resolve(), request_id))
+    assert root.service == "gateway" and root.name == "POST /v1/shgs"
+
+    def descendants(node: SpanNode) -> list[SpanNode]:
+        return [c for child in node.children for c in (child, *descendants(child))]
+
+    assert any(
+        s.service == "reports" and s.name == "consume profiles.shg.created"
+        for s in descendants(root)
+    )
 
 
 def test_same_client_id_twice_creates_one_shg(api: Api) -> None:
