@@ -579,6 +579,14 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
         ]
         == 0
     )
+
+    def known_to_identity(block: str, cbo_id: str) -> bool:  # its copy follows events
+        page = api.http.get(
+            "/v1/cbos/unlinked", params={"block_lgd_code": block}, headers=_h(api.token)
+        ).json()
+        return cbo_id in {c["cbo_id"] for c in page["items"]}
+
+    assert wait_for(lambda: known_to_identity(geo.b2, other_block), timeout=15)
     outside = api.http.post(
         f"/v1/users/{uid}/cbos", json={"cbo_ids": [other_block]}, headers=_h(ba)
     )
