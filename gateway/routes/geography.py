@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
-from gateway.problems import PROBLEM_JSON, TITLES, problem
+from gateway.problems import PROBLEM_JSON, problem
 from gateway.routes.common import (
     PROBLEM_RESPONSES,
     CurrentPrincipal,
@@ -21,9 +21,9 @@ from gateway.routes.common import (
     ServiceClients,
     metadata,
 )
+from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
-from lokos.telemetry import current_trace_id
 
 router = APIRouter(prefix="/geography", tags=["geography"], responses=PROBLEM_RESPONSES)
 
@@ -66,24 +66,6 @@ class BlockOut(BaseModel):
     district_lgd_code: str
     state: str
     name_local: str = ""
-
-
-class RowErrorOut(BaseModel):
-    row: int = Field(description="1-based; the header is row 1")
-    column: str
-    code: str
-    message: str
-
-
-class ImportReportOut(BaseModel):
-    import_id: str
-    status: str = Field(description='"imported" or "already_imported" (same Import-Key)')
-    rows: int
-    imported: int = Field(description="Units added; the others were there already")
-    rejected: int
-    errors: list[RowErrorOut] = []
-    more_errors: int = 0
-    seconds: float
 
 
 class UnitOut(BaseModel):
@@ -227,8 +209,11 @@ async def import_geography(
             call.cancel()
     await upload.drain()
     if report.status == "rejected":
-        return _rejected(report)
-    return _report_out(report)
+        return rejected(
+            report,
+            f"the file was rejected ({report.rejected} rows with errors); nothing was imported",
+        )
+    return report_out(report, ImportReportOut)
 
 
 class _FileTooLarge(Exception):
@@ -277,37 +262,3 @@ def _too_large() -> JSONResponse:
     return problem(
         413, f"the file is larger than {MAX_IMPORT_BYTES} bytes", code="payload_too_large"
     )
-
-
-def _report_out(report: profiles_pb2.ImportReport) -> ImportReportOut:
-    return ImportReportOut(
-        import_id=report.import_id,
-        status=report.status,
-        rows=report.rows,
-        imported=report.imported,
-        rejected=report.rejected,
-        errors=[
-            RowErrorOut(row=e.row, column=e.column, code=e.code, message=e.message)
-            for e in report.errors
-        ],
-        more_errors=report.more_errors,
-        seconds=report.seconds,
-    )
-
-
-def _rejected(report: profiles_pb2.ImportReport) -> JSONResponse:
-    """422 problem+json: the report, its row errors as ``errors``."""
-    out = _report_out(report)
-    body: dict[str, object] = {
-        "type": "https://lokos.in/problems/import_rejected",
-        "title": TITLES[422],
-        "status": 422,
-        "detail": f"the file was rejected ({out.rejected} rows with errors); nothing was imported",
-        "code": "import_rejected",
-    }
-    trace_id = current_trace_id()
-    if trace_id:
-        body["request_id"] = trace_id
-    body.update(out.model_dump(exclude={"status", "errors"}))
-    body["errors"] = [{"field": e.column, **e.model_dump()} for e in out.errors]
-    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)

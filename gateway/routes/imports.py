@@ -11,14 +11,14 @@ from typing import Annotated
 import grpc
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gateway.auth import allow
-from gateway.problems import PROBLEM_JSON, TITLES, problem
+from gateway.problems import PROBLEM_JSON, problem
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, metadata
+from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
-from lokos.telemetry import current_trace_id
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEM_RESPONSES)
 
@@ -34,22 +34,12 @@ IMPORT_DEADLINE = 1800.0
 CSV_TYPES = frozenset({"text/csv"})
 
 
-class RowErrorOut(BaseModel):
-    row: int = Field(description="Row number; the header is row 1")
-    column: str
-    code: str
-    message: str
-
-
-class MigrationReportOut(BaseModel):
+class MigrationReportOut(ImportReportOut):
     import_id: str
     status: str = Field(description='"imported", or "already_imported" (the same import again)')
     rows: int = Field(description="Member rows in the file")
     imported: int = Field(description="Members added (rows already migrated are not added again)")
     rejected: int = Field(description="Rows rejected; the first 1,000 errors are listed")
-    errors: list[RowErrorOut] = []
-    more_errors: int = 0
-    seconds: float
 
 
 _CSV_BODY = {
@@ -119,8 +109,11 @@ async def import_migration(
         raise
     await body.finish(reader)
     if report.status == "rejected":
-        return _rejected(report)
-    return _report_out(report)
+        return rejected(
+            report,
+            f"no row could be imported ({report.rejected} rows rejected); nothing was imported",
+        )
+    return report_out(report, MigrationReportOut)
 
 
 class _UploadStopped(Exception):
@@ -192,37 +185,3 @@ def _too_large() -> JSONResponse:
         "district or block",
         code="payload_too_large",
     )
-
-
-def _report_out(report: profiles_pb2.ImportReport) -> MigrationReportOut:
-    return MigrationReportOut(
-        import_id=report.import_id,
-        status=report.status,
-        rows=report.rows,
-        imported=report.imported,
-        rejected=report.rejected,
-        errors=[
-            RowErrorOut(row=e.row, column=e.column, code=e.code, message=e.message)
-            for e in report.errors
-        ],
-        more_errors=report.more_errors,
-        seconds=report.seconds,
-    )
-
-
-def _rejected(report: profiles_pb2.ImportReport) -> JSONResponse:
-    """422 problem+json: no row could be imported; the report, its row errors as ``errors``."""
-    out = _report_out(report)
-    body: dict[str, object] = {
-        "type": "https://lokos.in/problems/import_rejected",
-        "title": TITLES[422],
-        "status": 422,
-        "detail": f"no row could be imported ({out.rejected} rows rejected); nothing was imported",
-        "code": "import_rejected",
-    }
-    trace_id = current_trace_id()
-    if trace_id:
-        body["request_id"] = trace_id
-    body.update(out.model_dump(exclude={"status", "errors"}))
-    body["errors"] = [{"field": e.column, **e.model_dump()} for e in out.errors]
-    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
