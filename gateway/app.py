@@ -15,7 +15,18 @@ from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
 from gateway.invalidation import PrincipalInvalidation
-from gateway.routes import auth, geography, health, imports, masters, profiles, reports, shgs, users
+from gateway.routes import (
+    auth,
+    duplicates,
+    geography,
+    health,
+    imports,
+    masters,
+    profiles,
+    reports,
+    shgs,
+    users,
+)
 from gateway.tokens import TokenVerifier
 from lokos import i18n
 from lokos.telemetry import current_trace_id
@@ -102,6 +113,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(profiles.router, prefix="/v1")
     app.include_router(reports.router, prefix="/v1")
     app.include_router(imports.router, prefix="/v1")
+    app.include_router(duplicates.router, prefix="/v1")
     app.add_middleware(RequestIdMiddleware)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(

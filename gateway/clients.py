@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import grpc
 
 from gateway.config import GatewaySettings
+from lokos.dedup.v1 import dedup_pb2_grpc
 from lokos.identity.v1 import identity_pb2_grpc
 from lokos.profiles.v1 import profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2_grpc
@@ -20,6 +21,7 @@ class Clients:
     channels: dict[str, grpc.aio.Channel]
     identity: identity_pb2_grpc.IdentityServiceAsyncStub
     profiles: profiles_pb2_grpc.ProfilesServiceAsyncStub
+    dedup: dedup_pb2_grpc.DedupServiceAsyncStub
     reports: reports_pb2_grpc.ReportsServiceAsyncStub
     deadline: float
 
@@ -37,6 +39,7 @@ class Clients:
             channels=chans,
             identity=identity_pb2_grpc.IdentityServiceStub(chans["identity"]),
             profiles=profiles_pb2_grpc.ProfilesServiceStub(chans["profiles"]),
+            dedup=dedup_pb2_grpc.DedupServiceStub(chans["dedup"]),
             reports=reports_pb2_grpc.ReportsServiceStub(chans["reports"]),
             deadline=s.grpc_deadline,
         )

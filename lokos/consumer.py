@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+# Many events in one transaction: for consumers that index lakhs of records after a bulk
+# import, where a transaction per event would be the bottleneck.
+BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -54,16 +57,20 @@ class EventConsumer:
         *,
         durable: str,
         subjects: list[str],
-        handler: Handler,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
         service: str,
         state: str,
         batch: int = 100,
     ) -> None:
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give a handler or a batch_handler")
         self.db = db
         self.nats = nats_link
         self.durable = durable
         self.subjects = subjects
-        self.handler = handler
+        self.batch_handler = batch_handler
+        self.handler: Handler = handler or self._one_of_batch
         self.service = service
         self.state = state
         self.batch = batch
@@ -91,14 +98,98 @@ class EventConsumer:
                         msgs = await sub.fetch(self.batch, timeout=1)
                     except (FetchTimeoutError, TimeoutError):
                         continue
-                    for msg in msgs:
-                        await self.handle(msg)
+                    if self.batch_handler is not None:
+                        await self.handle_batch(msgs)
+                    else:
+                        for msg in msgs:
+                            await self.handle(msg)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("consumer %s: %s; retrying in %.1fs", self.durable, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    async def _one_of_batch(self, session: AsyncSession, event: Event) -> None:
+        assert self.batch_handler is not None
+        await self.batch_handler(session, [event])
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        """Process fetched messages in one transaction (one span linked to each message's
+        trace); if that fails, each message on its own, so one bad event holds up only
+        itself."""
+        assert self.batch_handler is not None
+        events: list[Event] = []
+        links: list[trace.Link] = []
+        good: list[Msg] = []
+        for msg in msgs:
+            envelope = events_pb2.EventEnvelope()
+            try:
+                envelope.ParseFromString(msg.data)
+            except Exception:
+                log.error(
+                    "consumer %s: undecodable message on %s; terminating it",
+                    self.durable,
+                    msg.subject,
+                )
+                await msg.term()
+                continue
+            good.append(msg)
+            events.append(
+                Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
+            )
+            span_context = trace.get_current_span(extract_context(msg.headers)).get_span_context()
+            if span_context.is_valid:
+                links.append(trace.Link(span_context))
+        if not events:
+            return
+        with tracer.start_as_current_span(
+            f"consume batch of {len(events)}",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.batch.message_count": len(events),
+                "messaging.consumer.group.name": self.durable,
+            },
+        ) as span:
+            token = context.current_principal.set(system_principal(self.service, self.state))
+            try:
+                async with self.db.session() as session:
+                    ids = [e.id for e in events]
+                    rows = await session.execute(
+                        text(
+                            "INSERT INTO inbox (consumer, event_id)"
+                            " SELECT :c, unnest(CAST(:ids AS text[]))"
+                            " ON CONFLICT DO NOTHING RETURNING event_id"
+                        ),
+                        {"c": self.durable, "ids": ids},
+                    )
+                    fresh = {r[0] for r in rows}
+                    seen: set[str] = set()
+                    todo = []
+                    for e in events:
+                        if e.id in fresh and e.id not in seen:
+                            seen.add(e.id)
+                            todo.append(e)
+                    span.set_attribute("lokos.duplicates", len(events) - len(todo))
+                    if todo:
+                        await self.batch_handler(session, todo)
+                    await session.commit()
+            except Exception as exc:
+                span.record_exception(exc)
+                log.warning(
+                    "consumer %s: a batch of %d failed (%s); handling one by one",
+                    self.durable,
+                    len(events),
+                    exc,
+                )
+                for msg in good:
+                    await self.handle(msg)
+                return
+            finally:
+                context.current_principal.reset(token)
+        await asyncio.gather(*(msg.ack() for msg in good))
 
     async def handle(self, msg: Msg) -> None:
         """Process one message; ack after commit, nak (redeliver later) on failure."""

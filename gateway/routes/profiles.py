@@ -71,6 +71,10 @@ class CboOut(BaseModel):
     parent_id: str
     approved_members: int
     remarks: list[str]
+    duplicate_flag: bool = Field(
+        description="SHGs: a similar SHG in the same village, or members shared with another SHG"
+    )
+    duplicate_reasons: list[str] = Field(description="same_name_in_village, overlapping_members")
 
 
 class MemberFieldsIn(BaseModel):
@@ -133,6 +137,10 @@ class MemberOut(BaseModel):
     village_lgd_code: str
     created_by: str
     remarks: list[str]
+    duplication_status: Literal["unchecked", "none", "potential", "confirmed"] = Field(
+        description='From de-duplication: none is "No duplicates found"; details at '
+        "/v1/members/{id}/duplicates"
+    )
 
 
 class MemberPage(BaseModel):
@@ -260,6 +268,8 @@ def cbo_out(c: profiles_pb2.CboView) -> CboOut:
         parent_id=c.parent_id,
         approved_members=c.approved_members,
         remarks=list(c.remarks),
+        duplicate_flag=c.duplicate_flag,
+        duplicate_reasons=list(c.duplicate_reasons),
     )
 
 
@@ -297,6 +307,7 @@ def member_out(m: profiles_pb2.MemberView) -> MemberOut:
         village_lgd_code=m.village_lgd_code,
         created_by=m.created_by,
         remarks=list(m.remarks),
+        duplication_status=m.duplication_status or "unchecked",
     )
 
 

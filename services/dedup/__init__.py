@@ -1,6 +1,3 @@
-"""De-duplication of members and CBOs (identifier index, matches, decisions).
-
-The gRPC contract (proto/lokos/dedup/v1) has no methods yet: they arrive with the dedup
-issue. The process already runs for real: its own database with outbox and inbox
-tables, migrations on start, NATS, health checks.
-"""
+"""De-duplication of members and CBOs: the identifier index built from profiles' events,
+the state's rules as data, checks over gRPC and from events, the Block Program Manager's
+decisions, and "Refresh Duplicate" for a block."""

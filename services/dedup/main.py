@@ -1,4 +1,4 @@
-"""Dedup process: gRPC server (health only until its methods land) and outbox relay."""
+"""Dedup process: gRPC server, the index consumer, the refresh worker, the outbox relay."""
 
 from __future__ import annotations
 
@@ -7,23 +7,40 @@ from pathlib import Path
 
 import grpc
 
+from lokos.consumer import EventConsumer
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
+from services.dedup import events
 from services.dedup.config import DedupSettings
+from services.dedup.grpc_api import DedupServicer
+from services.dedup.refresh import Refresher
+from services.dedup.service import Dedup
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
-    relay = OutboxRelay(rt.db, rt.nats, poll_interval=rt.settings.outbox_poll_interval)
-    rt.background.append(relay.run)
+    settings = DedupSettings()
+    dedup = Dedup(rt.db, settings.state)
+    refresher = Refresher(dedup)
+    consumer = EventConsumer(
+        rt.db,
+        rt.nats,
+        durable="dedup-index",
+        subjects=events.subjects(settings.state),
+        batch_handler=events.Handlers(dedup).dispatch,
+        service=settings.service_name,
+        state=settings.state,
+        batch=settings.consumer_batch,
+    )
+    relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
+    rt.background += [relay.run, consumer.run, refresher.run]
     rt.on_stop.append(relay.close)
+    servicer = DedupServicer(rt.db, dedup, refresher)
 
     def register(server: grpc.aio.Server) -> None:
-        dedup_pb2_grpc.add_DedupServiceServicer_to_server(
-            dedup_pb2_grpc.DedupServiceServicer(), server
-        )
+        dedup_pb2_grpc.add_DedupServiceServicer_to_server(servicer, server)
 
     return register, [dedup_pb2.DESCRIPTOR.services_by_name["DedupService"].full_name]
 

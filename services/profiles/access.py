@@ -10,36 +10,31 @@ from __future__ import annotations
 
 from lokos.errors import NotFound, PermissionDenied
 from lokos.principal import GeoPath, Principal
-
-BOOKKEEPERS = frozenset({"SHG_BOOKKEEPER", "VO_BOOKKEEPER", "CLF_BOOKKEEPER"})
-STAFF_MAKERS = frozenset({"STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN", "BLOCK_MIS"})
-MAKERS = BOOKKEEPERS | STAFF_MAKERS
-CHECKERS = frozenset({"BLOCK_PROGRAM_MANAGER"})
-STAFF_READERS = frozenset(
-    {
-        "NATIONAL_ADMIN",
-        "NATIONAL_PROGRAM_MANAGER",
-        "NATIONAL_THEMATIC",
-        "STATE_ADMIN",
-        "STATE_PROGRAM_MANAGER",
-        "STATE_THEMATIC",
-        "DISTRICT_ADMIN",
-        "DISTRICT_PROGRAM_MANAGER",
-        "DISTRICT_THEMATIC",
-        "BLOCK_ADMIN",
-        "BLOCK_PROGRAM_MANAGER",
-        "BLOCK_THEMATIC",
-        "BLOCK_MIS",
-    }
+from lokos.roles import (  # re-exported: the groups are shared with dedup
+    BOOKKEEPERS,
+    CBO_CREATORS,
+    CHECKERS,
+    COMMUNITY_READERS,
+    MAKERS,
+    READERS,
+    STAFF_MAKERS,
+    STAFF_READERS,
 )
-COMMUNITY_READERS = BOOKKEEPERS | {
-    "SHG_MEETING_TRANSACTION_APPROVER",
-    "VO_MEETING_TRANSACTION_APPROVER",
-    "SHG_TRANSACTION_APPROVER",
-}
-READERS = STAFF_READERS | COMMUNITY_READERS
-# Who may register a brand-new CBO in a block (bookkeepers are mapped to CBOs that exist).
-CBO_CREATORS = STAFF_MAKERS
+
+__all__ = [
+    "BOOKKEEPERS",
+    "CBO_CREATORS",
+    "CHECKERS",
+    "COMMUNITY_READERS",
+    "MAKERS",
+    "READERS",
+    "STAFF_MAKERS",
+    "STAFF_READERS",
+    "path",
+    "require_checker",
+    "require_maker",
+    "require_reader",
+]
 
 
 def path(

@@ -1,13 +1,13 @@
 from pydantic import Field
 
-from lokos.config import ServiceSettings
+from lokos.config import GrpcEndpoints, ServiceSettings
 
 
-class ProfilesSettings(ServiceSettings):
+class ProfilesSettings(ServiceSettings, GrpcEndpoints):
     service_name: str = "profiles"
     grpc_port: int = 50052
-    # Keyed hashes of Aadhaar and bank accounts; generated into data_dir when empty. The
-    # de-duplication service must use the same key.
+    # Keyed hashes of Aadhaar, bank accounts, voter IDs and mobiles (the de-duplication
+    # index holds only these); generated into data_dir when empty.
     identifier_key: str = Field(default="", repr=False)
     # Largest CSV accepted by the importers, bytes.
     max_import_bytes: int = 512 * 1024 * 1024

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from lokos.db import Database
 from services.profiles.config import ProfilesSettings
+from services.profiles.duplicates import DedupChecks
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class Deps:
     db: Database
     settings: ProfilesSettings
     identifier_key: bytes
+    # The de-duplication service (None where a use case runs without it, e.g. unit tests).
+    dedup: DedupChecks | None = None
 
 
 def identifier_key(settings: ProfilesSettings) -> bytes:

@@ -30,6 +30,8 @@ async def member_event(
         submission_id=submission_id,
         aadhaar_hash=member.aadhaar_hash,
         bank_account_hash=member.bank_account_hash,
+        voter_id_hash=member.voter_id_hash,
+        mobile_hash=member.mobile_hash,
     )
     return await add_event(session, outbox, f"profiles.member.{what}", member.state, payload)
 

@@ -107,7 +107,7 @@ def voter_id_valid(value: str) -> bool:
 
 
 def normalise_mobile(value: str) -> str:
-    digits = normalise_digits(value)
+    digits = normalise_digits(value).lstrip("+")
     if len(digits) == 12 and digits.startswith("91"):
         digits = digits[2:]
     elif len(digits) == 11 and digits.startswith("0"):
@@ -124,9 +124,42 @@ def keyed_hash(key: bytes, kind: str, value: str) -> str:
     return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+class KeyedHash:
+    """:func:`keyed_hash` with the key's inner and outer pads hashed once instead of per
+    value: bulk loads hash lakhs of identifiers."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def __call__(self, kind: str, value: str) -> str:
+        inner = self._inner.copy()
+        inner.update(f"{kind}:{value}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+def bank_value(account: str, ifsc: str) -> str:
+    """What the bank hash covers. Leading zeros are dropped here (not in the stored mask):
+    spreadsheets drop them, and the same account must match however it was typed."""
+    return f"{normalise_account(account).lstrip('0')}@{normalise_ifsc(ifsc)}"
+
+
 def aadhaar_hash(key: bytes, value: str) -> str:
     return keyed_hash(key, "aadhaar", normalise_digits(value))
 
 
 def bank_hash(key: bytes, account: str, ifsc: str) -> str:
-    return keyed_hash(key, "bank", f"{normalise_account(account)}@{normalise_ifsc(ifsc)}")
+    return keyed_hash(key, "bank", bank_value(account, ifsc))
+
+
+def voter_id_hash(key: bytes, value: str) -> str:
+    return keyed_hash(key, "voter", normalise_voter_id(value))
+
+
+def mobile_hash(key: bytes, value: str) -> str:
+    return keyed_hash(key, "mobile", normalise_mobile(value))

@@ -73,6 +73,8 @@ def cbo_to_proto(
         parent_id=parent_id,
         approved_members=approved_members,
         remarks=remarks or [],
+        duplicate_flag=bool(c.duplicate_flag),
+        duplicate_reasons=list(c.duplicate_reasons or []),
     )
 
 
@@ -134,6 +136,10 @@ def member_to_proto(m: Member, remarks: list[str] | None = None) -> profiles_pb2
         created_by=m.created_by,
         created_at=ts(m.created_at),
         remarks=remarks or [],
+        state=m.state,
+        district_lgd_code=m.district_lgd_code,
+        panchayat_lgd_code=m.panchayat_lgd_code,
+        duplication_status=m.duplication_status,
     )
 
 

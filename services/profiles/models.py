@@ -110,6 +110,13 @@ class Cbo(ProfilesBase):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    # SHGs: the de-duplication service's flag (a similar SHG in the village, members shared
+    # with another SHG), with its reasons and the version of its last report.
+    duplicate_flag: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    duplicate_reasons: Mapped[list[str]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    duplicate_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_cbo_block", "cbo_type", "block_lgd_code", "status", "created_at"),
@@ -146,6 +153,15 @@ class Member(ProfilesBase):
     voter_id: Mapped[str] = mapped_column(String(10), default="")
     aadhaar_masked: Mapped[str] = mapped_column(String(14), default="")
     aadhaar_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Keyed hashes of the voter ID and mobile too: de-duplication matches on hashes only.
+    voter_id_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    mobile_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # As the de-duplication service last reported it (unchecked, none, potential,
+    # confirmed); the version orders its reports.
+    duplication_status: Mapped[str] = mapped_column(
+        String(12), default="unchecked", server_default="unchecked"
+    )
+    duplication_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Checker's verdict per identifier: {"mobile": {"status": "approved"}, "aadhaar":
     # {"status": "rejected", "remark": "R03"}}.
     verification: Mapped[dict[str, Any]] = mapped_column(

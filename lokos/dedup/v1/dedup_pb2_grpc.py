@@ -4,6 +4,7 @@
 import grpc
 import warnings
 
+from lokos.dedup.v1 import dedup_pb2 as lokos_dot_dedup_dot_v1_dot_dedup__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -34,14 +35,135 @@ class DedupServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckMember = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/CheckMember',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckMemberRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+                _registered_method=True)
+        self.GetMemberDuplicates = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/GetMemberDuplicates',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetMemberDuplicatesRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+                _registered_method=True)
+        self.DecidePair = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/DecidePair',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.DecidePairRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+                _registered_method=True)
+        self.StartRefresh = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/StartRefresh',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.StartRefreshRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.FromString,
+                _registered_method=True)
+        self.GetRefresh = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/GetRefresh',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRefreshRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.FromString,
+                _registered_method=True)
+        self.GetRules = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/GetRules',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRulesRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+                _registered_method=True)
+        self.SetRules = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/SetRules',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+                _registered_method=True)
 
 
 class DedupServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
+    def CheckMember(self, request, context):
+        """Checks one member against the state's index. Profiles calls it when a member is submitted
+        and again when she is approved; with record = true the index and her duplication status
+        are updated from the record given (the event path will catch up with the same data).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMemberDuplicates(self, request, context):
+        """A member's duplicates as her checker sees them: the other record's state, block and code
+        always; its name and village only when the caller's scope reaches it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecidePair(self, request, context):
+        """The Block Program Manager's decision on a pair: "not_duplicate" (an override of a
+        potential duplicate, with a reason) or "duplicate".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartRefresh(self, request, context):
+        """"Refresh Duplicate" for a block: recomputes every pending member in the background.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRefresh(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRules(self, request, context):
+        """The state's rules, as data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DedupServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckMember,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckMemberRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.SerializeToString,
+            ),
+            'GetMemberDuplicates': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemberDuplicates,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetMemberDuplicatesRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.SerializeToString,
+            ),
+            'DecidePair': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecidePair,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.DecidePairRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.SerializeToString,
+            ),
+            'StartRefresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartRefresh,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.StartRefreshRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.SerializeToString,
+            ),
+            'GetRefresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRefresh,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRefreshRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.SerializeToString,
+            ),
+            'GetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRules,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRulesRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
+            ),
+            'SetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRules,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'lokos.dedup.v1.DedupService', rpc_method_handlers)
@@ -52,3 +174,192 @@ def add_DedupServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class DedupService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/CheckMember',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckMemberRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemberDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/GetMemberDuplicates',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetMemberDuplicatesRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecidePair(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/DecidePair',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.DecidePairRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.CheckResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartRefresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/StartRefresh',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.StartRefreshRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRefresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/GetRefresh',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRefreshRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.RefreshJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/GetRules',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.GetRulesRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/SetRules',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

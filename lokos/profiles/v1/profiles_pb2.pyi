@@ -543,6 +543,8 @@ class CboView(_message.Message):
     PARENT_ID_FIELD_NUMBER: _builtins.int
     APPROVED_MEMBERS_FIELD_NUMBER: _builtins.int
     REMARKS_FIELD_NUMBER: _builtins.int
+    DUPLICATE_FLAG_FIELD_NUMBER: _builtins.int
+    DUPLICATE_REASONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     client_id: _builtins.str
     cbo_type: _builtins.str
@@ -568,6 +570,10 @@ class CboView(_message.Message):
     parent_id: _builtins.str
     """The open federation link: the VO of an SHG, the CLF of a VO."""
     approved_members: _builtins.int
+    duplicate_flag: _builtins.bool
+    """From the de-duplication service (SHGs): a similar SHG in the village, or members shared
+    with another SHG.
+    """
     @_builtins.property
     def formed_on(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -578,6 +584,8 @@ class CboView(_message.Message):
     def remarks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Latest rejection remarks (codes from the master list), for the maker."""
 
+    @_builtins.property
+    def duplicate_reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -607,10 +615,12 @@ class CboView(_message.Message):
         parent_id: _builtins.str = ...,
         approved_members: _builtins.int = ...,
         remarks: _abc.Iterable[_builtins.str] | None = ...,
+        duplicate_flag: _builtins.bool = ...,
+        duplicate_reasons: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["approved_on", b"approved_on", "created_at", b"created_at", "formed_on", b"formed_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["approved_by", b"approved_by", "approved_members", b"approved_members", "approved_on", b"approved_on", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "cbo_type", b"cbo_type", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "district_lgd_code", b"district_lgd_code", "formed_on", b"formed_on", "id", b"id", "ifsc", b"ifsc", "migrated", b"migrated", "name", b"name", "name_local", b"name_local", "panchayat_lgd_code", b"panchayat_lgd_code", "parent_id", b"parent_id", "remarks", b"remarks", "shg_type", b"shg_type", "state", b"state", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approved_by", b"approved_by", "approved_members", b"approved_members", "approved_on", b"approved_on", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "cbo_type", b"cbo_type", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "district_lgd_code", b"district_lgd_code", "duplicate_flag", b"duplicate_flag", "duplicate_reasons", b"duplicate_reasons", "formed_on", b"formed_on", "id", b"id", "ifsc", b"ifsc", "migrated", b"migrated", "name", b"name", "name_local", b"name_local", "panchayat_lgd_code", b"panchayat_lgd_code", "parent_id", b"parent_id", "remarks", b"remarks", "shg_type", b"shg_type", "state", b"state", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1036,6 +1046,10 @@ class MemberView(_message.Message):
     CREATED_BY_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     REMARKS_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PANCHAYAT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    DUPLICATION_STATUS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     client_id: _builtins.str
     code: _builtins.str
@@ -1061,6 +1075,11 @@ class MemberView(_message.Message):
     block_lgd_code: _builtins.str
     village_lgd_code: _builtins.str
     created_by: _builtins.str
+    state: _builtins.str
+    district_lgd_code: _builtins.str
+    panchayat_lgd_code: _builtins.str
+    duplication_status: _builtins.str
+    """From the de-duplication service: unchecked, none, potential, confirmed."""
     @_builtins.property
     def date_of_birth(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1099,10 +1118,14 @@ class MemberView(_message.Message):
         created_by: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         remarks: _abc.Iterable[_builtins.str] | None = ...,
+        state: _builtins.str = ...,
+        district_lgd_code: _builtins.str = ...,
+        panchayat_lgd_code: _builtins.str = ...,
+        duplication_status: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "date_of_birth", b"date_of_birth"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar", b"aadhaar", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "date_of_birth", b"date_of_birth", "gender", b"gender", "household_code", b"household_code", "id", b"id", "identifiers", b"identifiers", "ifsc", b"ifsc", "migrated", b"migrated", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "relation", b"relation", "relative_name", b"relative_name", "remarks", b"remarks", "shg_id", b"shg_id", "social_category", b"social_category", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id", b"voter_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar", b"aadhaar", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "date_of_birth", b"date_of_birth", "district_lgd_code", b"district_lgd_code", "duplication_status", b"duplication_status", "gender", b"gender", "household_code", b"household_code", "id", b"id", "identifiers", b"identifiers", "ifsc", b"ifsc", "migrated", b"migrated", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "panchayat_lgd_code", b"panchayat_lgd_code", "relation", b"relation", "relative_name", b"relative_name", "remarks", b"remarks", "shg_id", b"shg_id", "social_category", b"social_category", "state", b"state", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id", b"voter_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1646,10 +1669,14 @@ class MemberEvent(_message.Message):
     SUBMISSION_ID_FIELD_NUMBER: _builtins.int
     AADHAAR_HASH_FIELD_NUMBER: _builtins.int
     BANK_ACCOUNT_HASH_FIELD_NUMBER: _builtins.int
+    VOTER_ID_HASH_FIELD_NUMBER: _builtins.int
+    MOBILE_HASH_FIELD_NUMBER: _builtins.int
     submission_id: _builtins.str
     aadhaar_hash: _builtins.str
     """Keyed hashes for the de-duplication index (never the numbers themselves)."""
     bank_account_hash: _builtins.str
+    voter_id_hash: _builtins.str
+    mobile_hash: _builtins.str
     @_builtins.property
     def member(self) -> Global___MemberView: ...
     def __init__(
@@ -1659,10 +1686,12 @@ class MemberEvent(_message.Message):
         submission_id: _builtins.str = ...,
         aadhaar_hash: _builtins.str = ...,
         bank_account_hash: _builtins.str = ...,
+        voter_id_hash: _builtins.str = ...,
+        mobile_hash: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["member", b"member"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "member", b"member", "submission_id", b"submission_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "member", b"member", "mobile_hash", b"mobile_hash", "submission_id", b"submission_id", "voter_id_hash", b"voter_id_hash"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

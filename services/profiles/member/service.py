@@ -32,9 +32,9 @@ _PLAIN = (
     "household_code",
 )
 _IDENTIFIER_COLUMNS = {
-    "mobile": ("mobile",),
+    "mobile": ("mobile", "mobile_hash"),
     "bank_account": ("bank_account_masked", "bank_account_hash", "ifsc"),
-    "voter_id": ("voter_id",),
+    "voter_id": ("voter_id", "voter_id_hash"),
     "aadhaar": ("aadhaar_masked", "aadhaar_hash"),
 }
 MAX_PAGE = 250
@@ -56,6 +56,9 @@ def _columns(deps: Deps, fields: dict[str, Any]) -> tuple[dict[str, Any], set[st
     changed: set[str] = set()
     if "mobile" in fields:
         out["mobile"] = identifiers.normalise_mobile(str(fields["mobile"] or ""))
+        out["mobile_hash"] = (
+            identifiers.mobile_hash(deps.identifier_key, out["mobile"]) if out["mobile"] else ""
+        )
         changed.add("mobile")
     if "bank_account" in fields:
         account, ifsc = str(fields["bank_account"] or ""), str(fields.get("ifsc") or "")
@@ -67,6 +70,11 @@ def _columns(deps: Deps, fields: dict[str, Any]) -> tuple[dict[str, Any], set[st
         changed.add("bank_account")
     if "voter_id" in fields:
         out["voter_id"] = identifiers.normalise_voter_id(str(fields["voter_id"] or ""))
+        out["voter_id_hash"] = (
+            identifiers.voter_id_hash(deps.identifier_key, out["voter_id"])
+            if out["voter_id"]
+            else ""
+        )
         changed.add("voter_id")
     if "aadhaar" in fields:
         number = str(fields["aadhaar"] or "")

@@ -131,6 +131,8 @@ MEMBER_RECORD_COLUMNS: tuple[str, ...] = (
     "voter_id",
     "aadhaar_masked",
     "aadhaar_hash",
+    "voter_id_hash",
+    "mobile_hash",
 )
 # Client ids are UUIDs as text (what COPY sends anyway).
 ShgRecord = tuple[int, str, str, str, str, str, str, date | None]
@@ -143,6 +145,8 @@ MemberRecord = tuple[
     str,
     str,
     date | None,
+    str,
+    str,
     str,
     str,
     str,
@@ -206,25 +210,6 @@ def shg_client_id(legacy_shg_id: str) -> str:
 def member_client_id(legacy_member_id: str) -> str:
     """The client id of a migrated member: UUID5(NAMESPACE, "legacy-member:" + id), as text."""
     return _member_uuid(legacy_member_id)
-
-
-class KeyedHash:
-    """HMAC-SHA256 with the state's identifier key, as :func:`identifiers.keyed_hash`
-    computes it, with the key's inner and outer pads hashed once instead of per value."""
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > 64:
-            key = hashlib.sha256(key).digest()
-        key = key.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-
-    def __call__(self, kind: str, value: str) -> str:
-        inner = self._inner.copy()
-        inner.update(f"{kind}:{value}".encode())
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -324,7 +309,7 @@ class MigrationParser:
         error_limit: int = MAX_LISTED_ERRORS,
     ) -> None:
         self._geo = geography
-        self._hash = KeyedHash(identifier_key)
+        self._hash = identifiers.KeyedHash(identifier_key)
         self._today = today
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self._started = False
@@ -586,8 +571,19 @@ class MigrationParser:
         shg.accepted += 1
         self.accepted += 1
         rec = shg.record
+        mobile, voter = member[6], member[10]
         self._out_members.append(
-            (row, member_client_id(mid), rec[1], rec[4], rec[6], *member, *identity)
+            (
+                row,
+                member_client_id(mid),
+                rec[1],
+                rec[4],
+                rec[6],
+                *member,
+                *identity,
+                self._hash("voter", voter) if voter else "",
+                self._hash("mobile", mobile) if mobile else "",
+            )
         )
 
     def _index_member(
@@ -799,7 +795,7 @@ class MigrationParser:
                 errors.append(("ifsc", "invalid", "must be an IFSC: 4 letters, 0, 6 characters"))
             if len(errors) == bank_errors:
                 masked = identifiers.mask_account(account)
-                hashed = self._hash("bank", f"{account}@{ifsc}")
+                hashed = self._hash("bank", identifiers.bank_value(account, ifsc))
         if voter:
             voter = identifiers.normalise_voter_id(voter)
             if not identifiers.voter_id_valid(voter):

@@ -331,7 +331,8 @@ CREATE TEMP TABLE migration_member (
     "row" bigint, client_id uuid, shg_client_id uuid, block_lgd_code text,
     village_lgd_code text, name text, gender text, date_of_birth date, social_category text,
     relative_name text, relation text, mobile text, bank_account_masked text,
-    bank_account_hash text, ifsc text, voter_id text, aadhaar_masked text, aadhaar_hash text
+    bank_account_hash text, ifsc text, voter_id text, aadhaar_masked text, aadhaar_hash text,
+    voter_id_hash text, mobile_hash text
 ) ON COMMIT DROP;
 """
 
@@ -362,25 +363,27 @@ WITH ins AS (
         panchayat_lgd_code, village_lgd_code, name, name_local, gender, date_of_birth,
         social_category, relative_name, relation, household_code, mobile,
         bank_account_masked, bank_account_hash, ifsc, voter_id, aadhaar_masked, aadhaar_hash,
-        status, version, submission_id, migrated, approved_on, approved_by, created_by,
-        updated_by
+        voter_id_hash, mobile_hash, status, version, submission_id, migrated, approved_on,
+        approved_by, created_by, updated_by
     )
     SELECT ($2 || lpad(to_hex(t."row"), 15, '0'))::uuid, t.client_id, NULL, c.id,
            c.state, c.district_lgd_code, c.block_lgd_code,
            c.panchayat_lgd_code, c.village_lgd_code, t.name, '', t.gender,
            t.date_of_birth, t.social_category, t.relative_name, t.relation, '', t.mobile,
            t.bank_account_masked, t.bank_account_hash, t.ifsc, t.voter_id, t.aadhaar_masked,
-           t.aadhaar_hash, 'approved', 1, NULL, true, NULL, '', $1, ''
+           t.aadhaar_hash, t.voter_id_hash, t.mobile_hash, 'approved', 1, NULL, true, NULL,
+           '', $1, ''
     FROM migration_member t
     JOIN cbo c ON c.client_id = t.shg_client_id AND c.cbo_type = 'SHG'
                AND c.block_lgd_code = t.block_lgd_code
                AND c.village_lgd_code = t.village_lgd_code
     ON CONFLICT (client_id) DO NOTHING
-    RETURNING id, shg_id, client_id
+    RETURNING id, shg_id, client_id, district_lgd_code, panchayat_lgd_code
 ), ms AS (
     INSERT INTO membership (member_id, shg_id) SELECT id, shg_id FROM ins
 )
-SELECT id::text, shg_id::text, client_id::text FROM ins
+SELECT id::text, shg_id::text, client_id::text, district_lgd_code, panchayat_lgd_code
+FROM ins
 """
 
 # SHGs of this batch that existed before, in another place (those just inserted sit exactly
@@ -415,6 +418,10 @@ _WITHDRAW_EVENTS = "DELETE FROM outbox WHERE event_id = ANY($1::text[])"
 _SHG, _MEMBER = 0, 1
 
 
+# A member just inserted: her record, id, SHG id, and the SHG's district and panchayat.
+_NewMember = tuple[csvformat.MemberRecord, str, str, str, str]
+
+
 class _Loader:
     """COPY batches of valid records into temp tables and on into the profile tables, and
     the created events of the records inserted into the outbox."""
@@ -447,7 +454,7 @@ class _Loader:
     ) -> None:
         pg = self.pg
         new_shgs: list[tuple[csvformat.ShgRecord, str]] = []
-        new_members: list[tuple[csvformat.MemberRecord, str, str]] = []
+        new_members: list[_NewMember] = []
         if shgs:
             await pg.copy_records_to_table("migration_shg", records=shgs)
             inserted = await pg.fetch(_INSERT_SHGS, self.principal.state, self._user, self.shg_ids)
@@ -463,7 +470,8 @@ class _Loader:
             if inserted:
                 member_of = {r[1]: r for r in members}
                 new_members = [
-                    (member_of[client_id], id_, shg_id) for id_, shg_id, client_id in inserted
+                    (member_of[client_id], id_, shg_id, district, panchayat)
+                    for id_, shg_id, client_id, district, panchayat in inserted
                 ]
             self.members += len(inserted)
             if self.misplaced:
@@ -476,7 +484,7 @@ class _Loader:
     async def _stage(
         self,
         shgs: list[tuple[csvformat.ShgRecord, str]],
-        members: list[tuple[csvformat.MemberRecord, str, str]],
+        members: list[_NewMember],
     ) -> None:
         """The created events of the records just inserted, in one COPY into the outbox;
         built from the records in hand, as they stream to the server."""
@@ -484,11 +492,11 @@ class _Loader:
         p, state, prefix = self.payloads, self.principal.state, self.event_ids
         events = itertools.chain(
             ((SHG_CREATED, state, p.shg(rec, id_)) for rec, id_ in shgs),
-            ((MEMBER_CREATED, state, p.member(rec, id_, shg_id)) for rec, id_, shg_id in members),
+            ((MEMBER_CREATED, state, p.member(*m)) for m in members),
         )
         ids = itertools.chain(
             (event_id(prefix, rec[0], _SHG) for rec, _ in shgs),
-            (event_id(prefix, rec[0], _MEMBER) for rec, _, _ in members),
+            (event_id(prefix, m[0][0], _MEMBER) for m in members),
         )
         await add_events_copy(self.pg, events, event_ids=ids)
 
@@ -563,6 +571,9 @@ class _Payloads:
                 voter_id="",
                 aadhaar_masked="",
                 aadhaar_hash="",
+                voter_id_hash="",
+                mobile_hash="",
+                duplication_status="unchecked",
                 verification={},
             )
         )
@@ -591,7 +602,7 @@ class _Payloads:
         return event
 
     def member(
-        self, rec: csvformat.MemberRecord, id_: str, shg_id: str
+        self, rec: csvformat.MemberRecord, id_: str, shg_id: str, district: str, panchayat: str
     ) -> profiles_pb2.MemberEvent:
         (
             _,
@@ -612,8 +623,15 @@ class _Payloads:
             voter_id,
             aadhaar_masked,
             aadhaar_hash,
+            voter_id_hash,
+            mobile_hash,
         ) = rec
-        event = profiles_pb2.MemberEvent(aadhaar_hash=aadhaar_hash, bank_account_hash=bank_hash)
+        event = profiles_pb2.MemberEvent(
+            aadhaar_hash=aadhaar_hash,
+            bank_account_hash=bank_hash,
+            voter_id_hash=voter_id_hash,
+            mobile_hash=mobile_hash,
+        )
         m = event.member
         m.CopyFrom(self._member)
         m.id = id_
@@ -631,7 +649,9 @@ class _Payloads:
         m.ifsc = ifsc
         m.voter_id = voter_id
         m.aadhaar = aadhaar_masked
+        m.district_lgd_code = district
         m.block_lgd_code = block
+        m.panchayat_lgd_code = panchayat
         m.village_lgd_code = village
         return event
 

@@ -22,7 +22,7 @@ from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
-from services.profiles import access, codes, events, records, validation
+from services.profiles import access, codes, duplicates, events, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
 from services.profiles.mapping import IDENTIFIERS
@@ -104,6 +104,7 @@ async def submit(
     session: AsyncSession,
     principal: Principal,
     *,
+    deps: Deps | None = None,
     entity_type: str,
     entity_id: str,
     version: int,
@@ -154,6 +155,8 @@ async def submit(
         entity_id=str(record.id),
         after={"submission_id": str(submission.id)},
     )
+    if isinstance(record, Member):
+        await duplicates.check_on_submit(deps.dedup if deps else None, principal, record)
     await _emit(session, record, "submitted", str(submission.id))
     await session.commit()
     return submission, record
@@ -194,6 +197,9 @@ async def approve(
         raise ValidationFailed(errors, "the record cannot be approved yet")
     records.apply_draft(record, _draft_converters())
     if isinstance(record, Member):
+        # With the data being approved (a waiting draft applied): nothing is committed if
+        # this refuses.
+        await duplicates.check_before_approval(deps.dedup, principal, record)
         record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
     record.status = "approved"
     record.submission_id = None

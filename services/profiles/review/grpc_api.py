@@ -36,6 +36,7 @@ class ReviewRpc:
             s, record = await flows.submit(
                 session,
                 caller(),
+                deps=self.deps,
                 entity_type=request.entity_type,
                 entity_id=request.id,
                 version=request.version,

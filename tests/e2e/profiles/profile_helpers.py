@@ -3,6 +3,7 @@ mapped to an SHG, and members — through the gateway, as people would."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,25 +99,49 @@ def new_shg(
     return dict(r.json())
 
 
+# Names and relatives of coprime counts: members of one test differ in name or relative name
+# (no potential duplicates by name), and each gets her own Aadhaar and mobile (the
+# de-duplication service would rightly block a second approval of the same numbers).
+_NAMES = (
+    "Sunita Devi",
+    "Geeta Kumari",
+    "Radha Yadav",
+    "Laxmi Verma",
+    "Seema Pal",
+    "Kamla Bai",
+    "Farida Khatun",
+)
+_RELATIVES = (
+    "Ram Prasad",
+    "Mohan Lal",
+    "Suresh Kumar",
+    "Rajesh Singh",
+    "Dinesh Yadav",
+    "Mahesh Verma",
+    "Harish Chand",
+    "Gopal Das",
+    "Vijay Shankar",
+    "Ashok Nath",
+    "Bhola Paswan",
+)
+
+
+def unique_mobile() -> str:
+    return f"{random.choice('6789')}{random.randrange(10**9):09d}"
+
+
 def member_body(shg_id: str, i: int, **extra: object) -> dict[str, object]:
     return {
         "client_id": str(uuid.uuid4()),
         "shg_id": shg_id,
-        "name": [
-            "Sunita Devi",
-            "Geeta Kumari",
-            "Radha Yadav",
-            "Laxmi Devi",
-            "Seema Verma",
-            "Anita Pal",
-        ][i % 6],
+        "name": _NAMES[i % len(_NAMES)],
         "gender": "F",
         "date_of_birth": date(1985 + i % 10, 1 + i % 12, 1 + i % 27).isoformat(),
         "social_category": ["SC", "ST", "OBC", "GEN", "OTH"][i % 5],
-        "relative_name": "Ram Prasad",
+        "relative_name": _RELATIVES[i % len(_RELATIVES)],
         "relation": "HUSBAND",
-        "mobile": f"98{i:08d}",
-        "aadhaar": aadhaar(1000 + i),
+        "mobile": unique_mobile(),
+        "aadhaar": aadhaar(random.randrange(10**10)),
         **extra,
     }
 

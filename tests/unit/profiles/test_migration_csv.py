@@ -113,12 +113,18 @@ def test_client_ids_are_uuid5_of_the_legacy_ids() -> None:
 
 @pytest.mark.parametrize("key", [b"", b"short", KEY, b"x" * 100])
 def test_keyed_hash_is_the_identifiers_keyed_hash(key: bytes) -> None:
-    h = csvformat.KeyedHash(key)
+    h = identifiers.KeyedHash(key)
     number = aadhaar()
     assert h("aadhaar", number) == identifiers.aadhaar_hash(key, number)
-    assert h("bank", "0012345678@SBIN0001234") == identifiers.bank_hash(
+    assert h("bank", "12345678@SBIN0001234") == identifiers.bank_hash(
         key, "0012345678", "sbin0001234"
     )
+    # A spreadsheet that dropped the leading zeros still names the same account.
+    assert identifiers.bank_hash(key, "12345678", "SBIN0001234") == identifiers.bank_hash(
+        key, "00 1234 5678", "SBIN0001234"
+    )
+    assert h("voter", "ABC1234567") == identifiers.voter_id_hash(key, "abc 1234567")
+    assert h("mobile", "9876543210") == identifiers.mobile_hash(key, "+91 98765 43210")
 
 
 # --- a good file ----------------------------------------------------------------------------

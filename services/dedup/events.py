@@ -1,0 +1,120 @@
+"""Events dedup consumes: profiles' member and SHG events build the index.
+
+Handled in batches (one transaction for up to a few hundred events): a migration import
+emits lakhs of ``profiles.member.created`` at once. Within a batch the latest version of
+each record wins; ``profiles.member.submitted`` also checks the member and records the
+result (``dedup.member.checked``, ``dedup.duplicate.found``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos import context
+from lokos.dedup.v1 import dedup_pb2
+from lokos.errors import ValidationFailed
+from lokos.events import Event
+from lokos.profiles.v1 import profiles_pb2
+from services.dedup import repository, shgs
+from services.dedup.service import Dedup, entry_of, record_from_proto
+
+log = logging.getLogger(__name__)
+
+MEMBER_PREFIX = "profiles.member."
+SHG_PREFIX = "profiles.shg."
+
+
+def subjects(state: str) -> list[str]:
+    return [f"lokos.{state}.{MEMBER_PREFIX}>", f"lokos.{state}.{SHG_PREFIX}>"]
+
+
+def member_record(event: profiles_pb2.MemberEvent) -> dedup_pb2.MemberRecord:
+    m = event.member
+    return dedup_pb2.MemberRecord(
+        member_id=m.id,
+        code=m.code,
+        shg_id=m.shg_id,
+        state=m.state,
+        district_lgd_code=m.district_lgd_code,
+        block_lgd_code=m.block_lgd_code,
+        panchayat_lgd_code=m.panchayat_lgd_code,
+        village_lgd_code=m.village_lgd_code,
+        name=m.name,
+        relative_name=m.relative_name,
+        household_code=m.household_code,
+        status=m.status,
+        version=m.version,
+        aadhaar_hash=event.aadhaar_hash,
+        bank_account_hash=event.bank_account_hash,
+        voter_id_hash=event.voter_id_hash,
+        mobile_hash=event.mobile_hash,
+        migrated=m.migrated,
+    )
+
+
+class Handlers:
+    def __init__(self, dedup: Dedup) -> None:
+        self.dedup = dedup
+
+    async def dispatch(self, session: AsyncSession, batch: list[Event]) -> None:
+        entries: dict[uuid.UUID, repository.Entry] = {}
+        submitted: dict[uuid.UUID, str] = {}
+        shg_rows: dict[uuid.UUID, tuple[uuid.UUID, str, str, str, str, str, bool, int]] = {}
+        for event in batch:
+            kind = event.event_type
+            if kind.startswith(MEMBER_PREFIX):
+                payload = event.payload(profiles_pb2.MemberEvent)
+                try:
+                    rec, active, version, migrated = record_from_proto(
+                        member_record(payload), self.dedup.state
+                    )
+                except ValidationFailed as exc:
+                    # A record profiles accepted but the index cannot use (e.g. no block yet):
+                    # skipped, not retried forever.
+                    log.warning("member event %s not indexed: %s", event.id, exc)
+                    continue
+                held = entries.get(rec.member_id)
+                if held is None or held[3] <= version:
+                    entries[rec.member_id] = entry_of(rec, active, version, migrated)
+                if kind == MEMBER_PREFIX + "submitted":
+                    submitted[rec.member_id] = event.envelope.request_id
+            elif kind.startswith(SHG_PREFIX):
+                c = event.payload(profiles_pb2.CboEvent).cbo
+                try:
+                    shg_id = uuid.UUID(c.id)
+                except ValueError:
+                    log.warning("SHG event %s has no SHG id", event.id)
+                    continue
+                held_shg = shg_rows.get(shg_id)
+                if held_shg is None or held_shg[7] <= c.version:
+                    shg_rows[shg_id] = (
+                        shg_id,
+                        c.code,
+                        c.state,
+                        c.block_lgd_code,
+                        c.village_lgd_code,
+                        c.name,
+                        c.status not in ("rejected", "inactive"),
+                        c.version,
+                    )
+        conn = await repository.raw(session)
+        if shg_rows:
+            touched = await shgs.upsert_shgs(conn, shg_rows.values())
+            await shgs.refresh_flags(conn, touched)
+        if entries:
+            await repository.upsert_members(conn, list(entries.values()))
+        if submitted:
+            # The check's events carry the submission's request id, so the help desk finds
+            # them under the request that submitted the member.
+            by_request: dict[str, list[uuid.UUID]] = {}
+            for member_id, request_id in submitted.items():
+                by_request.setdefault(request_id, []).append(member_id)
+            for request_id, ids in by_request.items():
+                token = context.current_request_id.set(request_id)
+                try:
+                    await self.dedup.recheck(session, ids)
+                finally:
+                    context.current_request_id.reset(token)

@@ -1,0 +1,126 @@
+"""DedupService over gRPC: thin; the rules are in :mod:`services.dedup.service`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from lokos import context
+from lokos.db import Database
+from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
+from lokos.errors import NotFound
+from lokos.principal import GeoPath
+from lokos.roles import READERS
+from services.dedup import rules
+from services.dedup.refresh import Refresher
+from services.dedup.service import Dedup, result_to_proto
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+
+def _ts(value: Any) -> Timestamp | None:
+    if value is None:
+        return None
+    t = Timestamp()
+    t.FromDatetime(value)
+    return t
+
+
+def job_to_proto(job: dict[str, Any], existing: bool = False) -> dedup_pb2.RefreshJob:
+    return dedup_pb2.RefreshJob(
+        id=str(job["id"]),
+        state=job["state"],
+        block_lgd_code=job["block_lgd_code"],
+        status=job["status"],
+        total=job["total"],
+        done=job["done"],
+        confirmed=job["confirmed"],
+        potential=job["potential"],
+        requested_by=job["requested_by"],
+        requested_at=_ts(job["requested_at"]),
+        finished_at=_ts(job["finished_at"]),
+        error=job["error"],
+        existing=existing,
+    )
+
+
+def rules_to_proto(rule_set: rules.RuleSet) -> dedup_pb2.RuleSet:
+    return dedup_pb2.RuleSet(
+        state=rule_set.state,
+        updated_by=rule_set.updated_by,
+        rules=[
+            dedup_pb2.Rule(
+                name=r.name,
+                kind=r.kind,
+                name_threshold=r.name_threshold,
+                relative_threshold=r.relative_threshold,
+                within=r.within,
+                exempt_same_household=r.exempt_same_household,
+            )
+            for r in rule_set.rules
+        ],
+    )
+
+
+class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
+    def __init__(self, db: Database, dedup: Dedup, refresher: Refresher) -> None:
+        self.db = db
+        self.dedup = dedup
+        self.refresher = refresher
+
+    async def CheckMember(
+        self, request: dedup_pb2.CheckMemberRequest, ctx: Ctx
+    ) -> dedup_pb2.CheckResult:
+        principal = context.principal()
+        async with self.db.session() as session:
+            checked = await self.dedup.check(session, principal, request)
+        return result_to_proto(checked, principal)
+
+    async def GetMemberDuplicates(
+        self, request: dedup_pb2.GetMemberDuplicatesRequest, ctx: Ctx
+    ) -> dedup_pb2.CheckResult:
+        principal = context.principal()
+        checked = await self.dedup.duplicates(principal, request.member_id)
+        return result_to_proto(checked, principal)
+
+    async def DecidePair(
+        self, request: dedup_pb2.DecidePairRequest, ctx: Ctx
+    ) -> dedup_pb2.CheckResult:
+        principal = context.principal()
+        async with self.db.session() as session:
+            checked = await self.dedup.decide(session, principal, request)
+        return result_to_proto(checked, principal)
+
+    async def StartRefresh(
+        self, request: dedup_pb2.StartRefreshRequest, ctx: Ctx
+    ) -> dedup_pb2.RefreshJob:
+        job, existing = await self.refresher.start(context.principal(), request.block_lgd_code)
+        return job_to_proto(job, existing)
+
+    async def GetRefresh(
+        self, request: dedup_pb2.GetRefreshRequest, ctx: Ctx
+    ) -> dedup_pb2.RefreshJob:
+        return job_to_proto(await self.refresher.get(context.principal(), request.id))
+
+    async def GetRules(self, request: dedup_pb2.GetRulesRequest, ctx: Ctx) -> dedup_pb2.RuleSet:
+        if not context.principal().can_reach(GeoPath(self.dedup.state), READERS):
+            raise NotFound("no rules for this state")
+        return rules_to_proto(await self.dedup.current_rules())
+
+    async def SetRules(self, request: dedup_pb2.RuleSet, ctx: Ctx) -> dedup_pb2.RuleSet:
+        given = [
+            rules.Rule(
+                name=r.name,
+                kind=r.kind,
+                name_threshold=r.name_threshold,
+                relative_threshold=r.relative_threshold,
+                within=r.within,
+                exempt_same_household=r.exempt_same_household,
+            )
+            for r in request.rules
+        ]
+        async with self.db.session() as session:
+            rule_set = await self.dedup.set_rules(session, context.principal(), given)
+        return rules_to_proto(rule_set)
