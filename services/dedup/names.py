@@ -256,7 +256,7 @@ def _syllables(word: str) -> list[_Syllable]:
 
     for ch in word:
         kind, latin = _indic_kind(ch)
-        if kind == _CONSONANT or kind == _DEAD:
+        if kind in (_CONSONANT, _DEAD):
             if live:
                 close("a", True)
             pending.append(latin)
@@ -483,13 +483,22 @@ def _skeleton(token: str) -> str:
     return "".join(consonants)
 
 
-class _Profile(NamedTuple):
-    """Everything the score needs from one form, computed once per form."""
+# Per token: the token, its vowel-class form (the token itself when short), its skeleton
+# and its first letter.
+_TokenInfo = tuple[str, str, str, str]
+_TOKEN, _VOWEL_FORM, _SKELETON, _HEAD = range(4)
 
-    tokens: tuple[str, ...]  # distinctive tokens, or the weak ones if there is nothing else
-    vowel_tokens: tuple[str, ...]  # "" where too short for vowel-class equality
-    skeletons: tuple[str, ...]
-    heads: tuple[str, ...]
+
+class _Profile(NamedTuple):
+    """Everything the score needs from one form, computed once per form.
+
+    ``tokens`` holds the distinctive tokens (or the weak ones if there is nothing else) as
+    ``_TokenInfo`` tuples, padded to ``_MAX_TOKENS`` so that a batch of profiles makes a
+    dense table; ``size`` says how many entries are real.
+    """
+
+    size: int
+    tokens: tuple[_TokenInfo, ...]
     weak_only: bool
     weak_mask: int
     joined: str  # all tokens glued, in the order written
@@ -500,20 +509,24 @@ class _Profile(NamedTuple):
 
 _WEAK_BITS = {word: 1 << i for i, word in enumerate(sorted(_WEAK))}
 _LETTER_BITS = {chr(97 + i): 1 << i for i in range(26)}
+_PADDING = tuple((("", "", "", ""),) * k for k in range(_MAX_TOKENS + 1))
+_EMPTY_PROFILE = _Profile(0, _PADDING[-1], False, 0, "", 0, 0, 0)
 
 
 @lru_cache(maxsize=1 << 16)
-def _token_info(token: str) -> tuple[str, str]:
-    """Vowel-class form (or "") and skeleton of a token; cached, as names share tokens."""
-    vowel_form = token.translate(_VOWEL_CLASSES) if len(token) >= _VOWEL_MIN_LEN else ""
-    return vowel_form, _skeleton(token)
+def _token_info(token: str) -> _TokenInfo:
+    """Cached, as names share their tokens: it saves work and memory per profile."""
+    vowel_form = token.translate(_VOWEL_CLASSES) if len(token) >= _VOWEL_MIN_LEN else token
+    return token, vowel_form, _skeleton(token), token[0]
 
 
 @lru_cache(maxsize=1 << 16)
 def _profile(form: NameForm) -> _Profile:
     tokens = form.tokens
+    if not tokens:
+        return _EMPTY_PROFILE
     distinctive = [t for t in tokens if t not in _WEAK]
-    chosen = tuple((distinctive or tokens)[:_MAX_TOKENS])
+    chosen = (distinctive or list(tokens))[:_MAX_TOKENS]
     weak_mask = 0
     explained_mask = 0
     for token in tokens:
@@ -522,12 +535,9 @@ def _profile(form: NameForm) -> _Profile:
     initials_mask = 0
     for letter in form.initials:
         initials_mask |= _LETTER_BITS[letter]
-    infos = [_token_info(t) for t in chosen]
     return _Profile(
-        chosen,
-        tuple([info[0] for info in infos]),
-        tuple([info[1] for info in infos]),
-        tuple([t[0] for t in chosen]),
+        len(chosen),
+        tuple([_token_info(t) for t in chosen]) + _PADDING[_MAX_TOKENS - len(chosen)],
         not distinctive,
         weak_mask,
         "".join(tokens),
@@ -537,13 +547,13 @@ def _profile(form: NameForm) -> _Profile:
     )
 
 
-def _token_similarity(a: _Profile, i: int, b: _Profile, j: int) -> float:
-    similarity = fuzz.ratio(a.tokens[i], b.tokens[j])
-    if a.vowel_tokens[i] and a.vowel_tokens[i] == b.vowel_tokens[j]:
+def _token_similarity(a: _TokenInfo, b: _TokenInfo) -> float:
+    similarity = fuzz.ratio(a[_TOKEN], b[_TOKEN])
+    if a[_VOWEL_FORM] == b[_VOWEL_FORM]:
         similarity = max(similarity, 100.0 - _VOWEL_PENALTY)
-    if a.heads[i] != b.heads[j]:
+    if a[_HEAD] != b[_HEAD]:
         similarity = similarity - _HEAD_PENALTY
-    if a.skeletons[i] != b.skeletons[j]:
+    if a[_SKELETON] != b[_SKELETON]:
         similarity = similarity - _SKELETON_PENALTY
     return similarity
 
@@ -556,26 +566,6 @@ def _coverage(best: list[float]) -> float:
     return (total / len(best) + min(best)) * 0.5
 
 
-def _adjust(core: float, a: _Profile, b: _Profile, joined: float | None) -> float:
-    if joined is not None:
-        core = max(core, joined)
-    if a.weak_mask and b.weak_mask and not a.weak_mask & b.weak_mask:
-        core = core - _WEAK_MISMATCH_PENALTY
-    if a.initials_mask and b.initials_mask:
-        if (a.initials_mask & ~b.explained_mask) and (b.initials_mask & ~a.explained_mask):
-            core = core - _INITIAL_CONFLICT_PENALTY
-    elif a.initials_mask or b.initials_mask:
-        core = core - _ONE_SIDED_INITIAL_PENALTY
-    return min(100.0, max(0.0, core))
-
-
-def _joined_similarity(a: _Profile, b: _Profile) -> float:
-    similarity = fuzz.ratio(a.joined, b.joined) - _JOIN_PENALTY
-    if a.joined[0] != b.joined[0]:
-        similarity = similarity - _HEAD_PENALTY
-    return similarity
-
-
 def name_score(a: NameForm, b: NameForm) -> float:
     """Similarity of two names, 0..100 (0 if either is empty); symmetric."""
     if a.empty or b.empty:
@@ -583,8 +573,8 @@ def name_score(a: NameForm, b: NameForm) -> float:
     pa, pb = _profile(a), _profile(b)
     if pa.weak_only != pb.weak_only:
         return _WEAK_ONLY_SCORE
-    na, nb = len(pa.tokens), len(pb.tokens)
-    matrix = [[_token_similarity(pa, i, pb, j) for j in range(nb)] for i in range(na)]
+    na, nb = pa.size, pb.size
+    matrix = [[_token_similarity(x, y) for y in pb.tokens[:nb]] for x in pa.tokens[:na]]
     rows = _coverage([max(row) for row in matrix])
     cols = _coverage([max(matrix[i][j] for i in range(na)) for j in range(nb)])
     if na < nb:
@@ -593,52 +583,85 @@ def name_score(a: NameForm, b: NameForm) -> float:
         core = cols - _EXTRA_TOKEN_PENALTY * (na - nb)
     else:
         core = min(rows, cols)
-    joined = _joined_similarity(pa, pb) if pa.token_count != pb.token_count else None
-    return _adjust(core, pa, pb, joined)
+    if pa.token_count != pb.token_count:
+        joined = fuzz.ratio(pa.joined, pb.joined) - _JOIN_PENALTY
+        if pa.joined[0] != pb.joined[0]:
+            joined = joined - _HEAD_PENALTY
+        core = max(core, joined)
+    if pa.weak_mask and pb.weak_mask and not pa.weak_mask & pb.weak_mask:
+        core = core - _WEAK_MISMATCH_PENALTY
+    if pa.initials_mask and pb.initials_mask:
+        if (pa.initials_mask & ~pb.explained_mask) and (pb.initials_mask & ~pa.explained_mask):
+            core = core - _INITIAL_CONFLICT_PENALTY
+    elif pa.initials_mask or pb.initials_mask:
+        core = core - _ONE_SIDED_INITIAL_PENALTY
+    return min(100.0, max(0.0, core))
 
 
 def is_similar(a: NameForm, b: NameForm, threshold: float = NAME_THRESHOLD) -> bool:
     return name_score(a, b) >= threshold
 
 
-def _profiles(forms: Sequence[NameForm]) -> list[_Profile | None]:
-    return [_profile(form) if form.tokens else None for form in forms]
+Floats = npt.NDArray[np.float64]
+Objects = npt.NDArray[np.object_]
 
 
-def _shape_scores(
-    left: list[_Profile], right: list[_Profile], na: int, nb: int
-) -> npt.NDArray[np.float64]:
-    """Aligned token score for pairs whose names have na and nb tokens."""
-    m = len(left)
+class _Columns:
+    """The profiles of the distinct forms of a batch, as numpy columns."""
 
-    def table(columns: Iterable[tuple[str, ...]], n: int) -> npt.NDArray[np.object_]:
-        flat = np.fromiter(chain.from_iterable(columns), dtype=object, count=m * n)
-        return flat.reshape(m, n)
+    def __init__(self, profiles: list[_Profile]) -> None:
+        u = len(profiles)
 
-    tokens_a = table((p.tokens for p in left), na)
-    tokens_b = table((p.tokens for p in right), nb)
-    vowels_a = table((p.vowel_tokens for p in left), na).reshape(m, na, 1)
-    vowels_b = table((p.vowel_tokens for p in right), nb).reshape(m, 1, nb)
-    skeletons_a = table((p.skeletons for p in left), na).reshape(m, na, 1)
-    skeletons_b = table((p.skeletons for p in right), nb).reshape(m, 1, nb)
-    heads_a = table((p.heads for p in left), na).reshape(m, na, 1)
-    heads_b = table((p.heads for p in right), nb).reshape(m, 1, nb)
+        def ints(values: Iterable[int]) -> npt.NDArray[np.int64]:
+            return np.fromiter(values, dtype=np.int64, count=u)
 
+        self.size = ints(p.size for p in profiles)
+        flat = np.fromiter(
+            chain.from_iterable(chain.from_iterable(p.tokens for p in profiles)),
+            dtype=object,
+            count=u * _MAX_TOKENS * 4,
+        )
+        table = flat.reshape(u, _MAX_TOKENS, 4)
+        self.tokens: Objects = table[:, :, _TOKEN]
+        self.vowels: Objects = table[:, :, _VOWEL_FORM]
+        self.skeletons: Objects = table[:, :, _SKELETON]
+        self.heads: Objects = table[:, :, _HEAD]
+        self.weak_only = np.fromiter((p.weak_only for p in profiles), dtype=bool, count=u)
+        self.weak_mask = ints(p.weak_mask for p in profiles)
+        self.joined = np.fromiter((p.joined for p in profiles), dtype=object, count=u)
+        self.joined_head = np.fromiter((p.joined[:1] for p in profiles), dtype=object, count=u)
+        self.token_count = ints(p.token_count for p in profiles)
+        self.initials = ints(p.initials_mask for p in profiles)
+        self.explained = ints(p.explained_mask for p in profiles)
+
+
+def _aligned(
+    c: _Columns, code_a: npt.NDArray[np.intp], code_b: npt.NDArray[np.intp], na: int, nb: int
+) -> Floats:
+    """The token alignment of ``name_score`` for pairs of forms with na and nb tokens."""
+    m = len(code_a)
     # Every token of one side against every token of the other, in one C++ call.
-    flat_a = np.repeat(tokens_a, nb, axis=1).ravel().tolist()
-    flat_b = np.tile(tokens_b, (1, na)).ravel().tolist()
+    flat_a = np.repeat(c.tokens[code_a, :na], nb, axis=1).ravel().tolist()
+    flat_b = np.tile(c.tokens[code_b, :nb], (1, na)).ravel().tolist()
     ratios = cpdist(flat_a, flat_b, scorer=fuzz.ratio, dtype=np.float64, workers=1)
-    similarity = np.asarray(ratios, dtype=np.float64).reshape(m, na, nb)
-    vowel_equal = (vowels_a == vowels_b) & (vowels_a != "")
-    similarity = np.where(vowel_equal, np.maximum(similarity, 100.0 - _VOWEL_PENALTY), similarity)
-    similarity = np.where(heads_a != heads_b, similarity - _HEAD_PENALTY, similarity)
-    similarity = np.where(skeletons_a != skeletons_b, similarity - _SKELETON_PENALTY, similarity)
+    similarity: Floats = np.asarray(ratios, dtype=np.float64).reshape(m, na, nb)
 
-    def coverage(best: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def differ(column: Objects) -> npt.NDArray[np.bool_]:
+        a = column[code_a, :na].reshape(m, na, 1)
+        b = column[code_b, :nb].reshape(m, 1, nb)
+        return np.asarray(a != b, dtype=bool)
+
+    similarity = np.where(
+        differ(c.vowels), similarity, np.maximum(similarity, 100.0 - _VOWEL_PENALTY)
+    )
+    similarity = np.where(differ(c.heads), similarity - _HEAD_PENALTY, similarity)
+    similarity = np.where(differ(c.skeletons), similarity - _SKELETON_PENALTY, similarity)
+
+    def coverage(best: Floats) -> Floats:
         total = best[:, 0]
         for k in range(1, best.shape[1]):
             total = total + best[:, k]
-        result: npt.NDArray[np.float64] = (total / best.shape[1] + best.min(axis=1)) * 0.5
+        result: Floats = (total / best.shape[1] + best.min(axis=1)) * 0.5
         return result
 
     rows = coverage(similarity.max(axis=2))
@@ -657,66 +680,66 @@ def score_pairs(left: Sequence[NameForm], right: Sequence[NameForm]) -> list[flo
     n = len(left)
     if n == 0:
         return []
+    # Each distinct form object is profiled once; pairs then refer to it by a code, so that
+    # everything after this loop is numpy work over whole columns.
+    forms: list[NameForm] = []
+    memo: dict[int, int] = {}
+
+    def encode(side: Sequence[NameForm]) -> npt.NDArray[np.intp]:
+        codes: list[int] = []
+        for form in side:
+            code = memo.get(id(form))
+            if code is None:
+                code = memo[id(form)] = len(forms)
+                forms.append(form)
+            codes.append(code)
+        return np.array(codes, dtype=np.intp)
+
+    code_a, code_b = encode(left), encode(right)
+    c = _Columns([_profile(form) for form in forms])
+
+    na, nb = c.size[code_a], c.size[code_b]
     scores = np.zeros(n, dtype=np.float64)
+    comparable = (na > 0) & (nb > 0)
+    one_weak_only = comparable & (c.weak_only[code_a] != c.weak_only[code_b])
+    scores[one_weak_only] = _WEAK_ONLY_SCORE
+    active = np.flatnonzero(comparable & ~one_weak_only)
+    if not active.size:
+        return scores.tolist()
+    code_a, code_b = code_a[active], code_b[active]
+    core = np.empty(active.size, dtype=np.float64)
     # Pairs are grouped by how many tokens each side has, so each group is a dense array.
-    groups: dict[tuple[int, int], tuple[list[int], list[_Profile], list[_Profile]]] = {}
-    weak_only_mismatch: list[int] = []
-    for i, (a, b) in enumerate(zip(_profiles(left), _profiles(right), strict=True)):
-        if a is None or b is None:
-            continue
-        if a.weak_only != b.weak_only:
-            weak_only_mismatch.append(i)
-            continue
-        shape = (len(a.tokens), len(b.tokens))
-        group = groups.get(shape)
-        if group is None:
-            group = groups[shape] = ([], [], [])
-        group[0].append(i)
-        group[1].append(a)
-        group[2].append(b)
-    scores[weak_only_mismatch] = _WEAK_ONLY_SCORE
-    for (na, nb), (members, group_left, group_right) in groups.items():
-        core = _shape_scores(group_left, group_right, na, nb)
-        scores[members] = _adjust_bulk(core, group_left, group_right)
-    return scores.tolist()
+    shape = na[active] * (_MAX_TOKENS + 1) + nb[active]
+    for value in np.unique(shape):
+        group = np.flatnonzero(shape == value)
+        ka, kb = divmod(int(value), _MAX_TOKENS + 1)
+        core[group] = _aligned(c, code_a[group], code_b[group], ka, kb)
 
-
-def _adjust_bulk(
-    core: npt.NDArray[np.float64], left: list[_Profile], right: list[_Profile]
-) -> npt.NDArray[np.float64]:
-    """The corrections of ``_adjust``, vectorised."""
-    m = len(left)
-    count_a = np.fromiter((p.token_count for p in left), dtype=np.int64, count=m)
-    count_b = np.fromiter((p.token_count for p in right), dtype=np.int64, count=m)
-    differ = np.flatnonzero(count_a != count_b)
-    if differ.size:
-        joined_a = [left[i].joined for i in differ]
-        joined_b = [right[i].joined for i in differ]
-        joined = cpdist(joined_a, joined_b, scorer=fuzz.ratio, dtype=np.float64, workers=1)
-        joined = np.asarray(joined, dtype=np.float64) - _JOIN_PENALTY
-        heads_differ = np.fromiter(
-            (a[0] != b[0] for a, b in zip(joined_a, joined_b, strict=True)),
-            dtype=bool,
-            count=differ.size,
-        )
+    split = np.flatnonzero(c.token_count[code_a] != c.token_count[code_b])
+    if split.size:
+        ja, jb = code_a[split], code_b[split]
+        ratios = cpdist(
+            c.joined[ja].tolist(), c.joined[jb].tolist(),
+            scorer=fuzz.ratio, dtype=np.float64, workers=1,
+        )  # fmt: skip
+        joined = np.asarray(ratios, dtype=np.float64) - _JOIN_PENALTY
+        heads_differ = np.asarray(c.joined_head[ja] != c.joined_head[jb], dtype=bool)
         joined = np.where(heads_differ, joined - _HEAD_PENALTY, joined)
-        core = core.copy()
-        core[differ] = np.maximum(core[differ], joined)
-    weak_a = np.fromiter((p.weak_mask for p in left), dtype=np.int64, count=m)
-    weak_b = np.fromiter((p.weak_mask for p in right), dtype=np.int64, count=m)
+        core[split] = np.maximum(core[split], joined)
+
+    weak_a, weak_b = c.weak_mask[code_a], c.weak_mask[code_b]
     weak_mismatch = (weak_a != 0) & (weak_b != 0) & ((weak_a & weak_b) == 0)
     core = np.where(weak_mismatch, core - _WEAK_MISMATCH_PENALTY, core)
-    init_a = np.fromiter((p.initials_mask for p in left), dtype=np.int64, count=m)
-    init_b = np.fromiter((p.initials_mask for p in right), dtype=np.int64, count=m)
-    expl_a = np.fromiter((p.explained_mask for p in left), dtype=np.int64, count=m)
-    expl_b = np.fromiter((p.explained_mask for p in right), dtype=np.int64, count=m)
+    init_a, init_b = c.initials[code_a], c.initials[code_b]
     both = (init_a != 0) & (init_b != 0)
-    conflict = both & ((init_a & ~expl_b) != 0) & ((init_b & ~expl_a) != 0)
+    conflict = (
+        both & ((init_a & ~c.explained[code_b]) != 0) & ((init_b & ~c.explained[code_a]) != 0)
+    )
     one_sided = ~both & ((init_a != 0) | (init_b != 0))
     core = np.where(conflict, core - _INITIAL_CONFLICT_PENALTY, core)
     core = np.where(one_sided, core - _ONE_SIDED_INITIAL_PENALTY, core)
-    result: npt.NDArray[np.float64] = np.minimum(100.0, np.maximum(0.0, core))
-    return result
+    scores[active] = np.minimum(100.0, np.maximum(0.0, core))
+    return scores.tolist()
 
 
 # ---------------------------------------------------------------------------------------------

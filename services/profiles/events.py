@@ -22,10 +22,8 @@ async def cbo_event(session: AsyncSession, cbo: Cbo, what: str, submission_id: s
     )
 
 
-async def member_event(
-    session: AsyncSession, member: Member, what: str, submission_id: str = ""
-) -> str:
-    payload = profiles_pb2.MemberEvent(
+def member_payload(member: Member, submission_id: str = "") -> profiles_pb2.MemberEvent:
+    return profiles_pb2.MemberEvent(
         member=member_to_proto(member),
         submission_id=submission_id,
         aadhaar_hash=member.aadhaar_hash,
@@ -33,6 +31,12 @@ async def member_event(
         voter_id_hash=member.voter_id_hash,
         mobile_hash=member.mobile_hash,
     )
+
+
+async def member_event(
+    session: AsyncSession, member: Member, what: str, submission_id: str = ""
+) -> str:
+    payload = member_payload(member, submission_id)
     return await add_event(session, outbox, f"profiles.member.{what}", member.state, payload)
 
 

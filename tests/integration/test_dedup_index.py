@@ -184,7 +184,9 @@ async def test_a_rejected_or_inactive_record_does_not_block_another(db: Database
 async def test_shared_mobile_is_potential_except_within_a_household(db: Database) -> None:
     dedup = Dedup(db, STATE)
     await check(dedup, M("Sunita Devi", "Ram Prasad", mobile="9876543210", household="H1"))
-    same_house = await check(dedup, M("Kamla Devi", "Ram Prasad", mobile="98765 43210", household="H1"))
+    same_house = await check(
+        dedup, M("Kamla Devi", "Ram Prasad", mobile="98765 43210", household="H1")
+    )
     assert same_house.status == "none"
     other = await check(dedup, M("Rekha Bai", "Mohan Lal", mobile="+91 9876543210", household="H9"))
     assert other.status == "potential"
@@ -241,7 +243,12 @@ async def test_rules_are_data_per_state(db: Database) -> None:
                 ],
             )
     fields = {e.field for e in bad.value.field_errors}
-    assert {"rules[0].kind", "rules[0].name_threshold", "rules[0].within", "rules[1].name"} <= fields
+    assert {
+        "rules[0].kind",
+        "rules[0].name_threshold",
+        "rules[0].within",
+        "rules[1].name",
+    } <= fields
     async with db.session() as s:
         saved = await dedup.set_rules(s, ADMIN, [rules.Rule("mobile", "off")])
     assert saved.kind_of("mobile") == "off" and saved.kind_of("aadhaar") == "confirmed"

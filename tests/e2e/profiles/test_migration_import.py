@@ -24,8 +24,9 @@ from bench.migration_import import SyntheticGeography, csv_bytes, synthetic_geog
 from lokos.common.v1 import events_pb2
 from lokos.db import asyncpg_dsn
 from lokos.profiles.v1 import profiles_pb2
+from services.profiles.events import member_payload
 from services.profiles.identifiers import verhoeff_check_digit
-from services.profiles.mapping import cbo_to_proto, member_to_proto
+from services.profiles.mapping import cbo_to_proto
 from services.profiles.migration.csvformat import COLUMNS, member_client_id, shg_client_id
 from services.profiles.models import Cbo, Member
 from tests.conftest import Api
@@ -404,11 +405,7 @@ def test_imported_shgs_and_members_are_announced_as_created(
         expected[str(c.id)] = profiles_pb2.CboEvent(cbo=cbo_to_proto(c))
     for row in member_rows:
         m = Member(**dict(row))
-        expected[str(m.id)] = profiles_pb2.MemberEvent(
-            member=member_to_proto(m),
-            aadhaar_hash=m.aadhaar_hash,
-            bank_account_hash=m.bank_account_hash,
-        )
+        expected[str(m.id)] = member_payload(m)
     assert len(expected) == 5
     got: dict[str, profiles_pb2.CboEvent | profiles_pb2.MemberEvent] = {}
     for row, env in created:
@@ -430,6 +427,7 @@ def test_imported_shgs_and_members_are_announced_as_created(
     members = [p for p in got.values() if isinstance(p, profiles_pb2.MemberEvent)]
     assert sum(1 for m in members if m.aadhaar_hash) == 2
     assert sum(1 for m in members if m.bank_account_hash) == 1
+    assert all(m.member.panchayat_lgd_code and m.member.district_lgd_code for m in members)
     assert len({env.event_id for _, env in created}) == 5
     shg_ids = {str(row["id"]) for row in shg_rows}
 

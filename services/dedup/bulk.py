@@ -1,0 +1,140 @@
+"""Building the identifier index in bulk: the first load of a state (from a profiles export
+or a synthetic set), where lakhs or crores of members arrive at once.
+
+Rows stream in with ``COPY``; when the index is empty its secondary indexes are dropped first
+and built once at the end (sorting once beats crores of random B-tree inserts), with the
+index definitions taken from the models so the two never drift apart. Events keep the index
+current afterwards (:mod:`services.dedup.events`).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex
+
+from services.dedup import matching, names
+from services.dedup.models import MemberIndex, MemberNameKey
+
+INDEX_COLUMNS = (
+    "member_id",
+    "code",
+    "shg_id",
+    "state",
+    "district_lgd_code",
+    "block_lgd_code",
+    "panchayat_lgd_code",
+    "village_lgd_code",
+    "name",
+    "relative_name",
+    "household_code",
+    "name_keys",
+    "status",
+    "migrated",
+    "active",
+    "version",
+    "aadhaar",
+    "bank_account",
+    "voter_id",
+    "mobile",
+    "fingerprint",
+)
+KEY_COLUMNS = ("panchayat_lgd_code", "key", "member_id")
+_INACTIVE = frozenset({"rejected", "inactive"})
+
+
+@dataclass(frozen=True, slots=True)
+class BuildTimes:
+    rows: int
+    copy_seconds: float
+    index_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.copy_seconds + self.index_seconds
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _keys_of(name: str) -> list[str]:
+    # Names repeat a great deal across a state (a crore of members, about a lakh of names).
+    return names.blocking_keys(names.name_form(name))
+
+
+def rows_for(
+    rec: matching.Rec, *, status: str, version: int = 1, migrated: bool = False
+) -> tuple[tuple[Any, ...], list[tuple[str, str, uuid.UUID]]]:
+    """The ``member_index`` row and ``member_name_key`` rows of one member, as the event
+    path would store them (same keys, same fingerprint)."""
+    keys = _keys_of(rec.name)
+    rec.fingerprint = matching.fingerprint(rec)
+    row = (
+        rec.member_id,
+        rec.code,
+        rec.shg_id,
+        rec.state,
+        rec.district,
+        rec.block,
+        rec.panchayat,
+        rec.village,
+        rec.name,
+        rec.relative_name,
+        rec.household,
+        keys,
+        status,
+        migrated,
+        status not in _INACTIVE,
+        version,
+        rec.aadhaar,
+        rec.bank_account,
+        rec.voter_id,
+        rec.mobile,
+        rec.fingerprint,
+    )
+    key_rows = [(rec.panchayat, k, rec.member_id) for k in keys] if rec.panchayat else []
+    return row, key_rows
+
+
+def _create_sql() -> list[str]:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return [str(CreateIndex(ix).compile(dialect=dialect)) for ix in MemberIndex.__table__.indexes]
+
+
+async def build(
+    conn: asyncpg.Connection,
+    batches: AsyncIterable[tuple[Sequence[tuple[Any, ...]], Sequence[tuple[str, str, uuid.UUID]]]],
+) -> BuildTimes:
+    """Load ``(index rows, key rows)`` batches into an empty index; returns the timings."""
+    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM member_index)"):
+        raise RuntimeError("the index is not empty: bulk builds are for a first load")
+    t0 = time.perf_counter()
+    for ix in MemberIndex.__table__.indexes:
+        await conn.execute(f'DROP INDEX IF EXISTS "{ix.name}"')
+    key_pk = MemberNameKey.__table__.primary_key.name
+    await conn.execute(f'ALTER TABLE member_name_key DROP CONSTRAINT IF EXISTS "{key_pk}"')
+    rows = 0
+    for_copy = {"columns": INDEX_COLUMNS}
+    async for index_rows, key_rows in batches:
+        await conn.copy_records_to_table("member_index", records=index_rows, **for_copy)
+        if key_rows:
+            await conn.copy_records_to_table(
+                "member_name_key", records=key_rows, columns=KEY_COLUMNS
+            )
+        rows += len(index_rows)
+    t1 = time.perf_counter()
+    await conn.execute("SET maintenance_work_mem = '1GB'")
+    await conn.execute(
+        f'ALTER TABLE member_name_key ADD CONSTRAINT "{key_pk}"'
+        " PRIMARY KEY (panchayat_lgd_code, key, member_id)"
+    )
+    for sql in _create_sql():
+        await conn.execute(sql)
+    await conn.execute("ANALYZE member_index")
+    await conn.execute("ANALYZE member_name_key")
+    return BuildTimes(rows, t1 - t0, time.perf_counter() - t1)
