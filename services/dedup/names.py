@@ -13,21 +13,25 @@ South Indian initials ("K. Lakshmi", "Lakshmi K") and in Indian scripts. The app
    ``_FOLD_RULES`` (aspirates, v/w/b, long vowels, doubled letters...), so most spelling
    variants collapse to one token before any fuzzy scoring happens.
 
-2. ``name_score`` aligns the *distinctive* tokens of two names: each token is compared with
-   every token of the other name (rapidfuzz's normalised Indel ratio, plus a second ratio on
-   tokens whose vowels are merged into classes, and a penalty when first letters differ,
-   which is how most different Indian names differ: Sita/Gita, Rekha/Lekha). The shorter
-   name must be covered by the longer one; extra tokens cost a little. Weak tokens (Devi,
-   Kumari, Bai, Begum, Khatun...) never carry a match on their own, because two women both
-   called "X Devi" share nothing from "Devi". Conflicting initials ("K. Lakshmi" versus
+2. ``name_score`` aligns the *distinctive* tokens of two names, in any order: each token is
+   compared with every token of the other name by rapidfuzz's normalised Indel ratio,
+   raised when the tokens are equal up to vowel classes (Luxmi/Laxmi, Bijoy/Bijay) and
+   lowered when their first letters differ (the usual difference between distinct Indian
+   names: Sita/Gita, Rekha/Lekha) or their consonants differ (Sunita/Sumita, Anita/Ankita:
+   variants move vowels, distinct names change consonants). The shorter name must be
+   covered by the longer one; extra tokens cost a little. Weak tokens (Devi, Kumari, Bai,
+   Begum, Khatun...) never carry a match on their own, because two women both called
+   "X Devi" share nothing from "Devi". Conflicting initials ("K. Lakshmi" versus
    "M. Lakshmi") are a strong penalty.
 
-3. ``score_pairs`` computes exactly the same score for many pairs at once: token pairs are
-   flattened per shape (number of tokens on each side) and scored by one
-   ``rapidfuzz.process.cpdist`` call, and the alignment is done with numpy.
+3. ``score_pairs`` computes exactly the same score for many pairs at once: each distinct
+   form is profiled once, token pairs are flattened per shape (number of tokens on each
+   side) and scored by one ``rapidfuzz.process.cpdist`` call per shape, and the alignment
+   and corrections are numpy operations over whole columns.
 
-4. ``blocking_keys`` gives short consonant-skeleton keys so that a database index can find
-   candidates; variants that the folding collapses share keys by construction.
+4. ``blocking_keys`` gives short keys (first letter and consonant skeleton) so that a
+   database index can find candidates; variants that the folding collapses, or that only
+   differ in vowels, share keys by construction.
 
 Precision matters more than recall here: a match raises a flag that block staff review by
 hand, so the threshold was tuned on ``tests/unit/dedup/name_pairs.csv`` to keep false
@@ -150,9 +154,9 @@ _COMPILED_FOLD_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement) for pattern, replacement in _FOLD_RULES
 )
 
-# Merges vowels into classes for the second, vowel-tolerant ratio: Bengali and Assamese
-# romanise the inherent vowel as o (Kobita, Junmoni), Hindi dialects swap a/u (Luxmi), and
-# e/i are confused in Muslim names (Fatema/Fatima, Rehana/Rihana).
+# Vowel classes for the vowel-tolerant comparison: Bengali and Assamese romanise the
+# inherent vowel as o (Kobita, Junmoni), Hindi dialects swap a/u (Luxmi), and e/i are
+# confused in Muslim names (Fatema/Fatima, Rehana/Rihana).
 _VOWEL_CLASSES = str.maketrans({"o": "a", "u": "a", "e": "i"})
 
 # Whole-token aliases after folding: abbreviations and spellings of one word.
@@ -384,7 +388,13 @@ def _to_latin(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NameForm:
-    """A name reduced to what matters for comparing it."""
+    """A name reduced to what matters for comparing it.
+
+    ``tokens`` are the folded significant tokens in the order written (weak ones such as
+    "debi" included, honorifics and initials not); ``folded`` is the same tokens sorted and
+    space-joined, a canonical string for exact comparison and storage; ``initials`` are the
+    folded letters of the initials, sorted.
+    """
 
     folded: str
     tokens: tuple[str, ...]
@@ -517,7 +527,7 @@ _EMPTY_PROFILE = _Profile(0, _PADDING[-1], False, 0, "", 0, 0, 0)
 def _token_info(token: str) -> _TokenInfo:
     """Cached, as names share their tokens: it saves work and memory per profile."""
     vowel_form = token.translate(_VOWEL_CLASSES) if len(token) >= _VOWEL_MIN_LEN else token
-    return token, vowel_form, _skeleton(token), token[0]
+    return token, vowel_form, _skeleton(token), token[:1]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -531,10 +541,11 @@ def _profile(form: NameForm) -> _Profile:
     explained_mask = 0
     for token in tokens:
         weak_mask |= _WEAK_BITS.get(token, 0)
-        explained_mask |= _LETTER_BITS[token[0]]
+        # .get: a NameForm built by hand need not hold folded ASCII.
+        explained_mask |= _LETTER_BITS.get(token[:1], 0)
     initials_mask = 0
     for letter in form.initials:
-        initials_mask |= _LETTER_BITS[letter]
+        initials_mask |= _LETTER_BITS.get(letter, 0)
     return _Profile(
         len(chosen),
         tuple([_token_info(t) for t in chosen]) + _PADDING[_MAX_TOKENS - len(chosen)],
@@ -585,7 +596,7 @@ def name_score(a: NameForm, b: NameForm) -> float:
         core = min(rows, cols)
     if pa.token_count != pb.token_count:
         joined = fuzz.ratio(pa.joined, pb.joined) - _JOIN_PENALTY
-        if pa.joined[0] != pb.joined[0]:
+        if pa.joined[:1] != pb.joined[:1]:
             joined = joined - _HEAD_PENALTY
         core = max(core, joined)
     if pa.weak_mask and pb.weak_mask and not pa.weak_mask & pb.weak_mask:
@@ -602,8 +613,8 @@ def is_similar(a: NameForm, b: NameForm, threshold: float = NAME_THRESHOLD) -> b
     return name_score(a, b) >= threshold
 
 
-Floats = npt.NDArray[np.float64]
-Objects = npt.NDArray[np.object_]
+_Floats = npt.NDArray[np.float64]
+_Objects = npt.NDArray[np.object_]
 
 
 class _Columns:
@@ -622,10 +633,10 @@ class _Columns:
             count=u * _MAX_TOKENS * 4,
         )
         table = flat.reshape(u, _MAX_TOKENS, 4)
-        self.tokens: Objects = table[:, :, _TOKEN]
-        self.vowels: Objects = table[:, :, _VOWEL_FORM]
-        self.skeletons: Objects = table[:, :, _SKELETON]
-        self.heads: Objects = table[:, :, _HEAD]
+        self.tokens: _Objects = table[:, :, _TOKEN]
+        self.vowels: _Objects = table[:, :, _VOWEL_FORM]
+        self.skeletons: _Objects = table[:, :, _SKELETON]
+        self.heads: _Objects = table[:, :, _HEAD]
         self.weak_only = np.fromiter((p.weak_only for p in profiles), dtype=bool, count=u)
         self.weak_mask = ints(p.weak_mask for p in profiles)
         self.joined = np.fromiter((p.joined for p in profiles), dtype=object, count=u)
@@ -637,16 +648,16 @@ class _Columns:
 
 def _aligned(
     c: _Columns, code_a: npt.NDArray[np.intp], code_b: npt.NDArray[np.intp], na: int, nb: int
-) -> Floats:
+) -> _Floats:
     """The token alignment of ``name_score`` for pairs of forms with na and nb tokens."""
     m = len(code_a)
     # Every token of one side against every token of the other, in one C++ call.
     flat_a = np.repeat(c.tokens[code_a, :na], nb, axis=1).ravel().tolist()
     flat_b = np.tile(c.tokens[code_b, :nb], (1, na)).ravel().tolist()
     ratios = cpdist(flat_a, flat_b, scorer=fuzz.ratio, dtype=np.float64, workers=1)
-    similarity: Floats = np.asarray(ratios, dtype=np.float64).reshape(m, na, nb)
+    similarity: _Floats = np.asarray(ratios, dtype=np.float64).reshape(m, na, nb)
 
-    def differ(column: Objects) -> npt.NDArray[np.bool_]:
+    def differ(column: _Objects) -> npt.NDArray[np.bool_]:
         a = column[code_a, :na].reshape(m, na, 1)
         b = column[code_b, :nb].reshape(m, 1, nb)
         return np.asarray(a != b, dtype=bool)
@@ -657,11 +668,11 @@ def _aligned(
     similarity = np.where(differ(c.heads), similarity - _HEAD_PENALTY, similarity)
     similarity = np.where(differ(c.skeletons), similarity - _SKELETON_PENALTY, similarity)
 
-    def coverage(best: Floats) -> Floats:
+    def coverage(best: _Floats) -> _Floats:
         total = best[:, 0]
         for k in range(1, best.shape[1]):
             total = total + best[:, k]
-        result: Floats = (total / best.shape[1] + best.min(axis=1)) * 0.5
+        result: _Floats = (total / best.shape[1] + best.min(axis=1)) * 0.5
         return result
 
     rows = coverage(similarity.max(axis=2))
@@ -748,7 +759,7 @@ def score_pairs(left: Sequence[NameForm], right: Sequence[NameForm]) -> list[flo
 
 def _key(token: str) -> str:
     """First letter plus the next few consonants: vowels are where variants differ."""
-    return (token[0] + _skeleton(token)[:_KEY_CONSONANTS])[:_KEY_MAX_LEN]
+    return (token[:1] + _skeleton(token)[:_KEY_CONSONANTS])[:_KEY_MAX_LEN]
 
 
 def blocking_keys(form: NameForm, limit: int = 3) -> list[str]:
@@ -759,13 +770,12 @@ def blocking_keys(form: NameForm, limit: int = 3) -> list[str]:
     # Longer tokens make more selective keys, so they win when the limit bites; the key of
     # the glued name comes last and finds split/joined spellings (Premlata/Prem Lata).
     ordered = sorted(distinctive, key=len, reverse=True)
+    if len(form.tokens) > 1:
+        ordered.append("".join(form.tokens))
     keys: list[str] = []
     for token in ordered:
         key = _key(token)
-        if key not in keys:
-            keys.append(key)
-    if len(form.tokens) > 1:
-        key = _key("".join(form.tokens))
-        if key not in keys:
+        # The check only matters for a NameForm built by hand from unfolded text.
+        if key and key.isascii() and key not in keys:
             keys.append(key)
     return sorted(keys[:limit])

@@ -271,3 +271,69 @@ async def test_consumer_applies_each_event_once_despite_redelivery(
     assert sorted(seen) == ["Asha", "Asha", "Bindu", "Champa"]
     async with db.session() as s:
         assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 3
+
+
+async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
+    db: Database, link: NatsLink, platform: Platform
+) -> None:
+    """In batch mode a fetched batch is one transaction; a replayed event is skipped by the
+    inbox, and an event that always fails holds up only itself (the batch is retried one by
+    one, the others commit)."""
+    state = f"it{uuid.uuid4().hex[:8]}"
+    batches: list[list[str]] = []
+
+    async def handler(session: object, events: list[Event]) -> None:
+        names = [e.payload(profiles_pb2.ShgCreated).shg.name for e in events]
+        batches.append(names)
+        if "Poison" in names:
+            raise RuntimeError("an event this consumer can never handle")
+
+    consumer = EventConsumer(
+        db,
+        link,
+        durable=f"it-{state}",
+        subjects=[f"lokos.{state}.>"],
+        batch_handler=handler,  # type: ignore[arg-type]
+        service="it",
+        state=state,
+        batch=50,
+    )
+    await _stage(db, state, ["Asha", "Bindu", "Poison", "Champa"])
+    relay = OutboxRelay(db, link)
+    await relay.publish_batch()
+    js = await link.jetstream()
+    async with db.session() as s:
+        row = (
+            await s.execute(
+                text("SELECT subject, envelope, event_id FROM outbox ORDER BY id LIMIT 1")
+            )
+        ).one()
+    await js.publish(
+        row.subject, bytes(row.envelope), headers={"Nats-Msg-Id": "again-" + row.event_id}
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+
+        async def three_done() -> None:
+            while True:
+                async with db.session() as s:
+                    n = (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one()
+                if n == 3:
+                    return
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(three_done(), 30)
+        await asyncio.sleep(0.5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    handled_alone = [b for b in batches if len(b) == 1]
+    assert ["Asha"] in handled_alone and ["Champa"] in handled_alone
+    assert any(len(b) > 1 for b in batches), batches
+    # Each good event committed once (the replayed Asha was found in the inbox), and the
+    # poison event is not in it: it stays with the broker for redelivery.
+    async with db.session() as s:
+        assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 3
+    with pytest.raises(ValueError):
+        EventConsumer(db, link, durable="x", subjects=[], service="it", state=state)
