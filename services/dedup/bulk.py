@@ -14,9 +14,10 @@ import time
 import uuid
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex
 
@@ -101,9 +102,13 @@ def rows_for(
     return row, key_rows
 
 
+_INDEX_TABLE = cast(Table, MemberIndex.__table__)
+_KEY_TABLE = cast(Table, MemberNameKey.__table__)
+
+
 def _create_sql() -> list[str]:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    return [str(CreateIndex(ix).compile(dialect=dialect)) for ix in MemberIndex.__table__.indexes]
+    return [str(CreateIndex(ix).compile(dialect=dialect)) for ix in _INDEX_TABLE.indexes]
 
 
 async def build(
@@ -114,9 +119,9 @@ async def build(
     if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM member_index)"):
         raise RuntimeError("the index is not empty: bulk builds are for a first load")
     t0 = time.perf_counter()
-    for ix in MemberIndex.__table__.indexes:
+    for ix in _INDEX_TABLE.indexes:
         await conn.execute(f'DROP INDEX IF EXISTS "{ix.name}"')
-    key_pk = MemberNameKey.__table__.primary_key.name
+    key_pk = _KEY_TABLE.primary_key.name
     await conn.execute(f'ALTER TABLE member_name_key DROP CONSTRAINT IF EXISTS "{key_pk}"')
     rows = 0
     for_copy = {"columns": INDEX_COLUMNS}

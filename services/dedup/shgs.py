@@ -66,7 +66,8 @@ def shg_name_key(name: str) -> str:
     words = [w for w in _WORD.findall(anyascii(name[:200]).lower()) if w not in _GENERIC]
     digits = [w for w in words if w.isdigit()]
     form = names.name_form(" ".join(w for w in words if not w.isdigit()))
-    return " ".join([form.folded, *digits]).strip()
+    # Folding can lengthen a name (x → ks, restored vowels); the column holds 200.
+    return " ".join([form.folded, *digits]).strip()[:200]
 
 
 def similar_names(a: str, b: str) -> bool:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -533,3 +534,46 @@ async def test_refresh_runs_once_per_block_and_gives_the_same_result_twice(db: D
     second = await run_once()
     assert (second["confirmed"], second["potential"]) == (1, 2)
     assert await statuses() == before
+
+
+async def test_bulk_build_gives_the_index_the_event_path_gives(db: Database) -> None:
+    from services.dedup import bulk, matching
+    from services.dedup.service import record_from_proto
+
+    dedup = Dedup(db, STATE)
+    number = aadhaar(18)
+    loaded = [
+        M("Sita Devi", "Ramesh Kumar", aadhaar=number, status="approved", code="M-3"),
+        M("Kamla Bai", "Mohan Lal", mobile="9000000002", status="approved"),
+    ]
+
+    async def batches() -> AsyncIterator[tuple[list[Any], list[Any]]]:
+        rows: list[Any] = []
+        keys: list[Any] = []
+        for m in loaded:
+            rec, _, version, migrated = record_from_proto(m.record(), STATE)
+            row, key_rows = bulk.rows_for(rec, status=m.status, version=version, migrated=migrated)
+            rows.append(row)
+            keys += key_rows
+        yield rows, keys
+
+    conn = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        times = await bulk.build(conn, batches())
+        assert times.rows == 2
+        indexes = {
+            r[0]
+            for r in await conn.fetch(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'member_index'"
+            )
+        }
+        assert {"ix_member_index_aadhaar", "ix_member_index_mobile"} <= indexes
+        with pytest.raises(RuntimeError):
+            await bulk.build(conn, batches())
+    finally:
+        await conn.close()
+    # A member checked later finds the bulk-loaded ones by identifier and by name.
+    dup = await check(dedup, M("Seeta Devi", "Ramesh Kumar", aadhaar=number))
+    assert dup.status == "confirmed" and dup.matches[0].other_code == "M-3"
+    assert (await check(dedup, M("Seeta Devi", "Ramesh Kumar"))).status == "potential"
+    assert matching.fingerprint(record_from_proto(loaded[0].record(), STATE)[0]) is not None
