@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import multiprocessing
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,14 +164,23 @@ async def build_index(p: Platform, total: int, workers: int) -> bulk.BuildTimes:
     conn = await asyncpg.connect(asyncpg_dsn(p.database_url("dedup")))
     try:
         with ctx.Pool(workers) as pool:
-            results: Iterator[tuple[list[tuple[Any, ...]], list[Any]]] = pool.imap(_prepare, jobs)
+            # A bounded window of chunks in flight: memory stays flat whichever side is slower.
+            window: collections.deque[Any] = collections.deque()
+            todo = iter(jobs)
+
+            def fill() -> None:
+                while len(window) < 2 * workers:
+                    job = next(todo, None)
+                    if job is None:
+                        return
+                    window.append(pool.apply_async(_prepare, (job,)))
 
             async def batches() -> AsyncIterator[tuple[list[tuple[Any, ...]], list[Any]]]:
                 done = 0
-                while True:
-                    batch = await loop.run_in_executor(None, next, results, None)
-                    if batch is None:
-                        return
+                fill()
+                while window:
+                    batch = await loop.run_in_executor(None, window.popleft().get)
+                    fill()
                     done += len(batch[0])
                     if done % 1_000_000 < CHUNK:
                         console.print(f"  indexed {done:,} members")
@@ -437,12 +447,16 @@ def report(r: DedupResult) -> None:
     console.print(t)
 
 
+def default_workers() -> int:
+    return max(1, multiprocessing.cpu_count())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--members", type=int, default=10_000_000)
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--events", type=int, default=50_000)
-    ap.add_argument("--workers", type=int, default=max(1, multiprocessing.cpu_count()))
+    ap.add_argument("--workers", type=int, default=default_workers())
     args = ap.parse_args()
     with shared_platform() as sp:
         result = asyncio.run(

@@ -2,7 +2,9 @@
 and the numbers as JSON in ``bench/results/latest.json``.
 
 1. cold start (its own platforms, shut down in between);
-2. read latency and 3. throughput on one shared platform with ~1,000 SHGs.
+2. read latency and 3. throughput on one shared platform with ~1,000 SHGs;
+4. authentication; 5. migration import; 6. profile reads; 7. de-duplication (10 lakh members
+   indexed here; ``python -m bench.dedup`` runs the full 1 crore).
 
     python -m bench.run_all [--loadgen auto|wrk|python] [--shgs 1000] [--requests 3000]
                             [--duration 10] [--connections 32] [--repeats 3]
@@ -11,12 +13,21 @@ and the numbers as JSON in ``bench/results/latest.json``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 from dataclasses import dataclass
 
 from rich.table import Table
 
-from bench import auth_cost, cold_start, migration_import, profile_reads, read_latency, throughput
+from bench import (
+    auth_cost,
+    cold_start,
+    dedup,
+    migration_import,
+    profile_reads,
+    read_latency,
+    throughput,
+)
 from bench.common import (
     console,
     fmt_ms,
@@ -43,6 +54,7 @@ def summarize(
     ac: auth_cost.AuthCostResult,
     mi: migration_import.MigrationImportResult,
     pr: profile_reads.ProfileReadsResult,
+    dd: dedup.DedupResult,
 ) -> list[SummaryRow]:
     ok50, ok99 = rl.goals_met
     return [
@@ -151,6 +163,36 @@ def summarize(
             )
         ),
         SummaryRow(
+            f"dedup identifier check p99 ({dd.members:,} indexed)",
+            f"{fmt_ms(dd.identifier_check.p99_ms)} ms",
+            f"≤ {dedup.GOAL_IDENTIFIER_P99_MS:g} ms",
+            dd.identifier_check.p99_ms <= dedup.GOAL_IDENTIFIER_P99_MS,
+        ),
+        SummaryRow(
+            f"dedup full check with names p99 ({dd.members:,} indexed)",
+            f"{fmt_ms(dd.full_check.p99_ms)} ms",
+            f"≤ {dedup.GOAL_FULL_P99_MS:g} ms",
+            dd.full_check.p99_ms <= dedup.GOAL_FULL_P99_MS,
+        ),
+        SummaryRow(
+            "dedup batch name scoring, comparisons/s (1 core)",
+            f"{dd.scoring_per_s:,.0f}",
+            f"≥ {dedup.GOAL_SCORES_PER_S:,}",
+            dd.scoring_per_s >= dedup.GOAL_SCORES_PER_S,
+        ),
+        SummaryRow(
+            "dedup refresh of a block, members/s",
+            f"{dd.refresh_block_members / dd.refresh_seconds:,.0f}",
+            "—",
+            None,
+        ),
+        SummaryRow(
+            "dedup index build (bulk), members/s",
+            f"{dd.build_rows_per_s:,.0f}",
+            "—",
+            None,
+        ),
+        SummaryRow(
             f"logins/s, embedded IdP / via gateway (concurrency {ac.login_concurrency})",
             f"{ac.idp_logins_per_s:.0f} / {ac.gateway_logins_per_s:.0f}",
             "—",
@@ -181,6 +223,12 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     ap.add_argument("--members", type=int, default=1_000_000, help="members for 5 and 6")
+    ap.add_argument(
+        "--dedup-members",
+        type=int,
+        default=1_000_000,
+        help="members indexed for 7 (python -m bench.dedup runs the full 1 crore)",
+    )
     args = ap.parse_args()
     throughput.pick_generator(args.loadgen)
     t0 = time.perf_counter()
@@ -220,9 +268,15 @@ def main() -> None:
     with shared_platform() as sp:
         pr = profile_reads.measure(sp.platform, members=args.members, pending=300, requests=2000)
     console.print(profile_reads.render(pr))
+    console.rule("7. de-duplication")
+    with shared_platform() as sp:
+        dd = asyncio.run(
+            dedup.run(sp.platform, args.dedup_members, 2000, 20_000, dedup.default_workers())
+        )
+    dedup.report(dd)
 
     total = time.perf_counter() - t0
-    rows = summarize(cs, rl, tp, ac, mi, pr)
+    rows = summarize(cs, rl, tp, ac, mi, pr, dd)
     console.rule("summary")
     console.print(render(rows, total))
     path = write_results(
@@ -242,6 +296,7 @@ def main() -> None:
             "auth_cost": ac,
             "migration_import": mi.as_dict(),
             "profile_reads": pr,
+            "dedup": dd,
         },
     )
     console.print(f"[dim]results: {path}[/]")
