@@ -187,6 +187,9 @@ class TaskOut(BaseModel):
     block_lgd_code: str
     panchayat_lgd_code: str
     village_lgd_code: str
+    duplication: str = Field(
+        description="Members: unchecked, none, potential, confirmed; SHGs: flagged or empty"
+    )
 
 
 class TaskPage(BaseModel):
@@ -555,6 +558,7 @@ async def my_task(
                 block_lgd_code=t.block_lgd_code,
                 panchayat_lgd_code=t.panchayat_lgd_code,
                 village_lgd_code=t.village_lgd_code,
+                duplication=t.duplication,
             )
             for t in resp.items
         ],

@@ -1410,6 +1410,7 @@ class TaskItem(_message.Message):
     BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
     PANCHAYAT_LGD_CODE_FIELD_NUMBER: _builtins.int
     VILLAGE_LGD_CODE_FIELD_NUMBER: _builtins.int
+    DUPLICATION_FIELD_NUMBER: _builtins.int
     submission_id: _builtins.str
     entity_type: _builtins.str
     entity_id: _builtins.str
@@ -1419,6 +1420,8 @@ class TaskItem(_message.Message):
     block_lgd_code: _builtins.str
     panchayat_lgd_code: _builtins.str
     village_lgd_code: _builtins.str
+    duplication: _builtins.str
+    """Members: unchecked, none, potential, confirmed; SHGs: "flagged" or ""."""
     @_builtins.property
     def submitted_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -1434,10 +1437,11 @@ class TaskItem(_message.Message):
         block_lgd_code: _builtins.str = ...,
         panchayat_lgd_code: _builtins.str = ...,
         village_lgd_code: _builtins.str = ...,
+        duplication: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["submitted_at", b"submitted_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "code", b"code", "entity_id", b"entity_id", "entity_type", b"entity_type", "maker", b"maker", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "submission_id", b"submission_id", "submitted_at", b"submitted_at", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "code", b"code", "duplication", b"duplication", "entity_id", b"entity_id", "entity_type", b"entity_type", "maker", b"maker", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "submission_id", b"submission_id", "submitted_at", b"submitted_at", "village_lgd_code", b"village_lgd_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

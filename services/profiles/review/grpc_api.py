@@ -106,6 +106,7 @@ class ReviewRpc:
                     block_lgd_code=t.block,
                     panchayat_lgd_code=t.panchayat,
                     village_lgd_code=t.village,
+                    duplication=t.duplication,
                 )
                 for t in items
             ],

@@ -34,6 +34,7 @@ class Task:
     block: str
     panchayat: str
     village: str
+    duplication: str
 
 
 _TASKS = """
@@ -46,12 +47,14 @@ WITH pending AS (
        AND (cardinality($3::text[]) = 0 OR s.entity_type = ANY($3))
 ), rows AS (
     SELECT p.*, c.name, coalesce(c.code, '') AS code, c.block_lgd_code AS block,
-           c.panchayat_lgd_code AS panchayat, c.village_lgd_code AS village
+           c.panchayat_lgd_code AS panchayat, c.village_lgd_code AS village,
+           CASE WHEN c.duplicate_flag THEN 'flagged' ELSE '' END AS duplication
       FROM pending p JOIN cbo c ON c.id = p.entity_id
      WHERE p.entity_type <> 'member' AND c.state = $4
     UNION ALL
     SELECT p.*, m.name, coalesce(m.code, '') AS code, m.block_lgd_code AS block,
-           m.panchayat_lgd_code AS panchayat, m.village_lgd_code AS village
+           m.panchayat_lgd_code AS panchayat, m.village_lgd_code AS village,
+           m.duplication_status AS duplication
       FROM pending p JOIN member m ON m.id = p.entity_id
      WHERE p.entity_type = 'member' AND m.state = $4
 )
@@ -123,6 +126,7 @@ async def tasks(
             r["block"],
             r["panchayat"],
             r["village"],
+            r["duplication"],
         )
         for r in rows
     ]

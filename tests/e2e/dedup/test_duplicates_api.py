@@ -132,6 +132,10 @@ def test_potential_duplicate_waits_for_the_checker(api: Api) -> None:
         relative_name="Ramesh Kumar",
     )
     sid = submitted(http, blk.admin, second)
+    # My Task shows the checker which pending members have possible duplicates.
+    tasks = http.get("/v1/tasks", params={"entity_type": "member"}, headers=h(blk.bpm)).json()
+    row = next(t for t in tasks["items"] if t["entity_id"] == second["id"])
+    assert row["duplication"] == "potential"
     refused = approve(http, blk, sid)
     assert refused.status_code == 409 and refused.json()["code"] == "potential_duplicate"
     assert refused.json()["identifiers"] == "name"
