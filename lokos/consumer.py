@@ -115,12 +115,14 @@ class EventConsumer:
         await self.batch_handler(session, [event])
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        """Process fetched messages in one transaction (one span linked to each message's
-        trace); if that fails, each message on its own, so one bad event holds up only
-        itself."""
+        """Process fetched messages in one transaction; if that fails, each message on its
+        own, so one bad event holds up only itself.
+
+        Each event gets a ``consume <type>`` span in its own request's trace (the help desk
+        follows one submission into every consumer), ended when the batch commits; the
+        batch's span links them."""
         assert self.batch_handler is not None
         events: list[Event] = []
-        links: list[trace.Link] = []
         good: list[Msg] = []
         for msg in msgs:
             envelope = events_pb2.EventEnvelope()
@@ -138,57 +140,69 @@ class EventConsumer:
             events.append(
                 Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
             )
-            span_context = trace.get_current_span(extract_context(msg.headers)).get_span_context()
-            if span_context.is_valid:
-                links.append(trace.Link(span_context))
         if not events:
             return
-        with tracer.start_as_current_span(
-            f"consume batch of {len(events)}",
-            kind=SpanKind.CONSUMER,
-            links=links,
-            attributes={
-                "messaging.system": "nats",
-                "messaging.batch.message_count": len(events),
-                "messaging.consumer.group.name": self.durable,
-            },
-        ) as span:
-            token = context.current_principal.set(system_principal(self.service, self.state))
-            try:
-                async with self.db.session() as session:
-                    ids = [e.id for e in events]
-                    rows = await session.execute(
-                        text(
-                            "INSERT INTO inbox (consumer, event_id)"
-                            " SELECT :c, unnest(CAST(:ids AS text[]))"
-                            " ON CONFLICT DO NOTHING RETURNING event_id"
-                        ),
-                        {"c": self.durable, "ids": ids},
+        attributes = {"messaging.system": "nats", "messaging.consumer.group.name": self.durable}
+        per_event = [
+            tracer.start_span(
+                f"consume {e.event_type}",
+                context=extract_context(m.headers),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    **attributes,
+                    "messaging.destination.name": m.subject,
+                    "messaging.message.id": e.id,
+                    "messaging.batch.message_count": len(events),
+                },
+            )
+            for e, m in zip(events, good, strict=True)
+        ]
+        links = [trace.Link(sp.get_span_context()) for sp in per_event]
+        try:
+            with tracer.start_as_current_span(
+                f"consume batch of {len(events)}",
+                kind=SpanKind.CONSUMER,
+                links=links,
+                attributes={**attributes, "messaging.batch.message_count": len(events)},
+            ) as span:
+                token = context.current_principal.set(system_principal(self.service, self.state))
+                try:
+                    async with self.db.session() as session:
+                        rows = await session.execute(
+                            text(
+                                "INSERT INTO inbox (consumer, event_id)"
+                                " SELECT :c, unnest(CAST(:ids AS text[]))"
+                                " ON CONFLICT DO NOTHING RETURNING event_id"
+                            ),
+                            {"c": self.durable, "ids": [e.id for e in events]},
+                        )
+                        fresh = {r[0] for r in rows}
+                        seen: set[str] = set()
+                        todo = []
+                        for e in events:
+                            if e.id in fresh and e.id not in seen:
+                                seen.add(e.id)
+                                todo.append(e)
+                        span.set_attribute("lokos.duplicates", len(events) - len(todo))
+                        if todo:
+                            await self.batch_handler(session, todo)
+                        await session.commit()
+                except Exception as exc:
+                    span.record_exception(exc)
+                    log.warning(
+                        "consumer %s: a batch of %d failed (%s); handling one by one",
+                        self.durable,
+                        len(events),
+                        exc,
                     )
-                    fresh = {r[0] for r in rows}
-                    seen: set[str] = set()
-                    todo = []
-                    for e in events:
-                        if e.id in fresh and e.id not in seen:
-                            seen.add(e.id)
-                            todo.append(e)
-                    span.set_attribute("lokos.duplicates", len(events) - len(todo))
-                    if todo:
-                        await self.batch_handler(session, todo)
-                    await session.commit()
-            except Exception as exc:
-                span.record_exception(exc)
-                log.warning(
-                    "consumer %s: a batch of %d failed (%s); handling one by one",
-                    self.durable,
-                    len(events),
-                    exc,
-                )
-                for msg in good:
-                    await self.handle(msg)
-                return
-            finally:
-                context.current_principal.reset(token)
+                    for msg in good:
+                        await self.handle(msg)
+                    return
+                finally:
+                    context.current_principal.reset(token)
+        finally:
+            for sp in per_event:
+                sp.end()
         await asyncio.gather(*(msg.ack() for msg in good))
 
     async def handle(self, msg: Msg) -> None:

@@ -158,45 +158,57 @@ def _match_extra(m: dedup_pb2.Match, count: int) -> dict[str, str]:
 # --- events from dedup -------------------------------------------------------------------------
 
 
-async def on_member_checked(session: AsyncSession, event: Event) -> None:
-    p = event.payload(dedup_pb2.MemberChecked)
-    await session.execute(
-        text(
-            "UPDATE member SET duplication_status = :s, duplication_version = :v"
-            " WHERE id = :id AND duplication_version < :v"
-        ),
-        {"s": p.status, "v": p.status_version, "id": uuid.UUID(p.member_id)},
-    )
+# Batched: a refresh of a block reports on thousands of members at once. The newest report
+# of each record wins (by version), within the batch and against what is stored.
+_MEMBER_STATUS = """
+UPDATE member SET duplication_status = t.status, duplication_version = t.version
+FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:versions AS bigint[]))
+    AS t(id, status, version)
+WHERE member.id = t.id AND member.duplication_version < t.version
+"""
+_SHG_FLAG = """
+UPDATE cbo SET duplicate_flag = t.flagged, duplicate_reasons = CAST(t.reasons AS jsonb),
+       duplicate_version = t.version
+FROM unnest(CAST(:ids AS uuid[]), CAST(:flags AS bool[]), CAST(:reasons AS text[]),
+            CAST(:versions AS bigint[])) AS t(id, flagged, reasons, version)
+WHERE cbo.id = t.id AND cbo.duplicate_version < t.version
+"""
 
 
-async def on_shg_flagged(session: AsyncSession, event: Event) -> None:
-    p = event.payload(dedup_pb2.ShgFlagged)
-    await session.execute(
-        text(
-            "UPDATE cbo SET duplicate_flag = :f, duplicate_reasons = CAST(:r AS jsonb),"
-            " duplicate_version = :v WHERE id = :id AND duplicate_version < :v"
-        ),
-        {
-            "f": p.flagged,
-            "r": _json_list(list(p.reasons)),
-            "v": p.flag_version,
-            "id": uuid.UUID(p.shg_id),
-        },
-    )
-
-
-def _json_list(values: list[str]) -> str:
-    return json.dumps(values)
-
-
-HANDLERS = {CHECKED: on_member_checked, SHG_FLAGGED: on_shg_flagged}
+async def dispatch(session: AsyncSession, events: list[Event]) -> None:
+    members: dict[uuid.UUID, tuple[str, int]] = {}
+    shgs: dict[uuid.UUID, tuple[bool, str, int]] = {}
+    for event in events:
+        if event.event_type == CHECKED:
+            c = event.payload(dedup_pb2.MemberChecked)
+            mid = uuid.UUID(c.member_id)
+            if mid not in members or members[mid][1] < c.status_version:
+                members[mid] = (c.status, c.status_version)
+        elif event.event_type == SHG_FLAGGED:
+            f = event.payload(dedup_pb2.ShgFlagged)
+            sid = uuid.UUID(f.shg_id)
+            if sid not in shgs or shgs[sid][2] < f.flag_version:
+                shgs[sid] = (f.flagged, json.dumps(list(f.reasons)), f.flag_version)
+    if members:
+        await session.execute(
+            text(_MEMBER_STATUS),
+            {
+                "ids": list(members),
+                "statuses": [v[0] for v in members.values()],
+                "versions": [v[1] for v in members.values()],
+            },
+        )
+    if shgs:
+        await session.execute(
+            text(_SHG_FLAG),
+            {
+                "ids": list(shgs),
+                "flags": [v[0] for v in shgs.values()],
+                "reasons": [v[1] for v in shgs.values()],
+                "versions": [v[2] for v in shgs.values()],
+            },
+        )
 
 
 def subjects(state: str) -> list[str]:
-    return [f"lokos.{state}.{t}" for t in HANDLERS]
-
-
-async def dispatch(session: AsyncSession, event: Event) -> None:
-    handler = HANDLERS.get(event.event_type)
-    if handler is not None:
-        await handler(session, event)
+    return [f"lokos.{state}.{t}" for t in (CHECKED, SHG_FLAGGED)]

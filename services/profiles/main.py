@@ -30,7 +30,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt.nats,
         durable="profiles-duplicates",
         subjects=duplicates.subjects(settings.state),
-        handler=duplicates.dispatch,
+        batch_handler=duplicates.dispatch,
         service=settings.service_name,
         state=settings.state,
     )

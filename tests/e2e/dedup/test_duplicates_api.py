@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from lokos.tracestore import SpanNode, build_tree, load_trace
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import (
     Block,
@@ -116,6 +117,35 @@ def test_confirmed_duplicate_blocks_approval_and_cannot_be_overridden(api: Api) 
         f"/v1/submissions/{sid}/reject", json={"remarks": ["R07"]}, headers=h(away.bpm)
     )
     assert rejected.status_code == 200, rejected.text
+
+
+def test_a_submission_is_traced_through_the_duplicate_check(api: Api) -> None:
+    """The help desk follows one submission: gateway → profiles → dedup's check over gRPC,
+    and dedup's consumer of the submitted event, in one tree."""
+    http = api.http
+    blk = make_block(api)
+    member = add(http, blk.admin, new_shg(http, blk.admin, blk), 0)
+    s = submit(http, blk.admin, "member", member)
+    assert s.status_code == 201
+    request_id = s.headers["x-request-id"]
+    trace_dir = api.platform.s.trace_dir.resolve()
+
+    def spans() -> list[SpanNode]:
+        roots = build_tree(load_trace(trace_dir, request_id))
+        return [n for r in roots for n in (r, *descendants(r))]
+
+    def descendants(node: SpanNode) -> list[SpanNode]:
+        return [c for child in node.children for c in (child, *descendants(child))]
+
+    wanted = {
+        ("dedup", "/lokos.dedup.v1.DedupService/CheckMember"),
+        ("dedup", "consume profiles.member.submitted"),
+    }
+    assert eventually(lambda: wanted <= {(n.service, n.name) for n in spans()}, timeout=20), {
+        (n.service, n.name) for n in spans()
+    }
+    (root,) = build_tree(load_trace(trace_dir, request_id))
+    assert root.service == "gateway"
 
 
 def test_potential_duplicate_waits_for_the_checker(api: Api) -> None:
