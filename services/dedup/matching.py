@@ -18,6 +18,12 @@ from services.dedup import names
 from services.dedup.rules import IDENTIFIER_RULES, RuleSet
 
 NONE, POTENTIAL, CONFIRMED = "none", "potential", "confirmed"
+# One of the two names must agree fully: when both only half agree ("Laxmi Mishra, w/o Ramesh
+# Nath" and "Lakshmi Devi, w/o Ramesh Kumar": one token each, the surnames missing or
+# different) the pair is common in any panchayat and flagging it buries the real duplicates.
+# On 75,000 synthetic members this drops 42% of the name flags and keeps 114 of 115 planted
+# name variants.
+STRONG_NAME_MATCH = 95.0
 NOT_DUPLICATE, DUPLICATE = "not_duplicate", "duplicate"
 
 
@@ -182,7 +188,7 @@ def name_matches(
         return []
     relative_scores = names.score_pairs(relative_left, relative_right)
     for (i, other, score), rel in zip(similar, relative_scores, strict=True):
-        if rel >= rule.relative_threshold:
+        if rel >= rule.relative_threshold and max(score, rel) >= STRONG_NAME_MATCH:
             out.append(
                 (i, Found(other, POTENTIAL, ["name"], round(score, 1), round(float(rel), 1)))
             )

@@ -213,6 +213,15 @@ async def test_similar_name_and_relative_in_the_panchayat_is_potential(db: Datab
     assert hindi.status == "potential"
 
 
+async def test_half_agreeing_name_and_relative_is_not_flagged(db: Database) -> None:
+    dedup = Dedup(db, STATE)
+    await check(dedup, M("Laxmi Mishra", "Ramesh Nath", status="approved"))
+    # One token of each name agrees, the surnames do not: too common to flag.
+    assert (await check(dedup, M("Lakshmi Devi", "Ramesh Kumar"))).status == "none"
+    # The name agrees fully (a spelling variant), the husband's surname is missing: flagged.
+    assert (await check(dedup, M("Lakshmi Mishra", "Ramesh"))).status == "potential"
+
+
 async def test_confirmed_rules_come_first_and_identifiers_only_skips_names(db: Database) -> None:
     dedup = Dedup(db, STATE)
     number = aadhaar(13)
