@@ -217,7 +217,7 @@ def sample(total: int, n: int, *, planted: bool, seed: int) -> list[dedup_synth.
 
 
 async def time_checks(
-    stub: dedup_pb2_grpc.DedupServiceStub,
+    stub: dedup_pb2_grpc.DedupServiceAsyncStub,
     members: list[dedup_synth.SynthMember],
     *,
     identifiers_only: bool,
@@ -247,7 +247,7 @@ async def time_checks(
 
 
 async def refresh_block(
-    p: Platform, stub: dedup_pb2_grpc.DedupServiceStub, total: int
+    p: Platform, stub: dedup_pb2_grpc.DedupServiceAsyncStub, total: int
 ) -> tuple[int, float, int, int]:
     block = dedup_synth.block_of(total, 0)
     conn = await asyncpg.connect(asyncpg_dsn(p.database_url("dedup")))
@@ -367,7 +367,7 @@ async def run(p: Platform, total: int, requests: int, events: int, workers: int)
         f"{built.index_seconds:.0f}s): {built.rows / built.seconds:,.0f} members/s"
     )
     channel = grpc.aio.insecure_channel(p.grpc_target("dedup"))
-    stub = dedup_pb2_grpc.DedupServiceStub(channel)
+    stub: dedup_pb2_grpc.DedupServiceAsyncStub = dedup_pb2_grpc.DedupServiceStub(channel)
     try:
         console.print("sampling members…")
         randoms = sample(total, requests, planted=False, seed=1)
@@ -380,7 +380,7 @@ async def run(p: Platform, total: int, requests: int, events: int, workers: int)
         console.print("refresh of a block…")
         block_members, refresh_s, confirmed, potential = await refresh_block(p, stub, total)
     finally:
-        await channel.close()
+        await channel.close(None)
     console.print("batch scoring…")
     scored, rate = scoring_rate(total, 500_000)
     console.print(f"event path ({events:,} member events)…")
