@@ -9,7 +9,6 @@ current afterwards (:mod:`services.dedup.events`).
 
 from __future__ import annotations
 
-import functools
 import time
 import uuid
 from collections.abc import AsyncIterable, Sequence
@@ -62,18 +61,12 @@ class BuildTimes:
         return self.copy_seconds + self.index_seconds
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def _keys_of(name: str) -> list[str]:
-    # Names repeat a great deal across a state (a crore of members, about a lakh of names).
-    return names.blocking_keys(names.name_form(name))
-
-
 def rows_for(
     rec: matching.Rec, *, status: str, version: int = 1, migrated: bool = False
 ) -> tuple[tuple[Any, ...], list[tuple[str, str, uuid.UUID]]]:
     """The ``member_index`` row and ``member_name_key`` rows of one member, as the event
     path would store them (same keys, same fingerprint)."""
-    keys = _keys_of(rec.name)
+    keys = names.name_keys(rec.name)
     rec.fingerprint = matching.fingerprint(rec)
     row = (
         rec.member_id,

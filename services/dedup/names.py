@@ -61,6 +61,7 @@ __all__ = [
     "blocking_keys",
     "is_similar",
     "name_form",
+    "name_keys",
     "name_score",
     "score_pairs",
 ]
@@ -779,3 +780,11 @@ def blocking_keys(form: NameForm, limit: int = 3) -> list[str]:
         if key and key.isascii() and key not in keys:
             keys.append(key)
     return sorted(keys[:limit])
+
+
+@lru_cache(maxsize=1 << 18)
+def name_keys(raw: str) -> tuple[str, ...]:
+    """The blocking keys of a raw name. Cached: names repeat a great deal across a state (a
+    crore of members carry about a lakh of distinct names), and the index, the checks and the
+    bulk load all ask for them."""
+    return tuple(blocking_keys(name_form(raw)))

@@ -48,7 +48,6 @@ class Refresher:
     async def start(self, principal: Principal, block: str) -> tuple[dict[str, Any], bool]:
         if not block or len(block) > 16 or not block.isalnum():
             raise ValidationFailed.one("block_lgd_code", "must be an LGD block code", "format")
-        where = GeoPath(self.dedup.state, block=block)
         district = await self._district(block)
         if district is None:
             raise NotFound(f"block {block} has no members in the de-duplication index")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -290,22 +291,18 @@ async def subjects(conn: asyncpg.Connection, member_ids: Sequence[uuid.UUID]) ->
     return [to_rec(r) for r in rows]
 
 
-async def get_member(conn: asyncpg.Connection, member_id: uuid.UUID) -> tuple[Rec, str, int] | None:
-    """A member, her duplication status and its version."""
+async def get_member(
+    conn: asyncpg.Connection, member_id: uuid.UUID
+) -> tuple[Rec, str, int, datetime | None] | None:
+    """A member, her duplication status, its version and when she was last checked."""
     row = await conn.fetchrow(
-        f"SELECT {_REC_COLUMNS}, mi.dup_status, mi.status_version FROM member_index mi"
-        " WHERE mi.member_id = $1",
+        f"SELECT {_REC_COLUMNS}, mi.dup_status, mi.status_version, mi.checked_at"
+        " FROM member_index mi WHERE mi.member_id = $1",
         member_id,
     )
     if row is None:
         return None
-    return to_rec(row), row["dup_status"], row["status_version"]
-
-
-async def checked_at(conn: asyncpg.Connection, member_id: uuid.UUID) -> Any:
-    return await conn.fetchval(
-        "SELECT checked_at FROM member_index WHERE member_id = $1", member_id
-    )
+    return to_rec(row), row["dup_status"], row["status_version"], row["checked_at"]
 
 
 async def previous_others(

@@ -147,7 +147,7 @@ def _clean(name: str) -> str:
 
 
 def entry_of(rec: Rec, active: bool, version: int, migrated: bool) -> repository.Entry:
-    return (rec, names.blocking_keys(names.name_form(rec.name)), active, version, migrated)
+    return (rec, names.name_keys(rec.name), active, version, migrated)
 
 
 class Dedup:
@@ -228,9 +228,7 @@ class Dedup:
         if not identifiers_only and name_rule.kind != "off":
             # Confirmed rules first: a member they settle needs no name candidates.
             open_ = [i for i, f in enumerate(found) if matching.status_of(f.values()) != CONFIRMED]
-            keyed = [
-                (subjects[i], names.blocking_keys(names.name_form(subjects[i].name))) for i in open_
-            ]
+            keyed = [(subjects[i], names.name_keys(subjects[i].name)) for i in open_]
             if len(keyed) == 1:
                 cands = await repository.name_candidates(conn, keyed[0][0], keyed[0][1])
                 pairs = [(open_[0], c) for c in cands]
@@ -353,12 +351,11 @@ class Dedup:
             got = await repository.get_member(conn, mid)
             if got is None or not principal.can_reach(where(got[0]), READERS):
                 raise NotFound(f"member {member_id} not found")
-            rec, status, version = got
+            rec, status, version, checked_at = got
             stored = await repository.stored_matches(conn, mid)
             decisions = await repository.decisions_for(
                 conn, (matching.pair(mid, other.member_id) for other, *_ in stored)
             )
-            checked_at = await repository.checked_at(conn, mid)
         found = {
             other.member_id: Found(other, kind, list(rs), ns, rs_score)
             for other, kind, rs, ns, rs_score in stored
@@ -428,11 +425,8 @@ class Dedup:
                 "reason": reason,
             },
         )
-        checks = await self.recheck(session, [mid, other_id])
+        await self.recheck(session, [mid, other_id])
         await session.commit()
-        mine = next((c for c in checks if c.subject.member_id == mid), None)
-        if mine is None:
-            raise NotFound(f"member {mid} not found")
         return await self.duplicates(principal, str(mid))
 
 
