@@ -10,14 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from lokos import secretfiles
 
 KEY_FILE_NAME = "signing-key.pem"
 ALGORITHM = "RS256"
@@ -99,39 +99,8 @@ class SigningKey:
 def load_or_create_signing_key(directory: Path) -> SigningKey:
     """Load ``directory/signing-key.pem``, or generate and store it (mode 0600) if missing.
 
-    Creation is atomic and race-free: the key is written to a private temporary file and
-    hard-linked into place, so two processes starting together end up with the same key.
+    Two processes starting together end up with the same key (see :mod:`lokos.secretfiles`).
     """
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Belt and braces: keep the key (and the user store) out of any git repository.
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(
-            "# Local secrets of the LokOS dev IdP: never commit.\n*\n", encoding="utf-8"
-        )
     path = directory / KEY_FILE_NAME
-    if path.exists():
-        return SigningKey.from_pem(path.read_bytes(), path)
-
-    key = SigningKey.generate(path)
-    tmp = directory / f".{KEY_FILE_NAME}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key.private_pem())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            # Another process won the race: use its key.
-            return SigningKey.from_pem(path.read_bytes(), path)
-        except OSError:
-            # File systems without hard links: fall back to an atomic replace.
-            if path.exists():
-                return SigningKey.from_pem(path.read_bytes(), path)
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return key
+    pem = secretfiles.read_or_create(path, lambda: SigningKey.generate(path).private_pem())
+    return SigningKey.from_pem(pem, path)

@@ -3,14 +3,13 @@ embedded mode."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 import httpx
 
+from lokos import secretfiles
 from lokos.consumer import EventConsumer
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.outbox import OutboxRelay
@@ -31,13 +30,7 @@ def otp_key(settings: IdentitySettings) -> bytes:
     """The OTP hashing key: configured, or generated once into the data folder."""
     if settings.otp_secret:
         return settings.otp_secret.encode()
-    path = settings.data_dir / "identity" / "otp.key"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return secretfiles.token(settings.data_dir / "identity" / "otp.key").encode()
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
