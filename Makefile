@@ -49,4 +49,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
+	@if [ -x $(BIN)/lokos ]; then $(BIN)/lokos clean; fi
 	rm -rf .lokos .mypy_cache .ruff_cache .pytest_cache

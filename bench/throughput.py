@@ -39,7 +39,8 @@ from bench.common import (
     wait_listening,
     write_results,
 )
-from lokos.runtime.platform import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GOAL_RATIO = 0.25
 

@@ -103,6 +103,17 @@ def down() -> None:
 
 
 @app.command()
+def clean() -> None:
+    """Delete the platform's data (databases, streams, keys, logs); it must be stopped."""
+    platform = _platform()
+    if platform.running():
+        console.print("the platform is running: lokos down first")
+        raise typer.Exit(1)
+    for folder in platform.wipe():
+        console.print(f"removed {folder}")
+
+
+@app.command()
 def status() -> None:
     """One line per process."""
     platform = _platform()

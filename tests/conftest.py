@@ -51,6 +51,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     os.environ["LOKOS_OTP_RESEND_INTERVAL_SECONDS"] = "1"
     with running_platform(_test_settings(data_dir), timeout=180) as p:
         yield p
+    p.wipe()  # as root, the cluster lives outside the data folder (/var/lib/lokos)
 
 
 @dataclass

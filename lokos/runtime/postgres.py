@@ -2,11 +2,15 @@
 otherwise the ones the ``pgserver`` wheel ships. Runs in the foreground under the supervisor.
 
 PostgreSQL refuses to run as root; when we are root the server runs as the ``postgres``
-system user (or a ``lokos-pg`` user created for it), and its data folder belongs to that user.
+system user (or a ``lokos-pg`` user created for it). That user may not be able to enter the
+checkout (``/root/lokos``, a ``mktemp -d`` folder): then its data folder, socket and (for the
+pgserver wheel) binaries live under ``/var/lib/lokos``, owned by it, and nothing above the
+checkout has its permissions changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import secrets
@@ -74,17 +78,71 @@ def server_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam("lokos-pg")
 
 
-def _open_path_for(path: Path) -> None:
-    """Let another user traverse every folder above ``path`` (o+x), as pgserver does."""
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
+# Where a server user's files go when it cannot enter the folder the platform runs from.
+SERVER_HOME = Path("/var/lib/lokos")
+
+
+def reachable_by(path: Path, user: pwd.struct_passwd) -> bool:
+    """True when ``user`` may traverse every folder down to ``path`` (by the mode bits)."""
+    for folder in [path, *path.parents]:
+        if not folder.exists():
+            continue
+        st = folder.stat()
+        if st.st_uid == user.pw_uid:
+            bit = stat.S_IXUSR
+        elif st.st_gid == user.pw_gid:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not st.st_mode & bit:
+            return False
+    return True
+
+
+def _server_folder(name: str, owner: pwd.struct_passwd) -> Path:
+    """``/var/lib/lokos/<name>``, created and owned by ``owner`` (0700)."""
+    SERVER_HOME.mkdir(parents=True, exist_ok=True, mode=0o755)
+    folder = SERVER_HOME / name
+    folder.mkdir(exist_ok=True, mode=0o700)
+    os.chown(folder, owner.pw_uid, owner.pw_gid)
+    return folder
+
+
+def server_bindir(bindir: Path, owner: pwd.struct_passwd | None) -> Path:
+    """``bindir``, or a copy of its installation the server user can execute.
+
+    The pgserver wheel's binaries sit inside the virtualenv; when the server user cannot
+    reach it, its ``pginstall`` (bin, lib, share) and the ``pgserver.libs`` its binaries load
+    (``$ORIGIN/../../../pgserver.libs``) are copied once under SERVER_HOME, keeping that layout.
+    """
+    if owner is None or reachable_by(bindir, owner):
+        return bindir
+    install = bindir.parent
+    libs = install.parent.parent / "pgserver.libs"
+    digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    SERVER_HOME.mkdir(parents=True, exist_ok=True, mode=0o755)
+    target = SERVER_HOME / f"pgserver-{digest}"
+    copied_bindir = target / "pgserver" / install.name / bindir.name
+    if not (copied_bindir / "postgres").exists():
+        tmp = SERVER_HOME / f".pgserver-{digest}.{secrets.token_hex(4)}"
+        shutil.copytree(install, tmp / "pgserver" / install.name, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / libs.name, symlinks=True)
+        try:
+            tmp.rename(target)
+        except OSError:  # another start copied it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return copied_bindir
 
 
 @dataclass(frozen=True)
 class PostgresInstance:
-    """One cluster in ``<data_dir>/postgres`` listening on 127.0.0.1:``port``."""
+    """One cluster listening on 127.0.0.1:``port``, for the platform rooted at ``root``.
+
+    The cluster lives in ``root`` itself when the server user can reach it (we are not root,
+    or the folder is open to it), else in a folder of its own under SERVER_HOME named after
+    ``root``, so each platform keeps its own cluster.
+    """
 
     root: Path
     port: int
@@ -92,12 +150,20 @@ class PostgresInstance:
     user: str = "lokos"
 
     @property
+    def server_root(self) -> Path:
+        owner = server_user()
+        if owner is None or reachable_by(self.root, owner):
+            return self.root
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        return SERVER_HOME / f"postgres-{digest}"
+
+    @property
     def pgdata(self) -> Path:
-        return self.root / "data"
+        return self.server_root / "data"
 
     @property
     def socket_dir(self) -> Path:
-        return self.root / "run"
+        return self.server_root / "run"
 
     @property
     def password_file(self) -> Path:
@@ -114,18 +180,19 @@ class PostgresInstance:
     def init(self) -> None:
         """initdb on first start (password auth, UTF-8); nothing when the cluster exists."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
         if not self.password_file.exists():
             self.password_file.write_text(secrets.token_urlsafe(24))
             self.password_file.chmod(0o600)
         owner = server_user()
+        server_root = self.server_root
+        if owner is not None and server_root != self.root:
+            _server_folder(server_root.name, owner)
+        self.socket_dir.mkdir(exist_ok=True)
         if owner is not None:
-            _open_path_for(self.root)
-            _open_path_for(self.bindir)
             os.chown(self.socket_dir, owner.pw_uid, owner.pw_gid)
         if (self.pgdata / "PG_VERSION").exists():
             return
-        pwfile = self.root / ".initdb-pw"
+        pwfile = server_root / ".initdb-pw"
         pwfile.write_text(self.password())
         try:
             if owner is not None:
@@ -134,7 +201,7 @@ class PostgresInstance:
                 os.chown(pwfile, owner.pw_uid, owner.pw_gid)
             subprocess.run(
                 [
-                    str(self.bindir / "initdb"),
+                    str(self.server_bindir / "initdb"),
                     "-D",
                     str(self.pgdata),
                     "-U",
@@ -152,10 +219,14 @@ class PostgresInstance:
         finally:
             pwfile.unlink(missing_ok=True)
 
+    @property
+    def server_bindir(self) -> Path:
+        return server_bindir(self.bindir, server_user())
+
     def command(self) -> list[str]:
         """The foreground server command (the supervisor runs it)."""
         return [
-            str(self.bindir / "postgres"),
+            str(self.server_bindir / "postgres"),
             "-D",
             str(self.pgdata),
             "-p",

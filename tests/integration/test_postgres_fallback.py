@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -55,6 +56,8 @@ def test_pgserver_binaries_initialise_and_serve(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+        if pg.server_root != pg.root:
+            shutil.rmtree(pg.server_root, ignore_errors=True)
 
 
 def test_wrong_configured_bindir_is_a_clear_error(tmp_path: Path) -> None:
