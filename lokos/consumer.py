@@ -203,7 +203,8 @@ class EventConsumer:
         finally:
             for sp in per_event:
                 sp.end()
-        await asyncio.gather(*(msg.ack() for msg in good))
+        for msg in good:  # each ack only joins the connection's write buffer
+            await msg.ack()
 
     async def handle(self, msg: Msg) -> None:
         """Process one message; ack after commit, nak (redeliver later) on failure."""

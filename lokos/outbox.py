@@ -10,12 +10,14 @@ swallow the repeat. No event is lost when NATS, PostgreSQL or the process dies.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import asyncpg
 from google.protobuf.message import Message
@@ -43,7 +45,6 @@ from lokos.telemetry import inject_headers
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "lokos_outbox"
-BATCH_SIZE = 500
 # The columns add_events_copy fills; the rest take their defaults.
 COPY_COLUMNS = ("event_id", "subject", "type", "request_id", "headers", "envelope")
 
@@ -149,25 +150,42 @@ async def add_events_copy(
     return count
 
 
+def _headers(row: asyncpg.Record) -> dict[str, str]:
+    """The row's trace headers plus its event id, which JetStream de-duplicates on."""
+    headers: dict[str, str] = json.loads(row["headers"])
+    headers["Nats-Msg-Id"] = row["event_id"]
+    return headers
+
+
 class OutboxRelay:
-    """Publishes committed outbox rows in order, retrying with backoff."""
+    """Publishes committed outbox rows in order, retrying with backoff.
+
+    One relay per database publishes at a time (a session advisory lock, so replicas of a
+    service never interleave their rows). It keeps up to ``WINDOW`` publishes in flight: the
+    next batch is read and sent while the acknowledgements of the previous ones are awaited,
+    and rows are marked published batch by batch, in order. Publishes go out in id order on
+    one connection, so JetStream stores them in that order. A publish that fails stops the
+    pass: rows before it are marked, the pass restarts from the first unpublished row, and
+    anything of the later batches already stored is dropped by JetStream's duplicate window.
+    """
+
+    BATCH = 500
+    WINDOW = 4000  # publishes in flight at most
 
     def __init__(self, db: Database, nats_link: NatsLink, *, poll_interval: float = 1.0) -> None:
         self.db = db
         self.nats = nats_link
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._conn: asyncpg.Connection | None = None
 
     async def run(self) -> None:
         delay = 0.1
         while True:
             try:
-                await self._ensure_listener()
-                sent = await self.publish_batch()
+                await self._connect()
+                await self.drain()
                 delay = 0.1
-                if sent == BATCH_SIZE:
-                    continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
                 self._wake.clear()
@@ -175,65 +193,94 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 log.warning("outbox relay: %s; retrying in %.1fs", exc, delay)
-                await self._drop_listener()
+                await self._disconnect()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def publish_batch(self) -> int:
-        """Publish up to one batch of pending rows; return how many were published."""
+    async def drain(self) -> int:
+        """Publish every committed, unpublished row; return how many were published.
+
+        Nothing (0) while another relay of the same database holds the lead.
+        """
+        conn = await self._connect()
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", NOTIFY_CHANNEL):
+            return 0
         js = await self.nats.jetstream()
-        failure: BaseException | None = None
-        async with self.db.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT id, event_id, subject, headers, envelope FROM outbox"
-                        " WHERE published_at IS NULL ORDER BY id"
-                        f" LIMIT {BATCH_SIZE} FOR UPDATE SKIP LOCKED"
+        in_flight: collections.deque[tuple[list[int], asyncio.Future[list[Any]]]] = (
+            collections.deque()
+        )
+        cursor = 0
+        published = 0
+        try:
+            while True:
+                rows = await conn.fetch(
+                    "SELECT id, event_id, subject, headers::text AS headers, envelope"
+                    " FROM outbox WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+                    cursor,
+                    self.BATCH,
+                )
+                if rows:
+                    cursor = rows[-1]["id"]
+                    acks = asyncio.gather(
+                        *(
+                            js.publish(
+                                row["subject"],
+                                row["envelope"],
+                                timeout=5,
+                                headers={
+                                    **json.loads(row["headers"]),
+                                    "Nats-Msg-Id": row["event_id"],
+                                },
+                            )
+                            for row in rows
+                        ),
+                        return_exceptions=True,
                     )
-                )
-            ).all()
-            if not rows:
-                return 0
-            acks = [
-                js.publish(
-                    row.subject,
-                    bytes(row.envelope),
-                    timeout=5,
-                    headers={**(row.headers or {}), "Nats-Msg-Id": row.event_id},
-                )
-                for row in rows
-            ]
-            results = await asyncio.gather(*acks, return_exceptions=True)
-            published: list[int] = []
-            for row, result in zip(rows, results, strict=True):
-                if isinstance(result, BaseException):
-                    failure = result  # keep order: stop at the first failure, retry from there
-                    break
-                published.append(row.id)
-            if published:
-                await conn.execute(
-                    text(
-                        "UPDATE outbox SET published_at = now(), attempts = attempts + 1"
-                        " WHERE id = ANY(:ids)"
-                    ),
-                    {"ids": published},
-                )
+                    in_flight.append(([row["id"] for row in rows], acks))
+                while in_flight and (not rows or len(in_flight) * self.BATCH > self.WINDOW):
+                    published += await self._settle(conn, *in_flight.popleft())
+                if not rows and not in_flight:
+                    return published
+        finally:
+            for _, acks in in_flight:  # a failed pass: let the rest finish unobserved
+                acks.cancel()
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", NOTIFY_CHANNEL)
+
+    async def _settle(
+        self, conn: asyncpg.Connection, ids: list[int], acks: asyncio.Future[list[Any]]
+    ) -> int:
+        """Wait for one batch's acknowledgements and mark the acknowledged prefix published."""
+        results = await acks
+        done: list[int] = []
+        failure: BaseException | None = None
+        for row_id, result in zip(ids, results, strict=True):
+            if isinstance(result, BaseException):
+                failure = result  # keep order: stop at the first failure, retry from there
+                break
+            done.append(row_id)
+        if done:
+            await conn.execute(
+                "UPDATE outbox SET published_at = now(), attempts = attempts + 1"
+                " WHERE id = ANY($1::bigint[])",
+                done,
+            )
         if failure is not None:
-            raise RuntimeError(f"publish failed after {len(published)} events: {failure!r}")
-        return len(published)
+            raise RuntimeError(f"publish failed after {len(done)} events: {failure!r}")
+        return len(done)
 
-    async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
-        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+    async def _connect(self) -> asyncpg.Connection:
+        """The relay's own connection: it listens for NOTIFY and holds the advisory lock."""
+        if self._conn is not None and not self._conn.is_closed():
+            return self._conn
+        self._conn = await asyncpg.connect(asyncpg_dsn(self.db.url))
+        await self._conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        return self._conn
 
-    async def _drop_listener(self) -> None:
-        if self._listener is not None:
+    async def _disconnect(self) -> None:
+        if self._conn is not None:
             with contextlib.suppress(Exception):  # it is being thrown away
-                await self._listener.close(timeout=1)
-        self._listener = None
+                await self._conn.close(timeout=1)
+        self._conn = None
 
     async def close(self) -> None:
-        await self._drop_listener()
+        await self._disconnect()

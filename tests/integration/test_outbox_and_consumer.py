@@ -77,8 +77,8 @@ async def test_relay_publishes_in_order_with_msg_id_and_request_id(
     state = f"it{uuid.uuid4().hex[:8]}"
     ids = await _stage(db, state, [f"SHG {i}" for i in range(5)], request_id="abc123")
     relay = OutboxRelay(db, link)
-    assert await relay.publish_batch() == 5
-    assert await relay.publish_batch() == 0
+    assert await relay.drain() == 5
+    assert await relay.drain() == 0
 
     async with db.session() as s:
         rows = (await s.execute(text("SELECT request_id, published_at FROM outbox"))).all()
@@ -145,8 +145,8 @@ async def test_bulk_copied_events_are_published_only_on_commit_and_in_order(
     }
 
     relay = OutboxRelay(db, link)
-    assert await relay.publish_batch() == 7
-    assert await relay.publish_batch() == 0
+    assert await relay.drain() == 7
+    assert await relay.drain() == 0
     js = await link.jetstream()
     info = await js.stream_info(STREAM, subjects_filter=f"lokos.{state}.>")
     assert info.state.subjects == {f"lokos.{state}.it.shg.created": 7}
@@ -200,11 +200,11 @@ async def test_republishing_a_row_is_deduplicated_by_jetstream(
     state = f"it{uuid.uuid4().hex[:8]}"
     await _stage(db, state, ["once"])
     relay = OutboxRelay(db, link)
-    assert await relay.publish_batch() == 1
+    assert await relay.drain() == 1
     async with db.session() as s:
         await s.execute(text("UPDATE outbox SET published_at = NULL"))
         await s.commit()
-    assert await relay.publish_batch() == 1
+    assert await relay.drain() == 1
     js = await link.jetstream()
     info = await js.stream_info(STREAM, subjects_filter=f"lokos.{state}.>")
     assert info.state.subjects == {f"lokos.{state}.it.shg.created": 1}
@@ -236,7 +236,7 @@ async def test_consumer_applies_each_event_once_despite_redelivery(
     )
     await _stage(db, state, ["Asha", "Bindu", "Champa"])
     relay = OutboxRelay(db, link)
-    await relay.publish_batch()
+    await relay.drain()
     # A duplicate publish with the same event id from outside the window's protection:
     # the inbox, not the broker, makes the consumer idempotent.
     js = await link.jetstream()
@@ -300,7 +300,7 @@ async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
     )
     await _stage(db, state, ["Asha", "Bindu", "Poison", "Champa"])
     relay = OutboxRelay(db, link)
-    await relay.publish_batch()
+    await relay.drain()
     js = await link.jetstream()
     async with db.session() as s:
         row = (
@@ -337,3 +337,55 @@ async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
         assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 3
     with pytest.raises(ValueError):
         EventConsumer(db, link, durable="x", subjects=[], service="it", state=state)
+
+
+async def test_relay_keeps_many_batches_in_flight_and_in_order(
+    db: Database, link: NatsLink, platform: Platform
+) -> None:
+    """Batches are read and sent while earlier ones await their acks; the stream keeps the
+    outbox's order and every row ends marked published."""
+    state = f"it{uuid.uuid4().hex[:8]}"
+    names = [f"SHG {i}" for i in range(1000)]
+    conn = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        async with conn.transaction():
+            await add_events_copy(conn, _bulk(state, names))
+    finally:
+        await conn.close()
+    relay = OutboxRelay(db, link)
+    relay.BATCH, relay.WINDOW = 50, 200  # 4 batches in flight over 20 batches
+    assert await relay.drain() == 1000
+    async with db.session() as s:
+        pending = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        assert (await s.execute(text(pending))).scalar_one() == 0
+    nc = await nats.connect(platform.nats_url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(f"lokos.{state}.>", stream=STREAM)
+        got: list[str] = []
+        while len(got) < 1000:
+            for m in await sub.fetch(1000 - len(got), timeout=5):
+                envelope = events_pb2.EventEnvelope.FromString(m.data)
+                got.append(Event(envelope, m.subject).payload(profiles_pb2.ShgCreated).shg.name)
+                await m.ack()
+    finally:
+        await nc.close()
+    assert got == names
+
+
+async def test_only_one_relay_of_a_database_publishes_at_a_time(
+    db: Database, link: NatsLink
+) -> None:
+    """Replicas of a service share its outbox: the one holding the lead publishes, the other
+    waits, so rows never go out interleaved by two publishers."""
+    state = f"it{uuid.uuid4().hex[:8]}"
+    await _stage(db, state, ["Asha", "Bindu"])
+    other = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        assert await other.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", NOTIFY_CHANNEL)
+        relay = OutboxRelay(db, link)
+        assert await relay.drain() == 0
+        await other.execute("SELECT pg_advisory_unlock(hashtext($1))", NOTIFY_CHANNEL)
+        assert await relay.drain() == 2
+        await relay.close()
+    finally:
+        await other.close()
