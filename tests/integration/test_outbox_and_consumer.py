@@ -13,7 +13,7 @@ import nats
 import pytest
 from sqlalchemy import text
 
-from lokos import context
+from lokos import bus, context, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer
 from lokos.db import Database, asyncpg_dsn, prepare_database
@@ -37,9 +37,23 @@ async def db(platform: Platform) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@pytest.fixture(autouse=True)
+def producer() -> Iterator[None]:
+    """These tests write the events of a made-up service "it" (types it.*)."""
+    events.set_producer("it")
+    yield
+    events.set_producer("")
+
+
+async def admin_nats(platform: Platform) -> nats.NATS:
+    user, password = platform.nats_credentials()
+    return await nats.connect(platform.nats_url, user=user, password=password)
+
+
 @pytest.fixture
 async def link(platform: Platform) -> AsyncIterator[NatsLink]:
-    nl = NatsLink(platform.nats_url, "it")
+    user, password = platform.nats_credentials()
+    nl = NatsLink(platform.nats_url, "it", user=user, password=password)
     nl.start()
     await asyncio.wait_for(nl.jetstream(), 10)
     yield nl
@@ -84,7 +98,7 @@ async def test_relay_publishes_in_order_with_msg_id_and_request_id(
         rows = (await s.execute(text("SELECT request_id, published_at FROM outbox"))).all()
     assert all(r.request_id == "abc123" and r.published_at is not None for r in rows)
 
-    nc = await nats.connect(platform.nats_url)
+    nc = await admin_nats(platform)
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(f"lokos.{state}.>", stream=STREAM)
@@ -150,7 +164,7 @@ async def test_bulk_copied_events_are_published_only_on_commit_and_in_order(
     js = await link.jetstream()
     info = await js.stream_info(STREAM, subjects_filter=f"lokos.{state}.>")
     assert info.state.subjects == {f"lokos.{state}.it.shg.created": 7}
-    nc = await nats.connect(platform.nats_url)
+    nc = await admin_nats(platform)
     try:
         sub = await nc.jetstream().pull_subscribe(f"lokos.{state}.>", stream=STREAM)
         msgs = await sub.fetch(7, timeout=5)
@@ -250,6 +264,7 @@ async def test_consumer_applies_each_event_once_despite_redelivery(
         row.subject, bytes(row.envelope), headers={"Nats-Msg-Id": "another-" + row.event_id}
     )
 
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
     task = asyncio.create_task(consumer.run())
     try:
 
@@ -311,6 +326,7 @@ async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
     await js.publish(
         row.subject, bytes(row.envelope), headers={"Nats-Msg-Id": "again-" + row.event_id}
     )
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
     task = asyncio.create_task(consumer.run())
     try:
 
