@@ -17,7 +17,7 @@ from lokos import bus, context, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer
 from lokos.db import Database, asyncpg_dsn, prepare_database
-from lokos.events import STREAM, Event, NatsLink
+from lokos.events import STREAM, Event, NatsLink, build_envelope, subject
 from lokos.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event, add_events_copy
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
@@ -353,3 +353,67 @@ async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
         assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 3
     with pytest.raises(ValueError):
         EventConsumer(db, link, durable="x", subjects=[], service="it", state=state)
+
+
+@pytest.mark.parametrize("batch", [False, True])
+async def test_consumer_acks_and_drops_an_event_its_producer_does_not_own(
+    db: Database, link: NatsLink, batch: bool
+) -> None:
+    """Defence behind the NATS permissions: an envelope whose producer, type and subject do not
+    name one service is acknowledged, counted and never handed to the handler."""
+    state = f"it{uuid.uuid4().hex[:8]}"
+    seen: list[str] = []
+    handled = asyncio.Event()
+
+    async def handle(session: object, event: Event) -> None:
+        seen.append(event.payload(profiles_pb2.ShgCreated).shg.name)
+        handled.set()
+
+    async def handle_batch(session: object, events: list[Event]) -> None:
+        for event in events:
+            await handle(session, event)
+
+    consumer = EventConsumer(
+        db,
+        link,
+        durable=f"it-{state}",
+        subjects=[f"lokos.{state}.>"],
+        handler=None if batch else handle,  # type: ignore[arg-type]
+        batch_handler=handle_batch if batch else None,  # type: ignore[arg-type]
+        service="it",
+        state=state,
+    )
+    on_subject = subject(state, "it.shg.created")
+    published = [
+        build_envelope("it.shg.created", state, _payload("Another producer"), producer="other"),
+        build_envelope("it.shg.created", state, _payload("No producer"), producer=""),
+        build_envelope("other.shg.created", state, _payload("Another's type"), producer="it"),
+        build_envelope("it.shg.changed", state, _payload("Another subject"), producer="it"),
+        build_envelope("it.shg.created", "br", _payload("Another state"), producer="it"),
+        build_envelope("it.shg.created", state, _payload("Asha")),
+    ]
+    js = await link.jetstream()
+    for envelope in published:
+        await js.publish(on_subject, envelope.SerializeToString())
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(handled.wait(), 30)
+
+        async def all_acked() -> None:
+            # The dropped events are acknowledged, not left to be redelivered.
+            while True:
+                info = await js.consumer_info(STREAM, f"it-{state}")
+                if (info.num_pending, info.num_ack_pending) == (0, 0):
+                    return
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(all_acked(), 30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert seen == ["Asha"]
+    assert consumer.rejected == 5
+    async with db.session() as s:
+        assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 1
