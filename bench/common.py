@@ -424,7 +424,8 @@ async def _wait_quiet(p: Platform, timeout: float) -> float:
                 await asyncio.sleep(1)
         finally:
             await conn.close()
-    nc = await nats.connect(p.nats_url)
+    user, password = p.nats_credentials()
+    nc = await nats.connect(p.nats_url, user=user, password=password)
     try:
         js = nc.jetstream()
         for durable in ("reports-read-models", "identity-cbos"):

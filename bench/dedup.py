@@ -305,7 +305,8 @@ async def event_path(p: Platform, total: int, count: int) -> float:
     """Publish ``count`` profiles.member.created events of new members; seconds until all
     are indexed."""
     h = KeyedHash(KEY)
-    nc = await nats.connect(p.nats_url)
+    user, password = p.nats_credentials()
+    nc = await nats.connect(p.nats_url, user=user, password=password)
     conn = await asyncpg.connect(asyncpg_dsn(p.database_url("dedup")))
     try:
         before = await conn.fetchval("SELECT count(*) FROM member_index")
@@ -336,7 +337,7 @@ async def event_path(p: Platform, total: int, count: int) -> float:
                 voter_id_hash=r.voter_id_hash,
                 mobile_hash=r.mobile_hash,
             )
-            env = build_envelope("profiles.member.created", STATE, payload)
+            env = build_envelope("profiles.member.created", STATE, payload, producer="profiles")
             pending.append(
                 js.publish(
                     subject(STATE, "profiles.member.created"),

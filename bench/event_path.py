@@ -39,6 +39,7 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.common import console, met, write_results
+from lokos import bus, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer, inbox_table
 from lokos.db import Database, asyncpg_dsn, wait_for_server
@@ -292,16 +293,19 @@ async def end_to_end(url: str, nats_url: str, n: int) -> float:
     link = NatsLink(nats_url, "bench-e2e")
     link.start()
     await link.jetstream()
+    durable = bus.Durable("bench-read-model", ("profiles.shg.created", "profiles.shg.changed"))
     consumer = EventConsumer(
         db,
         link,
-        durable="bench-read-model",
-        subjects=[f"lokos.{STATE}.profiles.>"],
+        durable=durable.name,
+        subjects=durable.subjects(STATE),
         batch_handler=_count_shgs,
         service="reports",
         state=STATE,
         batch=1000,
     )
+    # The bus owner's part: the durable exists before its consumer binds to it.
+    await bus.ensure_durable(await link.jetstream(), bus.consumer_config(durable, STATE))
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         t0 = time.perf_counter()
@@ -328,6 +332,7 @@ async def end_to_end(url: str, nats_url: str, n: int) -> float:
 
 
 async def _relay_forever(url: str, nats_url: str) -> None:
+    events.set_producer("profiles")
     db = Database(url)
     link = NatsLink(nats_url, "bench-relay")
     link.start()
@@ -349,6 +354,7 @@ class EventPathResult:
 
 
 async def measure(n: int, window: int) -> EventPathResult:
+    events.set_producer("profiles")  # the staged events are profiles' own
     with servers() as s:
         await wait_for_server(s.database_url)
         raw = await raw_publish(s.nats_url, n, window)

@@ -83,7 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             ttl=settings.principal_cache_seconds,
             maxsize=settings.principal_cache_size,
         )
-        invalidation = PrincipalInvalidation(settings.nats_url, app.state.principals)
+        invalidation = PrincipalInvalidation(settings, app.state.principals)
         invalidation.start()
         yield
         await invalidation.close()

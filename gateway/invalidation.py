@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import logging
 
-import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from gateway.auth import PrincipalResolver
+from lokos import bus, events
 from lokos.common.v1 import events_pb2
+from lokos.config import LokosSettings
 from lokos.identity.v1 import identity_pb2
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,10 @@ SUBJECT = "lokos.*.identity.user.changed"
 
 
 class PrincipalInvalidation:
-    def __init__(self, url: str, resolver: PrincipalResolver) -> None:
-        self.url = url
+    def __init__(self, settings: LokosSettings, resolver: PrincipalResolver) -> None:
+        self.url = settings.nats_url
+        # The gateway's own NATS user may only listen to this subject (lokos/bus.py).
+        self.user, self.password = bus.credentials(settings)
         self.resolver = resolver
         self._nc: NatsClient | None = None
         self._task: asyncio.Task[None] | None = None
@@ -36,12 +39,12 @@ class PrincipalInvalidation:
         delay = 0.2
         while True:
             try:
-                self._nc = await nats.connect(
+                self._nc = await events.connect(
                     self.url,
-                    name="gateway-invalidation",
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
+                    "gateway-invalidation",
+                    user=self.user,
+                    password=self.password,
+                    inbox_prefix=bus.inbox_prefix(self.user),
                 )
                 await self._nc.subscribe(SUBJECT, cb=self._on_message)
                 return
@@ -53,6 +56,10 @@ class PrincipalInvalidation:
     async def _on_message(self, msg: Msg) -> None:
         try:
             envelope = events_pb2.EventEnvelope.FromString(msg.data)
+            reason = events.foreign_origin(envelope, msg.subject)
+            if reason is not None:
+                log.warning("dropped event %s on %s: %s", envelope.event_id, msg.subject, reason)
+                return
             changed = identity_pb2.UserChanged()
             if envelope.payload.Unpack(changed):
                 self.resolver.forget(changed.realm, changed.user_id)

@@ -60,7 +60,8 @@ def up(
             platform.wait_ready(timeout)
     except (TimeoutError, RuntimeError) as exc:
         console.print(f"[red]{exc}[/]")
-        for name in ("postgres", "nats", "idp", "identity", "profiles", "reports", "gateway"):
+        parts = ("postgres", "nats", "bus", "idp", "identity", "profiles", "reports", "gateway")
+        for name in parts:
             tail = platform.log_tail(name, 5)
             if tail:
                 console.print(f"[bold]{name}[/]\n{tail}")
@@ -71,6 +72,7 @@ def up(
     console.print(f"  gateway        {platform.gateway_url}")
     console.print(f"  API docs       {platform.gateway_url}/v1/docs")
     console.print(f"  identity (OIDC) {platform.idp_url}/realms/lokos-{s.state}")
+    console.print(f"  NATS           {platform.nats_url} (users: {platform.nats_conf.parent})")
     console.print(f"  logs           {platform.logs}")
     if s.seed_demo and not s.keycloak_url:
         console.print(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,10 @@ class LokosSettings(BaseSettings):
     # Where local state lives: trace files, keys, logs (embedded mode).
     data_dir: Path = Path(".lokos")
     nats_url: str = "nats://127.0.0.1:4222"
+    # The NATS user this process connects as (lokos/bus.py says what each may do); empty: its
+    # service_name. Password empty: the one the embedded platform generated under data_dir.
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
     # OTLP/gRPC endpoint (http://collector:4317).
     # Empty: spans go to JSON lines under data_dir/traces.
     otlp_endpoint: str = ""

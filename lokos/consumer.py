@@ -1,9 +1,12 @@
 """Idempotent event consumers.
 
-A durable JetStream pull consumer per (service, purpose). Each message is handled in its own
-database transaction that also records the event id in the service's ``inbox`` table; the
-message is acked only after that commits. A replay (redelivery after a crash, a duplicate
-publish) finds its id in the inbox and is acked without effect.
+A durable JetStream pull consumer per (service, purpose), created by the bus owner
+(:mod:`lokos.bus`); the service binds to it and never creates or changes it. Each message is
+handled in its own database transaction that also records the event id in the service's
+``inbox`` table; the message is acked only after that commits. A replay (redelivery after a
+crash, a duplicate publish) finds its id in the inbox and is acked without effect. An event
+whose type does not belong to the service that published it (:func:`lokos.events.foreign_origin`)
+is logged, counted and acked without being applied.
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import FetchTimeoutError
+from nats.js import JetStreamContext
+from nats.js.errors import FetchTimeoutError, NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
+from lokos.bus import filters
 from lokos.common.v1 import events_pb2
 from lokos.db import Database
-from lokos.events import STREAM, Event, NatsLink
+from lokos.events import STREAM, Event, NatsLink, foreign_origin
 from lokos.principal import system_principal
 from lokos.telemetry import extract_context
 
@@ -74,23 +78,15 @@ class EventConsumer:
         self.service = service
         self.state = state
         self.batch = batch
+        # Events dropped because their type did not belong to their producer.
+        self.rejected = 0
 
     async def run(self) -> None:
         delay = 0.2
         while True:
             try:
                 js = await self.nats.jetstream()
-                await js.add_consumer(
-                    STREAM,
-                    ConsumerConfig(
-                        durable_name=self.durable,
-                        filter_subjects=self.subjects,
-                        ack_policy=AckPolicy.EXPLICIT,
-                        deliver_policy=DeliverPolicy.ALL,
-                        ack_wait=30,
-                        max_ack_pending=10_000,
-                    ),
-                )
+                await self._wait_for_durable(js)
                 sub = await js.pull_subscribe_bind(self.durable, stream=STREAM)
                 delay = 0.2
                 while True:
@@ -109,6 +105,46 @@ class EventConsumer:
                 log.warning("consumer %s: %s; retrying in %.1fs", self.durable, exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    async def _wait_for_durable(self, js: JetStreamContext) -> None:
+        """Until the bus owner has created the durable with exactly this consumer's filter."""
+        said = False
+        while True:
+            try:
+                info = await js.consumer_info(STREAM, self.durable)
+            except NotFoundError:
+                if not said:
+                    log.info("consumer %s: waiting for the bus owner to create it", self.durable)
+                    said = True
+            else:
+                if filters(info.config) == set(self.subjects):
+                    return
+                log.error(
+                    "consumer %s is filtered on %s, this service handles %s; waiting for the"
+                    " bus owner (lokos.bus) to set its filter",
+                    self.durable,
+                    sorted(filters(info.config)),
+                    sorted(self.subjects),
+                )
+            await asyncio.sleep(0.5)
+
+    async def _reject(self, msg: Msg, envelope: events_pb2.EventEnvelope) -> bool:
+        """Ack and drop ``msg`` when its event does not come from its type's owner."""
+        reason = foreign_origin(envelope, msg.subject)
+        if reason is None:
+            return False
+        self.rejected += 1
+        log.warning(
+            "consumer %s: dropped event %s of type %r on %s: %s (%d dropped so far)",
+            self.durable,
+            envelope.event_id,
+            envelope.type,
+            msg.subject,
+            reason,
+            self.rejected,
+        )
+        await msg.ack()
+        return True
 
     async def _one_of_batch(self, session: AsyncSession, event: Event) -> None:
         assert self.batch_handler is not None
@@ -135,6 +171,8 @@ class EventConsumer:
                     msg.subject,
                 )
                 await msg.term()
+                continue
+            if await self._reject(msg, envelope):
                 continue
             good.append(msg)
             events.append(
@@ -216,6 +254,8 @@ class EventConsumer:
                 "consumer %s: undecodable message on %s; terminating it", self.durable, msg.subject
             )
             await msg.term()
+            return
+        if await self._reject(msg, envelope):
             return
         event = Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
         parent = extract_context(msg.headers)

@@ -2,6 +2,8 @@
 
 Subjects are ``lokos.<state>.<service>.<entity>.<event>``; one file-backed stream ``LOKOS``
 holds them all. Payloads are :class:`lokos.common.v1.events_pb2.EventEnvelope` in protobuf.
+Each process connects as its own NATS user (:mod:`lokos.bus` says what each may do) and stamps
+its name on what it writes as the envelope's ``producer``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 
 M = TypeVar("M", bound=Message)
 
+# The service this process writes events as; set once at start (lokos.process.serve).
+_producer = ""
+
+
+def set_producer(service: str) -> None:
+    """Name the service whose events this process writes (the envelopes' ``producer``)."""
+    global _producer
+    _producer = service
+
 
 def subject(state: str, event_type: str) -> str:
     """``lokos.up.profiles.shg.created`` from ``("up", "profiles.shg.created")``."""
@@ -41,15 +52,22 @@ def subject(state: str, event_type: str) -> str:
 
 
 def build_envelope(
-    event_type: str, state: str, payload: Message, *, event_id: str | None = None
+    event_type: str,
+    state: str,
+    payload: Message,
+    *,
+    event_id: str | None = None,
+    producer: str | None = None,
 ) -> events_pb2.EventEnvelope:
-    """An envelope stamped with the current principal, request id and trace context."""
+    """An envelope stamped with the producer (this process's service unless given), the
+    current principal, request id and trace context."""
     env = events_pb2.EventEnvelope(
         event_id=event_id or str(uuid.uuid4()),
         type=event_type,
         state=state,
         request_id=context.request_id(),
         traceparent=inject_headers().get("traceparent", ""),
+        producer=_producer if producer is None else producer,
     )
     env.occurred_at.FromDatetime(datetime.now(UTC))
     p = context.current_principal.get()
@@ -83,6 +101,28 @@ class Event:
         return msg
 
 
+def foreign_origin(envelope: events_pb2.EventEnvelope, subject_: str) -> str | None:
+    """Why an event did not come from the service that owns its type, or None when it did.
+
+    NATS lets a service publish only under its own ``lokos.<state>.<service>.>``; consumers
+    still dispatch on the envelope's ``type``, so they also insist that the envelope's
+    producer, the first segment of its type and the subject's service segment are one
+    service, and that the subject is exactly ``subject(state, type)``. A service whose
+    credentials leak cannot then pass off ``profiles.shg.changed`` under its own subject.
+    """
+    tokens = subject_.split(".")
+    owner = tokens[2] if len(tokens) > 2 and tokens[0] == "lokos" else ""
+    if not envelope.producer:
+        return "the envelope names no producer"
+    if envelope.producer != owner:
+        return f"producer {envelope.producer!r} published on {owner or subject_!r}'s subject"
+    if envelope.type.split(".", 1)[0] != owner:
+        return f"type {envelope.type!r} does not belong to {owner!r}"
+    if not envelope.state or subject(envelope.state, envelope.type) != subject_:
+        return f"subject {subject_!r} is not that of {envelope.state}/{envelope.type}"
+    return None
+
+
 class NatsLink:
     """One NATS connection per process, connected in the background and kept alive.
 
@@ -90,9 +130,25 @@ class NatsLink:
     :meth:`jetstream` and carry on when NATS comes back.
     """
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        *,
+        user: str = "",
+        password: str = "",
+        inbox_prefix: str = "",
+        ensure_stream: bool = False,
+    ) -> None:
         self.url = url
         self.name = name
+        self.user = user
+        self.password = password
+        # Replies (publish acks, fetched events) come to inboxes under this prefix, which only
+        # this user may subscribe to: no service reads the events delivered to another.
+        self.inbox_prefix = inbox_prefix or "_INBOX"
+        # Create the stream when missing: the bus owner's right (lokos.bus), not a service's.
+        self.ensure_stream = ensure_stream
         self._nc: NatsClient | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -104,14 +160,15 @@ class NatsLink:
         delay = 0.2
         while True:
             try:
-                nc = await nats.connect(
+                nc = await connect(
                     self.url,
-                    name=self.name,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=2,
+                    self.name,
+                    user=self.user,
+                    password=self.password,
+                    inbox_prefix=self.inbox_prefix,
                 )
-                await ensure_stream(nc.jetstream())
+                if self.ensure_stream:
+                    await ensure_stream(nc.jetstream())
                 self._nc = nc
                 self._ready.set()
                 log.info("connected to NATS at %s", self.url)
@@ -140,6 +197,22 @@ class NatsLink:
                 await asyncio.wait_for(self._nc.drain(), 2)
             except Exception:
                 await self._nc.close()
+
+
+async def connect(
+    url: str, name: str, *, user: str = "", password: str = "", inbox_prefix: str = "_INBOX"
+) -> NatsClient:
+    """A NATS connection as ``user`` that reconnects for ever."""
+    return await nats.connect(
+        url,
+        name=name,
+        user=user or None,
+        password=password or None,
+        inbox_prefix=inbox_prefix,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=2,
+    )
 
 
 async def ensure_stream(js: JetStreamContext) -> None:

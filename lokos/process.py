@@ -17,6 +17,7 @@ import grpc
 import uvloop
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
+from lokos import bus, events
 from lokos.config import ServiceSettings
 from lokos.db import Database, prepare_database
 from lokos.events import NatsLink
@@ -58,7 +59,8 @@ async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> No
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     SQLAlchemyInstrumentor().instrument(engine=db.engine.sync_engine)
     await db.open_read_pool()
-    nats_link = NatsLink(settings.nats_url, settings.service_name)
+    events.set_producer(settings.service_name)
+    nats_link = bus.link(settings)
     nats_link.start()
     rt = Runtime(settings, db, nats_link)
     register, names = await build(rt)

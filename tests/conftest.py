@@ -34,7 +34,6 @@ def _test_settings(data_dir: Path) -> PlatformSettings:
         idp_port=base + 180,
         pg_port=base + 432,
         nats_port=base + 222,
-        nats_monitor_port=base + 223,
         grpc_port_base=base + 51,
         trusted_realms="lokos-national,lokos-up",
         # The IdP also serves a realm the gateway does not trust (tokens of it must be refused).

@@ -8,6 +8,8 @@ XML-RPC socket through which ``lokos`` and the tests stop, start or kill single 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
 import signal
 import subprocess
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 from supervisor.xmlrpc import SupervisorTransport
 
+from lokos import bus, secretfiles
 from lokos.runtime.postgres import PostgresInstance, find_bindir
 from lokos.runtime.settings import SERVICES, PlatformSettings
 
@@ -91,6 +94,30 @@ class Platform:
     def grpc_target(self, service: str) -> str:
         return f"127.0.0.1:{self.s.grpc_port(service)}"
 
+    def nats_credentials(self, user: str = bus.ADMIN) -> tuple[str, str]:
+        """(user, password) of a NATS user, generated at first start (tests read as admin)."""
+        return user, secretfiles.token(bus.password_file(self.data, user))
+
+    @property
+    def nats_conf(self) -> Path:
+        return self.data / bus.CREDENTIALS_DIR / "nats-server.conf"
+
+    def nats_config(self) -> str:
+        """nats-server.conf of the embedded NATS: loopback only, JetStream, one user per
+        process with the permissions of lokos/bus.py, no anonymous access; monitoring (which
+        has no authentication) only when a port is set, and on loopback."""
+        lines = [
+            "server_name: lokos",
+            f"listen: 127.0.0.1:{self.s.nats_port}",
+            f"jetstream {{ store_dir: {json.dumps(str(self.data / 'nats'))} }}",
+        ]
+        if self.s.nats_monitor_port:
+            lines.append(f"http: 127.0.0.1:{self.s.nats_monitor_port}")
+        block = bus.authorization_block(
+            self.s.state, lambda user: json.dumps(self.nats_credentials(user)[1])
+        )
+        return "\n".join(lines) + "\n" + block
+
     # --- configuration ------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -107,6 +134,13 @@ class Platform:
             bindir, _ = find_bindir(self.s.pg_bindir, allow_system=self.s.pg_use_system)
             self.postgres = PostgresInstance(self.data / "postgres", self.s.pg_port, bindir)
             self.postgres.init()
+        for user in (bus.ADMIN, *(u.name for u in bus.USERS)):
+            self.nats_credentials(user)
+        if not self.s.external_nats_url:
+            # Holds the passwords: private, like the password files beside it.
+            fd = os.open(self.nats_conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(self.nats_config())
         self.conf.write_text(self.supervisor_config())
 
     def programs(self) -> list[Program]:
@@ -137,24 +171,20 @@ class Platform:
             progs.append(
                 Program(
                     "nats",
-                    [
-                        nats_server_binary(),
-                        "-a",
-                        "127.0.0.1",
-                        "-p",
-                        str(self.s.nats_port),
-                        "-m",
-                        str(self.s.nats_monitor_port),
-                        "-js",
-                        "-sd",
-                        str(self.data / "nats"),
-                        "-n",
-                        "lokos",
-                    ],
+                    [nats_server_binary(), "-c", str(self.nats_conf)],
                     {},
                     10,
                 )
             )
+        # The bus owner: creates and keeps the stream and the durables, as the admin user.
+        progs.append(
+            Program(
+                "bus",
+                [sys.executable, "-m", "lokos.bus"],
+                {**common, "LOKOS_SERVICE_NAME": "bus", "LOKOS_NATS_USER": bus.ADMIN},
+                15,
+            )
+        )
         if not self.s.keycloak_url:
             progs.append(
                 Program(

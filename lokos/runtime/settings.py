@@ -14,7 +14,9 @@ class PlatformSettings(LokosSettings):
     idp_port: int = 8180
     pg_port: int = 55432
     nats_port: int = 4222
-    nats_monitor_port: int = 8222
+    # NATS monitoring (/varz, /connz, /jsz) has no authentication: 0 keeps it off; a port
+    # opens it on 127.0.0.1 only.
+    nats_monitor_port: int = 0
     # gRPC ports: identity, profiles, dedup, transactions, reports in that order.
     grpc_port_base: int = 50051
     # Server binaries folder; empty: search the system, then the pgserver wheel.

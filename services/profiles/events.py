@@ -1,8 +1,9 @@
 """Events profiles emits, through its outbox, in the transaction of the change.
 
 ``profiles.<shg|vo|clf>.<created|changed|submitted|approved|rejected>`` carry ``CboEvent``;
-``profiles.member.<…>`` carry ``MemberEvent`` with the identifiers' keyed hashes (never the
-numbers); ``profiles.federation.linked``; geography events from ``geography/``.
+``profiles.member.<…>`` carry ``MemberEvent`` with the identifiers' keyed hashes and masks (never
+the numbers: every service on the bus reads them); ``profiles.federation.linked``; geography
+events from ``geography/``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.outbox import add_event
 from lokos.profiles.v1 import profiles_pb2
+from services.profiles.identifiers import mask_tail
 from services.profiles.mapping import cbo_to_proto, member_to_proto
 from services.profiles.models import Cbo, Member, outbox
 
@@ -23,8 +25,11 @@ async def cbo_event(session: AsyncSession, cbo: Cbo, what: str, submission_id: s
 
 
 def member_payload(member: Member, submission_id: str = "") -> profiles_pb2.MemberEvent:
+    view = member_to_proto(member)
+    view.mobile = mask_tail(view.mobile)
+    view.voter_id = mask_tail(view.voter_id)
     return profiles_pb2.MemberEvent(
-        member=member_to_proto(member),
+        member=view,
         submission_id=submission_id,
         aadhaar_hash=member.aadhaar_hash,
         bank_account_hash=member.bank_account_hash,

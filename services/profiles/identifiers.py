@@ -90,6 +90,13 @@ def mask_account(value: str) -> str:
     return ("X" * (len(digits) - 4) + digits[-4:]) if len(digits) > 4 else ""
 
 
+def mask_tail(value: str) -> str:
+    """All but the last four characters hidden: how a mobile number or voter ID travels on the
+    event bus (``XXXXXX3210``), where everything but the owning service sees it."""
+    text = (value or "").strip()
+    return "X" * (len(text) - 4) + text[-4:] if len(text) > 4 else "X" * len(text)
+
+
 def normalise_ifsc(value: str) -> str:
     return (value or "").strip().upper()
 

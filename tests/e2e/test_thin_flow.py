@@ -34,6 +34,7 @@ def test_every_process_is_ready(api: Api) -> None:
         for name in (
             "postgres",
             "nats",
+            "bus",
             "idp",
             "identity",
             "profiles",

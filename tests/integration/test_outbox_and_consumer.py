@@ -13,11 +13,11 @@ import nats
 import pytest
 from sqlalchemy import text
 
-from lokos import context
+from lokos import bus, context, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer
 from lokos.db import Database, asyncpg_dsn, prepare_database
-from lokos.events import STREAM, Event, NatsLink
+from lokos.events import STREAM, Event, NatsLink, build_envelope, subject
 from lokos.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event, add_events_copy
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
@@ -37,9 +37,23 @@ async def db(platform: Platform) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@pytest.fixture(autouse=True)
+def producer() -> Iterator[None]:
+    """These tests write the events of a made-up service "it" (types it.*)."""
+    events.set_producer("it")
+    yield
+    events.set_producer("")
+
+
+async def admin_nats(platform: Platform) -> nats.NATS:
+    user, password = platform.nats_credentials()
+    return await nats.connect(platform.nats_url, user=user, password=password)
+
+
 @pytest.fixture
 async def link(platform: Platform) -> AsyncIterator[NatsLink]:
-    nl = NatsLink(platform.nats_url, "it")
+    user, password = platform.nats_credentials()
+    nl = NatsLink(platform.nats_url, "it", user=user, password=password)
     nl.start()
     await asyncio.wait_for(nl.jetstream(), 10)
     yield nl
@@ -84,7 +98,7 @@ async def test_relay_publishes_in_order_with_msg_id_and_request_id(
         rows = (await s.execute(text("SELECT request_id, published_at FROM outbox"))).all()
     assert all(r.request_id == "abc123" and r.published_at is not None for r in rows)
 
-    nc = await nats.connect(platform.nats_url)
+    nc = await admin_nats(platform)
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(f"lokos.{state}.>", stream=STREAM)
@@ -150,7 +164,7 @@ async def test_bulk_copied_events_are_published_only_on_commit_and_in_order(
     js = await link.jetstream()
     info = await js.stream_info(STREAM, subjects_filter=f"lokos.{state}.>")
     assert info.state.subjects == {f"lokos.{state}.it.shg.created": 7}
-    nc = await nats.connect(platform.nats_url)
+    nc = await admin_nats(platform)
     try:
         sub = await nc.jetstream().pull_subscribe(f"lokos.{state}.>", stream=STREAM)
         msgs = await sub.fetch(7, timeout=5)
@@ -250,6 +264,7 @@ async def test_consumer_applies_each_event_once_despite_redelivery(
         row.subject, bytes(row.envelope), headers={"Nats-Msg-Id": "another-" + row.event_id}
     )
 
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
     task = asyncio.create_task(consumer.run())
     try:
 
@@ -311,6 +326,7 @@ async def test_batch_consumer_skips_replays_and_isolates_a_poison_event(
     await js.publish(
         row.subject, bytes(row.envelope), headers={"Nats-Msg-Id": "again-" + row.event_id}
     )
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
     task = asyncio.create_task(consumer.run())
     try:
 
@@ -358,7 +374,7 @@ async def test_relay_keeps_many_batches_in_flight_and_in_order(
     async with db.session() as s:
         pending = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
         assert (await s.execute(text(pending))).scalar_one() == 0
-    nc = await nats.connect(platform.nats_url)
+    nc = await admin_nats(platform)
     try:
         sub = await nc.jetstream().pull_subscribe(f"lokos.{state}.>", stream=STREAM)
         got: list[str] = []
@@ -389,3 +405,67 @@ async def test_only_one_relay_of_a_database_publishes_at_a_time(
         await relay.close()
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize("batch", [False, True])
+async def test_consumer_acks_and_drops_an_event_its_producer_does_not_own(
+    db: Database, link: NatsLink, batch: bool
+) -> None:
+    """Defence behind the NATS permissions: an envelope whose producer, type and subject do not
+    name one service is acknowledged, counted and never handed to the handler."""
+    state = f"it{uuid.uuid4().hex[:8]}"
+    seen: list[str] = []
+    handled = asyncio.Event()
+
+    async def handle(session: object, event: Event) -> None:
+        seen.append(event.payload(profiles_pb2.ShgCreated).shg.name)
+        handled.set()
+
+    async def handle_batch(session: object, events: list[Event]) -> None:
+        for event in events:
+            await handle(session, event)
+
+    consumer = EventConsumer(
+        db,
+        link,
+        durable=f"it-{state}",
+        subjects=[f"lokos.{state}.>"],
+        handler=None if batch else handle,  # type: ignore[arg-type]
+        batch_handler=handle_batch if batch else None,  # type: ignore[arg-type]
+        service="it",
+        state=state,
+    )
+    on_subject = subject(state, "it.shg.created")
+    published = [
+        build_envelope("it.shg.created", state, _payload("Another producer"), producer="other"),
+        build_envelope("it.shg.created", state, _payload("No producer"), producer=""),
+        build_envelope("other.shg.created", state, _payload("Another's type"), producer="it"),
+        build_envelope("it.shg.changed", state, _payload("Another subject"), producer="it"),
+        build_envelope("it.shg.created", "br", _payload("Another state"), producer="it"),
+        build_envelope("it.shg.created", state, _payload("Asha")),
+    ]
+    js = await link.jetstream()
+    for envelope in published:
+        await js.publish(on_subject, envelope.SerializeToString())
+    await bus.ensure_durable(js, bus.consumer_config(bus.Durable(f"it-{state}", (">",)), state))
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(handled.wait(), 30)
+
+        async def all_acked() -> None:
+            # The dropped events are acknowledged, not left to be redelivered.
+            while True:
+                info = await js.consumer_info(STREAM, f"it-{state}")
+                if (info.num_pending, info.num_ack_pending) == (0, 0):
+                    return
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(all_acked(), 30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert seen == ["Asha"]
+    assert consumer.rejected == 5
+    async with db.session() as s:
+        assert (await s.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 1

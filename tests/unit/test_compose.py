@@ -28,6 +28,7 @@ INIT_SCRIPT = ROOT / "deploy" / "postgres" / "init-databases.sh"
 KEYCLOAK_DIR = ROOT / "deploy" / "keycloak"
 KEYCLOAK_IMPORT_DIR = "/opt/keycloak/data/import"
 ENV_EXAMPLE = ROOT / ".env.example"
+NATS_CONF = ROOT / "deploy" / "nats" / "nats-server.conf"
 
 GRPC_PORTS = {
     "identity": 50051,
@@ -46,6 +47,8 @@ _SERVICE_CLASSES = ("lokos.config:ServiceSettings", "lokos.config:GrpcEndpoints"
 SETTINGS_CLASSES: dict[str, tuple[str, ...]] = {
     **{name: _SERVICE_CLASSES for name in GRPC_PORTS},
     GATEWAY: ("gateway.config:GatewaySettings",),
+    # The bus owner (python -m lokos.bus): creates the stream and the durable consumers.
+    "bus": ("lokos.config:LokosSettings",),
 }
 LOKOS_PROCESSES = tuple(SETTINGS_CLASSES)
 
@@ -476,3 +479,57 @@ def test_required_variables_are_in_env_example() -> None:
     )
     missing = [name for name in required if name not in documented]
     assert not missing, f"docker-compose.yml requires {missing}, which .env.example does not list"
+
+
+# --- the event bus: one NATS user per process -------------------------------------------
+
+
+def _raw_environment(name: str) -> dict[str, str]:
+    raw = _service(name).get("environment") or {}
+    assert isinstance(raw, dict), f"{name}: write environment as a mapping"
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def test_each_process_connects_to_nats_as_its_own_user() -> None:
+    from lokos import bus
+
+    problems = []
+    for u in bus.USERS:
+        env = _raw_environment(u.name)
+        user = _env(u.name).get("LOKOS_NATS_USER", u.name)
+        variable = bus.env_password(u.name)
+        if user != u.name:
+            problems.append(f"{u.name}: connects to NATS as {user!r}")
+        if not env.get("LOKOS_NATS_PASSWORD", "").startswith(f"${{{variable}:?"):
+            problems.append(f"{u.name}: LOKOS_NATS_PASSWORD is not the required ${{{variable}}}")
+    owner = _raw_environment("bus")
+    if _env("bus").get("LOKOS_NATS_USER") != bus.ADMIN or not owner.get(
+        "LOKOS_NATS_PASSWORD", ""
+    ).startswith(f"${{{bus.env_password(bus.ADMIN)}:?"):
+        problems.append("bus: must connect as the NATS admin with its password")
+    nats_env = _raw_environment("nats")
+    for name in (bus.ADMIN, *(u.name for u in bus.USERS)):
+        variable, inside = bus.env_password(name), bus.server_env_password(name)
+        if not nats_env.get(inside, "").startswith(f"${{{variable}:?"):
+            problems.append(f"nats: {inside} is not the required ${{{variable}}}")
+    assert not problems, "\n".join(problems)
+
+
+def test_nats_config_has_the_users_and_permissions_of_the_code() -> None:
+    from lokos import bus
+
+    state = _env(GATEWAY).get("LOKOS_STATE", "")
+    mounts = dict(_bind_sources(_service("nats")))
+    assert mounts.get(f"./{NATS_CONF.relative_to(ROOT).as_posix()}"), "nats: config not mounted"
+    text = NATS_CONF.read_text(encoding="utf-8")
+    expected = bus.authorization_block(state, lambda user: f"${bus.server_env_password(user)}")
+    assert expected in text, (
+        f"{NATS_CONF.relative_to(ROOT)} disagrees with lokos/bus.py; regenerate its "
+        f"authorization block with `LOKOS_STATE={state} python -m lokos.bus conf`"
+    )
+    assert "no_auth_user" not in text, "anonymous NATS access must stay off"
+    monitor = re.search(r"^http:\s*(\S+)", text, re.MULTILINE)
+    assert monitor is None or monitor.group(1).startswith("127.0.0.1:"), (
+        "NATS monitoring has no authentication: bind it to 127.0.0.1 (the healthcheck's)"
+    )
+    assert not _service("nats").get("ports"), "nats: no port of NATS is published on the host"

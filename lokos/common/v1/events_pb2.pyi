@@ -57,6 +57,7 @@ class EventEnvelope(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     TRACEPARENT_FIELD_NUMBER: _builtins.int
     PAYLOAD_FIELD_NUMBER: _builtins.int
+    PRODUCER_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Unique per event (UUID); also the JetStream Nats-Msg-Id and the consumers' inbox key."""
     type: _builtins.str
@@ -67,6 +68,11 @@ class EventEnvelope(_message.Message):
     """The X-Request-Id (trace id) of the request that caused the event."""
     traceparent: _builtins.str
     """W3C traceparent of the span that wrote the event, so consumers join the trace."""
+    producer: _builtins.str
+    """The service that wrote the event into its outbox ("profiles"). Consumers apply an event
+    only when this, the first segment of `type` and the <service> segment of the subject agree,
+    and the subject is exactly lokos.<state>.<type>; anything else is dropped unapplied.
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -86,10 +92,11 @@ class EventEnvelope(_message.Message):
         request_id: _builtins.str = ...,
         traceparent: _builtins.str = ...,
         payload: _any_pb2.Any | None = ...,
+        producer: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at", "payload", b"payload"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "request_id", b"request_id", "state", b"state", "traceparent", b"traceparent", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "event_id", b"event_id", "occurred_at", b"occurred_at", "payload", b"payload", "producer", b"producer", "request_id", b"request_id", "state", b"state", "traceparent", b"traceparent", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

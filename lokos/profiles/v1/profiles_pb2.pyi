@@ -1682,7 +1682,11 @@ class MemberEvent(_message.Message):
     voter_id_hash: _builtins.str
     mobile_hash: _builtins.str
     @_builtins.property
-    def member(self) -> Global___MemberView: ...
+    def member(self) -> Global___MemberView:
+        """In events the identifiers of the view are masked (mobile XXXXXX3210, voter ID XXXXXX1234,
+        bank account and Aadhaar as in every view): the bus carries no identifier in clear.
+        """
+
     def __init__(
         self,
         *,

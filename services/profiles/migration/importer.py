@@ -47,6 +47,7 @@ from lokos.outbox import add_event, add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles.deps import Deps
+from services.profiles.identifiers import mask_tail
 from services.profiles.mapping import cbo_to_proto, member_to_proto, ts
 from services.profiles.migration import csvformat
 from services.profiles.models import Cbo, GeoUnit, ImportBatch, Member, audit_log, outbox
@@ -644,10 +645,10 @@ class _Payloads:
         m.social_category = social
         m.relative_name = relative
         m.relation = relation
-        m.mobile = mobile
+        m.mobile = mask_tail(mobile)
         m.bank_account = bank_masked
         m.ifsc = ifsc
-        m.voter_id = voter_id
+        m.voter_id = mask_tail(voter_id)
         m.aadhaar = aadhaar_masked
         m.district_lgd_code = district
         m.block_lgd_code = block

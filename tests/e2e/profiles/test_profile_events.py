@@ -11,6 +11,7 @@ import nats
 
 from lokos.common.v1 import events_pb2
 from lokos.profiles.v1 import profiles_pb2
+from lokos.runtime.platform import Platform
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import (
     ALL_IDENTIFIERS_OK,
@@ -22,9 +23,10 @@ from tests.e2e.profiles.profile_helpers import (
 
 
 async def _member_events(
-    nats_url: str, member_id: str, expected: int
+    platform: Platform, member_id: str, expected: int
 ) -> list[events_pb2.EventEnvelope]:
-    nc = await nats.connect(nats_url)
+    user, password = platform.nats_credentials()
+    nc = await nats.connect(platform.nats_url, user=user, password=password)
     try:
         js = nc.jetstream()
         sub = await js.subscribe("lokos.up.profiles.member.*", ordered_consumer=True)
@@ -82,7 +84,7 @@ def test_each_transition_emits_one_event_with_its_request_id_even_with_nats_down
         submitted.headers["x-request-id"]: "profiles.member.submitted",
         approved.headers["x-request-id"]: "profiles.member.approved",
     }
-    events = asyncio.run(_member_events(api.platform.nats_url, str(member["id"]), 3))
+    events = asyncio.run(_member_events(api.platform, str(member["id"]), 3))
     assert Counter(e.request_id for e in events) == Counter({rid: 1 for rid in expected})
     assert {e.request_id: e.type for e in events} == expected
     assert all(e.actor.user_id for e in events)
