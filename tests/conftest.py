@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lokos import rpc
 from lokos.runtime.platform import Platform, running_platform
 from lokos.runtime.settings import PlatformSettings
 
@@ -50,6 +51,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     # Inherited by every process of the platform: OTPs may be re-sent after 1 s in tests.
     os.environ["LOKOS_OTP_RESEND_INTERVAL_SECONDS"] = "1"
     with running_platform(_test_settings(data_dir), timeout=180) as p:
+        # Tests that call services directly sign like the gateway (lokos.rpc.call_metadata).
+        rpc.configure(p.client_settings())
         yield p
 
 

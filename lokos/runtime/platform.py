@@ -22,10 +22,15 @@ from typing import Any
 import httpx
 from supervisor.xmlrpc import SupervisorTransport
 
+from lokos.config import LokosSettings
+from lokos.principal import KeyRing
+from lokos.runtime import certificates
 from lokos.runtime.postgres import PostgresInstance, find_bindir
 from lokos.runtime.settings import SERVICES, PlatformSettings
 
 ROOT = Path(__file__).resolve().parents[2]
+# The certificate of tools that call services directly (tests, benchmarks) when mTLS is on.
+TOOLS = "tools"
 
 
 def nats_server_binary() -> str:
@@ -90,6 +95,45 @@ class Platform:
     def grpc_target(self, service: str) -> str:
         return f"127.0.0.1:{self.s.grpc_port(service)}"
 
+    # --- internal trust -----------------------------------------------------------------
+
+    def principal_keys(self) -> KeyRing:
+        """The key ring every process of this platform signs and verifies principals with:
+        the configured keys, else the data folder's (made here at first start)."""
+        return KeyRing.load(self.data, self.s.principal_keys, self.s.principal_ttl_seconds)
+
+    def _trust_env(self, name: str) -> dict[str, str]:
+        """Internal-trust settings of one process: the same keys for all (the shared data
+        folder's file unless keys are configured) and, with mTLS on, its own certificate."""
+        env = {"LOKOS_PRINCIPAL_TTL_SECONDS": str(self.s.principal_ttl_seconds)}
+        if self.s.principal_keys:
+            env["LOKOS_PRINCIPAL_KEYS"] = self.s.principal_keys
+        if self.s.grpc_tls:
+            files = certificates.ensure(self.data, [name])[name]
+            env |= {
+                "LOKOS_GRPC_TLS": "true",
+                "LOKOS_GRPC_TLS_CERT": str(files.cert),
+                "LOKOS_GRPC_TLS_KEY": str(files.key),
+                "LOKOS_GRPC_TLS_CA": str(files.ca),
+            }
+        return env
+
+    def client_settings(self) -> LokosSettings:
+        """Settings for a tool of this machine that calls services directly (tests,
+        benchmarks): give them to :func:`lokos.rpc.configure` and it signs like the gateway."""
+        tls = certificates.ensure(self.data, [TOOLS])[TOOLS] if self.s.grpc_tls else None
+        return LokosSettings(
+            data_dir=self.data,
+            state=self.s.state,
+            service_name=TOOLS,
+            principal_keys=self.s.principal_keys,
+            principal_ttl_seconds=self.s.principal_ttl_seconds,
+            grpc_tls=tls is not None,
+            grpc_tls_cert=tls.cert if tls else None,
+            grpc_tls_key=tls.key if tls else None,
+            grpc_tls_ca=tls.ca if tls else None,
+        )
+
     # --- configuration ------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -106,6 +150,7 @@ class Platform:
             bindir, _ = find_bindir(self.s.pg_bindir, allow_system=self.s.pg_use_system)
             self.postgres = PostgresInstance(self.data / "postgres", self.s.pg_port, bindir)
             self.postgres.init()
+        self.principal_keys()  # one key file before the processes start (and keys checked)
         self.conf.write_text(self.supervisor_config())
 
     def programs(self) -> list[Program]:
@@ -174,6 +219,7 @@ class Platform:
                     {
                         **common,
                         **endpoints,
+                        **self._trust_env(svc),
                         **(idp_env if svc == "identity" else {}),
                         "LOKOS_SERVICE_NAME": svc,
                         "LOKOS_DATABASE_URL": self.database_url(svc),
@@ -191,6 +237,7 @@ class Platform:
                 {
                     **common,
                     **endpoints,
+                    **self._trust_env("gateway"),
                     "LOKOS_SERVICE_NAME": "gateway",
                     "LOKOS_GATEWAY_PORT": str(self.s.gateway_port),
                     "LOKOS_IDP_URL": self.idp_url,
