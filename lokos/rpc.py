@@ -258,14 +258,17 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         details: grpc.HandlerCallDetails,
     ) -> Any:
-        handler = await continuation(details)
-        if handler is None or details.method.startswith(HEALTH_METHOD_PREFIX):
-            return handler
+        if details.method.startswith(HEALTH_METHOD_PREFIX):
+            return await continuation(details)
         metadata = dict(details.invocation_metadata or ())
         try:
             received = _verify(self.keys, metadata)
         except Unauthenticated as err:
-            return _refusal(handler, err)
+            # Refused before anything else, whether or not the method exists.
+            return _refusal(await continuation(details), err)
+        handler = await continuation(details)
+        if handler is None:
+            return handler
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 _in_context(handler.unary_unary, metadata, received, details.method),
@@ -288,6 +291,8 @@ def _refusal(handler: Any, err: LokosError) -> Any:
     async def refuse(request: Any, ctx: Any) -> Any:
         await ctx.abort_with_status(status)
 
+    if handler is None:  # no such method: the bytes are not even decoded
+        return grpc.unary_unary_rpc_method_handler(refuse)
     kind = (
         grpc.unary_unary_rpc_method_handler
         if handler.unary_unary is not None
