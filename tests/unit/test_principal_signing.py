@@ -13,7 +13,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
-from lokos import context
+from lokos import context, rpc
 from lokos.common.v1 import principal_pb2
 from lokos.errors import Unauthenticated
 from lokos.principal import (
@@ -224,3 +224,35 @@ async def test_health_checks_need_no_principal() -> None:
 def test_system_principals_are_services() -> None:
     assert system_principal("gateway", "up").is_system
     assert not BPM.is_system
+
+
+async def test_a_service_forwards_the_callers_signature_and_signs_its_own_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = KeyRing([("a", KEY_A)])
+    monkeypatch.setattr(rpc, "_trust", rpc.Trust(keys, system_principal("profiles", "up")))
+    signed = keys.sign(BPM, "r")
+    seen: dict[str, Any] = {}
+
+    async def behavior(request: Any, ctx: Any) -> str:
+        # profiles → dedup during the user's request: the same bytes go on.
+        seen["forwarded"] = dict(rpc.call_metadata(context.principal(), context.request_id()))
+        # Its own work (another principal, or another request) is signed afresh.
+        seen["own"] = dict(rpc.service_metadata(context.request_id()))
+        return "ok"
+
+    async def continuation(details: Any) -> Any:
+        return grpc.unary_unary_rpc_method_handler(behavior)
+
+    details = SimpleNamespace(
+        method="/lokos.profiles.v1.ProfilesService/Approve",
+        invocation_metadata=(("x-request-id", "r"), (METADATA_KEY, signed)),
+    )
+    handler = await ContextInterceptor(keys).intercept_service(continuation, details)  # type: ignore[arg-type]
+    assert await handler.unary_unary(object(), object()) == "ok"
+    assert seen["forwarded"][METADATA_KEY] == signed
+    own = seen["own"][METADATA_KEY]
+    assert own != signed and keys.verify(own, "r") == system_principal("profiles", "up")
+    # Outside a served call nothing is forwarded: the principal is signed by this process.
+    fresh = dict(rpc.call_metadata(BPM, "r"))[METADATA_KEY]
+    assert keys.verify(fresh, "r") == BPM
