@@ -5,8 +5,8 @@ request id), the service verifies (key, MAC, expiry, request id) before anything
    principal cost before (serialize + parse); "added" is the difference.
 2. One gRPC call over loopback to an in-process server with the services' interceptor
    (``lokos.rpc.ContextInterceptor``), the client signing each call as the gateway does,
-   against the same interceptor believing an unsigned principal as it did before (best p50
-   of four runs in alternating order: loopback timings drift on a shared host).
+   against the same interceptor believing an unsigned principal as it did before; the two
+   kinds of call alternate on one channel, so a busy host slows both alike.
 
 No platform needed.
 
@@ -16,7 +16,6 @@ No platform needed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import time
@@ -112,9 +111,14 @@ def measure_code(keys: KeyRing, n: int) -> tuple[LatencyStats, ...]:
     return sign, verify, both, before
 
 
-def _believe_unsigned(keys: KeyRing, metadata: dict[str, Any]) -> Any:
-    """The services' check as it was: the principal believed as sent (patched into the same
-    interceptor, so the two runs differ only by signing and verifying)."""
+_verify_signed = rpc._verify
+
+
+def _verify_either(keys: KeyRing, metadata: dict[str, Any]) -> Any:
+    """The services' check as it is, and as it was for a call that carries the unsigned
+    principal (believed as sent), so one server and one channel serve both kinds of call."""
+    if UNSIGNED_METADATA_KEY not in metadata:
+        return _verify_signed(keys, metadata)
     return rpc._Received(
         Principal.from_metadata(metadata[UNSIGNED_METADATA_KEY]),
         str(metadata.get(REQUEST_ID_KEY, "")),
@@ -126,14 +130,8 @@ async def _answer(request: bytes, ctx: Any) -> bytes:
     return context.principal().user_id.encode()
 
 
-async def _grpc_p50(keys: KeyRing, signed: bool, calls: int) -> LatencyStats:
-    with contextlib.ExitStack() as stack:
-        if not signed:
-            stack.enter_context(mock.patch.object(rpc, "_verify", _believe_unsigned))
-        return await _grpc_calls(keys, signed, calls)
-
-
-async def _grpc_calls(keys: KeyRing, signed: bool, calls: int) -> LatencyStats:
+async def measure_grpc(keys: KeyRing, calls: int) -> tuple[LatencyStats, LatencyStats]:
+    """Signed and unsigned calls alternate on one channel: a loaded host slows both alike."""
     server = grpc.aio.server(interceptors=[ContextInterceptor(keys)])
     server.add_generic_rpc_handlers(
         [
@@ -143,45 +141,38 @@ async def _grpc_calls(keys: KeyRing, signed: bool, calls: int) -> LatencyStats:
         ]
     )
     server.add_insecure_port(f"127.0.0.1:{PORT}")
-    await server.start()
+    with mock.patch.object(rpc, "_verify", _verify_either):
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{PORT}") as ch:
+                return await _alternate(ch.unary_unary("/bench.Echo/Who"), keys, calls)
+        finally:
+            await server.stop(None)
+
+
+async def _alternate(who: Any, keys: KeyRing, calls: int) -> tuple[LatencyStats, LatencyStats]:
+    def metadata(rid: str, signed: bool) -> tuple[tuple[str, str | bytes], ...]:
+        if signed:  # signed inside the timed call: the gateway signs each request
+            return ((REQUEST_ID_KEY, rid), (METADATA_KEY, keys.sign(CALLER, rid)))
+        return ((REQUEST_ID_KEY, rid), (UNSIGNED_METADATA_KEY, CALLER.to_metadata()))
+
+    for i in range(300):
+        await who(b"", metadata=metadata(f"warm-{i}", i % 2 == 0))
+    rids = [os.urandom(16).hex() for _ in range(2 * calls)]
+    samples: dict[bool, list[int]] = {True: [], False: []}
+    clock = time.perf_counter_ns
+    gc.collect()
+    gc.disable()
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{PORT}") as ch:
-            who = ch.unary_unary("/bench.Echo/Who")
-
-            def metadata(rid: str) -> tuple[tuple[str, str | bytes], ...]:
-                if not signed:
-                    return ((REQUEST_ID_KEY, rid), (UNSIGNED_METADATA_KEY, CALLER.to_metadata()))
-                return ((REQUEST_ID_KEY, rid), (METADATA_KEY, keys.sign(CALLER, rid)))
-
-            for i in range(300):
-                await who(b"", metadata=metadata(f"warm-{i}"))
-            rids = [os.urandom(16).hex() for _ in range(calls)]
-            samples = [0] * calls
-            clock = time.perf_counter_ns
-            gc.collect()
-            gc.disable()
-            try:
-                for i, rid in enumerate(rids):
-                    t0 = clock()
-                    # Signing is inside the timed call: the gateway signs each request.
-                    answer = await who(b"", metadata=metadata(rid))
-                    samples[i] = clock() - t0
-            finally:
-                gc.enable()
-            assert answer == CALLER.user_id.encode()
+        for i, rid in enumerate(rids):
+            signed = i % 2 == 0
+            t0 = clock()
+            answer = await who(b"", metadata=metadata(rid, signed))
+            samples[signed].append(clock() - t0)
     finally:
-        await server.stop(None)
-    return LatencyStats.from_ns(samples)
-
-
-async def measure_grpc(keys: KeyRing, calls: int) -> tuple[LatencyStats, LatencyStats]:
-    # Alternate the two servers, best of four each: loopback timings drift on a shared host.
-    signed: list[LatencyStats] = []
-    unsigned: list[LatencyStats] = []
-    for round_ in range(4):
-        for sign in (True, False) if round_ % 2 == 0 else (False, True):
-            (signed if sign else unsigned).append(await _grpc_p50(keys, sign, calls))
-    return min(signed, key=lambda s: s.p50_ms), min(unsigned, key=lambda s: s.p50_ms)
+        gc.enable()
+    assert answer == CALLER.user_id.encode()
+    return LatencyStats.from_ns(samples[True]), LatencyStats.from_ns(samples[False])
 
 
 def measure(iterations: int = 20_000, calls: int = 3000) -> SigningResult:
