@@ -205,10 +205,12 @@ class KeyRing:
 
     @classmethod
     def parse(cls, text: str, ttl: float = 60.0) -> KeyRing:
-        """Keys written ``kid:hex`` separated by commas or new lines (the first signs)."""
+        """Keys written ``kid:hex`` separated by commas or new lines (the first signs); in a
+        key file, lines starting with ``#`` are comments."""
         keys: list[tuple[str, bytes]] = []
-        for item in re.split(r"[,\s]+", text.strip()):
-            if not item or item.startswith("#"):
+        lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        for item in re.split(r"[,\s]+", " ".join(lines).strip()):
+            if not item:
                 continue
             kid, sep, hexkey = item.partition(":")
             try:

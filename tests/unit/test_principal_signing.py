@@ -145,6 +145,10 @@ def test_keys_are_parsed_from_the_setting() -> None:
     ring = KeyRing.parse(f"k1:{KEY_A.hex()}, k2:{KEY_B.hex()}", ttl=5)
     assert ring.signing_kid == "k1" and ring.ttl_ms == 5000
     assert ring.verify(KeyRing([("k2", KEY_B)]).sign(BPM, "r", now=NOW), "r", now=NOW) == BPM
+    in_file = KeyRing.parse(
+        f"# rotated 2026-11-30: new key first\nk2:{KEY_B.hex()}\nk1:{KEY_A.hex()}\n"
+    )
+    assert in_file.signing_kid == "k2"
     for bad in ("", "k1", f"k1={KEY_A.hex()}", "k1:zz", "k1:00ff", f"bad kid:{KEY_A.hex()}"):
         with pytest.raises(ValueError):
             KeyRing.parse(bad)
