@@ -28,6 +28,7 @@ import nats
 from nats.js.errors import NotFoundError
 from rich.console import Console
 
+from lokos import rpc
 from lokos.db import asyncpg_dsn
 from lokos.events import STREAM
 from lokos.runtime.platform import Platform, running_platform
@@ -138,13 +139,15 @@ def shared_platform(keep_data: bool = False) -> Iterator[SharedPlatform]:
     check_ports_free(platform_ports())
     data = new_data_dir("run")
     t0 = time.perf_counter()
-    cm = running_platform(bench_settings(data))
+    cm = running_platform(bench_settings(data), wipe=not keep_data)
     try:
         with console.status("starting the platform…"):
             p = cm.__enter__()
     except BaseException:
         report_start_failure(data)
         raise
+    # Benchmarks that call services directly sign like the gateway (lokos.rpc.call_metadata).
+    rpc.configure(p.client_settings())
     try:
         yield SharedPlatform(p, time.perf_counter() - t0)
     finally:

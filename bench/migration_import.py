@@ -45,7 +45,7 @@ from lokos.db import asyncpg_dsn
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
-from lokos.rpc import call_metadata
+from lokos.rpc import call_metadata, service_metadata
 from lokos.runtime.platform import Platform
 from services.profiles.identifiers import verhoeff_check_digit
 from services.profiles.migration import csvformat, importer
@@ -387,7 +387,9 @@ class MigrationImportResult:
 async def _principal(p: Platform) -> Principal:
     async with grpc.aio.insecure_channel(p.grpc_target("identity")) as ch:
         msg = await identity_pb2_grpc.IdentityServiceStub(ch).GetPrincipal(
-            identity_pb2.GetPrincipalRequest(realm=REALM, user_id=USERNAME), timeout=10
+            identity_pb2.GetPrincipalRequest(realm=REALM, user_id=USERNAME),
+            metadata=service_metadata("bench-migration"),
+            timeout=10,
         )
     return Principal.from_proto(msg)
 

@@ -4,7 +4,7 @@ and the numbers as JSON in ``bench/results/latest.json``.
 1. cold start (its own platforms, shut down in between);
 2. read latency and 3. throughput on one shared platform with ~1,000 SHGs;
 4. authentication; 5. migration import; 6. profile reads; 7. de-duplication (10 lakh members
-   indexed here; ``python -m bench.dedup`` runs the full 1 crore).
+   indexed here; ``python -m bench.dedup`` runs the full 1 crore); 8. principal signing.
 
     python -m bench.run_all [--loadgen auto|wrk|python] [--shgs 1000] [--requests 3000]
                             [--duration 10] [--connections 32] [--repeats 3]
@@ -24,6 +24,7 @@ from bench import (
     cold_start,
     dedup,
     migration_import,
+    principal_signing,
     profile_reads,
     read_latency,
     throughput,
@@ -55,6 +56,7 @@ def summarize(
     mi: migration_import.MigrationImportResult,
     pr: profile_reads.ProfileReadsResult,
     dd: dedup.DedupResult,
+    ps: principal_signing.SigningResult,
 ) -> list[SummaryRow]:
     ok50, ok99 = rl.goals_met
     return [
@@ -193,6 +195,18 @@ def summarize(
             None,
         ),
         SummaryRow(
+            "principal sign + verify per request, p50 / p99",
+            f"{fmt_ms(ps.sign_and_verify.p50_ms)} / {fmt_ms(ps.sign_and_verify.p99_ms)} ms",
+            f"≤ {principal_signing.GOAL_ADDED_P50_MS} ms p50",
+            ps.goal_met,
+        ),
+        SummaryRow(
+            "gRPC call p50, signed principal / unsigned as before",
+            f"{fmt_ms(ps.grpc_signed.p50_ms)} / {fmt_ms(ps.grpc_unsigned.p50_ms)} ms",
+            "—",
+            None,
+        ),
+        SummaryRow(
             f"logins/s, embedded IdP / via gateway (concurrency {ac.login_concurrency})",
             f"{ac.idp_logins_per_s:.0f} / {ac.gateway_logins_per_s:.0f}",
             "—",
@@ -274,9 +288,12 @@ def main() -> None:
             dedup.run(sp.platform, args.dedup_members, 2000, 20_000, dedup.default_workers())
         )
     dedup.report(dd)
+    console.rule("8. principal signing")
+    ps = principal_signing.measure()
+    console.print(principal_signing.render(ps))
 
     total = time.perf_counter() - t0
-    rows = summarize(cs, rl, tp, ac, mi, pr, dd)
+    rows = summarize(cs, rl, tp, ac, mi, pr, dd, ps)
     console.rule("summary")
     console.print(render(rows, total))
     path = write_results(
@@ -297,6 +314,7 @@ def main() -> None:
             "migration_import": mi.as_dict(),
             "profile_reads": pr,
             "dedup": dd,
+            "principal_signing": ps,
         },
     )
     console.print(f"[dim]results: {path}[/]")

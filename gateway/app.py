@@ -28,7 +28,7 @@ from gateway.routes import (
     users,
 )
 from gateway.tokens import TokenVerifier
-from lokos import i18n
+from lokos import i18n, rpc
 from lokos.telemetry import current_trace_id
 
 
@@ -70,6 +70,7 @@ class RequestIdMiddleware:
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rpc.configure(settings)  # principal keys and mTLS, before any channel is made
         http = httpx.AsyncClient(timeout=5.0)
         clients = Clients.connect(settings)
         verifier = TokenVerifier(

@@ -23,7 +23,7 @@ from gateway.tokens import TokenVerifier, VerifiedToken
 from lokos.errors import PermissionDenied, Unauthenticated
 from lokos.identity.v1 import identity_pb2
 from lokos.principal import Principal
-from lokos.rpc import call_metadata
+from lokos.rpc import service_metadata
 from lokos.telemetry import current_trace_id
 
 MOBILE_CLIENT = "lokos-mobile"
@@ -65,7 +65,7 @@ class PrincipalResolver:
                 return cached
         msg = await self.clients.identity.GetPrincipal(
             identity_pb2.GetPrincipalRequest(realm=token.realm, user_id=token.user_id),
-            metadata=call_metadata(None, current_trace_id()),
+            metadata=service_metadata(current_trace_id()),
             timeout=self.clients.deadline,
         )
         principal = Principal.from_proto(msg)

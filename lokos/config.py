@@ -35,6 +35,20 @@ class LokosSettings(BaseSettings):
     # every request, as the help desk needs on a state's instance; lower it under heavy load.
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
+    # Internal trust (docs/security.md). Keys that sign principals between processes,
+    # "kid:hex,kid2:hex" (at least 32 bytes each): the first signs, every one verifies, which
+    # is how keys rotate. Empty: data_dir/secrets/principal.keys, generated at first start —
+    # processes with separate data folders (containers) must all be given the same keys.
+    principal_keys: str = Field(default="", repr=False)
+    # How long a signed principal is accepted after it was signed, seconds.
+    principal_ttl_seconds: float = Field(default=60.0, gt=0.0, le=3600.0)
+    # Mutual TLS on every gRPC port and channel: servers require a client certificate signed
+    # by grpc_tls_ca and present their own; channels do the same. Off: plain gRPC, which is
+    # why services bind to loopback unless grpc_host says otherwise.
+    grpc_tls: bool = False
+    grpc_tls_cert: Path | None = None  # this process's certificate (PEM)
+    grpc_tls_key: Path | None = None  # its private key (PEM)
+    grpc_tls_ca: Path | None = None  # the CA that signs every process's certificate (PEM)
 
     @property
     def trace_dir(self) -> Path:
@@ -48,6 +62,7 @@ class ServiceSettings(LokosSettings):
     database_url: str = "postgresql+asyncpg://lokos@127.0.0.1:55432/lokos"
     # Create the database when it does not exist (embedded mode; needs CREATEDB).
     create_database: bool = True
+    # Loopback unless configured: a gRPC port is only as safe as who can reach it.
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
     db_pool_size: int = 10

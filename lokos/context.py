@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from lokos.errors import Unauthenticated
+from lokos.errors import PermissionDenied, Unauthenticated
 from lokos.principal import Principal
 
 current_principal: ContextVar[Principal | None] = ContextVar("lokos_principal", default=None)
@@ -20,6 +20,17 @@ def principal() -> Principal:
     p = current_principal.get()
     if p is None:
         raise Unauthenticated("no principal on this request", code="principal_missing")
+    return p
+
+
+def service_caller() -> Principal:
+    """The caller, when it is a LokOS process acting as itself (a signed system principal,
+    such as the gateway's before it knows the user); others are refused."""
+    p = principal()
+    if not p.is_system:
+        raise PermissionDenied(
+            "only LokOS services may call this", code="service_identity_required"
+        )
     return p
 
 

@@ -1,18 +1,32 @@
-"""The principal: who is calling, with which roles over which units.
+"""The principal: who is calling, with which roles over which units, and how it is signed.
 
 The gateway builds it from a verified token plus the identity service's answer and sends it
-to services in gRPC metadata; services read it from :mod:`lokos.context` and check scope on
-their own data. Scope containment is geometry on the LGD hierarchy, not a domain rule.
+to services in gRPC metadata, signed with the deployment's key ring (:class:`KeyRing`);
+services verify it and read it from :mod:`lokos.context` and check scope on their own data.
+Scope containment is geometry on the LGD hierarchy, not a domain rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hmac
+import re
+import secrets
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from google.protobuf.message import DecodeError
+
+from lokos import secretfiles
 from lokos.common.v1 import principal_pb2
+from lokos.errors import Unauthenticated
 
-METADATA_KEY = "x-lokos-principal-bin"
+# A serialized SignedPrincipal. The unsigned Principal that travelled under the old key is
+# refused by name, so a caller still sending it learns why.
+METADATA_KEY = "x-lokos-signed-principal-bin"
+UNSIGNED_METADATA_KEY = "x-lokos-principal-bin"
+SYSTEM_REALM = "system"
 
 # Top-down geography; a scope at one level covers everything below it.
 LEVELS = ("national", "state", "district", "block", "panchayat", "village")
@@ -124,8 +138,18 @@ class Principal:
             ),
         )
 
+    @property
+    def is_system(self) -> bool:
+        """A service acting on its own (or the gateway before a user is known)."""
+        return self.realm == SYSTEM_REALM
+
     def to_metadata(self) -> bytes:
-        return self.to_proto().SerializeToString()
+        """The serialized Principal (computed once: the gateway signs a cached principal)."""
+        wire = self.__dict__.get("_wire")
+        if wire is None:
+            wire = self.to_proto().SerializeToString()
+            object.__setattr__(self, "_wire", wire)
+        return wire
 
     @classmethod
     def from_metadata(cls, value: bytes) -> Principal:
@@ -139,6 +163,129 @@ def system_principal(service: str, state: str) -> Principal:
     return Principal(
         user_id=f"system:{service}",
         state=state,
-        realm="system",
+        realm=SYSTEM_REALM,
         roles=(RoleGrant("SYSTEM", Scope("state")),),
     )
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+KEYS_FILE = Path("secrets") / "principal.keys"
+_MAC_CONTEXT = b"lokos.principal.v1\x00"
+_KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+MIN_KEY_BYTES = 32
+
+
+class KeyRing:
+    """The deployment's HMAC-SHA256 keys for principals: the first signs, every one verifies.
+
+    Rotation: list the new key after the old one everywhere (all verify it), then first (it
+    signs), then drop the old one once the longest lifetime (``ttl`` seconds) has passed.
+    HMAC rather than signatures: a verification costs about a microsecond, Ed25519 about
+    sixty, and every process that verifies is one the deployment runs anyway.
+    """
+
+    def __init__(self, keys: Sequence[tuple[str, bytes]], ttl: float = 60.0) -> None:
+        if not keys:
+            raise ValueError("a key ring needs at least one key")
+        for kid, secret in keys:
+            if not _KEY_ID.match(kid):
+                raise ValueError(f"principal key id {kid!r}: 1-32 of A-Z a-z 0-9 _ . -")
+            if len(secret) < MIN_KEY_BYTES:
+                raise ValueError(f"principal key {kid!r}: at least {MIN_KEY_BYTES} bytes")
+        # Each key's HMAC with its context already absorbed: a MAC copies it (no key set-up
+        # per call, which costs more than the MAC itself).
+        self._keys = {
+            kid: hmac.new(secret, _MAC_CONTEXT + kid.encode() + b"\x00", "sha256")
+            for kid, secret in keys
+        }
+        self.signing_kid = keys[0][0]
+        self._signing = self._keys[self.signing_kid]
+        self.ttl_ms = int(ttl * 1000)
+
+    @classmethod
+    def parse(cls, text: str, ttl: float = 60.0) -> KeyRing:
+        """Keys written ``kid:hex`` separated by commas or new lines (the first signs); in a
+        key file, lines starting with ``#`` are comments."""
+        keys: list[tuple[str, bytes]] = []
+        lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+        for item in re.split(r"[,\s]+", " ".join(lines).strip()):
+            if not item:
+                continue
+            kid, sep, hexkey = item.partition(":")
+            try:
+                secret = bytes.fromhex(hexkey)
+            except ValueError:
+                secret = b""
+            if not sep or not secret:
+                raise ValueError("principal keys are written kid:hex (comma-separated)")
+            keys.append((kid, secret))
+        return cls(keys, ttl)
+
+    @classmethod
+    def load(cls, data_dir: Path, configured: str = "", ttl: float = 60.0) -> KeyRing:
+        """The configured keys, else ``data_dir/secrets/principal.keys`` (one key, generated
+        at first start; every process of the embedded platform shares the data folder)."""
+        if configured.strip():
+            return cls.parse(configured, ttl)
+        text = secretfiles.read_or_create(data_dir / KEYS_FILE, new_key_line).decode()
+        return cls.parse(text, ttl)
+
+    def sign(self, principal: Principal, request_id: str, *, now: float | None = None) -> bytes:
+        """A SignedPrincipal for one call (``request_id``), valid ``ttl`` from ``now``."""
+        issued = int((time.time() if now is None else now) * 1000)
+        claims = principal_pb2.PrincipalClaims(
+            principal=principal.to_metadata(),
+            request_id=request_id,
+            issued_at_ms=issued,
+            expires_at_ms=issued + self.ttl_ms,
+        ).SerializeToString()
+        mac = _mac(self._signing, claims)
+        return principal_pb2.SignedPrincipal(
+            claims=claims, key_id=self.signing_kid, mac=mac
+        ).SerializeToString()
+
+    def verify(self, value: bytes, request_id: str, *, now: float | None = None) -> Principal:
+        """The principal of a SignedPrincipal, when its key, MAC, expiry and request id hold;
+        :class:`Unauthenticated` (with a code saying which did not) otherwise."""
+        signed = principal_pb2.SignedPrincipal()
+        try:
+            signed.ParseFromString(value)
+        except DecodeError:
+            raise _refused("the signed principal is malformed", "principal_malformed") from None
+        key = self._keys.get(signed.key_id)
+        if key is None:
+            raise _refused("the principal is signed with an unknown key", "principal_key_unknown")
+        if not hmac.compare_digest(_mac(key, signed.claims), signed.mac):
+            raise _refused("the principal's signature is not valid", "principal_forged")
+        claims = principal_pb2.PrincipalClaims()
+        try:
+            claims.ParseFromString(signed.claims)
+            msg = principal_pb2.Principal()
+            msg.ParseFromString(claims.principal)
+        except DecodeError:
+            raise _refused("the signed principal is malformed", "principal_malformed") from None
+        now_ms = int((time.time() if now is None else now) * 1000)
+        if now_ms > claims.expires_at_ms:
+            raise _refused("the signed principal has expired", "principal_expired")
+        if claims.request_id != request_id:
+            raise _refused(
+                "the principal was signed for another request", "principal_request_mismatch"
+            )
+        return Principal.from_proto(msg)
+
+
+def new_key_line() -> bytes:
+    """One fresh key as the key file holds it: ``kid:hex`` (kid: the day it was made)."""
+    kid = time.strftime("k%Y%m%d", time.gmtime()) + "-" + secrets.token_hex(2)
+    return f"{kid}:{secrets.token_hex(32)}\n".encode()
+
+
+def _mac(key: hmac.HMAC, claims: bytes) -> bytes:
+    h = key.copy()
+    h.update(claims)
+    return h.digest()
+
+
+def _refused(message: str, code: str) -> Unauthenticated:
+    return Unauthenticated(message, code=code)

@@ -17,7 +17,7 @@ import grpc
 import uvloop
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-from lokos import bus, events
+from lokos import bus, events, rpc
 from lokos.config import ServiceSettings
 from lokos.db import Database, prepare_database
 from lokos.events import NatsLink
@@ -55,6 +55,7 @@ async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> No
     """
     setup_logging(settings.service_name, settings.state, settings.log_level)
     provider = setup_telemetry(settings)
+    rpc.configure(settings)  # principal keys and mTLS, before build makes any channel
     await prepare_database(migrations, settings.database_url, create=settings.create_database)
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     SQLAlchemyInstrumentor().instrument(engine=db.engine.sync_engine)

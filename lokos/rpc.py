@@ -2,7 +2,9 @@
 place where domain errors become gRPC status (and back).
 
 Metadata every internal call carries:
-- ``x-lokos-principal-bin``: the serialized :class:`lokos.common.v1.principal_pb2.Principal`;
+- ``x-lokos-signed-principal-bin``: a :class:`lokos.common.v1.principal_pb2.SignedPrincipal`,
+  bound to the request id and short-lived; every RPC but the health check refuses a call
+  without a valid one (UNAUTHENTICATED) before anything else runs;
 - ``x-request-id``: the request (trace) id;
 - ``accept-language``: the language of messages for people (``en``, ``hi``), when known;
 - ``traceparent``: added by the OpenTelemetry interceptors.
@@ -12,6 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -22,6 +27,7 @@ from grpc_status import rpc_status
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
 from lokos import context, i18n
+from lokos.config import LokosSettings
 from lokos.errors import (
     Conflict,
     FieldError,
@@ -34,12 +40,21 @@ from lokos.errors import (
     Unavailable,
     ValidationFailed,
 )
-from lokos.principal import METADATA_KEY, Principal
+from lokos.principal import (
+    METADATA_KEY,
+    UNSIGNED_METADATA_KEY,
+    KeyRing,
+    Principal,
+    system_principal,
+)
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID_KEY = "x-request-id"
 ERROR_DOMAIN = "lokos"
+# Load balancers and compose probe health without a principal (and, with mTLS on, with a
+# certificate like any caller).
+HEALTH_METHOD_PREFIX = "/grpc.health.v1.Health/"
 
 _GRPC_CODE: dict[type[LokosError], grpc.StatusCode] = {
     ValidationFailed: grpc.StatusCode.INVALID_ARGUMENT,
@@ -52,6 +67,95 @@ _GRPC_CODE: dict[type[LokosError], grpc.StatusCode] = {
     RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 _ERROR_CLASS: dict[str, type[LokosError]] = {cls.__name__: cls for cls in _GRPC_CODE}
+
+
+# --- internal trust -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """This process's certificate and key, and the CA every LokOS process's certificate has."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        return grpc.ssl_server_credentials(
+            [(self.key.read_bytes(), self.cert.read_bytes())],
+            root_certificates=self.ca.read_bytes(),
+            require_client_auth=True,
+        )
+
+    def channel_credentials(self) -> grpc.ChannelCredentials:
+        return grpc.ssl_channel_credentials(
+            root_certificates=self.ca.read_bytes(),
+            private_key=self.key.read_bytes(),
+            certificate_chain=self.cert.read_bytes(),
+        )
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What one process needs to call and to be called: the deployment's principal keys, its
+    own system principal (for work it starts itself) and, with mTLS on, its certificate."""
+
+    keys: KeyRing
+    identity: Principal
+    tls: TlsFiles | None = None
+
+
+_trust: Trust | None = None
+
+
+def configure(settings: LokosSettings) -> Trust:
+    """Load this process's :class:`Trust` from its settings, once, at start (like logging and
+    telemetry it is process-wide: every channel, server and call of the process uses it)."""
+    global _trust
+    tls = None
+    if settings.grpc_tls:
+        files = (settings.grpc_tls_cert, settings.grpc_tls_key, settings.grpc_tls_ca)
+        if any(f is None for f in files):
+            raise ValueError("LOKOS_GRPC_TLS needs LOKOS_GRPC_TLS_CERT, _KEY and _CA")
+        cert, key, ca = (Path(str(f)) for f in files)
+        tls = TlsFiles(cert, key, ca)
+    _trust = Trust(
+        KeyRing.load(settings.data_dir, settings.principal_keys, settings.principal_ttl_seconds),
+        system_principal(settings.service_name, settings.state),
+        tls,
+    )
+    return _trust
+
+
+def trust() -> Trust:
+    if _trust is None:
+        raise RuntimeError("internal trust is not configured: call lokos.rpc.configure first")
+    return _trust
+
+
+@dataclass(frozen=True)
+class _Received:
+    """The verified principal of the call being served, as it came (to forward unchanged)."""
+
+    principal: Principal
+    request_id: str
+    signed: bytes
+
+
+_received: ContextVar[_Received | None] = ContextVar("lokos_signed_principal", default=None)
+
+
+def _verify(keys: KeyRing, metadata: dict[str, Any]) -> _Received:
+    raw = metadata.get(METADATA_KEY)
+    request_id = str(metadata.get(REQUEST_ID_KEY, ""))
+    if not isinstance(raw, bytes):
+        if UNSIGNED_METADATA_KEY in metadata:
+            raise Unauthenticated(
+                "unsigned principals are refused: calls carry a signed principal",
+                code="principal_unsigned",
+            )
+        raise Unauthenticated("this call carries no signed principal", code="principal_missing")
+    return _Received(keys.verify(raw, request_id), request_id, raw)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -143,46 +247,83 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
 
 
 class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Sets the principal, request id and language for the call and maps domain errors to status."""
+    """Verifies the signed principal first (refusing the call without a valid one), then sets
+    the principal, request id and language for the call and maps domain errors to status."""
+
+    def __init__(self, keys: KeyRing) -> None:
+        self.keys = keys
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
         details: grpc.HandlerCallDetails,
     ) -> Any:
+        if details.method.startswith(HEALTH_METHOD_PREFIX):
+            return await continuation(details)
+        metadata = dict(details.invocation_metadata or ())
+        try:
+            received = _verify(self.keys, metadata)
+        except Unauthenticated as err:
+            # Refused before anything else, whether or not the method exists.
+            return _refusal(await continuation(details), err)
         handler = await continuation(details)
         if handler is None:
             return handler
-        metadata = dict(details.invocation_metadata or ())
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _in_context(handler.unary_unary, metadata, details.method),
+                _in_context(handler.unary_unary, metadata, received, details.method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:  # uploads: the request is an iterator of chunks
             return grpc.stream_unary_rpc_method_handler(
-                _in_context(handler.stream_unary, metadata, details.method),
+                _in_context(handler.stream_unary, metadata, received, details.method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        return handler
+        return handler  # streamed answers: none yet; context.principal() refuses there
+
+
+def _refusal(handler: Any, err: LokosError) -> Any:
+    """A handler of the same kind that answers only ``err`` (the request is never handled)."""
+    status = rpc_status.to_status(error_to_status(err))
+
+    async def refuse(request: Any, ctx: Any) -> Any:
+        await ctx.abort_with_status(status)
+
+    if handler is None:  # no such method: the bytes are not even decoded
+        return grpc.unary_unary_rpc_method_handler(refuse)
+    kind = (
+        grpc.unary_unary_rpc_method_handler
+        if handler.unary_unary is not None
+        else grpc.stream_unary_rpc_method_handler
+        if handler.stream_unary is not None
+        else grpc.unary_stream_rpc_method_handler
+        if handler.unary_stream is not None
+        else grpc.stream_stream_rpc_method_handler
+    )
+    return kind(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 def _in_context(
-    behavior: Callable[[Any, Any], Awaitable[Any]], metadata: dict[str, Any], method: str
+    behavior: Callable[[Any, Any], Awaitable[Any]],
+    metadata: dict[str, Any],
+    received: _Received,
+    method: str,
 ) -> Callable[[Any, Any], Awaitable[Any]]:
-    """Run ``behavior`` with the caller's principal, request id and language set, and turn
-    domain errors into status with details."""
+    """Run ``behavior`` with the caller's (verified) principal, request id and language set,
+    and turn domain errors into status with details."""
 
     async def wrapped(request: Any, ctx: Any) -> Any:
-        raw = metadata.get(METADATA_KEY)
         tokens = (
-            context.current_principal.set(
-                Principal.from_metadata(raw) if isinstance(raw, bytes) else None
-            ),
-            context.current_request_id.set(str(metadata.get(REQUEST_ID_KEY, ""))),
+            context.current_principal.set(received.principal),
+            context.current_request_id.set(received.request_id),
             i18n.current_language.set(i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))),
+            _received.set(received),
         )
         try:
             return await behavior(request, ctx)
@@ -197,6 +338,7 @@ def _in_context(
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])
             i18n.current_language.reset(tokens[2])
+            _received.reset(tokens[3])
 
     return wrapped
 
@@ -207,18 +349,25 @@ async def start_server(
     register: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
 ) -> tuple[grpc.aio.Server, Any]:
-    """Start a gRPC server with tracing, context, error mapping and the health service.
+    """Start a gRPC server with tracing, principal verification, context, error mapping and
+    the health service, with mTLS when this process's trust has certificates.
 
     Health reports SERVING for every name in ``service_names`` (and the empty name).
     """
+    own = trust()
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), ContextInterceptor()],  # type: ignore[no-untyped-call]
+        interceptors=[aio_server_interceptor(), ContextInterceptor(own.keys)],  # type: ignore[no-untyped-call]
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    address = f"{host}:{port}"
+    bound = (
+        server.add_secure_port(address, own.tls.server_credentials())
+        if own.tls is not None
+        else server.add_insecure_port(address)
+    )
     if bound == 0:
         raise OSError(f"cannot bind gRPC port {host}:{port}")
     await server.start()
@@ -231,26 +380,47 @@ async def start_server(
 
 
 def channel(target: str) -> grpc.aio.Channel:
-    """A traced channel to another service (one per target per process, reused)."""
-    return grpc.aio.insecure_channel(
-        target,
-        interceptors=aio_client_interceptors(),  # type: ignore[no-untyped-call]
-        options=[
-            ("grpc.keepalive_time_ms", 30_000),
-            ("grpc.enable_retries", 1),
-        ],
-    )
+    """A traced channel to another service (one per target per process, reused); with mTLS
+    when this process's trust has certificates."""
+    interceptors = aio_client_interceptors()  # type: ignore[no-untyped-call]
+    options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+    tls = _trust.tls if _trust is not None else None
+    if tls is not None:
+        return grpc.aio.secure_channel(
+            target, tls.channel_credentials(), options=options, interceptors=interceptors
+        )
+    return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
 
 
 def call_metadata(
     principal: Principal | None, request_id: str, language: str = ""
 ) -> tuple[tuple[str, str | bytes], ...]:
+    """Metadata of a call made for ``principal`` during request ``request_id``.
+
+    The principal of the call being served goes on exactly as it came (same signature, expiry
+    and request id): a service calling another during a user's request speaks for that user
+    and cannot widen what was signed. Any other principal is signed with this process's keys.
+    """
     md: list[tuple[str, str | bytes]] = [(REQUEST_ID_KEY, request_id)]
     if principal is not None:
-        md.append((METADATA_KEY, principal.to_metadata()))
+        received = _received.get()
+        if (
+            received is not None
+            and received.principal is principal
+            and received.request_id == request_id
+        ):
+            md.append((METADATA_KEY, received.signed))
+        else:
+            md.append((METADATA_KEY, trust().keys.sign(principal, request_id)))
     if language:
         md.append((i18n.LANGUAGE_KEY, language))
     return tuple(md)
+
+
+def service_metadata(request_id: str, language: str = "") -> tuple[tuple[str, str | bytes], ...]:
+    """Metadata of a call this process makes on its own behalf (its system principal):
+    the gateway before it knows the user (logins, principal lookups), a service's own work."""
+    return call_metadata(trust().identity, request_id, language)
 
 
 async def check_health(ch: grpc.aio.Channel, service: str = "", timeout: float = 1.0) -> bool:
@@ -264,10 +434,15 @@ async def check_health(ch: grpc.aio.Channel, service: str = "", timeout: float =
 
 __all__ = [
     "ContextInterceptor",
+    "TlsFiles",
+    "Trust",
     "call_metadata",
     "channel",
     "check_health",
+    "configure",
     "error_from_rpc",
     "error_to_status",
+    "service_metadata",
     "start_server",
+    "trust",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from lokos import rpc
 from lokos.runtime.platform import Platform, running_platform
 from lokos.runtime.settings import PlatformSettings
 
@@ -25,8 +26,9 @@ DEMO_USER = "UP_STATEADMIN"
 DEMO_PASSWORD = "Demo@12345"
 
 
-def _test_settings(data_dir: Path) -> PlatformSettings:
-    base = int(os.environ.get("LOKOS_TEST_PORT_BASE", "27000"))
+def platform_settings(data_dir: Path, offset: int = 0, **extra: object) -> PlatformSettings:
+    """The test platform's settings; a second platform (``offset`` ≥ 500) gets other ports."""
+    base = int(os.environ.get("LOKOS_TEST_PORT_BASE", "27000")) + offset
     return PlatformSettings(
         data_dir=data_dir,
         state="up",
@@ -40,6 +42,7 @@ def _test_settings(data_dir: Path) -> PlatformSettings:
         idp_realms="lokos-national,lokos-up,lokos-br",
         seed_demo=True,
         otlp_endpoint="",
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -48,9 +51,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("lokos")
     # Inherited by every process of the platform: OTPs may be re-sent after 1 s in tests.
     os.environ["LOKOS_OTP_RESEND_INTERVAL_SECONDS"] = "1"
-    with running_platform(_test_settings(data_dir), timeout=180) as p:
+    with running_platform(platform_settings(data_dir), timeout=180, wipe=True) as p:
+        # Tests that call services directly sign like the gateway (lokos.rpc.call_metadata).
+        rpc.configure(p.client_settings())
         yield p
-    p.wipe()  # as root, the cluster lives outside the data folder (/var/lib/lokos)
 
 
 @dataclass

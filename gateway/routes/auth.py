@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients
 from lokos.identity.v1 import identity_pb2
-from lokos.rpc import call_metadata
+from lokos.rpc import service_metadata
 from lokos.telemetry import current_trace_id
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -76,7 +76,7 @@ async def _login(
             challenge_id=body.challenge_id,
             otp=body.otp,
         ),
-        metadata=call_metadata(None, current_trace_id()),
+        metadata=service_metadata(current_trace_id()),
         timeout=c.deadline,
     )
     if result.HasField("otp_required"):
@@ -119,7 +119,7 @@ async def refresh(body: RefreshIn, c: ServiceClients) -> TokensOut:
         identity_pb2.RefreshRequest(
             entry=body.entry, client=body.client, refresh_token=body.refresh_token
         ),
-        metadata=call_metadata(None, current_trace_id()),
+        metadata=service_metadata(current_trace_id()),
         timeout=c.deadline,
     )
     return _tokens(t)
@@ -131,7 +131,7 @@ async def logout(body: RefreshIn, c: ServiceClients, request: Request) -> Respon
         identity_pb2.LogoutRequest(
             entry=body.entry, client=body.client, refresh_token=body.refresh_token
         ),
-        metadata=call_metadata(None, current_trace_id()),
+        metadata=service_metadata(current_trace_id()),
         timeout=c.deadline,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

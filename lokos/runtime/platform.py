@@ -25,8 +25,14 @@ import httpx
 from supervisor.xmlrpc import SupervisorTransport
 
 from lokos import bus, secretfiles
+from lokos.config import LokosSettings
+from lokos.principal import KeyRing
+from lokos.runtime import certificates
 from lokos.runtime.postgres import PostgresInstance, find_bindir
 from lokos.runtime.settings import SERVICES, PlatformSettings
+
+# The certificate of tools that call services directly (tests, benchmarks) when mTLS is on.
+TOOLS = "tools"
 
 
 def nats_server_binary() -> str:
@@ -118,6 +124,45 @@ class Platform:
         )
         return "\n".join(lines) + "\n" + block
 
+    # --- internal trust -----------------------------------------------------------------
+
+    def principal_keys(self) -> KeyRing:
+        """The key ring every process of this platform signs and verifies principals with:
+        the configured keys, else the data folder's (made here at first start)."""
+        return KeyRing.load(self.data, self.s.principal_keys, self.s.principal_ttl_seconds)
+
+    def _trust_env(self, name: str) -> dict[str, str]:
+        """Internal-trust settings of one process: the same keys for all (the shared data
+        folder's file unless keys are configured) and, with mTLS on, its own certificate."""
+        env = {"LOKOS_PRINCIPAL_TTL_SECONDS": str(self.s.principal_ttl_seconds)}
+        if self.s.principal_keys:
+            env["LOKOS_PRINCIPAL_KEYS"] = self.s.principal_keys
+        if self.s.grpc_tls:
+            files = certificates.ensure(self.data, [name])[name]
+            env |= {
+                "LOKOS_GRPC_TLS": "true",
+                "LOKOS_GRPC_TLS_CERT": str(files.cert),
+                "LOKOS_GRPC_TLS_KEY": str(files.key),
+                "LOKOS_GRPC_TLS_CA": str(files.ca),
+            }
+        return env
+
+    def client_settings(self) -> LokosSettings:
+        """Settings for a tool of this machine that calls services directly (tests,
+        benchmarks): give them to :func:`lokos.rpc.configure` and it signs like the gateway."""
+        tls = certificates.ensure(self.data, [TOOLS])[TOOLS] if self.s.grpc_tls else None
+        return LokosSettings(
+            data_dir=self.data,
+            state=self.s.state,
+            service_name=TOOLS,
+            principal_keys=self.s.principal_keys,
+            principal_ttl_seconds=self.s.principal_ttl_seconds,
+            grpc_tls=tls is not None,
+            grpc_tls_cert=tls.cert if tls else None,
+            grpc_tls_key=tls.key if tls else None,
+            grpc_tls_ca=tls.ca if tls else None,
+        )
+
     # --- configuration ------------------------------------------------------------------
 
     def prepare(self) -> None:
@@ -141,6 +186,8 @@ class Platform:
             fd = os.open(self.nats_conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(self.nats_config())
+
+        self.principal_keys()  # one key file before the processes start (and keys checked)
         self.conf.write_text(self.supervisor_config())
 
     def programs(self) -> list[Program]:
@@ -213,6 +260,7 @@ class Platform:
                     {
                         **common,
                         **endpoints,
+                        **self._trust_env(svc),
                         **(idp_env if svc == "identity" else {}),
                         "LOKOS_SERVICE_NAME": svc,
                         "LOKOS_DATABASE_URL": self.database_url(svc),
@@ -230,6 +278,7 @@ class Platform:
                 {
                     **common,
                     **endpoints,
+                    **self._trust_env("gateway"),
                     "LOKOS_SERVICE_NAME": "gateway",
                     "LOKOS_GATEWAY_PORT": str(self.s.gateway_port),
                     "LOKOS_IDP_URL": self.idp_url,
@@ -392,8 +441,11 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def running_platform(settings: PlatformSettings, timeout: float = 180.0) -> Iterator[Platform]:
-    """Start the platform, wait until ready, and always shut it down (tests, bench)."""
+def running_platform(
+    settings: PlatformSettings, timeout: float = 180.0, *, wipe: bool = False
+) -> Iterator[Platform]:
+    """Start the platform, wait until ready, and always shut it down (tests, bench); with
+    ``wipe``, delete its data afterwards (also the cluster kept outside the data folder)."""
     platform = Platform(settings)
     platform.prepare()
     platform.start()
@@ -402,3 +454,5 @@ def running_platform(settings: PlatformSettings, timeout: float = 180.0) -> Iter
         yield platform
     finally:
         platform.shutdown()
+        if wipe:
+            platform.wipe()

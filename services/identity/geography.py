@@ -8,9 +8,9 @@ import grpc
 
 from lokos import context
 from lokos.errors import FieldError, ValidationFailed
-from lokos.principal import GeoPath, system_principal
+from lokos.principal import GeoPath
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
-from lokos.rpc import call_metadata, error_from_rpc
+from lokos.rpc import error_from_rpc, service_metadata
 
 
 class Geography(Protocol):
@@ -18,9 +18,11 @@ class Geography(Protocol):
 
 
 class ProfilesGeography:
-    def __init__(self, channel: grpc.aio.Channel, state: str, deadline: float) -> None:
+    """Identity asks as itself (its system principal): where a unit sits is not the user's
+    question, and identity checks the user's reach over the answer."""
+
+    def __init__(self, channel: grpc.aio.Channel, deadline: float) -> None:
         self.stub = profiles_pb2_grpc.ProfilesServiceStub(channel)
-        self.state = state
         self.deadline = deadline
 
     async def resolve(self, units: list[tuple[str, str]]) -> dict[tuple[str, str], GeoPath]:
@@ -32,9 +34,7 @@ class ProfilesGeography:
         try:
             resp = await self.stub.ResolveUnits(
                 request,
-                metadata=call_metadata(
-                    system_principal("identity", self.state), context.request_id()
-                ),
+                metadata=service_metadata(context.request_id()),
                 timeout=self.deadline,
             )
         except grpc.aio.AioRpcError as exc:

@@ -116,11 +116,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def GetPrincipal(
         self, request: identity_pb2.GetPrincipalRequest, ctx: Ctx
     ) -> principal_pb2.Principal:
+        context.service_caller()
         async with self.db.session() as session:
             p = await service.get_principal(session, request.realm, request.user_id)
         return p.to_proto()
 
     async def Login(self, request: identity_pb2.LoginRequest, ctx: Ctx) -> identity_pb2.LoginResult:
+        context.service_caller()
         req = flows.LoginInput(
             entry=request.entry,
             user_id=request.user_id,
@@ -146,6 +148,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def Refresh(
         self, request: identity_pb2.RefreshRequest, ctx: Ctx
     ) -> identity_pb2.TokenSet:
+        context.service_caller()
         return _tokens(
             await flows.refresh(self.deps, request.entry, request.client, request.refresh_token)
         )
@@ -153,6 +156,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def Logout(
         self, request: identity_pb2.LogoutRequest, ctx: Ctx
     ) -> identity_pb2.LogoutResponse:
+        context.service_caller()
         async with self.db.session() as session:
             await flows.logout(
                 session, self.deps, request.entry, request.client, request.refresh_token

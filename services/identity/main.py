@@ -51,7 +51,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     deps = Deps(
         settings=settings,
         idp=idp,
-        geography=ProfilesGeography(profiles, settings.state, settings.grpc_deadline),
+        geography=ProfilesGeography(profiles, settings.grpc_deadline),
         sms=sms,
         otp_key=otp_key(settings),
     )

@@ -320,6 +320,25 @@ def test_grpc_ports_agree() -> None:
     assert not problems, "gRPC addresses disagree:\n" + "\n".join(problems)
 
 
+def test_every_process_gets_the_same_principal_keys() -> None:
+    """Each container has its own data volume, so a generated key file would differ per
+    process and every call would be refused: the key ring comes from .env, the same for all."""
+    keys = {name: _env(name).get("LOKOS_PRINCIPAL_KEYS") for name in LOKOS_PROCESSES}
+    missing = sorted(name for name, value in keys.items() if not value)
+    assert not missing, f"{missing} get no LOKOS_PRINCIPAL_KEYS"
+    raw = {name: _service(name)["environment"].get("LOKOS_PRINCIPAL_KEYS") for name in keys}
+    assert len(set(raw.values())) == 1, f"processes get different principal keys: {raw}"
+    assert str(next(iter(raw.values()))).startswith("${LOKOS_PRINCIPAL_KEYS:?"), (
+        "LOKOS_PRINCIPAL_KEYS must be required from .env, never written in docker-compose.yml"
+    )
+
+
+def test_grpc_is_never_published() -> None:
+    """Services verify who calls, but their ports stay on the compose network all the same."""
+    published = {name: _port_mappings(_service(name)) for name in GRPC_PORTS}
+    assert not any(published.values()), f"gRPC ports published on the host: {published}"
+
+
 def test_gateway_port_is_published() -> None:
     env = _env(GATEWAY)
     assert env.get("LOKOS_GATEWAY_PORT") == str(GATEWAY_PORT), (

@@ -11,6 +11,7 @@ import pytest
 
 from lokos import i18n
 from lokos.i18n import Catalog, current_language, language, pick_language
+from lokos.principal import METADATA_KEY, KeyRing, system_principal
 from lokos.rpc import ContextInterceptor, call_metadata
 
 
@@ -150,8 +151,13 @@ async def _language_seen_by_handler(md: tuple[tuple[str, str], ...]) -> str:
     async def continuation(details: Any) -> Any:
         return handler
 
-    details = SimpleNamespace(method="/lokos.test/Call", invocation_metadata=md)
-    wrapped = await ContextInterceptor().intercept_service(continuation, details)  # type: ignore[arg-type]
+    keys = KeyRing([("k1", bytes(32))])
+    signed = keys.sign(system_principal("test", "up"), "r1")
+    details = SimpleNamespace(
+        method="/lokos.test/Call",
+        invocation_metadata=(*md, ("x-request-id", "r1"), (METADATA_KEY, signed)),
+    )
+    wrapped = await ContextInterceptor(keys).intercept_service(continuation, details)  # type: ignore[arg-type]
     assert await wrapped.unary_unary(object(), object()) == "ok"
     return seen[0]
 

@@ -76,3 +76,50 @@ def test_nats_runs_from_a_config_with_users_and_no_open_monitor(tmp_path: Path) 
         )
     ).nats_config()
     assert "http: 127.0.0.1:18222" in opened
+
+
+def test_grpc_binds_to_loopback_unless_configured() -> None:
+    from lokos.config import ServiceSettings
+
+    assert ServiceSettings.model_fields["grpc_host"].default == "127.0.0.1"
+
+
+def _env_of(prog: dict[str, str]) -> dict[str, str]:
+    """The environment as supervisord reads it (values are quoted: keys hold commas)."""
+    from supervisor.datatypes import dict_of_key_value_pairs
+
+    env: dict[str, str] = dict_of_key_value_pairs(prog["environment"])
+    return env
+
+
+def test_every_process_gets_the_same_principal_keys(tmp_path: Path) -> None:
+    keys = f"k2:{'ab' * 32},k1:{'cd' * 32}"
+    progs = _programs(data_dir=tmp_path, principal_keys=keys, external_database_url="x://y")
+    for name in (*SERVICES, "gateway"):
+        env = _env_of(progs[name])
+        assert env["LOKOS_PRINCIPAL_KEYS"] == keys, name
+        assert "LOKOS_GRPC_HOST" not in env and "LOKOS_GRPC_TLS" not in env, name
+    # Without configured keys every process reads the one file of the shared data folder.
+    progs = _programs(data_dir=tmp_path, external_database_url="x://y")
+    assert {_env_of(progs[n])["LOKOS_DATA_DIR"] for n in (*SERVICES, "gateway")} == {
+        str(tmp_path.resolve())
+    }
+    assert all("LOKOS_PRINCIPAL_KEYS" not in _env_of(progs[n]) for n in SERVICES)
+
+
+def test_with_mtls_each_process_has_its_own_certificate_of_one_ca(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    progs = _programs(data_dir=tmp_path, grpc_tls=True, external_database_url="x://y")
+    cas, certs = set(), set()
+    for name in (*SERVICES, "gateway"):
+        env = _env_of(progs[name])
+        assert env["LOKOS_GRPC_TLS"] == "true"
+        cas.add(env["LOKOS_GRPC_TLS_CA"])
+        cert = x509.load_pem_x509_certificate(Path(env["LOKOS_GRPC_TLS_CERT"]).read_bytes())
+        ca = x509.load_pem_x509_certificate(Path(env["LOKOS_GRPC_TLS_CA"]).read_bytes())
+        cert.verify_directly_issued_by(ca)
+        assert cert.subject.rfc4514_string() == f"CN={name}"
+        assert (Path(env["LOKOS_GRPC_TLS_KEY"]).stat().st_mode & 0o777) == 0o600
+        certs.add(env["LOKOS_GRPC_TLS_CERT"])
+    assert len(cas) == 1 and len(certs) == len(SERVICES) + 1

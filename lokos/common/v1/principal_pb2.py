@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flokos/common/v1/principal.proto\x12\x0flokos.common.v1\"%\n\x05Scope\x12\r\n\x05level\x18\x01 \x01(\t\x12\r\n\x05\x63odes\x18\x02 \x03(\t\"@\n\tRoleGrant\x12\x0c\n\x04role\x18\x01 \x01(\t\x12%\n\x05scope\x18\x02 \x01(\x0b\x32\x16.lokos.common.v1.Scope\"\xb3\x01\n\tPrincipal\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\r\n\x05realm\x18\x03 \x01(\t\x12)\n\x05roles\x18\x04 \x03(\x0b\x32\x1a.lokos.common.v1.RoleGrant\x12\x11\n\tdevice_id\x18\x05 \x01(\t\x12\x17\n\x0f\x64\x65vice_sessions\x18\x06 \x03(\t\x12 \n\x18password_change_required\x18\x07 \x01(\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flokos/common/v1/principal.proto\x12\x0flokos.common.v1\"%\n\x05Scope\x12\r\n\x05level\x18\x01 \x01(\t\x12\r\n\x05\x63odes\x18\x02 \x03(\t\"@\n\tRoleGrant\x12\x0c\n\x04role\x18\x01 \x01(\t\x12%\n\x05scope\x18\x02 \x01(\x0b\x32\x16.lokos.common.v1.Scope\"\xb3\x01\n\tPrincipal\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\r\n\x05realm\x18\x03 \x01(\t\x12)\n\x05roles\x18\x04 \x03(\x0b\x32\x1a.lokos.common.v1.RoleGrant\x12\x11\n\tdevice_id\x18\x05 \x01(\t\x12\x17\n\x0f\x64\x65vice_sessions\x18\x06 \x03(\t\x12 \n\x18password_change_required\x18\x07 \x01(\x08\"e\n\x0fPrincipalClaims\x12\x11\n\tprincipal\x18\x01 \x01(\x0c\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x14\n\x0cissued_at_ms\x18\x03 \x01(\x03\x12\x15\n\rexpires_at_ms\x18\x04 \x01(\x03\">\n\x0fSignedPrincipal\x12\x0e\n\x06\x63laims\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0b\n\x03mac\x18\x03 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,4 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ROLEGRANT']._serialized_end=155
   _globals['_PRINCIPAL']._serialized_start=158
   _globals['_PRINCIPAL']._serialized_end=337
+  _globals['_PRINCIPALCLAIMS']._serialized_start=339
+  _globals['_PRINCIPALCLAIMS']._serialized_end=440
+  _globals['_SIGNEDPRINCIPAL']._serialized_start=442
+  _globals['_SIGNEDPRINCIPAL']._serialized_end=504
 # @@protoc_insertion_point(module_scope)
