@@ -1,4 +1,5 @@
-"""The platform runs from a folder only its owner may enter (``/root/lokos``, ``mktemp -d``).
+"""The launcher's PostgreSQL: the pgserver wheel's binaries when the system has none, and a
+platform run from a folder only its owner may enter (``/root/lokos``, ``mktemp -d``).
 
 As root, PostgreSQL runs as another user, who cannot enter such a folder: its cluster and (for
 the pgserver wheel, which lives inside the checkout's virtualenv) its binaries must be placed
@@ -22,7 +23,12 @@ import pytest
 
 from lokos.db import asyncpg_dsn
 from lokos.runtime.platform import Platform
-from lokos.runtime.postgres import find_bindir, reachable_by, server_user
+from lokos.runtime.postgres import (
+    PostgresInstance,
+    find_bindir,
+    reachable_by,
+    server_user,
+)
 from lokos.runtime.settings import PlatformSettings
 
 
@@ -30,6 +36,63 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def served_version(pg: PostgresInstance, command: list[str], cwd: Path | None = None) -> str:
+    """Run the server as the launcher would (its user, its folder) and ask its version."""
+    owner = server_user()
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        user=owner.pw_uid if owner else None,
+        group=owner.pw_gid if owner else None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+    async def version() -> str:
+        for _ in range(150):
+            try:
+                conn = await asyncpg.connect(asyncpg_dsn(pg.url("postgres")))
+                break
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(0.1)
+        else:
+            raise TimeoutError("postgres did not start")
+        try:
+            return str(await conn.fetchval("SHOW server_version"))
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(version())
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_pgserver_binaries_initialise_and_serve(tmp_path: Path) -> None:
+    bindir, origin = find_bindir(allow_system=False)
+    assert origin == "pgserver"
+    pg = PostgresInstance(tmp_path / "postgres", _free_port(), bindir)
+    pg.init()
+    try:
+        assert served_version(pg, pg.command()).split(".")[0].isdigit()
+        # A second init on the same folder keeps the cluster (data survives restarts).
+        pg.init()
+        assert (pg.pgdata / "PG_VERSION").exists()
+    finally:
+        if pg.server_root != pg.root:
+            shutil.rmtree(pg.server_root, ignore_errors=True)
+
+
+def test_wrong_configured_bindir_is_a_clear_error(tmp_path: Path) -> None:
+    try:
+        find_bindir(str(tmp_path))
+    except FileNotFoundError as exc:
+        assert "LOKOS_PG_BINDIR" in str(exc)
+    else:
+        raise AssertionError("an empty folder was accepted as PostgreSQL binaries")
 
 
 def _modes(path: Path) -> dict[Path, int]:
@@ -73,35 +136,10 @@ def test_postgres_starts_from_a_private_folder_without_opening_it(
             assert reachable_by(needed, owner), needed
     # Every program starts in a folder of the platform, none in the checkout of the code.
     assert f"directory={program.directory}" in platform.supervisor_config()
-
-    proc = subprocess.Popen(
-        program.command,
-        cwd=program.directory,
-        user=owner.pw_uid if owner else None,
-        group=owner.pw_gid if owner else None,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
     try:
-
-        async def version() -> str:
-            for _ in range(150):
-                try:
-                    conn = await asyncpg.connect(asyncpg_dsn(pg.url("postgres")))
-                    break
-                except (OSError, asyncpg.PostgresError):
-                    await asyncio.sleep(0.1)
-            else:
-                raise TimeoutError("postgres did not start from the private folder")
-            try:
-                return str(await conn.fetchval("SHOW server_version"))
-            finally:
-                await conn.close()
-
-        assert asyncio.run(version()).split(".")[0].isdigit()
+        version = served_version(pg, program.command, program.directory)
+        assert version.split(".")[0].isdigit()
     finally:
-        proc.terminate()
-        proc.wait(30)
         platform.wipe()
         copied = Path(program.command[0]).parents[3]
         if owner is not None and copied.parent.name == "lokos":  # the binaries' copy
