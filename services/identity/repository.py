@@ -14,6 +14,7 @@ from services.identity.models import (
     CboMapping,
     Device,
     DeviceSession,
+    EndedSession,
     OtpChallenge,
     RoleGrant,
     User,
@@ -417,3 +418,20 @@ async def audit_entries(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(stmt.order_by(a.c.id.desc()).limit(limit).offset(offset))
     return list(rows.all()), int(total)
+
+
+async def end_session(session: AsyncSession, session_id: str, user_id: str) -> None:
+    """Remember that ``session_id`` (token ``sid``) of ``user_id`` ended."""
+    await session.execute(
+        insert(EndedSession).values(session_id=session_id, user_id=user_id).on_conflict_do_nothing()
+    )
+
+
+async def ended_sessions(session: AsyncSession, user_id: str, since: datetime) -> list[str]:
+    """The user's sessions ended after ``since`` (older ones' access tokens expired already)."""
+    rows = await session.execute(
+        select(EndedSession.session_id).where(
+            EndedSession.user_id == user_id, EndedSession.ended_at > since
+        )
+    )
+    return [r[0] for r in rows]

@@ -170,6 +170,21 @@ def may_manage(admin: Principal, target_roles: list[str], home: GeoPath) -> bool
     return False
 
 
+def may_manage_across_realms(admin: Principal, target_roles: list[str]) -> bool:
+    """May a national ``admin`` see, unlock, reset, inactivate a user of a state realm?
+
+    Only the users national roles create (State Admins): every one of the user's roles must be
+    created by a national role the admin holds at national scope. Everyone below a State Admin
+    is the state's own business (the State Admin reaches them).
+    """
+    held = {g.role for g in admin.roles if g.scope.level == "national"}
+    if admin.state != "national" or not held or not target_roles:
+        return False
+    return all(
+        r in catalogue.BY_CODE and bool(catalogue.role(r).created_by & held) for r in target_roles
+    )
+
+
 def _outranks(admin_role: Role, role: Role) -> bool:
     if admin_role.code in role.created_by:
         return True
