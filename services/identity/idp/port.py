@@ -89,8 +89,8 @@ class IdentityProvider(Protocol):
     async def refresh(self, realm: str, client_id: str, refresh_token: str) -> TokenSet: ...
 
     async def logout(self, realm: str, client_id: str, refresh_token: str) -> bool:
-        """End the refresh token's session: ``True`` when the provider accepted the token,
-        ``False`` when it no longer worked (already ended, expired, not genuine)."""
+        """End the refresh token's session: ``False`` when the provider refused the token
+        (not its own, or — depending on the provider — already ended or expired)."""
         ...
 
     async def create_realm(self, representation: dict[str, Any]) -> None:
