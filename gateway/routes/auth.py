@@ -20,11 +20,12 @@ from pydantic import BaseModel, Field
 from gateway.auth import PrincipalResolver
 from gateway.ratelimit import LoginLimiter
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients
-from lokos.errors import Locked, Unauthenticated
 from lokos.identity.v1 import identity_pb2
 from lokos.rpc import call_metadata, error_from_rpc
 from lokos.telemetry import current_trace_id
 
+# Answers that count as a failed login (OTP mistakes have their own per-challenge limit).
+_FAILED_LOGIN = frozenset({"invalid_credentials", "account_locked"})
 # Printable text only: NUL and other control characters are refused with 422 here.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
@@ -105,7 +106,7 @@ async def _login(
         )
     except grpc.aio.AioRpcError as exc:
         error = error_from_rpc(exc)
-        if isinstance(error, (Unauthenticated, Locked)):
+        if error.code in _FAILED_LOGIN:
             limiter.failed(address, user_key)
             # A lock may have just begun: this gateway stops serving the user's tokens now.
             principals.forget_user(body.user_id.upper())

@@ -167,7 +167,7 @@ async def _count_failure(session: AsyncSession, deps: Deps, user: User) -> None:
     user.failed_logins += 1
     if user.failed_logins >= s.max_failed_logins:
         user.lockouts += 1
-        wait = min(s.lockout_seconds * user.lockouts, s.lockout_max_seconds)
+        wait = rules.lock_seconds(user.lockouts, s.lockout_seconds, s.lockout_max_seconds)
         user.locked_until = _now() + timedelta(seconds=wait)
         user.failed_logins = 0
         await record_audit(

@@ -208,3 +208,9 @@ def category_of(roles: list[str]) -> str:
 
 def mask_mobile(mobile: str) -> str:
     return ("X" * (len(mobile) - 4) + mobile[-4:]) if len(mobile) > 4 else mobile
+
+
+def lock_seconds(lockouts: int, increment: int, maximum: int) -> int:
+    """How long the ``lockouts``-th lock in a row lasts: one increment more each time, capped
+    (Keycloak's waitIncrementSeconds / maxFailureWaitSeconds)."""
+    return min(increment * max(lockouts, 1), maximum)
