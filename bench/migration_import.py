@@ -389,7 +389,7 @@ async def _principal(p: Platform) -> Principal:
         msg = await identity_pb2_grpc.IdentityServiceStub(ch).GetPrincipal(
             identity_pb2.GetPrincipalRequest(realm=REALM, user_id=USERNAME), timeout=10
         )
-    return Principal.from_proto(msg)
+    return Principal.from_proto(msg.principal)
 
 
 async def _import(p: Platform, path: Path, principal: Principal) -> profiles_pb2.ImportReport:

@@ -5,6 +5,7 @@ attack-detection endpoint lifts it. No timing: the lock is read from the store a
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,12 @@ def test_keycloak_defaults_when_the_representation_says_nothing() -> None:
     )
     odd = BruteForce.from_representation({"failureFactor": "5", "bruteForceProtected": 1})
     assert odd == BruteForce()  # wrong types are ignored, not trusted
+
+
+def test_the_configured_realms_follow_the_keycloak_realm_templates() -> None:
+    """The embedded IdP's configured realms lock as the Keycloak realms of deploy/keycloak do."""
+    templates = sorted((Path(__file__).parents[3] / "deploy" / "keycloak").glob("*.json"))
+    assert templates
+    for template in templates:
+        representation = json.loads(template.read_text(encoding="utf-8"))
+        assert BruteForce.from_representation(representation) == LOKOS_BRUTE_FORCE, template.name
