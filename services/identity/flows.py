@@ -375,6 +375,8 @@ async def logout(
         return None
     await repository.end_device_sessions(session, user.user_id, sid)
     await repository.end_session(session, sid, user.user_id)
+    memory = timedelta(seconds=deps.settings.ended_session_memory_seconds)
+    await repository.forget_ended_sessions(session, _now() - memory)
     await events.user_changed(session, user, "session")
     await session.commit()
     return user

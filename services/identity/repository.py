@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -425,6 +425,11 @@ async def end_session(session: AsyncSession, session_id: str, user_id: str) -> N
     await session.execute(
         insert(EndedSession).values(session_id=session_id, user_id=user_id).on_conflict_do_nothing()
     )
+
+
+async def forget_ended_sessions(session: AsyncSession, before: datetime) -> None:
+    """Drop the record of sessions ended before ``before``: their access tokens expired."""
+    await session.execute(delete(EndedSession).where(EndedSession.ended_at < before))
 
 
 async def ended_sessions(session: AsyncSession, user_id: str, since: datetime) -> list[str]:
