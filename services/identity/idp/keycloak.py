@@ -280,7 +280,9 @@ class KeycloakAdapter:
         # GET /admin/realms/{realm}/users/{id}
         try:
             rep = await self._call(
-                "user lookup", admin.a_get_user(subject), not_found=_NO_SUCH_USER
+                "user lookup",
+                admin.a_get_user(subject),
+                not_found=_NoSuchUser("no such user", code="user_not_found"),
             )
         except _NoSuchUser:
             return None
@@ -374,9 +376,6 @@ class KeycloakAdapter:
 
 class _NoSuchUser(NotFound):
     """A user id the provider does not know (an expected answer of a lookup)."""
-
-
-_NO_SUCH_USER = _NoSuchUser("no such user", code="user_not_found")
 
 
 def _role_ref(rep: dict[str, Any]) -> dict[str, Any]:
