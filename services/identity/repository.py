@@ -140,8 +140,23 @@ def search_query(
     status: str,
     reach_districts: frozenset[str] | None,
     reach_blocks: frozenset[str] | None,
+    other_realm_roles: frozenset[str] = frozenset(),
 ) -> Select[tuple[User]]:
-    stmt = select(User).where(or_(User.state == state, User.state == "national"))
+    """Users of ``state`` and national users; plus, for a national admin, the users of other
+    states whose every open role is one of ``other_realm_roles`` (the State Admins)."""
+    home = or_(User.state == state, User.state == "national")
+    if other_realm_roles:
+        open_grant = and_(RoleGrant.user_id == User.user_id, RoleGrant.valid_to.is_(None))
+        home = or_(
+            home,
+            and_(
+                select(RoleGrant.id).where(open_grant).exists(),
+                ~select(RoleGrant.id)
+                .where(open_grant, RoleGrant.role.not_in(other_realm_roles))
+                .exists(),
+            ),
+        )
+    stmt = select(User).where(home)
     if district:
         stmt = stmt.where(User.district_lgd_code == district)
     if block:

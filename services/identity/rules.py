@@ -177,12 +177,16 @@ def may_manage_across_realms(admin: Principal, target_roles: list[str]) -> bool:
     created by a national role the admin holds at national scope. Everyone below a State Admin
     is the state's own business (the State Admin reaches them).
     """
+    reached = roles_reached_across_realms(admin)
+    return bool(target_roles) and all(r in reached for r in target_roles)
+
+
+def roles_reached_across_realms(admin: Principal) -> frozenset[str]:
+    """The state-realm roles a national ``admin`` manages (see may_manage_across_realms)."""
     held = {g.role for g in admin.roles if g.scope.level == "national"}
-    if admin.state != "national" or not held or not target_roles:
-        return False
-    return all(
-        r in catalogue.BY_CODE and bool(catalogue.role(r).created_by & held) for r in target_roles
-    )
+    if admin.state != "national" or not held:
+        return frozenset()
+    return frozenset(r.code for r in catalogue.ROLES if r.entry == "state" and r.created_by & held)
 
 
 def _outranks(admin_role: Role, role: Role) -> bool:

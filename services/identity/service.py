@@ -369,6 +369,7 @@ async def search_users(
         status=query.status,
         reach_districts=districts,
         reach_blocks=blocks,
+        other_realm_roles=rules.roles_reached_across_realms(actor),
     )
     users, total = await repository.search_users(session, stmt, query.limit, query.offset)
     grants = await repository.open_grants_of(session, [u.user_id for u in users])

@@ -53,3 +53,7 @@ def test_a_state_admin_reaches_no_one_across_realms() -> None:
         (RoleGrant("NATIONAL_PROGRAM_MANAGER", Scope("national")),),
     )
     assert rules.may_manage_across_realms(national_pm, ["STATE_ADMIN"]) is False
+
+
+def test_the_roles_a_national_admin_reaches_are_the_state_admins() -> None:
+    assert rules.roles_reached_across_realms(NATIONAL_ADMIN) == {"STATE_ADMIN"}
