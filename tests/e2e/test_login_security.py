@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from lokos.runtime.platform import Platform
-from tests.conftest import Api
+from tests.conftest import LOGIN_FAILURES_PER_ADDRESS, Api
 from tests.e2e.identity_helpers import Geo, create_user, login, make_geo, new_code, token
 from tests.e2e.test_identity import _block_admin
 from tests.e2e.test_thin_flow import wait_for
@@ -159,7 +159,7 @@ def from_address(api: Api) -> Iterator[httpx.Client]:
 def test_one_address_failing_on_many_users_gets_429_with_retry_after(
     api: Api, from_address: httpx.Client
 ) -> None:
-    for _ in range(50):  # LOKOS_LOGIN_FAILURES_PER_ADDRESS
+    for _ in range(LOGIN_FAILURES_PER_ADDRESS):
         assert login(from_address, _uid("SPRAY"), WRONG).status_code == 401
     limited = login(from_address, _uid("SPRAY"), WRONG)
     assert limited.status_code == 429, limited.text
