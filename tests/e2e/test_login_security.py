@@ -249,7 +249,8 @@ def test_a_national_admin_sees_unlocks_resets_and_inactivates_a_state_admin(api:
     seen = api.http.get(f"/v1/users/{sa}", headers=_h(national))
     assert seen.status_code == 200, seen.text
     assert seen.json()["locked"] is True
-    listed = api.http.get("/v1/users", params={"q": sa}, headers=_h(national)).json()
+    # (the search text drops "_": search by the part after the state prefix)
+    listed = api.http.get("/v1/users", params={"q": sa[3:]}, headers=_h(national)).json()
     assert [u["user_id"] for u in listed["items"]] == [sa]
     assert api.http.post(f"/v1/users/{sa}/unlock", headers=_h(national)).status_code == 200
     reset = api.http.post(
@@ -267,6 +268,8 @@ def test_a_national_admin_sees_unlocks_resets_and_inactivates_a_state_admin(api:
     # Below the State Admin is the state's business: the national admin does not reach it.
     thematic = _staff(api)
     assert api.http.get(f"/v1/users/{thematic}", headers=_h(national)).status_code == 404
-    hidden = api.http.get("/v1/users", params={"q": thematic}, headers=_h(national)).json()
+    found = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=_h(api.token)).json()
+    assert [u["user_id"] for u in found["items"]] == [thematic]  # the State Admin finds it
+    hidden = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=_h(national)).json()
     assert hidden["items"] == []
     assert api.http.post(f"/v1/users/{thematic}/unlock", headers=_h(national)).status_code == 404
