@@ -22,6 +22,10 @@ class IdentitySettings(ServiceSettings, GrpcEndpoints):
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_seconds: int = Field(default=60, ge=1)
     lockout_max_seconds: int = Field(default=900, ge=1)
+    # Every refused password login is answered after at least this long (seconds), so that its
+    # timing does not tell an unknown user ID from a known one with a wrong password (the
+    # provider's work differs: it records a known user's failure).
+    login_refusal_seconds: float = Field(default=0.1, ge=0, le=5)
     # A logout is remembered this long so that the gateway refuses the session's access
     # tokens; at least the provider's access token lifespan (plus the gateway's leeway).
     ended_session_memory_seconds: int = Field(default=3600, ge=60)

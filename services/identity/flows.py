@@ -8,15 +8,18 @@ here, not in Keycloak (which has no SMS OTP and limits sessions, not devices).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,6 +119,7 @@ async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet 
     errors = _input_errors(req)
     if errors:
         raise ValidationFailed(errors)
+    started = time.monotonic()
     realm = realm_for(req.entry, deps.settings.state)
     user_id = req.user_id.strip().upper()
     client_id = CLIENTS[req.client]
@@ -138,11 +142,11 @@ async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet 
     except InvalidCredentials:
         if user is not None and user.status == "active":
             await _count_failure(session, deps, user)
-        raise InvalidCredentials(LOGIN_REFUSED) from None
+        await _refuse_after(session, started, deps.settings.login_refusal_seconds)
     if user is None or user.status != "active":
         # The provider knows a user identity does not (or no longer) let in.
         await deps.idp.logout(realm, client_id, tokens.refresh_token)
-        raise InvalidCredentials(LOGIN_REFUSED)
+        await _refuse_after(session, started, deps.settings.login_refusal_seconds)
     roles = [g.role for g in await repository.open_grants(session, user.user_id)]
     if req.client not in catalogue.channels_of(roles):
         await deps.idp.logout(realm, client_id, tokens.refresh_token)
@@ -158,6 +162,14 @@ async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet 
         await session.commit()
         return tokens
     return await _mobile(session, deps, user, req, realm, client_id, tokens)
+
+
+async def _refuse_after(session: AsyncSession, started: float, floor: float) -> NoReturn:
+    """Refuse the login no sooner than ``floor`` seconds after ``started`` (row locks released
+    first): every refusal takes the same time, whatever the reason."""
+    await session.rollback()
+    await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
+    raise InvalidCredentials(LOGIN_REFUSED)
 
 
 async def _count_failure(session: AsyncSession, deps: Deps, user: User) -> None:
