@@ -391,7 +391,7 @@ async def _principal(p: Platform) -> Principal:
             metadata=service_metadata("bench-migration"),
             timeout=10,
         )
-    return Principal.from_proto(msg)
+    return Principal.from_proto(msg.principal)
 
 
 async def _import(p: Platform, path: Path, principal: Principal) -> profiles_pb2.ImportReport:

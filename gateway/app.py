@@ -15,6 +15,7 @@ from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
 from gateway.invalidation import PrincipalInvalidation
+from gateway.ratelimit import LoginLimiter
 from gateway.routes import (
     auth,
     duplicates,
@@ -74,7 +75,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         http = httpx.AsyncClient(timeout=5.0)
         clients = Clients.connect(settings)
         verifier = TokenVerifier(
-            settings.idp_url, settings.realms, http, audience=settings.token_audience
+            settings.idp_url,
+            settings.realms,
+            http,
+            audience=settings.token_audience,
+            clients=settings.clients,
         )
         app.state.settings = settings
         app.state.clients = clients
@@ -83,6 +88,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             clients,
             ttl=settings.principal_cache_seconds,
             maxsize=settings.principal_cache_size,
+        )
+        app.state.login_limiter = LoginLimiter(
+            per_address=settings.login_failures_per_address,
+            per_user=settings.login_failures_per_user,
+            window_seconds=settings.login_window_seconds,
         )
         invalidation = PrincipalInvalidation(settings, app.state.principals)
         invalidation.start()

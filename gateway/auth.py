@@ -8,19 +8,27 @@ warm request calls neither the identity provider nor identity.
 Mobile tokens (client ``lokos-mobile``) are bound to one device: the request must name it in
 ``X-Device-Id``, it must be the user's bound device, and the token's session must have been
 issued to that device. Anything else is refused with ``device_not_bound``.
+
+Whatever issued the token (a gateway login or the provider's token endpoint directly), the
+user must be active and not locked, the token's session must not have ended (logout), and the
+token's client must be a channel all of the user's roles may use (``lokos.catalogue``). Identity
+answers these facts with the principal and announces their changes, so the warm path checks
+them from the cache without any call.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from cachetools import TTLCache
 from fastapi import Request
 
 from gateway.clients import Clients
 from gateway.tokens import TokenVerifier, VerifiedToken
-from lokos.errors import PermissionDenied, Unauthenticated
+from lokos import catalogue
+from lokos.errors import Locked, PermissionDenied, Unauthenticated
 from lokos.identity.v1 import identity_pb2
 from lokos.principal import Principal
 from lokos.rpc import service_metadata
@@ -30,13 +38,43 @@ MOBILE_CLIENT = "lokos-mobile"
 DEVICE_HEADER = "x-device-id"
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A cached answer of identity: the principal and what each request is checked against."""
+
+    principal: Principal
+    status: str
+    # Epoch seconds until which the user is locked; 0 when not locked.
+    locked_until: float
+    ended_sessions: frozenset[str]
+    channels: frozenset[str]
+
+    def check(self, token: VerifiedToken) -> None:
+        if self.status != "active":
+            raise PermissionDenied(f"user {token.user_id} is {self.status}", code="user_inactive")
+        if self.locked_until > time.time():
+            raise Locked(
+                "too many wrong passwords: the account is locked; try later or ask your admin",
+                code="account_locked",
+            )
+        sid = token.claims.get("sid")
+        if isinstance(sid, str) and sid in self.ended_sessions:
+            raise Unauthenticated("this session has ended; log in again", code="session_ended")
+        channel = catalogue.CLIENT_CHANNELS.get(token.client_id)
+        if channel is None or channel not in self.channels:
+            raise PermissionDenied(
+                f"your roles may not be used through {channel or token.client_id}",
+                code="channel_not_allowed",
+            )
+
+
 class PrincipalResolver:
     def __init__(
         self, verifier: TokenVerifier, clients: Clients, *, ttl: float, maxsize: int
     ) -> None:
         self.verifier = verifier
         self.clients = clients
-        self.cache: TTLCache[tuple[str, str], Principal] = TTLCache(
+        self.cache: TTLCache[tuple[str, str], _Known] = TTLCache(
             maxsize=maxsize, ttl=ttl, timer=time.monotonic
         )
 
@@ -59,25 +97,39 @@ class PrincipalResolver:
 
     async def _principal(self, token: VerifiedToken, *, fresh: bool) -> Principal:
         key = (token.realm, token.user_id)
-        if not fresh:
-            cached = self.cache.get(key)
-            if cached is not None:
-                return cached
+        known = None if fresh else self.cache.get(key)
+        if known is None:
+            known = await self._ask_identity(token)
+            self.cache[key] = known
+        known.check(token)
+        return known.principal
+
+    async def _ask_identity(self, token: VerifiedToken) -> _Known:
         msg = await self.clients.identity.GetPrincipal(
             identity_pb2.GetPrincipalRequest(realm=token.realm, user_id=token.user_id),
             metadata=service_metadata(current_trace_id()),
             timeout=self.clients.deadline,
         )
-        principal = Principal.from_proto(msg)
+        principal = Principal.from_proto(msg.principal)
         if principal.realm != token.realm:
             raise Unauthenticated(
                 "token realm does not match the user's realm", code="realm_mismatch"
             )
-        self.cache[key] = principal
-        return principal
+        return _Known(
+            principal=principal,
+            status=msg.status,
+            locked_until=msg.locked_until.seconds if msg.HasField("locked_until") else 0.0,
+            ended_sessions=frozenset(msg.ended_sessions),
+            channels=catalogue.channels_of(principal.role_names),
+        )
 
     def forget(self, realm: str, user_id: str) -> None:
         self.cache.pop((realm, user_id), None)
+
+    def forget_user(self, user_id: str) -> None:
+        """Drop ``user_id`` in every trusted realm (a login answer names no realm)."""
+        for realm in self.verifier.realms:
+            self.cache.pop((realm, user_id), None)
 
 
 def _device_ok(principal: Principal, token: VerifiedToken, device_id: str) -> bool:

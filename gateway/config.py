@@ -1,4 +1,4 @@
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from lokos.config import GrpcEndpoints
 
@@ -13,6 +13,15 @@ class GatewaySettings(GrpcEndpoints):
     # Only tokens of these realms are trusted (comma-separated).
     trusted_realms: str = "lokos-national,lokos-up"
     token_audience: str = "lokos-gateway"
+    # The realms' own OpenID clients (comma-separated): a token issued to any other client
+    # (``azp``) is refused. Only lokos-web and lokos-mobile tokens carry a login channel that
+    # a role may use (lokos.catalogue); the others are refused on user routes.
+    token_clients: str = "lokos-web,lokos-mobile,lokos-gateway,lokos-external"
+    # Failed logins (wrong password, locked, unknown user) allowed per client address and per
+    # user ID within the window; more get 429 with Retry-After until the window ends.
+    login_failures_per_address: int = Field(default=50, ge=1)
+    login_failures_per_user: int = Field(default=10, ge=1)
+    login_window_seconds: float = Field(default=300.0, gt=0)
     # How long a resolved principal is reused before identity is asked again, seconds.
     principal_cache_seconds: float = 30.0
     principal_cache_size: int = 50_000
@@ -27,3 +36,7 @@ class GatewaySettings(GrpcEndpoints):
     @property
     def realms(self) -> list[str]:
         return [r.strip() for r in self.trusted_realms.split(",") if r.strip()]
+
+    @property
+    def clients(self) -> list[str]:
+        return [c.strip() for c in self.token_clients.split(",") if c.strip()]

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lokos.errors import LokosError, Unauthenticated, ValidationFailed
+from lokos.errors import LokosError, RateLimited, Unauthenticated, ValidationFailed
 from lokos.rpc import error_from_rpc
 from lokos.telemetry import current_trace_id
 
@@ -76,6 +76,8 @@ def from_error(err: LokosError) -> JSONResponse:
         if isinstance(err, Unauthenticated)
         else None
     )
+    if isinstance(err, RateLimited) and err.extra and err.extra.get("retry_after"):
+        headers = {"Retry-After": err.extra["retry_after"]}
     resp = problem(
         err.http_status, err.detail, code=err.code, errors=errors, headers=headers, extra=err.extra
     )

@@ -34,6 +34,7 @@ TOKEN_UNTRUSTED_ISSUER: Final = "token_untrusted_issuer"
 TOKEN_UNKNOWN_KEY: Final = "token_unknown_key"
 TOKEN_INVALID_SIGNATURE: Final = "token_invalid_signature"
 TOKEN_INVALID_AUDIENCE: Final = "token_invalid_audience"
+TOKEN_UNKNOWN_CLIENT: Final = "token_unknown_client"
 IDP_UNAVAILABLE: Final = "idp_unavailable"
 
 ALGORITHM: Final = "RS256"
@@ -87,6 +88,7 @@ class TokenVerifier:
         http: httpx.AsyncClient,
         *,
         audience: str = "lokos-gateway",
+        clients: Sequence[str] | None = None,
         min_refresh_interval: float = 10.0,
         fetch_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
@@ -100,6 +102,8 @@ class TokenVerifier:
         self.issuer_base = issuer_base.rstrip("/")
         self.realms: tuple[str, ...] = tuple(realms)
         self.audience = audience
+        # The realms' known clients: a token's ``azp`` must be one of them (None: any).
+        self.clients: frozenset[str] | None = frozenset(clients) if clients is not None else None
         self.min_refresh_interval = min_refresh_interval
         self._http = http
         self._fetch_timeout = fetch_timeout
@@ -201,6 +205,10 @@ class TokenVerifier:
             raise _fail(TOKEN_MALFORMED, "token lacks sub")
         if not isinstance(client_id, str) or not client_id:
             raise _fail(TOKEN_MALFORMED, "token lacks azp")
+        if self.clients is not None and client_id not in self.clients:
+            raise _fail(
+                TOKEN_UNKNOWN_CLIENT, "token was issued to a client this realm does not know"
+            )
         realm_access = claims.get("realm_access", {})
         roles = realm_access.get("roles", []) if isinstance(realm_access, Mapping) else None
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):

@@ -8,11 +8,24 @@ Staff roles exist at four levels (national, state, district, block), each with a
 Program Manager and a Thematic user (blocks also have an MIS coordinator/DEO). Community roles
 are bound to CBOs (SHG, VO, CLF) and created by a Block Admin. Sources: DOMAIN.md "Users and
 roles"; the national roll-out advisory (004) table "Admin User / Provision".
+
+Channels: each role says through which login channel (the OpenID client a token is issued to)
+it may be used. Community users (bookkeepers and approvers) work in the mobile app, where their
+identity is the phone bound by SMS OTP: they may use only ``mobile``, so a web login (no device
+binding) cannot stand in for it. Staff use the web and may use the app (then bound to a device
+like everyone on mobile). A user holding several roles may use the channels all of them allow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+# Login channel -> the OpenID client of the realm that issues its tokens (``azp``).
+CHANNEL_CLIENTS: dict[str, str] = {"web": "lokos-web", "mobile": "lokos-mobile"}
+CLIENT_CHANNELS: dict[str, str] = {client: ch for ch, client in CHANNEL_CLIENTS.items()}
+STAFF_CHANNELS = frozenset({"web", "mobile"})
+COMMUNITY_CHANNELS = frozenset({"mobile"})
 
 LEVELS = ("national", "state", "district", "block")
 SCOPE_LEVELS = ("national", "state", "district", "block", "panchayat", "village", "cbo")
@@ -43,6 +56,11 @@ class Role:
     @property
     def is_community(self) -> bool:
         return self.category == "community"
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """Login channels the role may be used through (see the module docstring)."""
+        return COMMUNITY_CHANNELS if self.is_community else STAFF_CHANNELS
 
 
 def _staff(level: str, creators_admin: set[str], creators_others: set[str]) -> list[Role]:
@@ -191,3 +209,13 @@ def roles_at_or_below(level: str) -> frozenset[str]:
 def realm_roles(realm_kind: str) -> list[Role]:
     """Roles a realm declares: national roles in the national realm, the rest in a state's."""
     return [r for r in ROLES if (r.entry == "national") == (realm_kind == "national")]
+
+
+def channels_of(roles: Iterable[str]) -> frozenset[str]:
+    """The channels a user holding ``roles`` may use: those every one of them allows."""
+    allowed = frozenset(CHANNEL_CLIENTS)
+    for code in roles:
+        known = BY_CODE.get(code)
+        if known is not None:
+            allowed &= known.channels
+    return allowed

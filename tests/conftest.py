@@ -22,6 +22,9 @@ from lokos import rpc
 from lokos.runtime.platform import Platform, running_platform
 from lokos.runtime.settings import PlatformSettings
 
+# Failed logins one client address may make in the gateway's window: every test talks from
+# 127.0.0.1, and the wrong passwords the suite types on purpose must not add up to a 429.
+LOGIN_FAILURES_PER_ADDRESS = 120
 DEMO_USER = "UP_STATEADMIN"
 DEMO_PASSWORD = "Demo@12345"
 
@@ -51,6 +54,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("lokos")
     # Inherited by every process of the platform: OTPs may be re-sent after 1 s in tests.
     os.environ["LOKOS_OTP_RESEND_INTERVAL_SECONDS"] = "1"
+    os.environ["LOKOS_LOGIN_FAILURES_PER_ADDRESS"] = str(LOGIN_FAILURES_PER_ADDRESS)
     with running_platform(platform_settings(data_dir), timeout=180, wipe=True) as p:
         # Tests that call services directly sign like the gateway (lokos.rpc.call_metadata).
         rpc.configure(p.client_settings())

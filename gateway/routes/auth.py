@@ -3,30 +3,49 @@
 Mobile logins name their device; a device that is not the user's bound one gets 202 with an
 OTP challenge (sent by SMS) instead of tokens, and the same call with ``challenge_id`` and
 ``otp`` binds it.
+
+Failed logins are counted per client address and per user ID (:mod:`gateway.ratelimit`): past
+the limits the route answers 429 with Retry-After before asking identity. A refused login and a
+logout drop the user's cached principal here at once (identity's event does it everywhere).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+import grpc
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
+from gateway.auth import PrincipalResolver
+from gateway.ratelimit import LoginLimiter
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients
 from lokos.identity.v1 import identity_pb2
-from lokos.rpc import service_metadata
+from lokos.rpc import error_from_rpc, service_metadata
 from lokos.telemetry import current_trace_id
+
+# Answers that count as a failed login (OTP mistakes have their own per-challenge limit).
+_FAILED_LOGIN = frozenset({"invalid_credentials", "account_locked"})
+# Printable text only: NUL and other control characters are refused with 422 here.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
 class LoginIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=48, examples=["UP_ALAPURSHGBK"])
-    password: str = Field(min_length=1, max_length=128)
+    user_id: str = Field(
+        min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_]+$", examples=["UP_ALAPURSHGBK"]
+    )
+    password: str = Field(min_length=1, max_length=128, pattern=_PRINTABLE)
     client: Literal["web", "mobile"] = "web"
-    device_id: str = Field(default="", max_length=128, description="Mobile: this device's id")
-    challenge_id: str = Field(default="", max_length=64)
-    otp: str = Field(default="", max_length=6)
+    device_id: str = Field(
+        default="",
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]*$",
+        description="Mobile: this device's id",
+    )
+    challenge_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
+    otp: str = Field(default="", max_length=6, pattern=r"^[0-9]*$")
 
 
 class TokensOut(BaseModel):
@@ -49,7 +68,7 @@ class OtpRequiredOut(BaseModel):
 class RefreshIn(BaseModel):
     entry: Literal["national", "state"] = "state"
     client: Literal["web", "mobile"] = "web"
-    refresh_token: str = Field(min_length=1, max_length=16384)
+    refresh_token: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9._~+/=-]+$")
 
 
 def _tokens(t: identity_pb2.TokenSet) -> TokensOut:
@@ -64,21 +83,35 @@ def _tokens(t: identity_pb2.TokenSet) -> TokensOut:
 
 
 async def _login(
-    entry: str, body: LoginIn, c: ServiceClients, response: Response
+    entry: str, body: LoginIn, c: ServiceClients, request: Request, response: Response
 ) -> TokensOut | OtpRequiredOut:
-    result = await c.identity.Login(
-        identity_pb2.LoginRequest(
-            entry=entry,
-            user_id=body.user_id,
-            password=body.password,
-            client=body.client,
-            device_id=body.device_id,
-            challenge_id=body.challenge_id,
-            otp=body.otp,
-        ),
-        metadata=service_metadata(current_trace_id()),
-        timeout=c.deadline,
-    )
+    limiter: LoginLimiter = request.app.state.login_limiter
+    principals: PrincipalResolver = request.app.state.principals
+    address = request.client.host if request.client else ""
+    user_key = f"{entry}:{body.user_id.upper()}"
+    limiter.check(address, user_key)
+    try:
+        result = await c.identity.Login(
+            identity_pb2.LoginRequest(
+                entry=entry,
+                user_id=body.user_id,
+                password=body.password,
+                client=body.client,
+                device_id=body.device_id,
+                challenge_id=body.challenge_id,
+                otp=body.otp,
+            ),
+            metadata=service_metadata(current_trace_id()),
+            timeout=c.deadline,
+        )
+    except grpc.aio.AioRpcError as exc:
+        error = error_from_rpc(exc)
+        if error.code in _FAILED_LOGIN:
+            limiter.failed(address, user_key)
+            # A lock may have just begun: this gateway stops serving the user's tokens now.
+            principals.forget_user(body.user_id.upper())
+        raise error from None
+    limiter.succeeded(user_key)
     if result.HasField("otp_required"):
         response.status_code = status.HTTP_202_ACCEPTED
         o = result.otp_required
@@ -96,10 +129,10 @@ async def _login(
     responses={202: {"model": OtpRequiredOut, "description": "OTP sent; call again with it"}},
 )
 async def national_login(
-    body: LoginIn, c: ServiceClients, response: Response
+    body: LoginIn, c: ServiceClients, request: Request, response: Response
 ) -> TokensOut | OtpRequiredOut:
     """National entry: NRLM staff."""
-    return await _login("national", body, c, response)
+    return await _login("national", body, c, request, response)
 
 
 @router.post(
@@ -107,10 +140,10 @@ async def national_login(
     responses={202: {"model": OtpRequiredOut, "description": "OTP sent; call again with it"}},
 )
 async def state_login(
-    body: LoginIn, c: ServiceClients, response: Response
+    body: LoginIn, c: ServiceClients, request: Request, response: Response
 ) -> TokensOut | OtpRequiredOut:
     """State entry: state, district and block staff, bookkeepers and approvers."""
-    return await _login("state", body, c, response)
+    return await _login("state", body, c, request, response)
 
 
 @router.post("/refresh")
@@ -127,11 +160,15 @@ async def refresh(body: RefreshIn, c: ServiceClients) -> TokensOut:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(body: RefreshIn, c: ServiceClients, request: Request) -> Response:
-    await c.identity.Logout(
+    """End the session: its refresh token and its access tokens stop working."""
+    ended = await c.identity.Logout(
         identity_pb2.LogoutRequest(
             entry=body.entry, client=body.client, refresh_token=body.refresh_token
         ),
         metadata=service_metadata(current_trace_id()),
         timeout=c.deadline,
     )
+    if ended.user_id:
+        principals: PrincipalResolver = request.app.state.principals
+        principals.forget(ended.realm, ended.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

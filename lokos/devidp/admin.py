@@ -436,6 +436,16 @@ class _Admin:
         user = self._user(realm, user_id)
         self.store.end_user_sessions(realm, user.username)
 
+    # -- attack detection (brute force)
+
+    def brute_force_status(self, realm: str, user_id: str) -> dict[str, Any]:
+        self._user(realm, user_id)
+        return self.store.login_failures(realm, user_id)
+
+    def clear_brute_force(self, realm: str, user_id: str) -> None:
+        self._user(realm, user_id)
+        self.store.clear_login_failures_by_id(realm, user_id)
+
     # -- roles
 
     def list_roles(self, realm: str, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -568,6 +578,15 @@ def create_admin_router(store: IdpStore, key: SigningKey, settings: IdpSettings)
     @router.post("/{realm}/users/{user_id}/logout")
     async def logout_user(realm: str, user_id: str) -> Response:
         await run(admin.logout_user, realm, user_id)
+        return no_content()
+
+    @router.get("/{realm}/attack-detection/brute-force/users/{user_id}")
+    async def brute_force_status(realm: str, user_id: str) -> Response:
+        return JSONResponse(await run(admin.brute_force_status, realm, user_id))
+
+    @router.delete("/{realm}/attack-detection/brute-force/users/{user_id}")
+    async def clear_brute_force(realm: str, user_id: str) -> Response:
+        await run(admin.clear_brute_force, realm, user_id)
         return no_content()
 
     @router.get("/{realm}/roles")

@@ -303,7 +303,7 @@ class DevIdp:
         if not username:
             raise OAuthError(400, "invalid_request", "Missing parameter: username")
         scope = _scope(params.get("scope"))
-        user = self.store.authenticate(realm, username, params.get("password", ""))
+        user = self.store.password_login(realm, username, params.get("password", ""))
         if user is None:
             raise OAuthError(401, "invalid_grant", "Invalid user credentials")
         if not user.enabled:

@@ -193,6 +193,70 @@ class Session:
     expires_at: int
 
 
+@dataclass(frozen=True)
+class BruteForce:
+    """A realm's brute-force detection, as Keycloak's realm settings name it.
+
+    Keycloak's rule, modelled here: every wrong password of a known user counts (failures
+    older than ``max_delta_time_seconds`` are forgotten first); from ``failure_factor``
+    failures on the user is locked for ``wait_increment_seconds`` times the number of whole
+    ``failure_factor`` runs, at most ``max_failure_wait_seconds`` — or disabled for good with
+    ``permanent_lockout``. While locked even the right password is refused, with the same
+    answer as a wrong one, and the attempt does not count. A successful login forgets the
+    failures; so does the admin API's ``DELETE …/attack-detection/brute-force/users/{id}``.
+    """
+
+    protected: bool = False  # bruteForceProtected
+    permanent_lockout: bool = False  # permanentLockout
+    failure_factor: int = 30  # failureFactor
+    wait_increment_seconds: int = 60  # waitIncrementSeconds
+    max_failure_wait_seconds: int = 900  # maxFailureWaitSeconds
+    max_delta_time_seconds: int = 43200  # maxDeltaTimeSeconds
+
+    _FIELDS = (
+        ("protected", "bruteForceProtected"),
+        ("permanent_lockout", "permanentLockout"),
+        ("failure_factor", "failureFactor"),
+        ("wait_increment_seconds", "waitIncrementSeconds"),
+        ("max_failure_wait_seconds", "maxFailureWaitSeconds"),
+        ("max_delta_time_seconds", "maxDeltaTimeSeconds"),
+    )
+
+    @classmethod
+    def from_representation(cls, rep: dict[str, Any]) -> BruteForce:
+        """From a RealmRepresentation; absent fields take Keycloak's defaults."""
+        values: dict[str, Any] = {}
+        for attr, name in cls._FIELDS:
+            value = rep.get(name)
+            default = getattr(cls, attr)
+            if isinstance(default, bool):
+                if isinstance(value, bool):
+                    values[attr] = value
+            elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                values[attr] = value
+        return cls(**values)
+
+    def representation(self) -> dict[str, Any]:
+        return {name: getattr(self, attr) for attr, name in self._FIELDS}
+
+    def wait_seconds(self, failures: int) -> int:
+        """How long ``failures`` failures in a row lock the user (0: not locked)."""
+        if failures < self.failure_factor:
+            return 0
+        wait = self.wait_increment_seconds * (failures // self.failure_factor)
+        return min(wait, self.max_failure_wait_seconds)
+
+
+# What the LokOS realm templates set (deploy/keycloak/*.json): the configured realms get it.
+LOKOS_BRUTE_FORCE = BruteForce(
+    protected=True,
+    permanent_lockout=False,
+    failure_factor=5,
+    wait_increment_seconds=60,
+    max_failure_wait_seconds=900,
+)
+
+
 def hash_password(password: str, iterations: int, salt: bytes | None = None) -> dict[str, Any]:
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
@@ -472,6 +536,7 @@ class IdpStore:
             data["realm"] = realm
             data.setdefault("enabled", True)
             data.setdefault("display_name", "")
+            data.setdefault("brute_force", LOKOS_BRUTE_FORCE.representation())
             clients = data["clients"]
             for client_id, spec in DEFAULT_CLIENTS.items():
                 rec = clients.get(client_id)
@@ -498,6 +563,7 @@ class IdpStore:
         clients: Iterable[dict[str, Any]] = (),
         display_name: str = "",
         enabled: bool = True,
+        brute_force: BruteForce | None = None,
     ) -> bool:
         """Create a realm file; ``False`` (and nothing changes) when the realm exists.
 
@@ -516,6 +582,7 @@ class IdpStore:
             "realm": realm,
             "display_name": display_name,
             "enabled": enabled,
+            "brute_force": (brute_force or BruteForce()).representation(),
             "roles": role_records,
             "users": {},
             "clients": {c["client_id"]: c for c in clients},
@@ -534,8 +601,9 @@ class IdpStore:
         (``roles.realm[]``: name, description, attributes) and the OpenID Connect clients
         (``clientId``, ``publicClient``, ``directAccessGrantsEnabled``,
         ``serviceAccountsEnabled``, ``secret`` — a missing or ``**********`` secret of a
-        confidential client is generated). Everything else (token lifespans, brute-force
-        detection, password policy, protocol mappers, users) is not emulated.
+        confidential client is generated) and the brute-force detection settings (see
+        :class:`BruteForce`). Everything else (token lifespans, password policy, protocol
+        mappers, users) is not emulated.
         """
         realm = representation.get("realm")
         if not isinstance(realm, str) or not realm:
@@ -582,6 +650,7 @@ class IdpStore:
             clients=clients,
             display_name=str(representation.get("displayName") or ""),
             enabled=_flag(representation.get("enabled"), False),
+            brute_force=BruteForce.from_representation(representation),
         )
 
     def ensure_master_realm(self, admin_username: str, admin_password: str) -> User:
@@ -797,6 +866,75 @@ class IdpStore:
         if not verify_password(password, credential):
             return None
         return _user(record)
+
+    def brute_force(self, realm: str) -> BruteForce:
+        rep = self._read(realm).data.get("brute_force")
+        return BruteForce.from_representation(rep) if isinstance(rep, dict) else BruteForce()
+
+    def password_login(self, realm: str, username: str, password: str) -> User | None:
+        """:meth:`authenticate` under the realm's brute-force detection (:class:`BruteForce`):
+        ``None`` also while the user is locked, and wrong passwords are counted."""
+        rules = self.brute_force(realm)
+        if not rules.protected:
+            return self.authenticate(realm, username, password)
+        cached = self._read(realm)
+        user_id = cached.by_name.get(username.lower())
+        record = cached.data["users"].get(user_id) if user_id is not None else None
+        now = int(time.time())
+        failures = (record or {}).get("login_failures") or {}
+        if record is not None and int(failures.get("not_before", 0)) > now:
+            verify_password(password, self._dummy_credential)  # the same work as a refusal
+            return None
+        user = self.authenticate(realm, username, password)
+        if user is not None:
+            if failures:
+                with self._mutate(realm) as data:
+                    data["users"][user.id].pop("login_failures", None)
+            return user
+        if record is not None:
+            self._count_failure(realm, record["id"], rules, now)
+        return None
+
+    def _count_failure(self, realm: str, user_id: str, rules: BruteForce, now: int) -> None:
+        with self._mutate(realm) as data:
+            record = data["users"].get(user_id)
+            if record is None:
+                return
+            failures = record.get("login_failures") or {}
+            if now - int(failures.get("last", now)) > rules.max_delta_time_seconds:
+                failures = {}
+            num = int(failures.get("num", 0)) + 1
+            failures = {"num": num, "last": now, "not_before": 0}
+            wait = rules.wait_seconds(num)
+            if wait and rules.permanent_lockout:
+                record["enabled"] = False
+                self._drop_sessions(data, user_id)
+            elif wait:
+                failures["not_before"] = now + wait
+            record["login_failures"] = failures
+
+    def login_failures(self, realm: str, user_id: str) -> dict[str, Any]:
+        """Keycloak's brute-force status of the user with this id (``numFailures``,
+        ``disabled``, ``lastFailure`` in ms, ``lastIPFailure``); ``NotFound`` if none."""
+        record = self._read(realm).data["users"].get(user_id)
+        if record is None:
+            raise NotFound(f"user {user_id} does not exist in realm {realm}", code="user_not_found")
+        failures = record.get("login_failures") or {}
+        return {
+            "numFailures": int(failures.get("num", 0)),
+            "disabled": int(failures.get("not_before", 0)) > int(time.time()),
+            "lastIPFailure": "n/a",
+            "lastFailure": int(failures.get("last", 0)) * 1000,
+        }
+
+    def clear_login_failures(self, realm: str, username: str) -> None:
+        """Forget the user's failures and lift a temporary lock (``NotFound`` if no user)."""
+        with self._mutate(realm) as data:
+            self._find(data, realm, username).pop("login_failures", None)
+
+    def clear_login_failures_by_id(self, realm: str, user_id: str) -> None:
+        with self._mutate(realm) as data:
+            self._find_id(data, realm, user_id).pop("login_failures", None)
 
     def seed_demo(self, password: str) -> list[User]:
         """Ensure the demo administrators exist (only in configured realms); returns them."""

@@ -15,9 +15,20 @@ class IdentitySettings(ServiceSettings, GrpcEndpoints):
     idp_url: str = "http://127.0.0.1:8180"
     idp_realms: str = "lokos-national,lokos-up"
 
-    # Brute force: this many wrong passwords in a row lock the account for lockout_seconds.
-    max_failed_logins: int = 5
-    lockout_seconds: int = 900
+    # Brute force: this many wrong passwords in a row lock the account. The n-th lock in a row
+    # lasts n × lockout_seconds, at most lockout_max_seconds (Keycloak's waitIncrementSeconds /
+    # maxFailureWaitSeconds of the realm templates); a successful login or an admin's unlock
+    # starts again. A temporary lock keeps a guessing attacker from locking a user out for long.
+    max_failed_logins: int = Field(default=5, ge=1)
+    lockout_seconds: int = Field(default=60, ge=1)
+    lockout_max_seconds: int = Field(default=900, ge=1)
+    # Every refused password login is answered after at least this long (seconds), so that its
+    # timing does not tell an unknown user ID from a known one with a wrong password (the
+    # provider's work differs: it records a known user's failure).
+    login_refusal_seconds: float = Field(default=0.1, ge=0, le=5)
+    # A logout is remembered this long so that the gateway refuses the session's access
+    # tokens; at least the provider's access token lifespan (plus the gateway's leeway).
+    ended_session_memory_seconds: int = Field(default=3600, ge=60)
 
     # SMS OTP for binding a mobile device.
     otp_ttl_seconds: int = 300

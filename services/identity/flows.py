@@ -8,18 +8,22 @@ here, not in Keycloak (which has no SMS OTP and limits sessions, not devices).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos import catalogue
 from lokos.audit import record_audit
 from lokos.errors import (
     FieldError,
@@ -36,8 +40,12 @@ from services.identity.idp.port import InvalidCredentials, TokenSet
 from services.identity.models import Device, OtpChallenge, User, audit_log
 from services.identity.service import Deps, _manageable
 
-CLIENTS = {"web": "lokos-web", "mobile": "lokos-mobile"}
+CLIENTS = catalogue.CHANNEL_CLIENTS
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# What a typed user ID may hold (it is upper-cased before the look-up); NUL and other control
+# characters never reach the database or the provider.
+_LOGIN_USER_ID = re.compile(r"^[A-Za-z0-9_]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _now() -> datetime:
@@ -75,8 +83,12 @@ def _input_errors(req: LoginInput) -> list[FieldError]:
         errors.append(FieldError("client", "must be web or mobile", "enum"))
     if not req.user_id or len(req.user_id) > rules.USER_ID_MAX:
         errors.append(FieldError("user_id", "is required (at most 48 characters)", "required"))
+    elif not _LOGIN_USER_ID.match(req.user_id):
+        errors.append(FieldError("user_id", "may hold only A–Z, 0–9 and _", "format"))
     if not req.password or len(req.password) > 128:
         errors.append(FieldError("password", "is required (at most 128 characters)", "required"))
+    elif _CONTROL.search(req.password):
+        errors.append(FieldError("password", "must not hold control characters", "format"))
     if req.client == "mobile" and not _DEVICE_ID.match(req.device_id):
         errors.append(
             FieldError(
@@ -94,28 +106,57 @@ def _otp_hash(key: bytes, challenge_id: str, code: str) -> str:
     return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+# One answer for every refused password login, whatever the reason (unknown user, another
+# realm's user, inactive user, wrong password): nothing tells an attacker which user IDs exist.
+LOGIN_REFUSED = "Wrong user ID or password"
+
+
+def _locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > _now()
+
+
 async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet | Challenge:
     errors = _input_errors(req)
     if errors:
         raise ValidationFailed(errors)
+    started = time.monotonic()
     realm = realm_for(req.entry, deps.settings.state)
     user_id = req.user_id.strip().upper()
     client_id = CLIENTS[req.client]
-    user = await repository.get_user(session, user_id, for_update=True)
-    if user is None or user.realm != realm or user.status != "active":
-        raise InvalidCredentials("invalid user ID or password")
-    if user.locked_until is not None and user.locked_until > _now():
+    found = await repository.get_user(session, user_id, for_update=True)
+    user = found if found is not None and found.realm == realm else None
+    if user is not None and _locked(user):
         raise Locked(
             "too many wrong passwords: the account is locked; try later or ask your admin",
             code="account_locked",
-            extra={"locked_until": user.locked_until.isoformat()},
+            extra={"locked_until": user.locked_until.isoformat() if user.locked_until else ""},
         )
+    if user is not None and user.locked_until is not None:
+        # The lock ran out: lift it at the provider too before trying the password there.
+        await _lift_lock(deps, user)
+        user.locked_until = None
+    # Unknown and inactive users go to the provider too: the same work as a wrong password
+    # (the provider checks a dummy hash for unknown names), and the same answer below.
     try:
         tokens = await deps.idp.password_login(realm, client_id, user_id, req.password)
     except InvalidCredentials:
-        await _count_failure(session, deps, user)
-        raise
+        if user is not None and user.status == "active":
+            await _count_failure(session, deps, user)
+        await _refuse_after(session, started, deps.settings.login_refusal_seconds)
+    if user is None or user.status != "active":
+        # The provider knows a user identity does not (or no longer) let in.
+        await deps.idp.logout(realm, client_id, tokens.refresh_token)
+        await _refuse_after(session, started, deps.settings.login_refusal_seconds)
+    roles = [g.role for g in await repository.open_grants(session, user.user_id)]
+    if req.client not in catalogue.channels_of(roles):
+        await deps.idp.logout(realm, client_id, tokens.refresh_token)
+        allowed = " or ".join(sorted(catalogue.channels_of(roles))) or "no channel"
+        raise PermissionDenied(
+            f"your roles may not log in through {req.client}; use {allowed}",
+            code="channel_not_allowed",
+        )
     user.failed_logins = 0
+    user.lockouts = 0
     tokens = replace(tokens, password_change_required=user.password_change_required)
     if req.client == "web":
         await session.commit()
@@ -123,11 +164,23 @@ async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet 
     return await _mobile(session, deps, user, req, realm, client_id, tokens)
 
 
+async def _refuse_after(session: AsyncSession, started: float, floor: float) -> NoReturn:
+    """Refuse the login no sooner than ``floor`` seconds after ``started`` (row locks released
+    first): every refusal takes the same time, whatever the reason."""
+    await session.rollback()
+    await asyncio.sleep(max(0.0, started + floor - time.monotonic()))
+    raise InvalidCredentials(LOGIN_REFUSED)
+
+
 async def _count_failure(session: AsyncSession, deps: Deps, user: User) -> None:
+    """One more wrong password; the last one allowed locks the account, each lock in a row
+    longer than the one before, and the provider is told (its token endpoint refuses too)."""
+    s = deps.settings
     user.failed_logins += 1
-    left = deps.settings.max_failed_logins - user.failed_logins
-    if left <= 0:
-        user.locked_until = _now() + timedelta(seconds=deps.settings.lockout_seconds)
+    if user.failed_logins >= s.max_failed_logins:
+        user.lockouts += 1
+        wait = rules.lock_seconds(user.lockouts, s.lockout_seconds, s.lockout_max_seconds)
+        user.locked_until = _now() + timedelta(seconds=wait)
         user.failed_logins = 0
         await record_audit(
             session,
@@ -135,10 +188,21 @@ async def _count_failure(session: AsyncSession, deps: Deps, user: User) -> None:
             action="user.locked",
             entity="user",
             entity_id=user.user_id,
-            after={"locked_until": user.locked_until.isoformat(), "reason": "wrong passwords"},
+            after={
+                "locked_until": user.locked_until.isoformat(),
+                "reason": "wrong passwords",
+                "lockouts": user.lockouts,
+            },
         )
         await events.user_changed(session, user, "locked")
+        await deps.idp.set_enabled(user.realm, user.user_id, False)
     await session.commit()
+
+
+async def _lift_lock(deps: Deps, user: User) -> None:
+    """Undo at the provider what a lock did there (the user's status decides ``enabled``)."""
+    await deps.idp.set_enabled(user.realm, user.user_id, user.status == "active")
+    await deps.idp.clear_login_failures(user.realm, user.user_id)
 
 
 async def _mobile(
@@ -271,14 +335,15 @@ async def _audit_device(
 # --- refresh, logout, own password ----------------------------------------------------------
 
 
-def _session_of(refresh_token: str) -> str:
-    """The ``sid`` of a refresh token, read without verification (the provider verifies it)."""
+def _session_of(refresh_token: str) -> tuple[str, str]:
+    """``(sid, sub)`` of a refresh token, read without verification: only after the provider
+    accepted the token at logout."""
     try:
         payload = refresh_token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims.get("sid", ""))
-    except (IndexError, ValueError):
-        return ""
+        return str(claims.get("sid", "")), str(claims.get("sub", ""))
+    except (IndexError, ValueError, AttributeError):
+        return "", ""
 
 
 def _token_input_errors(entry: str, client: str, refresh_token: str) -> list[FieldError]:
@@ -303,16 +368,30 @@ async def refresh(deps: Deps, entry: str, client: str, refresh_token: str) -> To
 
 async def logout(
     session: AsyncSession, deps: Deps, entry: str, client: str, refresh_token: str
-) -> None:
+) -> User | None:
+    """End the refresh token's session at the provider and remember it ended, so that the
+    gateway refuses its access tokens too; the user whose session it was (``None`` when the
+    token no longer worked)."""
     errors = _token_input_errors(entry, client, refresh_token)
     if errors:
         raise ValidationFailed(errors)
-    await deps.idp.logout(realm_for(entry, deps.settings.state), CLIENTS[client], refresh_token)
-    sid = _session_of(refresh_token)
+    realm = realm_for(entry, deps.settings.state)
+    if not await deps.idp.logout(realm, CLIENTS[client], refresh_token):
+        return None
+    sid, subject = _session_of(refresh_token)
     owner = await repository.device_session_owner(session, sid) if sid else None
-    if owner is not None:
-        await repository.end_device_sessions(session, owner, sid)
-        await session.commit()
+    if owner is None and subject:
+        owner = await deps.idp.username_of(realm, subject)
+    user = await repository.get_user(session, owner.upper()) if owner else None
+    if user is None or user.realm != realm or not sid:
+        return None
+    await repository.end_device_sessions(session, user.user_id, sid)
+    await repository.end_session(session, sid, user.user_id)
+    memory = timedelta(seconds=deps.settings.ended_session_memory_seconds)
+    await repository.forget_ended_sessions(session, _now() - memory)
+    await events.user_changed(session, user, "session")
+    await session.commit()
+    return user
 
 
 async def change_own_password(

@@ -9,7 +9,6 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
-from lokos.common.v1 import principal_pb2
 from lokos.db import Database
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.identity import flows, rules, service
@@ -115,11 +114,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def GetPrincipal(
         self, request: identity_pb2.GetPrincipalRequest, ctx: Ctx
-    ) -> principal_pb2.Principal:
+    ) -> identity_pb2.PrincipalAnswer:
         context.service_caller()
         async with self.db.session() as session:
-            p = await service.get_principal(session, request.realm, request.user_id)
-        return p.to_proto()
+            a = await service.get_principal(
+                session, self.deps.settings, request.realm, request.user_id
+            )
+        return identity_pb2.PrincipalAnswer(
+            principal=a.principal.to_proto(),
+            status=a.status,
+            locked_until=_ts(a.locked_until),
+            ended_sessions=list(a.ended_sessions),
+        )
 
     async def Login(self, request: identity_pb2.LoginRequest, ctx: Ctx) -> identity_pb2.LoginResult:
         context.service_caller()
@@ -158,10 +164,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     ) -> identity_pb2.LogoutResponse:
         context.service_caller()
         async with self.db.session() as session:
-            await flows.logout(
+            user = await flows.logout(
                 session, self.deps, request.entry, request.client, request.refresh_token
             )
-        return identity_pb2.LogoutResponse()
+        if user is None:
+            return identity_pb2.LogoutResponse()
+        return identity_pb2.LogoutResponse(realm=user.realm, user_id=user.user_id)
 
     async def ChangeOwnPassword(
         self, request: identity_pb2.ChangeOwnPasswordRequest, ctx: Ctx
@@ -278,7 +286,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def Unlock(self, request: identity_pb2.UserRef, ctx: Ctx) -> identity_pb2.UserView:
         async with self.db.session() as session:
-            return _user(await service.unlock(session, context.principal(), request.user_id))
+            return _user(
+                await service.unlock(session, self.deps, context.principal(), request.user_id)
+            )
 
     async def RoleHistory(
         self, request: identity_pb2.RoleHistoryRequest, ctx: Ctx

@@ -58,6 +58,8 @@ class User(IdentityBase):
     # An admin set a temporary password; the user must choose her own before anything else.
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Locks in a row (reset by a successful login or an admin's unlock): each lasts longer.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -147,6 +149,17 @@ class Device(IdentityBase):
     # "bound" (verified by OTP) or "approved" (a replacement approved by a Block Admin).
     status: Mapped[str] = mapped_column(String(16))
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EndedSession(IdentityBase):
+    """A provider session (token ``sid``) ended by a logout: its access tokens, which run until
+    they expire, are refused by the gateway. Kept a while longer than an access token lives."""
+
+    __tablename__ = "ended_session"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.user_id"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class DeviceSession(IdentityBase):

@@ -192,12 +192,19 @@ def _client(client_id: str, name: str, description: str, **settings: Any) -> dic
 
 
 def clients() -> list[dict[str, Any]]:
-    """The four LokOS clients of every realm."""
+    """The four LokOS clients of every realm.
+
+    The web and mobile clients keep direct password grants (the gateway's login uses them, and
+    so may the apps): a user they let in is still held to the same rules as at the gateway's
+    login, because the gateway checks every request against identity (account status and
+    lock, ended sessions, the channel the user's roles may use, the mobile device binding), and
+    a lock in identity disables the user here too, on top of the realm's brute-force detection.
+    """
     return [
         _client(
             WEB_CLIENT,
             "LokOS web",
-            "Web application of staff users, bookkeepers and approvers",
+            "Web application of staff users (community roles use the mobile app only)",
             publicClient=True,
             standardFlowEnabled=True,
             directAccessGrantsEnabled=True,

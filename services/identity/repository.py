@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from services.identity.models import (
     CboMapping,
     Device,
     DeviceSession,
+    EndedSession,
     OtpChallenge,
     RoleGrant,
     User,
@@ -139,8 +140,23 @@ def search_query(
     status: str,
     reach_districts: frozenset[str] | None,
     reach_blocks: frozenset[str] | None,
+    other_realm_roles: frozenset[str] = frozenset(),
 ) -> Select[tuple[User]]:
-    stmt = select(User).where(or_(User.state == state, User.state == "national"))
+    """Users of ``state`` and national users; plus, for a national admin, the users of other
+    states whose every open role is one of ``other_realm_roles`` (the State Admins)."""
+    home = or_(User.state == state, User.state == "national")
+    if other_realm_roles:
+        open_grant = and_(RoleGrant.user_id == User.user_id, RoleGrant.valid_to.is_(None))
+        home = or_(
+            home,
+            and_(
+                select(RoleGrant.id).where(open_grant).exists(),
+                ~select(RoleGrant.id)
+                .where(open_grant, RoleGrant.role.not_in(other_realm_roles))
+                .exists(),
+            ),
+        )
+    stmt = select(User).where(home)
     if district:
         stmt = stmt.where(User.district_lgd_code == district)
     if block:
@@ -417,3 +433,25 @@ async def audit_entries(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(stmt.order_by(a.c.id.desc()).limit(limit).offset(offset))
     return list(rows.all()), int(total)
+
+
+async def end_session(session: AsyncSession, session_id: str, user_id: str) -> None:
+    """Remember that ``session_id`` (token ``sid``) of ``user_id`` ended."""
+    await session.execute(
+        insert(EndedSession).values(session_id=session_id, user_id=user_id).on_conflict_do_nothing()
+    )
+
+
+async def forget_ended_sessions(session: AsyncSession, before: datetime) -> None:
+    """Drop the record of sessions ended before ``before``: their access tokens expired."""
+    await session.execute(delete(EndedSession).where(EndedSession.ended_at < before))
+
+
+async def ended_sessions(session: AsyncSession, user_id: str, since: datetime) -> list[str]:
+    """The user's sessions ended after ``since`` (older ones' access tokens expired already)."""
+    rows = await session.execute(
+        select(EndedSession.session_id).where(
+            EndedSession.user_id == user_id, EndedSession.ended_at > since
+        )
+    )
+    return [r[0] for r in rows]

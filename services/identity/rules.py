@@ -170,6 +170,25 @@ def may_manage(admin: Principal, target_roles: list[str], home: GeoPath) -> bool
     return False
 
 
+def may_manage_across_realms(admin: Principal, target_roles: list[str]) -> bool:
+    """May a national ``admin`` see, unlock, reset, inactivate a user of a state realm?
+
+    Only the users national roles create (State Admins): every one of the user's roles must be
+    created by a national role the admin holds at national scope. Everyone below a State Admin
+    is the state's own business (the State Admin reaches them).
+    """
+    reached = roles_reached_across_realms(admin)
+    return bool(target_roles) and all(r in reached for r in target_roles)
+
+
+def roles_reached_across_realms(admin: Principal) -> frozenset[str]:
+    """The state-realm roles a national ``admin`` manages (see may_manage_across_realms)."""
+    held = {g.role for g in admin.roles if g.scope.level == "national"}
+    if admin.state != "national" or not held:
+        return frozenset()
+    return frozenset(r.code for r in catalogue.ROLES if r.entry == "state" and r.created_by & held)
+
+
 def _outranks(admin_role: Role, role: Role) -> bool:
     if admin_role.code in role.created_by:
         return True
@@ -193,3 +212,9 @@ def category_of(roles: list[str]) -> str:
 
 def mask_mobile(mobile: str) -> str:
     return ("X" * (len(mobile) - 4) + mobile[-4:]) if len(mobile) > 4 else mobile
+
+
+def lock_seconds(lockouts: int, increment: int, maximum: int) -> int:
+    """How long the ``lockouts``-th lock in a row lasts: one increment more each time, capped
+    (Keycloak's waitIncrementSeconds / maxFailureWaitSeconds)."""
+    return min(increment * max(lockouts, 1), maximum)

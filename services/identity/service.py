@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import catalogue
 from lokos.audit import record_audit
-from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from lokos.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
 from lokos.principal import GeoPath, Principal, RoleGrant, Scope
 from services.identity import events, repository, rules
 from services.identity.config import IdentitySettings
@@ -73,13 +80,35 @@ def _snapshot(user: User, grants: list[GrantRow]) -> dict[str, Any]:
 # --- principal ----------------------------------------------------------------------------
 
 
-async def get_principal(session: AsyncSession, realm: str, user_id: str) -> Principal:
-    """The active user's open role grants, CBO reach, bound device and its live sessions."""
+@dataclass(frozen=True)
+class PrincipalAnswer:
+    """The principal and what the gateway checks on each request besides the token."""
+
+    principal: Principal
+    status: str
+    locked_until: datetime | None
+    # Sessions (token ``sid``) ended lately by a logout.
+    ended_sessions: tuple[str, ...]
+
+
+async def get_principal(
+    session: AsyncSession, settings: IdentitySettings, realm: str, user_id: str
+) -> PrincipalAnswer:
+    """The user's open role grants, CBO reach, bound device and its live sessions, with the
+    user's status, lock and ended sessions: the gateway refuses an inactive, deleted or locked
+    user and an ended session whatever issued the token.
+
+    A token naming no user of ``realm`` is not a credential at all: ``Unauthenticated``.
+    """
     user = await repository.get_user(session, user_id.upper())
     if user is None or user.realm != realm:
-        raise NotFound(f"user {user_id} is not known in realm {realm}", code="user_unknown")
+        raise Unauthenticated(f"user {user_id} is not known in realm {realm}", code="user_unknown")
+    since = _now() - timedelta(seconds=settings.ended_session_memory_seconds)
+    ended = tuple(await repository.ended_sessions(session, user.user_id, since))
+    locked_until = user.locked_until if _is_locked(user) else None
     if user.status != "active":
-        raise PermissionDenied(f"user {user.user_id} is {user.status}", code="user_inactive")
+        bare = Principal(user_id=user.user_id, state=user.state, realm=user.realm)
+        return PrincipalAnswer(bare, user.status, locked_until, ended)
     grants = await repository.open_grants(session, user.user_id)
     cbos: dict[str, set[str]] = {}
     if any(g.role in catalogue.COMMUNITY_ROLES for g in grants):
@@ -99,7 +128,7 @@ async def get_principal(session: AsyncSession, realm: str, user_id: str) -> Prin
         sessions = tuple(
             await repository.open_device_sessions(session, user.user_id, device.device_id)
         )
-    return Principal(
+    principal = Principal(
         user_id=user.user_id,
         state=user.state,
         realm=user.realm,
@@ -108,6 +137,7 @@ async def get_principal(session: AsyncSession, realm: str, user_id: str) -> Prin
         device_sessions=sessions,
         password_change_required=user.password_change_required,
     )
+    return PrincipalAnswer(principal, user.status, locked_until, ended)
 
 
 # --- creating users -----------------------------------------------------------------------
@@ -264,9 +294,13 @@ async def _manageable(
     roles = [g.role for g in record.grants] or ["__none__"]
     if record.user.user_id == actor.user_id:
         raise PermissionDenied("use your own profile to change yourself", code="self_management")
-    if record.user.state not in (actor.state, "national") or not rules.may_manage(
-        actor, roles if roles != ["__none__"] else [], _home(record.user)
-    ):
+    if record.user.state == actor.state or record.user.state == "national":
+        allowed = rules.may_manage(
+            actor, roles if roles != ["__none__"] else [], _home(record.user)
+        )
+    else:
+        allowed = rules.may_manage_across_realms(actor, [g.role for g in record.grants])
+    if not allowed:
         raise NotFound(f"user {user_id} not found", code="user_not_found")
     return record
 
@@ -335,6 +369,7 @@ async def search_users(
         status=query.status,
         reach_districts=districts,
         reach_blocks=blocks,
+        other_realm_roles=rules.roles_reached_across_realms(actor),
     )
     users, total = await repository.search_users(session, stmt, query.limit, query.offset)
     grants = await repository.open_grants_of(session, [u.user_id for u in users])
@@ -413,7 +448,8 @@ async def update_user(
         roles=[g.role for g in fresh.grants],
         email=user.email,
         name=user.name,
-        enabled=user.status == "active",
+        # A locked user stays disabled at the provider until the lock ends.
+        enabled=user.status == "active" and not _is_locked(user),
     )
     await session.commit()
     return fresh
@@ -558,24 +594,32 @@ async def set_status(
         "deleted": "user.deleted",
     }[status]
     fresh = await _commit_change(session, record, action=action, what="status", before=before)
-    await deps.idp.set_enabled(user.realm, user.user_id, status == "active")
+    await deps.idp.set_enabled(
+        user.realm, user.user_id, status == "active" and not _is_locked(user)
+    )
     if status != "active":
         await deps.idp.end_sessions(user.realm, user.user_id)
     await session.commit()
     return fresh
 
 
-async def unlock(session: AsyncSession, actor: Principal, user_id: str) -> UserRecord:
+async def unlock(session: AsyncSession, deps: Deps, actor: Principal, user_id: str) -> UserRecord:
+    """Lift a lock (and the provider's: enabled again, its brute-force record cleared)."""
     record = await _manageable(session, actor, user_id, for_update=True)
     before = {
         "failed_logins": record.user.failed_logins,
         "locked_until": str(record.user.locked_until),
     }
     record.user.failed_logins = 0
+    record.user.lockouts = 0
     record.user.locked_until = None
     fresh = await _commit_change(
         session, record, action="user.unlocked", what="unlocked", before=before
     )
+    await deps.idp.set_enabled(
+        record.user.realm, record.user.user_id, record.user.status == "active"
+    )
+    await deps.idp.clear_login_failures(record.user.realm, record.user.user_id)
     await session.commit()
     return fresh
 

@@ -58,6 +58,25 @@ def token(http: httpx.Client, user_id: str, password: str, *, entry: str = "stat
     return str(r.json()["access_token"])
 
 
+def mobile_token(
+    http: httpx.Client, platform: Platform, user_id: str, password: str, device_id: str
+) -> str:
+    """Log in through the mobile channel from ``device_id``, answering the SMS OTP."""
+    first = login(http, user_id, password, client="mobile", device_id=device_id)
+    assert first.status_code == 202, first.text
+    second = login(
+        http,
+        user_id,
+        password,
+        client="mobile",
+        device_id=device_id,
+        challenge_id=first.json()["challenge_id"],
+        otp=latest_otp(platform, user_id),
+    )
+    assert second.status_code == 200, second.text
+    return str(second.json()["access_token"])
+
+
 def create_user(
     http: httpx.Client,
     actor_token: str,
@@ -68,6 +87,7 @@ def create_user(
     *,
     password: str = "Lokos@2024",
     mobile: str = "9876500000",
+    device_id: str = "",
     **fields: object,
 ) -> httpx.Response:
     body = {
@@ -79,7 +99,10 @@ def create_user(
         "roles": [{"role": role, "scope": {"level": level, "codes": codes}}],
         **fields,
     }
-    return http.post("/v1/users", json=body, headers={"Authorization": f"Bearer {actor_token}"})
+    headers = {"Authorization": f"Bearer {actor_token}"}
+    if device_id:  # the actor's token is a mobile one, bound to this device
+        headers["X-Device-Id"] = device_id
+    return http.post("/v1/users", json=body, headers=headers)
 
 
 def latest_otp(platform: Platform, user_id: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -72,6 +73,11 @@ def garbage(api: Api) -> str | None:
     return "not.a.jwt"
 
 
+def unknown_client(api: Api) -> str | None:
+    """Signed by the realm's key, but issued to a client the realm does not have."""
+    return _sign_with_idp_key(api, _claims(api, azp="someone-elses-app"))
+
+
 CASES: list[Callable[[Api], str | None]] = [
     no_token,
     expired,
@@ -79,6 +85,7 @@ CASES: list[Callable[[Api], str | None]] = [
     foreign_key_known_kid,
     unconfigured_realm,
     garbage,
+    unknown_client,
 ]
 
 
@@ -129,3 +136,38 @@ def test_reads_need_a_token_too(api: Api) -> None:
         r = api.http.get(path)
         assert r.status_code == 401
         assert r.json()["code"] == "token_missing"
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        lambda api: _sign_with_idp_key(api, _claims(api, preferred_username="UP_NOSUCHUSER")),
+        # A real token of the IdP, for the external client's service account: no LokOS user.
+        lambda api: _client_credentials(api),
+    ],
+    ids=["signed_for_an_unknown_user", "service_account"],
+)
+def test_a_valid_token_of_an_unknown_user_is_401(
+    api: Api, make_token: Callable[[Api], str]
+) -> None:
+    r = api.http.get("/v1/me", headers={"Authorization": f"Bearer {make_token(api)}"})
+    assert r.status_code == 401, r.text
+    assert r.json()["code"] == "user_unknown"
+    assert r.headers.get("www-authenticate", "").startswith("Bearer")
+
+
+def _client_credentials(api: Api) -> str:
+    store = IdpStore(api.platform.data / "idp", ["lokos-up"])
+    secret = store.client_secret("lokos-up", "lokos-external")
+    assert secret
+    r = httpx.post(
+        f"{api.platform.idp_url}/realms/lokos-up/protocol/openid-connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "lokos-external",
+            "client_secret": secret,
+        },
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])

@@ -18,7 +18,7 @@ import pytest
 
 from lokos import catalogue
 from tests.conftest import Api
-from tests.e2e.identity_helpers import Geo, create_user, make_geo, token
+from tests.e2e.identity_helpers import Geo, create_user, make_geo, mobile_token, token
 
 # The oracle: who creates whom, from the domain's own words.
 CREATES: dict[str, set[str]] = {
@@ -94,6 +94,11 @@ CASES = [
 ]
 
 
+def device_of(role: str) -> str:
+    """Community roles log in only through the mobile app, on a bound device."""
+    return f"matrix-{role.lower()}"[:64] if catalogue.role(role).is_community else ""
+
+
 @pytest.fixture(scope="module")
 def creators(api: Api) -> tuple[Geo, dict[str, str]]:
     """A geography and one logged-in user for every role in the catalogue."""
@@ -115,7 +120,10 @@ def creators(api: Api) -> tuple[Geo, dict[str, str]]:
         r = create_user(http, tokens[maker], user_id, role, level, codes, password=PASSWORD)
         assert r.status_code == 201, (role, r.text)
         entry = catalogue.role(role).entry
-        tokens[role] = token(http, user_id, PASSWORD, entry=entry)
+        if device_of(role):
+            tokens[role] = mobile_token(http, api.platform, user_id, PASSWORD, device_of(role))
+        else:
+            tokens[role] = token(http, user_id, PASSWORD, entry=entry)
     return geo, tokens
 
 
@@ -130,7 +138,15 @@ def test_creation_matrix(api: Api, creators: tuple[Geo, dict[str, str]]) -> None
         prefix = "NATIONAL" if catalogue.role(case.target).entry == "national" else "UP"
         user_id = f"{prefix}_M{geo.b1}X{i}"
         with httpx.Client(base_url=api.platform.gateway_url, timeout=30) as http:
-            r = create_user(http, tokens[case.creator], user_id, case.target, level, codes)
+            r = create_user(
+                http,
+                tokens[case.creator],
+                user_id,
+                case.target,
+                level,
+                codes,
+                device_id=device_of(case.creator),
+            )
         return case, r.status_code, r.text
 
     with ThreadPoolExecutor(6) as pool:

@@ -251,11 +251,33 @@ async def check_logout_ends_the_session(h: Harness) -> None:
     user_id = await h.user()
     tokens = await h.login(user_id)
     other = await h.login(user_id)
-    await h.idp.logout(h.realm, CLIENT, tokens.refresh_token)
+    assert await h.idp.logout(h.realm, CLIENT, tokens.refresh_token) is True
     with pytest.raises(InvalidCredentials):
         await h.idp.refresh(h.realm, CLIENT, tokens.refresh_token)
     await h.idp.logout(h.realm, CLIENT, tokens.refresh_token)  # again: no error
+    forged = jwt.encode({"sid": tokens.session_id, "typ": "Refresh"}, "k" * 32, algorithm="HS256")
+    assert await h.idp.logout(h.realm, CLIENT, forged) is False  # not the provider's token
     await h.idp.refresh(h.realm, CLIENT, other.refresh_token)  # other sessions live on
+
+
+async def check_brute_force_lock_and_its_clearing(h: Harness) -> None:
+    """The realm templates' brute-force detection (failureFactor 5): then even the right
+    password is refused, until clear_login_failures (an admin's unlock in identity)."""
+    user_id = await h.user()
+    for _ in range(5):
+        await h.refused(user_id, "Wrong#Pass9")
+    await h.refused(user_id)
+    await h.idp.clear_login_failures(h.realm, user_id)
+    await h.login(user_id)
+    with pytest.raises(NotFound):
+        await h.idp.clear_login_failures(h.realm, h.new_user_id())
+
+
+async def check_username_of_a_tokens_subject(h: Harness) -> None:
+    user_id = await h.user()
+    tokens = await h.login(user_id)
+    assert await h.idp.username_of(h.realm, claims(tokens.access_token)["sub"]) == user_id
+    assert await h.idp.username_of(h.realm, str(uuid.uuid4())) is None
 
 
 async def check_unknown_user_is_not_found(h: Harness) -> None:
@@ -289,6 +311,8 @@ CONTRACT: list[Callable[[Harness], Awaitable[None]]] = [
     check_end_sessions_stops_refresh,
     check_refresh_keeps_the_session,
     check_logout_ends_the_session,
+    check_brute_force_lock_and_its_clearing,
+    check_username_of_a_tokens_subject,
     check_unknown_user_is_not_found,
     check_unknown_realm_is_not_found,
 ]

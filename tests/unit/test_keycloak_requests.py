@@ -119,6 +119,16 @@ DOCUMENTED: dict[str, Documented] = {
         ),
         # Users: "Remove all user sessions associated with the user." POST …/{user-id}/logout.
         _doc("log the user out", "POST", "/admin/realms/{realm}/users/{user-id}/logout"),
+        # Users: "Get representation of the user." GET …/users/{user-id} (a token's sub is the
+        # user's id: whose session a logout ended).
+        _doc("get the user", "GET", "/admin/realms/{realm}/users/{user-id}"),
+        # Attack Detection: "Clear any user login failures for the user. This can release
+        # temporary disabled user." DELETE …/attack-detection/brute-force/users/{userId}.
+        _doc(
+            "clear user login failures",
+            "DELETE",
+            "/admin/realms/{realm}/attack-detection/brute-force/users/{userId}",
+        ),
         # Roles: "Get all roles for the realm or client." GET /admin/realms/{realm}/roles.
         _doc("get realm roles", "GET", "/admin/realms/{realm}/roles"),
         # Role Mapper: "Get realm-level role mappings", "Add realm-level role mappings to the
@@ -276,6 +286,11 @@ def _handler(fake: FakeKeycloak) -> type[BaseHTTPRequestHandler]:
                 return self._answer(201, headers={"Location": location})
             if rest == ["roles"]:
                 return self._answer(200, fake.roles[int(r.query.get("first", 0)) :])
+            if len(rest) == 2 and rest[0] == "users" and r.method == "GET":
+                user = fake.users.get(rest[1])
+                if user is None:
+                    return self._answer(404, {"error": "User not found"})
+                return self._answer(200, user)
             if rest[-2:] == ["role-mappings", "realm"]:
                 user_id = rest[1]
                 names = fake.mappings.setdefault(user_id, ["default-roles-lokos-up"])
@@ -490,6 +505,29 @@ async def test_end_sessions_logs_the_user_out(
     assert requests[1].path == f"/admin/realms/{REALM}/users/u1/logout"
 
 
+async def test_unlock_clears_the_users_login_failures(
+    adapter: KeycloakAdapter, fake: tuple[FakeKeycloak, str]
+) -> None:
+    state, _ = fake
+    state.users["u1"] = {"id": "u1", "username": "up_x"}
+    await adapter.clear_login_failures(REALM, "UP_X")
+    requests = state.admin()
+    assert_sequence(requests, ["get users", "clear user login failures"])
+    assert requests[1].path == f"/admin/realms/{REALM}/attack-detection/brute-force/users/u1"
+
+
+async def test_username_of_a_tokens_subject(
+    adapter: KeycloakAdapter, fake: tuple[FakeKeycloak, str]
+) -> None:
+    state, _ = fake
+    state.users["u1"] = {"id": "u1", "username": "up_x"}
+    assert await adapter.username_of(REALM, "u1") == "UP_X"
+    assert await adapter.username_of(REALM, "nobody") is None
+    requests = state.admin()
+    assert_sequence(requests, ["get the user", "get the user"])
+    assert requests[0].path == f"/admin/realms/{REALM}/users/u1"
+
+
 async def test_create_realm_imports_the_representation(
     adapter: KeycloakAdapter, fake: tuple[FakeKeycloak, str]
 ) -> None:
@@ -540,10 +578,12 @@ async def test_every_request_is_a_documented_endpoint(
     await adapter.set_password(REALM, "UP_Y", "Pass#1234")
     await adapter.set_roles(REALM, "UP_Y", ["BLOCK_MIS"])
     await adapter.set_enabled(REALM, "UP_Y", True)
+    await adapter.clear_login_failures(REALM, "UP_Y")
     await adapter.end_sessions(REALM, "UP_Y")
     tokens = await adapter.password_login(REALM, "lokos-web", "UP_Y", "Pass#1234")
     await adapter.refresh(REALM, "lokos-web", tokens.refresh_token)
-    await adapter.logout(REALM, "lokos-web", tokens.refresh_token)
+    assert await adapter.logout(REALM, "lokos-web", tokens.refresh_token) is True
+    await adapter.username_of(REALM, "some-id")
     await adapter.create_realm(realm_representation("lokos-br"))
     undocumented = [f"{r.method} {r.path}" for r in state.requests if not matching(r)]
     assert not undocumented, f"requests to undocumented endpoints: {undocumented}"

@@ -9,6 +9,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from lokos.common.v1 import principal_pb2 as _principal_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -43,6 +44,46 @@ class GetPrincipalRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetPrincipalRequest: _TypeAlias = GetPrincipalRequest  # noqa: Y015
+
+@_typing.final
+class PrincipalAnswer(_message.Message):
+    """The principal with what the gateway must check on every request besides the token: the
+    user's status, a lock, and the sessions that ended (logout) while their tokens still run.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    LOCKED_UNTIL_FIELD_NUMBER: _builtins.int
+    ENDED_SESSIONS_FIELD_NUMBER: _builtins.int
+    status: _builtins.str
+    """"active", "inactive" or "deleted"."""
+    @_builtins.property
+    def principal(self) -> _principal_pb2.Principal: ...
+    @_builtins.property
+    def locked_until(self) -> _timestamp_pb2.Timestamp:
+        """Set while the account is locked (wrong passwords); the gateway refuses the user until then."""
+
+    @_builtins.property
+    def ended_sessions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Provider sessions (token "sid") ended lately; their access tokens are refused."""
+
+    def __init__(
+        self,
+        *,
+        principal: _principal_pb2.Principal | None = ...,
+        status: _builtins.str = ...,
+        locked_until: _timestamp_pb2.Timestamp | None = ...,
+        ended_sessions: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["locked_until", b"locked_until", "principal", b"principal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ended_sessions", b"ended_sessions", "locked_until", b"locked_until", "principal", b"principal", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PrincipalAnswer: _TypeAlias = PrincipalAnswer  # noqa: Y015
 
 @_typing.final
 class LoginRequest(_message.Message):
@@ -231,12 +272,20 @@ Global___LogoutRequest: _TypeAlias = LogoutRequest  # noqa: Y015
 class LogoutResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    REALM_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    realm: _builtins.str
+    """Whose session ended (empty when the token was no longer valid): the gateway drops its cache."""
+    user_id: _builtins.str
     def __init__(
         self,
+        *,
+        realm: _builtins.str = ...,
+        user_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["realm", b"realm", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1104,7 +1153,9 @@ class UserChanged(_message.Message):
     user_id: _builtins.str
     realm: _builtins.str
     what: _builtins.str
-    """"created", "updated", "roles", "status", "device", "cbos", "password", "locked", "unlocked"."""
+    """"created", "updated", "roles", "status", "device", "cbos", "password", "locked", "unlocked",
+    "session" (a session ended: logout).
+    """
     def __init__(
         self,
         *,

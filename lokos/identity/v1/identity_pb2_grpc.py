@@ -4,7 +4,6 @@
 import grpc
 import warnings
 
-from lokos.common.v1 import principal_pb2 as lokos_dot_common_dot_v1_dot_principal__pb2
 from lokos.identity.v1 import identity_pb2 as lokos_dot_identity_dot_v1_dot_identity__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -39,7 +38,7 @@ class IdentityServiceStub:
         self.GetPrincipal = channel.unary_unary(
                 '/lokos.identity.v1.IdentityService/GetPrincipal',
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.SerializeToString,
-                response_deserializer=lokos_dot_common_dot_v1_dot_principal__pb2.Principal.FromString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.PrincipalAnswer.FromString,
                 _registered_method=True)
         self.Login = channel.unary_unary(
                 '/lokos.identity.v1.IdentityService/Login',
@@ -306,7 +305,7 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'GetPrincipal': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPrincipal,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.FromString,
-                    response_serializer=lokos_dot_common_dot_v1_dot_principal__pb2.Principal.SerializeToString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.PrincipalAnswer.SerializeToString,
             ),
             'Login': grpc.unary_unary_rpc_method_handler(
                     servicer.Login,
@@ -445,7 +444,7 @@ class IdentityService:
             target,
             '/lokos.identity.v1.IdentityService/GetPrincipal',
             lokos_dot_identity_dot_v1_dot_identity__pb2.GetPrincipalRequest.SerializeToString,
-            lokos_dot_common_dot_v1_dot_principal__pb2.Principal.FromString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.PrincipalAnswer.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,7 +6,6 @@ Identity: users, roles with scope, CBO mapping, devices and OTP, login. Talks to
 
 from collections import abc as _abc
 from grpc import aio as _aio
-from lokos.common.v1 import principal_pb2 as _principal_pb2
 from lokos.identity.v1 import identity_pb2 as _identity_pb2
 import abc as _abc_1
 import grpc as _grpc
@@ -33,7 +32,7 @@ class IdentityServiceStub:
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
-    GetPrincipal: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetPrincipalRequest, _principal_pb2.Principal]
+    GetPrincipal: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GetPrincipalRequest, _identity_pb2.PrincipalAnswer]
     """Resolve an authenticated user into roles, scopes, bound device and live mobile sessions.
     The gateway caches the answer and drops it on identity events.
     """
@@ -67,7 +66,7 @@ class IdentityServiceStub:
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
-    GetPrincipal: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetPrincipalRequest, _principal_pb2.Principal]  # type: ignore[assignment]
+    GetPrincipal: _aio.UnaryUnaryMultiCallable[_identity_pb2.GetPrincipalRequest, _identity_pb2.PrincipalAnswer]  # type: ignore[assignment]
     """Resolve an authenticated user into roles, scopes, bound device and live mobile sessions.
     The gateway caches the answer and drops it on identity events.
     """
@@ -104,7 +103,7 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _identity_pb2.GetPrincipalRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_principal_pb2.Principal, _abc.Awaitable[_principal_pb2.Principal]]:
+    ) -> _typing.Union[_identity_pb2.PrincipalAnswer, _abc.Awaitable[_identity_pb2.PrincipalAnswer]]:
         """Resolve an authenticated user into roles, scopes, bound device and live mobile sessions.
         The gateway caches the answer and drops it on identity events.
         """

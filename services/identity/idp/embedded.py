@@ -121,6 +121,16 @@ class EmbeddedAdapter:
     async def set_enabled(self, realm: str, user_id: str, enabled: bool) -> None:
         await asyncio.to_thread(self.store.set_enabled, realm, user_id, enabled)
 
+    async def clear_login_failures(self, realm: str, user_id: str) -> None:
+        await asyncio.to_thread(self.store.clear_login_failures, realm, user_id)
+
+    def _username_of(self, realm: str, subject: str) -> str | None:
+        user = self.store.get_user_by_id(realm, subject)
+        return user.preferred_username if user is not None else None
+
+    async def username_of(self, realm: str, subject: str) -> str | None:
+        return await asyncio.to_thread(self._username_of, realm, subject)
+
     def _set_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         self.store.set_roles(realm, user_id, self._check_roles(realm, roles))
 
@@ -171,13 +181,14 @@ class EmbeddedAdapter:
         }
         return token_set(await self._post(realm, "token", form, "refresh"))
 
-    async def logout(self, realm: str, client_id: str, refresh_token: str) -> None:
+    async def logout(self, realm: str, client_id: str, refresh_token: str) -> bool:
         """End the refresh token's session; a token that no longer works is already out."""
         form = {"client_id": client_id, "refresh_token": refresh_token}
         try:
             await self._post(realm, "logout", form, "logout")
         except InvalidCredentials:
-            return
+            return False
+        return True
 
     # -------------------------------------------------------------- realms
 

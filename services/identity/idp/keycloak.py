@@ -270,6 +270,25 @@ class KeycloakAdapter:
         admin, kc_id = await self._existing_user(realm, user_id)
         await self._call("user update", admin.a_update_user(kc_id, {"enabled": enabled}))
 
+    async def clear_login_failures(self, realm: str, user_id: str) -> None:
+        admin, kc_id = await self._existing_user(realm, user_id)
+        # DELETE /admin/realms/{realm}/attack-detection/brute-force/users/{id}
+        await self._call("brute-force reset", admin.a_clear_bruteforce_attempts_for_user(kc_id))
+
+    async def username_of(self, realm: str, subject: str) -> str | None:
+        admin = await self._admin(realm)
+        # GET /admin/realms/{realm}/users/{id}
+        try:
+            rep = await self._call(
+                "user lookup",
+                admin.a_get_user(subject),
+                not_found=_NoSuchUser("no such user", code="user_not_found"),
+            )
+        except _NoSuchUser:
+            return None
+        username = rep.get("username")
+        return str(username).upper() if username else None
+
     async def set_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         admin, kc_id = await self._existing_user(realm, user_id)
         await self._set_roles(admin, realm, kc_id, roles)
@@ -324,13 +343,14 @@ class KeycloakAdapter:
         client = self._openid(realm, client_id)
         return token_set(await self._oauth(realm, "refresh", client.a_refresh_token(refresh_token)))
 
-    async def logout(self, realm: str, client_id: str, refresh_token: str) -> None:
+    async def logout(self, realm: str, client_id: str, refresh_token: str) -> bool:
         """End the refresh token's session; a token that no longer works is already out."""
         client = self._openid(realm, client_id)
         try:
             await self._oauth(realm, "logout", client.a_logout(refresh_token))
         except InvalidCredentials:
-            return
+            return False
+        return True
 
     # -------------------------------------------------------------- realms
 
@@ -352,6 +372,10 @@ class KeycloakAdapter:
         self._clients.clear()
         for connection in clients:
             await connection.aclose()
+
+
+class _NoSuchUser(NotFound):
+    """A user id the provider does not know (an expected answer of a lookup)."""
 
 
 def _role_ref(rep: dict[str, Any]) -> dict[str, Any]:

@@ -57,7 +57,20 @@ class IdentityProvider(Protocol):
         self, realm: str, user_id: str, password: str, *, temporary: bool = False
     ) -> None: ...
 
-    async def set_enabled(self, realm: str, user_id: str, enabled: bool) -> None: ...
+    async def set_enabled(self, realm: str, user_id: str, enabled: bool) -> None:
+        """Enable or disable the user; identity also disables a user it locked (wrong
+        passwords), so that the provider's own token endpoint refuses her too."""
+        ...
+
+    async def clear_login_failures(self, realm: str, user_id: str) -> None:
+        """Forget the provider's own brute-force record of the user (Keycloak: attack
+        detection), so that an admin's unlock is an unlock at the provider too."""
+        ...
+
+    async def username_of(self, realm: str, subject: str) -> str | None:
+        """The username (LokOS user ID) of the provider's user id ``subject`` (a token's
+        ``sub``); ``None`` when there is no such user."""
+        ...
 
     async def set_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         """Make the user's realm roles exactly ``roles`` (catalogue codes)."""
@@ -75,7 +88,10 @@ class IdentityProvider(Protocol):
 
     async def refresh(self, realm: str, client_id: str, refresh_token: str) -> TokenSet: ...
 
-    async def logout(self, realm: str, client_id: str, refresh_token: str) -> None: ...
+    async def logout(self, realm: str, client_id: str, refresh_token: str) -> bool:
+        """End the refresh token's session: ``False`` when the provider refused the token
+        (not its own, or — depending on the provider — already ended or expired)."""
+        ...
 
     async def create_realm(self, representation: dict[str, Any]) -> None:
         """Provision a realm from a Keycloak realm representation (idempotent)."""
