@@ -265,7 +265,7 @@ async def test_identity_says_who_a_user_is_only_to_lokos_services(api: Api) -> N
             assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
             assert _reason(err.value) == "service_identity_required"
         answer = await stub.GetPrincipal(request, metadata=service_metadata("t"))
-        assert answer.user_id == "UP_STATEADMIN"
+        assert answer.principal.user_id == "UP_STATEADMIN"
         assert (await stub.Login(login_request, metadata=service_metadata("t"))).tokens.access_token
 
 
