@@ -109,7 +109,6 @@ def build_schedule(terms: LoanTerms, unit: Paise) -> list[Instalment]:
     emi = round_half_up(exact_pmt(amount, r, n), unit)
     equal_principal = round_half_up(Fraction(amount, n), unit)
     flat_total_interest = round_half_up(amount * r * n, unit)
-    flat_interest = round_half_up(Fraction(flat_total_interest, n), unit)
 
     rows: list[Instalment] = []
     balance = amount
@@ -117,7 +116,8 @@ def build_schedule(terms: LoanTerms, unit: Paise) -> list[Instalment]:
     for k in range(1, n + 1):
         last = k == n
         if terms.method is Method.FLAT:
-            interest = flat_total_interest - flat_paid if last else flat_interest
+            # cumulative rounding: never more than the flat total, never negative
+            interest = round_half_up(Fraction(flat_total_interest * k, n), unit) - flat_paid
             flat_paid += interest
             principal = balance if last else min(equal_principal, balance)
         else:
