@@ -176,6 +176,7 @@ async def bench_db(url: str, shgs: int, writers: int) -> None:
             await repository.insert_entries(conn, cbo_id, None, out.entries)
     timings = []
     async with pool.acquire() as conn:
+        await conn.execute("VACUUM ANALYZE posting")  # autovacuum's job on a live database
         for _ in range(200):
             t = time.perf_counter()
             await repository.balances(conn, cbo_id, TODAY)

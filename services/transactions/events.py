@@ -1,10 +1,11 @@
 """Events the transactions service consumes and emits.
 
-Consumed: ``profiles.<shg|vo|clf>.*`` and ``profiles.member.*`` keep this service's own copy of
-where each CBO sits, its federation parent (approver scope) and who is an active member since
-when. Emitted (through the outbox, in the transaction of the change, see ``service.py``):
-``transactions.meeting.<closed|approved|rejected>``, ``transactions.cutoff.approved``,
-``transactions.loan.<disbursed|repaid>``, with per-meeting totals so reports never read our tables.
+Consumed: ``profiles.<shg|vo|clf>.*``, ``profiles.member.*`` and ``profiles.federation.linked``
+keep this service's own copy of where each CBO sits, its federation parent (approver scope) and
+who is an active member since when. Emitted (through the outbox, in the transaction of the
+change, see ``service.py``): ``transactions.meeting.<closed|approved|rejected>``,
+``transactions.cutoff.approved``, ``transactions.loan.<disbursed|repaid>``, with per-meeting
+totals so reports never read our tables.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ CBO_KINDS = ("shg", "vo", "clf")
 
 
 def subjects(state: str) -> list[str]:
-    return [f"lokos.{state}.profiles.{k}.>" for k in (*CBO_KINDS, "member")]
+    return [f"lokos.{state}.profiles.{k}.>" for k in (*CBO_KINDS, "member", "federation")]
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -40,9 +41,15 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
     """One batch in one transaction; within it the latest version of each record wins."""
     cbos: dict[uuid.UUID, tuple[Any, ...]] = {}
     members: dict[uuid.UUID, tuple[Any, ...]] = {}
+    links: list[tuple[uuid.UUID, uuid.UUID | None]] = []
     for event in batch:
         kind = event.event_type
-        if kind.startswith("profiles.member."):
+        if kind == "profiles.federation.linked":
+            link = event.payload(profiles_pb2.FederationLinked).link
+            child = _uuid(link.child_id)
+            if child is not None:
+                links.append((child, _uuid(link.parent_id) if link.parent_id else None))
+        elif kind.startswith("profiles.member."):
             m = event.payload(profiles_pb2.MemberEvent).member
             member_id, shg_id = _uuid(m.id), _uuid(m.shg_id)
             if member_id is None or shg_id is None:
@@ -84,3 +91,6 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
         await repository.upsert_cbos(conn, list(cbos.values()))
     if members:
         await repository.upsert_members(conn, list(members.values()))
+    if links:
+        # The approver's scope follows the SHG's current VO (and that VO's CLF).
+        await repository.link_parents(conn, links)

@@ -162,7 +162,13 @@ class PostingRow(TransactionsBase):
     __tablename__ = "posting"
     __table_args__ = (
         CheckConstraint("amount <> 0", name="nonzero"),
-        Index("ix_posting_cbo_date", "cbo_id", "entry_date"),
+        # Covering: balances as of a date are an index-only scan of one CBO's postings.
+        Index(
+            "ix_posting_cbo_date",
+            "cbo_id",
+            "entry_date",
+            postgresql_include=["head", "sub", "amount"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

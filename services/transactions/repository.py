@@ -76,6 +76,12 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...
     )
 
 
+async def link_parents(
+    conn: asyncpg.Connection, links: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
+) -> None:
+    await conn.executemany("UPDATE cbo SET parent_id = $2 WHERE cbo_id = $1", links)
+
+
 async def cbo(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM cbo WHERE cbo_id = $1", cbo_id)
 

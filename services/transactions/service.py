@@ -191,7 +191,8 @@ class Transactions:
                 cbo.cbo_id,
                 [(b.account_id, b.kind.value, b.drawing_power) for b in banks.values()],
             )
-            await repository.insert_entries(conn, cbo.cbo_id, None, [result.entry])
+            if result.entry is not None:
+                await repository.insert_entries(conn, cbo.cbo_id, None, [result.entry])
             await repository.save_loans(
                 conn,
                 cbo.cbo_id,

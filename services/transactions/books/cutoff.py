@@ -62,7 +62,7 @@ class CutOffSheet:
 
 @dataclass(frozen=True)
 class CutOffResult:
-    entry: JournalEntry
+    entry: JournalEntry | None  # None for a new CBO opening at zero
     loans: dict[str, LoanState]
     total_assets: Paise
     total_liabilities_and_funds: Paise
@@ -158,8 +158,12 @@ def check_cutoff(sheet: CutOffSheet, chart: Chart, policy: BookPolicy) -> CutOff
                 )
             ]
         )
-    entry = JournalEntry(
-        sheet.date, "CUTOFF", "opening balances from the paper books", tuple(postings), None
+    entry = (
+        JournalEntry(
+            sheet.date, "CUTOFF", "opening balances from the paper books", tuple(postings), None
+        )
+        if postings
+        else None
     )
     return CutOffResult(entry, loans, assets, total_owed)
 
@@ -175,7 +179,8 @@ def books_from_cutoff(
 ) -> Books:
     """The books the first regular meeting after the cut-off opens on."""
     balances = Balances(defaultdict(int))
-    balances.post(result.entry)
+    if result.entry is not None:
+        balances.post(result.entry)
     return Books(
         chart=chart,
         policy=policy,

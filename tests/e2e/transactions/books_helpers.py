@@ -184,4 +184,3 @@ def open_books(api: Api, s: Shg) -> dict[str, object]:
 
     assert wait_for(attempt, timeout=30, interval=0.5), last
     return answer
-

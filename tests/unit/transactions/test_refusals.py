@@ -94,3 +94,20 @@ def test_next_meeting_opens_on_the_closing() -> None:
     assert after.location_balance("CASH") == rupees(1_566)
     assert after.location_balance(SB) == rupees(42_600)
     assert after.cs_arrears["M15"] == rupees(200)
+
+
+def test_a_new_shg_opens_at_zero() -> None:
+    chart = acc.CHARTS[acc.CboType.SHG]
+    sheet = dataclasses.replace(
+        opening_sheet(),
+        cash=0,
+        banks={},
+        loans=(),
+        funds={},
+        surplus=0,
+        members=tuple(
+            dataclasses.replace(m, compulsory=0, voluntary=0) for m in opening_sheet().members
+        ),
+    )
+    result = check_cutoff(sheet, chart, BookPolicy())
+    assert result.entry is None and result.total_assets == 0

@@ -194,7 +194,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posting")),
     )
-    op.create_index("ix_posting_cbo_date", "posting", ["cbo_id", "entry_date"], unique=False)
+    op.create_index(
+        "ix_posting_cbo_date",
+        "posting",
+        ["cbo_id", "entry_date"],
+        unique=False,
+        postgresql_include=["head", "sub", "amount"],
+    )
     op.create_index(op.f("ix_posting_entry_id"), "posting", ["entry_id"], unique=False)
     # ### end Alembic commands ###
 
