@@ -3,6 +3,7 @@ concurrent uploads kept once; and bad input refused with the field named, nothin
 
 from __future__ import annotations
 
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -167,3 +168,26 @@ def test_a_refused_meeting_stops_the_chain(api: Api) -> None:
     assert results[2]["problems"][0]["field"] == "meetings[2].cash_counted"
     listed = api.http.get(f"/v1/books/{s.shg_id}/meetings", headers=s.bookkeeper).json()
     assert [m["number"] for m in listed["meetings"]] == [1, 2]
+
+
+def test_killed_mid_upload_and_retried_keeps_one_copy(api: Api) -> None:
+    s = shg_with_members(api, count=15)
+    open_new_books(api, s)
+    ms = meetings(s, 4)
+    sender = threading.Thread(target=lambda: upload(api, s, ms))
+    sender.start()
+    # Kill the service while the upload is in flight (or just after: either way the retry
+    # below must find whole meetings only, each once).
+    api.platform.kill_program("transactions")
+    sender.join(timeout=120)
+    assert not sender.is_alive()
+    assert wait_for(lambda: api.http.get("/readyz").status_code == 200, timeout=60)
+    assert wait_for(lambda: upload(api, s, ms)[0] == 200, timeout=60, interval=0.5)
+    code, answer = upload(api, s, ms)
+    assert code == 200
+    results = answer["results"]
+    assert isinstance(results, list)
+    assert [r["outcome"] for r in results] == ["ALREADY_RECORDED"] * 4
+    listed = api.http.get(f"/v1/books/{s.shg_id}/meetings", headers=s.bookkeeper).json()
+    assert [m["number"] for m in listed["meetings"]] == [1, 2, 3, 4]
+    assert total_assets(api, s) == rs(100) * 15 * 4
