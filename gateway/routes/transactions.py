@@ -307,3 +307,25 @@ async def journal(
     return plain(
         await c.transactions.GetJournal(req, metadata=metadata(principal), timeout=c.deadline)
     )
+
+
+@router.get("/{cbo_id}/members/{member_id}/passbook")
+async def passbook(
+    cbo_id: uuid.UUID, member_id: str, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    """The member's savings-cum-loan passbook (R9)."""
+    req = pb.GetPassbookRequest(cbo_id=str(cbo_id), member_id=member_id)
+    return plain(
+        await c.transactions.GetPassbook(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/pack")
+async def meeting_pack(
+    cbo_id: uuid.UUID, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    """What the app downloads before conducting the next meeting(s) offline."""
+    req = pb.GetMeetingPackRequest(cbo_id=str(cbo_id))
+    return plain(
+        await c.transactions.GetMeetingPack(req, metadata=metadata(principal), timeout=c.deadline)
+    )

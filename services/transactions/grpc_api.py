@@ -54,3 +54,11 @@ class TransactionsServicer(transactions_pb2_grpc.TransactionsServiceServicer):
 
     async def GetJournal(self, request: pb.GetJournalRequest, ctx: Ctx) -> pb.JournalView:
         return await self.books.journal(context.principal(), request)
+
+    async def GetPassbook(self, request: pb.GetPassbookRequest, ctx: Ctx) -> pb.PassbookView:
+        return await self.books.passbook(context.principal(), request, _today())
+
+    async def GetMeetingPack(
+        self, request: pb.GetMeetingPackRequest, ctx: Ctx
+    ) -> pb.MeetingPackView:
+        return await self.books.meeting_pack(context.principal(), request, _today())

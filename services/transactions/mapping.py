@@ -260,6 +260,8 @@ def row_to_proto(r: MemberRow) -> pb.MemberRowView:
         fine=r.fine,
         disbursed=r.disbursed,
         loan_outstanding=r.loan_outstanding,
+        principal_repaid=r.principal_repaid,
+        interest_repaid=r.interest_repaid,
     )
 
 

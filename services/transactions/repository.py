@@ -381,3 +381,33 @@ async def delete_meeting_entries(conn: asyncpg.Connection, meeting_id: uuid.UUID
 def loads(value: Any) -> Any:
     """JSONB as read through SQLAlchemy's asyncpg connection arrives as text."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def passbook_rows(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, member_id: str
+) -> list[asyncpg.Record]:
+    """The member's row of every live meeting, in order (extracted by PostgreSQL)."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT m.number, m.date, m.status, r AS row
+            FROM meeting m, jsonb_array_elements(m.result -> 'rows') AS r
+            WHERE m.cbo_id = $1 AND m.status <> 'REJECTED' AND r ->> 'member_id' = $2
+            ORDER BY m.number
+            """,
+            cbo_id,
+            member_id,
+        )
+    )
+
+
+async def member_loans(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, member_id: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM loan WHERE cbo_id = $1 AND member_id = $2 ORDER BY loan_id",
+            cbo_id,
+            member_id,
+        )
+    )

@@ -25,7 +25,7 @@ from services.transactions import access, repository
 from services.transactions.books import accounts as acc
 from services.transactions.books.cutoff import check_cutoff
 from services.transactions.books.ledger import Account, Balances, balance_sheet, trial_balance
-from services.transactions.books.loans import LoanState, overdue_as_of
+from services.transactions.books.loans import LoanState, dues_at, overdue_as_of
 from services.transactions.books.meeting import (
     BankAccount,
     Books,
@@ -35,7 +35,7 @@ from services.transactions.books.meeting import (
 )
 from services.transactions.books.meeting import FieldError as BookFieldError
 from services.transactions.books.policy import BookPolicy
-from services.transactions.books.schedule import Frequency
+from services.transactions.books.schedule import Frequency, meeting_date
 from services.transactions.mapping import (
     Reader,
     cutoff_from_proto,
@@ -697,6 +697,92 @@ class Transactions:
         view.overdue_interest = od.interest
         view.days_past_due = od.days_past_due
         return view
+
+    async def passbook(
+        self, principal: Principal, req: pb.GetPassbookRequest, today: dt.date
+    ) -> pb.PassbookView:
+        """R9: the member's line of every meeting and her loans with overdue as of today."""
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            rows = await repository.passbook_rows(conn, cbo.cbo_id, req.member_id)
+            loans = await repository.member_loans(conn, cbo.cbo_id, req.member_id)
+        view = pb.PassbookView(member_id=req.member_id)
+        for r in rows:
+            line = view.lines.add(
+                meeting_number=r["number"], date=r["date"].isoformat(), status=r["status"]
+            )
+            json_format.ParseDict(repository.loads(r["row"]), line.row)
+        for row in loans:
+            state = loan_from_json(repository.loads(row["state"]))
+            loan_view = loan_to_proto(state, row["purpose"])
+            od = overdue_as_of(state, today)
+            loan_view.overdue_principal = od.principal
+            loan_view.overdue_interest = od.interest
+            loan_view.days_past_due = od.days_past_due
+            view.loans.append(loan_view)
+        return view
+
+    async def meeting_pack(
+        self, principal: Principal, req: pb.GetMeetingPackRequest, today: dt.date
+    ) -> pb.MeetingPackView:
+        """T0.3: everything the app needs to conduct the next meeting offline."""
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id)
+            if held is None:
+                raise NotFound("the books of this CBO are not open", code="books_not_open")
+            policy = BookPolicy(**repository.loads(held["policy"]))
+            books = await self._books(conn, cbo, held, policy, today)
+            pending = await repository.pending_numbers(conn, cbo.cbo_id)
+        number = books.last_meeting_number + 1
+        members = []
+        for member in sorted(books.active_members):
+            loans = [ln for ln in books.loans.values() if ln.member_id == member]
+            members.append(
+                pb.PackMember(
+                    member_id=member,
+                    compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member),
+                    voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member),
+                    compulsory_arrear=books.cs_arrears.get(member, 0),
+                    compulsory_due=books.compulsory_amount,
+                    loans=[
+                        pb.LoanDue(
+                            loan_id=ln.loan_id,
+                            penalty=d.penalty,
+                            overdue_interest=d.overdue_interest,
+                            overdue_principal=d.overdue_principal,
+                            current_interest=d.current_interest,
+                            current_principal=d.current_principal,
+                            outstanding_principal=ln.outstanding_principal,
+                        )
+                        for ln in sorted(loans, key=lambda x: x.loan_id)
+                        for d in (dues_at(ln, number),)
+                    ],
+                )
+            )
+        return pb.MeetingPackView(
+            cbo_id=str(cbo.cbo_id),
+            next_number=number,
+            expected_date=meeting_date(books.last_meeting_date, books.frequency, 1).isoformat(),
+            last_date=books.last_meeting_date.isoformat(),
+            frequency=books.frequency.value,
+            compulsory_amount=books.compulsory_amount,
+            balances={loc: books.location_balance(loc) for loc in ("CASH", *books.bank_accounts)},
+            bank_accounts=[
+                pb.BankAccountIn(
+                    account_id=b.account_id, kind=b.kind.value, drawing_power=b.drawing_power
+                )
+                for b in books.bank_accounts.values()
+            ],
+            members=members,
+            pending_meetings=len(pending),
+            max_offline_meetings=policy.max_offline_meetings,
+            rounding_unit=policy.rounding_unit,
+        )
 
     async def journal(self, principal: Principal, req: pb.GetJournalRequest) -> pb.JournalView:
         async with self.db.read_session() as session:

@@ -772,6 +772,8 @@ class MemberRowView(_message.Message):
     FINE_FIELD_NUMBER: _builtins.int
     DISBURSED_FIELD_NUMBER: _builtins.int
     LOAN_OUTSTANDING_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_REPAID_FIELD_NUMBER: _builtins.int
+    INTEREST_REPAID_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     attendance: _builtins.str
     compulsory_due: _builtins.int
@@ -785,6 +787,8 @@ class MemberRowView(_message.Message):
     fine: _builtins.int
     disbursed: _builtins.int
     loan_outstanding: _builtins.int
+    principal_repaid: _builtins.int
+    interest_repaid: _builtins.int
     def __init__(
         self,
         *,
@@ -801,10 +805,12 @@ class MemberRowView(_message.Message):
         fine: _builtins.int = ...,
         disbursed: _builtins.int = ...,
         loan_outstanding: _builtins.int = ...,
+        principal_repaid: _builtins.int = ...,
+        interest_repaid: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1462,6 +1468,253 @@ class JournalView(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___JournalView: _TypeAlias = JournalView  # noqa: Y015
+
+@_typing.final
+class GetPassbookRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    member_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        member_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbo_id", b"cbo_id", "member_id", b"member_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPassbookRequest: _TypeAlias = GetPassbookRequest  # noqa: Y015
+
+@_typing.final
+class PassbookLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEETING_NUMBER_FIELD_NUMBER: _builtins.int
+    DATE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ROW_FIELD_NUMBER: _builtins.int
+    meeting_number: _builtins.int
+    date: _builtins.str
+    status: _builtins.str
+    """the meeting's: CLOSED (pending approval) or APPROVED"""
+    @_builtins.property
+    def row(self) -> Global___MemberRowView: ...
+    def __init__(
+        self,
+        *,
+        meeting_number: _builtins.int = ...,
+        date: _builtins.str = ...,
+        status: _builtins.str = ...,
+        row: Global___MemberRowView | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["row", b"row"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "meeting_number", b"meeting_number", "row", b"row", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PassbookLine: _TypeAlias = PassbookLine  # noqa: Y015
+
+@_typing.final
+class PassbookView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    LOANS_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___PassbookLine]: ...
+    @_builtins.property
+    def loans(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoanView]: ...
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+        lines: _abc.Iterable[Global___PassbookLine] | None = ...,
+        loans: _abc.Iterable[Global___LoanView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lines", b"lines", "loans", b"loans", "member_id", b"member_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PassbookView: _TypeAlias = PassbookView  # noqa: Y015
+
+@_typing.final
+class GetMeetingPackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbo_id", b"cbo_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetMeetingPackRequest: _TypeAlias = GetMeetingPackRequest  # noqa: Y015
+
+@_typing.final
+class LoanDue(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOAN_ID_FIELD_NUMBER: _builtins.int
+    PENALTY_FIELD_NUMBER: _builtins.int
+    OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    CURRENT_INTEREST_FIELD_NUMBER: _builtins.int
+    CURRENT_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OUTSTANDING_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    loan_id: _builtins.str
+    penalty: _builtins.int
+    overdue_interest: _builtins.int
+    overdue_principal: _builtins.int
+    current_interest: _builtins.int
+    current_principal: _builtins.int
+    outstanding_principal: _builtins.int
+    def __init__(
+        self,
+        *,
+        loan_id: _builtins.str = ...,
+        penalty: _builtins.int = ...,
+        overdue_interest: _builtins.int = ...,
+        overdue_principal: _builtins.int = ...,
+        current_interest: _builtins.int = ...,
+        current_principal: _builtins.int = ...,
+        outstanding_principal: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_interest", b"current_interest", "current_principal", b"current_principal", "loan_id", b"loan_id", "outstanding_principal", b"outstanding_principal", "overdue_interest", b"overdue_interest", "overdue_principal", b"overdue_principal", "penalty", b"penalty"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanDue: _TypeAlias = LoanDue  # noqa: Y015
+
+@_typing.final
+class PackMember(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    COMPULSORY_TOTAL_FIELD_NUMBER: _builtins.int
+    VOLUNTARY_TOTAL_FIELD_NUMBER: _builtins.int
+    COMPULSORY_ARREAR_FIELD_NUMBER: _builtins.int
+    COMPULSORY_DUE_FIELD_NUMBER: _builtins.int
+    LOANS_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    compulsory_total: _builtins.int
+    voluntary_total: _builtins.int
+    compulsory_arrear: _builtins.int
+    compulsory_due: _builtins.int
+    @_builtins.property
+    def loans(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoanDue]: ...
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+        compulsory_total: _builtins.int = ...,
+        voluntary_total: _builtins.int = ...,
+        compulsory_arrear: _builtins.int = ...,
+        compulsory_due: _builtins.int = ...,
+        loans: _abc.Iterable[Global___LoanDue] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_total", b"compulsory_total", "loans", b"loans", "member_id", b"member_id", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PackMember: _TypeAlias = PackMember  # noqa: Y015
+
+@_typing.final
+class MeetingPackView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class BalancesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    NEXT_NUMBER_FIELD_NUMBER: _builtins.int
+    EXPECTED_DATE_FIELD_NUMBER: _builtins.int
+    LAST_DATE_FIELD_NUMBER: _builtins.int
+    FREQUENCY_FIELD_NUMBER: _builtins.int
+    COMPULSORY_AMOUNT_FIELD_NUMBER: _builtins.int
+    BALANCES_FIELD_NUMBER: _builtins.int
+    BANK_ACCOUNTS_FIELD_NUMBER: _builtins.int
+    MEMBERS_FIELD_NUMBER: _builtins.int
+    PENDING_MEETINGS_FIELD_NUMBER: _builtins.int
+    MAX_OFFLINE_MEETINGS_FIELD_NUMBER: _builtins.int
+    ROUNDING_UNIT_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    next_number: _builtins.int
+    expected_date: _builtins.str
+    last_date: _builtins.str
+    frequency: _builtins.str
+    compulsory_amount: _builtins.int
+    pending_meetings: _builtins.int
+    max_offline_meetings: _builtins.int
+    rounding_unit: _builtins.int
+    @_builtins.property
+    def balances(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """money location → balance"""
+
+    @_builtins.property
+    def bank_accounts(self) -> _containers.RepeatedCompositeFieldContainer[Global___BankAccountIn]: ...
+    @_builtins.property
+    def members(self) -> _containers.RepeatedCompositeFieldContainer[Global___PackMember]: ...
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        next_number: _builtins.int = ...,
+        expected_date: _builtins.str = ...,
+        last_date: _builtins.str = ...,
+        frequency: _builtins.str = ...,
+        compulsory_amount: _builtins.int = ...,
+        balances: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        bank_accounts: _abc.Iterable[Global___BankAccountIn] | None = ...,
+        members: _abc.Iterable[Global___PackMember] | None = ...,
+        pending_meetings: _builtins.int = ...,
+        max_offline_meetings: _builtins.int = ...,
+        rounding_unit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["balances", b"balances", "bank_accounts", b"bank_accounts", "cbo_id", b"cbo_id", "compulsory_amount", b"compulsory_amount", "expected_date", b"expected_date", "frequency", b"frequency", "last_date", b"last_date", "max_offline_meetings", b"max_offline_meetings", "members", b"members", "next_number", b"next_number", "pending_meetings", b"pending_meetings", "rounding_unit", b"rounding_unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MeetingPackView: _TypeAlias = MeetingPackView  # noqa: Y015
 
 @_typing.final
 class MeetingEvent(_message.Message):

@@ -80,6 +80,16 @@ class TransactionsServiceStub:
                 request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.SerializeToString,
                 response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.FromString,
                 _registered_method=True)
+        self.GetPassbook = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetPassbook',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.FromString,
+                _registered_method=True)
+        self.GetMeetingPack = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetMeetingPack',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
+                _registered_method=True)
 
 
 class TransactionsServiceServicer:
@@ -145,6 +155,21 @@ class TransactionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPassbook(self, request, context):
+        """The member's passbook (R9): one line per meeting, savings and loans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMeetingPack(self, request, context):
+        """What the app downloads before the next meeting (T0.3): active members with savings, arrears
+        and each open loan's dues at that meeting, cash and bank balances, settings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -192,6 +217,16 @@ def add_TransactionsServiceServicer_to_server(servicer, server):
                     servicer.GetJournal,
                     request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.FromString,
                     response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.SerializeToString,
+            ),
+            'GetPassbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPassbook,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.SerializeToString,
+            ),
+            'GetMeetingPack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeetingPack,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -437,6 +472,60 @@ class TransactionsService:
             '/lokos.transactions.v1.TransactionsService/GetJournal',
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.SerializeToString,
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPassbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetPassbook',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeetingPack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetMeetingPack',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,6 +53,12 @@ class TransactionsServiceStub:
     """Balances per account as of a date, the balance sheet and the trial balance (E4, R8)."""
     GetLoan: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetLoanRequest, _transactions_pb2.LoanView]
     GetJournal: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetJournalRequest, _transactions_pb2.JournalView]
+    GetPassbook: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetPassbookRequest, _transactions_pb2.PassbookView]
+    """The member's passbook (R9): one line per meeting, savings and loans."""
+    GetMeetingPack: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetMeetingPackRequest, _transactions_pb2.MeetingPackView]
+    """What the app downloads before the next meeting (T0.3): active members with savings, arrears
+    and each open loan's dues at that meeting, cash and bank balances, settings.
+    """
 
 @_typing.type_check_only
 class TransactionsServiceAsyncStub(TransactionsServiceStub):
@@ -74,6 +80,12 @@ class TransactionsServiceAsyncStub(TransactionsServiceStub):
     """Balances per account as of a date, the balance sheet and the trial balance (E4, R8)."""
     GetLoan: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetLoanRequest, _transactions_pb2.LoanView]  # type: ignore[assignment]
     GetJournal: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetJournalRequest, _transactions_pb2.JournalView]  # type: ignore[assignment]
+    GetPassbook: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetPassbookRequest, _transactions_pb2.PassbookView]  # type: ignore[assignment]
+    """The member's passbook (R9): one line per meeting, savings and loans."""
+    GetMeetingPack: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetMeetingPackRequest, _transactions_pb2.MeetingPackView]  # type: ignore[assignment]
+    """What the app downloads before the next meeting (T0.3): active members with savings, arrears
+    and each open loan's dues at that meeting, cash and bank balances, settings.
+    """
 
 class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -146,5 +158,23 @@ class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _transactions_pb2.GetJournalRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_transactions_pb2.JournalView, _abc.Awaitable[_transactions_pb2.JournalView]]: ...
+
+    @_abc_1.abstractmethod
+    def GetPassbook(
+        self,
+        request: _transactions_pb2.GetPassbookRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transactions_pb2.PassbookView, _abc.Awaitable[_transactions_pb2.PassbookView]]:
+        """The member's passbook (R9): one line per meeting, savings and loans."""
+
+    @_abc_1.abstractmethod
+    def GetMeetingPack(
+        self,
+        request: _transactions_pb2.GetMeetingPackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transactions_pb2.MeetingPackView, _abc.Awaitable[_transactions_pb2.MeetingPackView]]:
+        """What the app downloads before the next meeting (T0.3): active members with savings, arrears
+        and each open loan's dues at that meeting, cash and bank balances, settings.
+        """
 
 def add_TransactionsServiceServicer_to_server(servicer: TransactionsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -200,6 +200,8 @@ class MemberRow:
     fine: Paise
     disbursed: Paise
     loan_outstanding: Paise
+    principal_repaid: Paise = 0
+    interest_repaid: Paise = 0
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,8 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                     meeting.number,
                 )
             )
+            parts["principal_repaid"] += alloc.total_principal
+            parts["interest_repaid"] += alloc.interest
             totals["principal_repaid"] += alloc.total_principal
             totals["interest_repaid"] += alloc.interest
             totals["penalty_repaid"] += alloc.penalty
@@ -614,6 +618,8 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 loan_repaid=parts["loan_repaid"],
                 fine=parts["fine"],
                 disbursed=parts["disbursed"],
+                principal_repaid=parts["principal_repaid"],
+                interest_repaid=parts["interest_repaid"],
                 loan_outstanding=sum(
                     ln.outstanding_principal for ln in loans.values() if ln.member_id == member
                 ),

@@ -138,6 +138,27 @@ def test_worked_meeting_to_the_rupee(api: Api, shg: Shg) -> None:
     tb = closing["trial_balance"]
     assert sum(t["debit"] for t in tb) == sum(t["credit"] for t in tb)
 
+    # the member's passbook (R9) and the pack for meeting 26
+    book = api.http.get(
+        f"/v1/books/{s.shg_id}/members/{s.m(3)}/passbook", headers=s.bookkeeper
+    ).json()
+    (line,) = book["lines"]
+    assert (line["meeting_number"], line["status"]) == (25, "CLOSED")
+    assert (line["row"]["principal_repaid"], line["row"]["interest_repaid"]) == (rs(989), rs(82))
+    assert line["row"]["compulsory_total"] == rs(2_400)
+    assert [(ln["loan_id"], ln["outstanding_principal"]) for ln in book["loans"]] == [
+        ("L-M03", rs(3_090))
+    ]
+    pack = api.http.get(f"/v1/books/{s.shg_id}/pack", headers=s.bookkeeper).json()
+    assert (pack["next_number"], pack["expected_date"]) == (26, "2026-02-10")
+    assert pack["balances"] == {"CASH": rs(1_566), SB: rs(42_600)}
+    by_member = {m["member_id"]: m for m in pack["members"]}
+    (m03_due,) = by_member[s.m(3)]["loans"]
+    assert (m03_due["current_principal"], m03_due["current_interest"]) == (rs(1_009), rs(62))
+    (m07_due,) = by_member[s.m(7)]["loans"]
+    assert (m07_due["current_principal"], m07_due["current_interest"]) == (rs(913), rs(200))
+    assert by_member[s.m(15)]["compulsory_arrear"] == rs(200)
+
     # the same upload again: the first answer, nothing doubled
     again = api.http.post(
         f"/v1/books/{s.shg_id}/meetings", json={"meetings": [body]}, headers=s.bookkeeper

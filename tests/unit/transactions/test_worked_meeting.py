@@ -97,6 +97,10 @@ def test_meeting_25() -> None:
     assert as_rupees(rows["M01"].compulsory_total) == 2_400
     assert as_rupees(rows["M05"].voluntary_total) == 950
     assert as_rupees(rows["M03"].loan_due) == 1_071
+    assert (as_rupees(rows["M03"].principal_repaid), as_rupees(rows["M03"].interest_repaid)) == (
+        989,
+        82,
+    )
     assert out.totals.present == 14
     assert as_rupees(out.totals.compulsory) == 2_800
     assert as_rupees(out.totals.voluntary) == 500
