@@ -199,7 +199,7 @@ def main() -> None:
     import pgserver
 
     with tempfile.TemporaryDirectory(prefix="lokos-txn-bench") as d:
-        srv = pgserver.get_server(d)
+        srv = pgserver.get_server(d)  # type: ignore[attr-defined]
         try:
             host = srv.get_uri().split("host=")[1]
             url = f"postgresql+asyncpg://postgres@/txn_bench?host={host}"
