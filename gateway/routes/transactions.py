@@ -329,3 +329,24 @@ async def meeting_pack(
     return plain(
         await c.transactions.GetMeetingPack(req, metadata=metadata(principal), timeout=c.deadline)
     )
+
+
+@router.get("/{cbo_id}/receipts-payments")
+async def receipts_payments(
+    cbo_id: uuid.UUID,
+    principal: BookReader,
+    c: ServiceClients,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Receipts & Payments account for a period (R8); default: this month to date."""
+    req = pb.GetReceiptsPaymentsRequest(
+        cbo_id=str(cbo_id),
+        from_date=from_date.isoformat() if from_date else "",
+        to_date=to_date.isoformat() if to_date else "",
+    )
+    return plain(
+        await c.transactions.GetReceiptsPayments(
+            req, metadata=metadata(principal), timeout=c.deadline
+        )
+    )

@@ -62,3 +62,8 @@ class TransactionsServicer(transactions_pb2_grpc.TransactionsServiceServicer):
         self, request: pb.GetMeetingPackRequest, ctx: Ctx
     ) -> pb.MeetingPackView:
         return await self.books.meeting_pack(context.principal(), request, _today())
+
+    async def GetReceiptsPayments(
+        self, request: pb.GetReceiptsPaymentsRequest, ctx: Ctx
+    ) -> pb.ReceiptsPaymentsView:
+        return await self.books.receipts_payments(context.principal(), request, _today())

@@ -411,3 +411,43 @@ async def member_loans(
             member_id,
         )
     )
+
+
+async def receipts_payments(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, start: dt.date, end: dt.date
+) -> list[asyncpg.Record]:
+    """Per head, what came in (credits) and went out (debits) against cash or bank in the
+    period; contra entries move money between locations and are neither."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT p.head,
+                   coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0)::bigint AS receipts,
+                   coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0)::bigint AS payments
+            FROM posting p JOIN journal_entry j ON j.id = p.entry_id
+            WHERE p.cbo_id = $1 AND p.entry_date BETWEEN $2 AND $3
+              AND j.kind NOT IN ('CONTRA', 'CUTOFF') AND p.head NOT IN ('CASH', 'BANK')
+            GROUP BY p.head ORDER BY p.head
+            """,
+            cbo_id,
+            start,
+            end,
+        )
+    )
+
+
+async def money_balances(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, before: dt.date
+) -> dict[str, int]:
+    """Cash and each bank account at the end of the day before ``before``."""
+    rows = await conn.fetch(
+        """
+        SELECT CASE WHEN head = 'CASH' THEN 'CASH' ELSE sub END AS location,
+               sum(amount)::bigint AS balance
+        FROM posting WHERE cbo_id = $1 AND entry_date < $2 AND head IN ('CASH', 'BANK')
+        GROUP BY 1
+        """,
+        cbo_id,
+        before,
+    )
+    return {r["location"]: r["balance"] for r in rows}

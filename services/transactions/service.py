@@ -784,6 +784,34 @@ class Transactions:
             rounding_unit=policy.rounding_unit,
         )
 
+    async def receipts_payments(
+        self, principal: Principal, req: pb.GetReceiptsPaymentsRequest, today: dt.date
+    ) -> pb.ReceiptsPaymentsView:
+        """R8: opening + receipts − payments = closing, per head, for a period."""
+        end = _date(req.to_date, "to_date", today)
+        start = _date(req.from_date, "from_date", end.replace(day=1))
+        if start > end:
+            raise ValidationFailed.one("from_date", "must not be after to_date")
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            heads = await repository.receipts_payments(conn, cbo.cbo_id, start, end)
+            opening = await repository.money_balances(conn, cbo.cbo_id, start)
+            closing = await repository.money_balances(conn, cbo.cbo_id, end + dt.timedelta(days=1))
+        receipts = {r["head"]: r["receipts"] for r in heads if r["receipts"]}
+        payments = {r["head"]: r["payments"] for r in heads if r["payments"]}
+        return pb.ReceiptsPaymentsView(
+            from_date=start.isoformat(),
+            to_date=end.isoformat(),
+            opening=opening,
+            receipts=receipts,
+            payments=payments,
+            closing=closing,
+            total_receipts=sum(receipts.values()),
+            total_payments=sum(payments.values()),
+        )
+
     async def journal(self, principal: Principal, req: pb.GetJournalRequest) -> pb.JournalView:
         async with self.db.read_session() as session:
             conn = await repository.raw(session)

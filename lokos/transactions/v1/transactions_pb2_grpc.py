@@ -90,6 +90,11 @@ class TransactionsServiceStub:
                 request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
                 response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
                 _registered_method=True)
+        self.GetReceiptsPayments = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetReceiptsPayments',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
+                _registered_method=True)
 
 
 class TransactionsServiceServicer:
@@ -170,6 +175,13 @@ class TransactionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReceiptsPayments(self, request, context):
+        """Receipts & Payments account for a period (R8, MEG-RP): contra excluded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -227,6 +239,11 @@ def add_TransactionsServiceServicer_to_server(servicer, server):
                     servicer.GetMeetingPack,
                     request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.FromString,
                     response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.SerializeToString,
+            ),
+            'GetReceiptsPayments': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReceiptsPayments,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -526,6 +543,33 @@ class TransactionsService:
             '/lokos.transactions.v1.TransactionsService/GetMeetingPack',
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReceiptsPayments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetReceiptsPayments',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
             options,
             channel_credentials,
             insecure,

@@ -59,6 +59,8 @@ class TransactionsServiceStub:
     """What the app downloads before the next meeting (T0.3): active members with savings, arrears
     and each open loan's dues at that meeting, cash and bank balances, settings.
     """
+    GetReceiptsPayments: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetReceiptsPaymentsRequest, _transactions_pb2.ReceiptsPaymentsView]
+    """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
 
 @_typing.type_check_only
 class TransactionsServiceAsyncStub(TransactionsServiceStub):
@@ -86,6 +88,8 @@ class TransactionsServiceAsyncStub(TransactionsServiceStub):
     """What the app downloads before the next meeting (T0.3): active members with savings, arrears
     and each open loan's dues at that meeting, cash and bank balances, settings.
     """
+    GetReceiptsPayments: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetReceiptsPaymentsRequest, _transactions_pb2.ReceiptsPaymentsView]  # type: ignore[assignment]
+    """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
 
 class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -176,5 +180,13 @@ class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
         """What the app downloads before the next meeting (T0.3): active members with savings, arrears
         and each open loan's dues at that meeting, cash and bank balances, settings.
         """
+
+    @_abc_1.abstractmethod
+    def GetReceiptsPayments(
+        self,
+        request: _transactions_pb2.GetReceiptsPaymentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transactions_pb2.ReceiptsPaymentsView, _abc.Awaitable[_transactions_pb2.ReceiptsPaymentsView]]:
+        """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
 
 def add_TransactionsServiceServicer_to_server(servicer: TransactionsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -138,6 +138,24 @@ def test_worked_meeting_to_the_rupee(api: Api, shg: Shg) -> None:
     tb = closing["trial_balance"]
     assert sum(t["debit"] for t in tb) == sum(t["credit"] for t in tb)
 
+    # the Receipts & Payments account of §8 (R8)
+    rp = api.http.get(
+        f"/v1/books/{s.shg_id}/receipts-payments",
+        params={"from": "2026-01-01", "to": "2026-01-31"},
+        headers=s.bookkeeper,
+    ).json()
+    assert rp["opening"] == {"CASH": rs(1_250), SB: rs(48_600)}
+    assert rp["receipts"] == {
+        "CS": rs(2_800),
+        "VS": rs(500),
+        "LOAN_OWN_FUNDS": rs(989),
+        "INT_INCOME": rs(82),
+        "FINE_INCOME": rs(5),
+    }
+    assert rp["payments"] == {"LOAN_OWN_FUNDS": rs(10_000), "STATIONERY": rs(60)}
+    assert (rp["total_receipts"], rp["total_payments"]) == (rs(4_376), rs(10_060))
+    assert rp["closing"] == {"CASH": rs(1_566), SB: rs(42_600)}
+
     # the member's passbook (R9) and the pack for meeting 26
     book = api.http.get(
         f"/v1/books/{s.shg_id}/members/{s.m(3)}/passbook", headers=s.bookkeeper
