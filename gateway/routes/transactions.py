@@ -149,6 +149,12 @@ class UploadRequest(Strict):
     meetings: list[MeetingIn] = Field(min_length=1, max_length=10)
 
 
+class SettingsIn(Strict):
+    effective_from: date
+    frequency: str = "MONTHLY"
+    compulsory_amount: Paise
+
+
 class Decision(Strict):
     approve: bool
     remarks: str = Field(default="", max_length=500)
@@ -349,4 +355,20 @@ async def receipts_payments(
         await c.transactions.GetReceiptsPayments(
             req, metadata=metadata(principal), timeout=c.deadline
         )
+    )
+
+
+@router.post("/{cbo_id}/settings")
+async def change_settings(
+    cbo_id: uuid.UUID, body: SettingsIn, principal: Bookkeeper, c: ServiceClients
+) -> dict[str, Any]:
+    """Frequency and compulsory savings from a date on (A2, B1); the history comes back."""
+    req = pb.ChangeSettingsRequest(
+        cbo_id=str(cbo_id),
+        effective_from=body.effective_from.isoformat(),
+        frequency=body.frequency,
+        compulsory_amount=body.compulsory_amount,
+    )
+    return plain(
+        await c.transactions.ChangeSettings(req, metadata=metadata(principal), timeout=c.deadline)
     )

@@ -67,3 +67,6 @@ class TransactionsServicer(transactions_pb2_grpc.TransactionsServiceServicer):
         self, request: pb.GetReceiptsPaymentsRequest, ctx: Ctx
     ) -> pb.ReceiptsPaymentsView:
         return await self.books.receipts_payments(context.principal(), request, _today())
+
+    async def ChangeSettings(self, request: pb.ChangeSettingsRequest, ctx: Ctx) -> pb.SettingsView:
+        return await self.books.change_settings(context.principal(), request)

@@ -3,8 +3,9 @@
 - ``cbo`` and ``member``: this service's own copy of what profiles says (from ``profiles.*``
   events): where a CBO sits, its parent federation (for the approver's scope), who is an active
   member since when. Never read from profiles' tables.
-- ``book``: one row per CBO's books — settings in force, the last meeting, the cut-off and its
+- ``book``: one row per CBO's books — the latest settings, the last meeting, the cut-off and its
   maker-checker state. Its row lock serialises every write to one CBO's books.
+- ``book_setting``: frequency and compulsory savings as dated settings.
 - ``meeting``: the meeting as captured (``payload``) and as computed (``result``), its status
   and what undoing it needs (``undo``: loans before it, arrears before it).
 - ``journal_entry`` / ``posting``: the double-entry ledger. A deferred constraint trigger refuses
@@ -113,6 +114,21 @@ class BankAccountRow(TransactionsBase):
     account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     drawing_power: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class BookSetting(TransactionsBase):
+    """Dated settings (A2, B1): what is in force at a meeting is the latest row on or before its
+    date. The cut-off writes the first one; groups raise their savings over time."""
+
+    __tablename__ = "book_setting"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("book.cbo_id", ondelete="CASCADE"), primary_key=True
+    )
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(16))
+    compulsory_amount: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[str] = mapped_column(String(64))
 
 
 class MeetingRow(TransactionsBase):

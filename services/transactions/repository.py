@@ -451,3 +451,46 @@ async def money_balances(
         before,
     )
     return {r["location"]: r["balance"] for r in rows}
+
+
+async def upsert_setting(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    effective_from: dt.date,
+    frequency: str,
+    compulsory_amount: int,
+    set_by: str,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO book_setting (cbo_id, effective_from, frequency, compulsory_amount, set_by)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (cbo_id, effective_from) DO UPDATE SET
+            frequency = EXCLUDED.frequency, compulsory_amount = EXCLUDED.compulsory_amount,
+            set_by = EXCLUDED.set_by
+        """,
+        cbo_id,
+        effective_from,
+        frequency,
+        compulsory_amount,
+        set_by,
+    )
+
+
+async def setting_on(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, on: dt.date
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM book_setting WHERE cbo_id = $1 AND effective_from <= $2"
+        " ORDER BY effective_from DESC LIMIT 1",
+        cbo_id,
+        on,
+    )
+
+
+async def settings(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM book_setting WHERE cbo_id = $1 ORDER BY effective_from", cbo_id
+        )
+    )

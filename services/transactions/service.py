@@ -186,6 +186,14 @@ class Transactions:
                     "maker": principal.user_id,
                 },
             )
+            await repository.upsert_setting(
+                conn,
+                cbo.cbo_id,
+                sheet.date,
+                frequency.value,
+                req.cutoff.compulsory_amount,
+                principal.user_id,
+            )
             await repository.insert_bank_accounts(
                 conn,
                 cbo.cbo_id,
@@ -458,17 +466,20 @@ class Transactions:
             for r in await repository.bank_accounts(conn, cbo.cbo_id)
         }
         members = await repository.active_members(conn, cbo.cbo_id, on, ACTIVE_MEMBER_STATUSES)
+        # B1: the compulsory amount (and A2: the frequency) in force on the meeting's date.
+        setting = await repository.setting_on(conn, cbo.cbo_id, on)
+        in_force = setting if setting is not None else held
         return Books(
             chart=acc.CHARTS[cbo.cbo_type],
             policy=policy,
             balances=balances,
             loans=loans,
             active_members=frozenset(members),
-            compulsory_amount=held["compulsory_amount"],
+            compulsory_amount=in_force["compulsory_amount"],
             bank_accounts=banks,
             last_meeting_number=held["last_number"],
             last_meeting_date=held["last_date"],
-            frequency=Frequency(held["frequency"]),
+            frequency=Frequency(in_force["frequency"]),
             cs_arrears=dict(repository.loads(held["cs_arrears"])),
         )
 
@@ -736,7 +747,8 @@ class Transactions:
             if held is None:
                 raise NotFound("the books of this CBO are not open", code="books_not_open")
             policy = BookPolicy(**repository.loads(held["policy"]))
-            books = await self._books(conn, cbo, held, policy, today)
+            expected = meeting_date(held["last_date"], Frequency(held["frequency"]), 1)
+            books = await self._books(conn, cbo, held, policy, max(today, expected))
             pending = await repository.pending_numbers(conn, cbo.cbo_id)
         number = books.last_meeting_number + 1
         members = []
@@ -782,6 +794,53 @@ class Transactions:
             pending_meetings=len(pending),
             max_offline_meetings=policy.max_offline_meetings,
             rounding_unit=policy.rounding_unit,
+        )
+
+    async def change_settings(
+        self, principal: Principal, req: pb.ChangeSettingsRequest
+    ) -> pb.SettingsView:
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_maker(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            if held is None:
+                raise NotFound("the books of this CBO are not open", code="books_not_open")
+            r = Reader()
+            start = r.date(req.effective_from, "effective_from")
+            frequency = r.enum(Frequency, req.frequency, "frequency", Frequency(held["frequency"]))
+            errors = _field_errors(r.errors)
+            if not errors and start <= held["last_date"]:
+                errors.append(
+                    FieldError(
+                        "effective_from",
+                        "must be after the last recorded meeting "
+                        f"({held['last_date'].isoformat()})",
+                    )
+                )
+            policy = BookPolicy(**repository.loads(held["policy"]))
+            if not 0 <= req.compulsory_amount <= policy.max_line_amount:
+                errors.append(FieldError("compulsory_amount", "must be between 0 and the limit"))
+            if errors:
+                raise ValidationFailed(errors)
+            await repository.upsert_setting(
+                conn, cbo.cbo_id, start, frequency.value, req.compulsory_amount, principal.user_id
+            )
+            await repository.update_book(
+                conn, cbo.cbo_id, frequency=frequency.value, compulsory_amount=req.compulsory_amount
+            )
+            rows = await repository.settings(conn, cbo.cbo_id)
+            await session.commit()
+        return pb.SettingsView(
+            settings=[
+                pb.Setting(
+                    effective_from=x["effective_from"].isoformat(),
+                    frequency=x["frequency"],
+                    compulsory_amount=x["compulsory_amount"],
+                    set_by=x["set_by"],
+                )
+                for x in rows
+            ]
         )
 
     async def receipts_payments(

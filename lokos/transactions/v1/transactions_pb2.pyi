@@ -1872,6 +1872,82 @@ class ReceiptsPaymentsView(_message.Message):
 Global___ReceiptsPaymentsView: _TypeAlias = ReceiptsPaymentsView  # noqa: Y015
 
 @_typing.final
+class ChangeSettingsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
+    FREQUENCY_FIELD_NUMBER: _builtins.int
+    COMPULSORY_AMOUNT_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    effective_from: _builtins.str
+    frequency: _builtins.str
+    compulsory_amount: _builtins.int
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        effective_from: _builtins.str = ...,
+        frequency: _builtins.str = ...,
+        compulsory_amount: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbo_id", b"cbo_id", "compulsory_amount", b"compulsory_amount", "effective_from", b"effective_from", "frequency", b"frequency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeSettingsRequest: _TypeAlias = ChangeSettingsRequest  # noqa: Y015
+
+@_typing.final
+class Setting(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EFFECTIVE_FROM_FIELD_NUMBER: _builtins.int
+    FREQUENCY_FIELD_NUMBER: _builtins.int
+    COMPULSORY_AMOUNT_FIELD_NUMBER: _builtins.int
+    SET_BY_FIELD_NUMBER: _builtins.int
+    effective_from: _builtins.str
+    frequency: _builtins.str
+    compulsory_amount: _builtins.int
+    set_by: _builtins.str
+    def __init__(
+        self,
+        *,
+        effective_from: _builtins.str = ...,
+        frequency: _builtins.str = ...,
+        compulsory_amount: _builtins.int = ...,
+        set_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_amount", b"compulsory_amount", "effective_from", b"effective_from", "frequency", b"frequency", "set_by", b"set_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Setting: _TypeAlias = Setting  # noqa: Y015
+
+@_typing.final
+class SettingsView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SETTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def settings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Setting]: ...
+    def __init__(
+        self,
+        *,
+        settings: _abc.Iterable[Global___Setting] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SettingsView: _TypeAlias = SettingsView  # noqa: Y015
+
+@_typing.final
 class MeetingEvent(_message.Message):
     """--- events (inside lokos.common.v1.EventEnvelope) -------------------------------------------
 

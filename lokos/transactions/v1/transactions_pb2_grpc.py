@@ -95,6 +95,11 @@ class TransactionsServiceStub:
                 request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
                 response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
                 _registered_method=True)
+        self.ChangeSettings = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/ChangeSettings',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
+                _registered_method=True)
 
 
 class TransactionsServiceServicer:
@@ -182,6 +187,13 @@ class TransactionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ChangeSettings(self, request, context):
+        """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -244,6 +256,11 @@ def add_TransactionsServiceServicer_to_server(servicer, server):
                     servicer.GetReceiptsPayments,
                     request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.FromString,
                     response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.SerializeToString,
+            ),
+            'ChangeSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeSettings,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -570,6 +587,33 @@ class TransactionsService:
             '/lokos.transactions.v1.TransactionsService/GetReceiptsPayments',
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/ChangeSettings',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
             options,
             channel_credentials,
             insecure,

@@ -61,6 +61,8 @@ class TransactionsServiceStub:
     """
     GetReceiptsPayments: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.GetReceiptsPaymentsRequest, _transactions_pb2.ReceiptsPaymentsView]
     """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
+    ChangeSettings: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.ChangeSettingsRequest, _transactions_pb2.SettingsView]
+    """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
 
 @_typing.type_check_only
 class TransactionsServiceAsyncStub(TransactionsServiceStub):
@@ -90,6 +92,8 @@ class TransactionsServiceAsyncStub(TransactionsServiceStub):
     """
     GetReceiptsPayments: _aio.UnaryUnaryMultiCallable[_transactions_pb2.GetReceiptsPaymentsRequest, _transactions_pb2.ReceiptsPaymentsView]  # type: ignore[assignment]
     """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
+    ChangeSettings: _aio.UnaryUnaryMultiCallable[_transactions_pb2.ChangeSettingsRequest, _transactions_pb2.SettingsView]  # type: ignore[assignment]
+    """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
 
 class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -188,5 +192,13 @@ class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transactions_pb2.ReceiptsPaymentsView, _abc.Awaitable[_transactions_pb2.ReceiptsPaymentsView]]:
         """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
+
+    @_abc_1.abstractmethod
+    def ChangeSettings(
+        self,
+        request: _transactions_pb2.ChangeSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transactions_pb2.SettingsView, _abc.Awaitable[_transactions_pb2.SettingsView]]:
+        """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
 
 def add_TransactionsServiceServicer_to_server(servicer: TransactionsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

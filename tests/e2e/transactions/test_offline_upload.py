@@ -140,6 +140,31 @@ def test_four_meetings_once_then_the_same_answer(api: Api, shg: Shg) -> None:
     assert "wait for approval" in str(fifth["errors"])
 
 
+def test_compulsory_savings_is_a_dated_setting(api: Api, shg: Shg) -> None:
+    s = shg  # four meetings recorded, the last on 2026-04-05
+    url = f"/v1/books/{s.shg_id}/settings"
+    back = api.http.post(
+        url,
+        json={"effective_from": "2026-03-01", "compulsory_amount": rs(150)},
+        headers=s.bookkeeper,
+    )
+    assert back.status_code == 422
+    assert [e["field"] for e in back.json()["errors"]] == ["effective_from"]
+    ok = api.http.post(
+        url,
+        json={"effective_from": "2026-05-01", "compulsory_amount": rs(150)},
+        headers=s.bookkeeper,
+    )
+    assert ok.status_code == 200, ok.text
+    assert [(x["effective_from"], x["compulsory_amount"]) for x in ok.json()["settings"]] == [
+        ("2025-12-01", rs(100)),
+        ("2026-05-01", rs(150)),
+    ]
+    pack = api.http.get(f"/v1/books/{s.shg_id}/pack", headers=s.bookkeeper).json()
+    assert (pack["next_number"], pack["expected_date"]) == (5, "2026-05-05")
+    assert {m["compulsory_due"] for m in pack["members"]} == {rs(150)}
+
+
 def test_concurrent_uploads_keep_one_copy(api: Api) -> None:
     s = shg_with_members(api, count=2)
     open_new_books(api, s)

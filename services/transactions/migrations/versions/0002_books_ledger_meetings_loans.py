@@ -105,6 +105,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("cbo_id", "account_id", name=op.f("pk_bank_account")),
     )
     op.create_table(
+        "book_setting",
+        sa.Column("cbo_id", sa.UUID(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("frequency", sa.String(length=16), nullable=False),
+        sa.Column("compulsory_amount", sa.BigInteger(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cbo_id"],
+            ["book.cbo_id"],
+            name=op.f("fk_book_setting_cbo_id_book"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("cbo_id", "effective_from", name=op.f("pk_book_setting")),
+    )
+    op.create_table(
         "meeting",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("cbo_id", sa.UUID(), nullable=False),
@@ -254,6 +269,7 @@ def downgrade() -> None:
     )
     op.drop_index("uq_meeting_client", table_name="meeting")
     op.drop_table("meeting")
+    op.drop_table("book_setting")
     op.drop_table("bank_account")
     op.drop_index(op.f("ix_member_shg_id"), table_name="member")
     op.drop_table("member")
