@@ -209,7 +209,7 @@ def _timed(http: httpx.Client, path: str, headers: dict[str, str], n: int) -> La
 
 
 def run(p: Platform, members: int, clients: int, requests: int) -> None:
-    geo = synthetic_geography(7)
+    geo = synthetic_geography(7, blocks=2)  # SHGs of 15 members concentrate in one block
     token = get_token(p)
     load_geography(p, token, geo)
     with tempfile.TemporaryDirectory(prefix="lokos-txn-") as tmp:

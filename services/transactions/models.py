@@ -8,6 +8,7 @@
 - ``book_setting``: frequency and compulsory savings as dated settings.
 - ``meeting``: the meeting as captured (``payload``) and as computed (``result``), its status
   and what undoing it needs (``undo``: loans before it, arrears before it).
+- ``meeting_member``: each member's row of a meeting, for the passbook.
 - ``journal_entry`` / ``posting``: the double-entry ledger. A deferred constraint trigger refuses
   any transaction that leaves an entry's postings not summing to zero (see the migration).
 - ``loan``: each member loan with its schedule and what was paid against each instalment.
@@ -159,6 +160,22 @@ class MeetingRow(TransactionsBase):
     remarks: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MeetingMemberRow(TransactionsBase):
+    """Each member's row of a meeting (due, paid, arrear, totals after it): the passbook (R9)
+    reads one member's rows by index instead of unpacking every meeting's result."""
+
+    __tablename__ = "meeting_member"
+    __table_args__ = (Index("ix_meeting_member_passbook", "cbo_id", "member_id", "number"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    number: Mapped[int] = mapped_column(Integer)
+    row: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class JournalEntryRow(TransactionsBase):

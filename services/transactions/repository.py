@@ -383,17 +383,31 @@ def loads(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+async def insert_member_rows(
+    conn: asyncpg.Connection,
+    meeting_id: uuid.UUID,
+    cbo_id: uuid.UUID,
+    number: int,
+    rows: Iterable[tuple[str, dict[str, Any]]],
+) -> None:
+    await conn.executemany(
+        "INSERT INTO meeting_member (meeting_id, member_id, cbo_id, number, row)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb)",
+        [(meeting_id, member, cbo_id, number, _json(row)) for member, row in rows],
+    )
+
+
 async def passbook_rows(
     conn: asyncpg.Connection, cbo_id: uuid.UUID, member_id: str
 ) -> list[asyncpg.Record]:
-    """The member's row of every live meeting, in order (extracted by PostgreSQL)."""
+    """The member's row of every live meeting, in order."""
     return list(
         await conn.fetch(
             """
-            SELECT m.number, m.date, m.status, r AS row
-            FROM meeting m, jsonb_array_elements(m.result -> 'rows') AS r
-            WHERE m.cbo_id = $1 AND m.status <> 'REJECTED' AND r ->> 'member_id' = $2
-            ORDER BY m.number
+            SELECT m.number, m.date, m.status, mm.row
+            FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
+            WHERE mm.cbo_id = $1 AND mm.member_id = $2 AND m.status <> 'REJECTED'
+            ORDER BY mm.number
             """,
             cbo_id,
             member_id,

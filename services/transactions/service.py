@@ -407,6 +407,19 @@ class Transactions:
                 },
             )
             await repository.insert_entries(conn, cbo.cbo_id, meeting_id, out.entries)
+            await repository.insert_member_rows(
+                conn,
+                meeting_id,
+                cbo.cbo_id,
+                meeting.number,
+                [
+                    (
+                        row.member_id,
+                        json_format.MessageToDict(row, preserving_proto_field_name=True),
+                    )
+                    for row in view.rows
+                ],
+            )
             purposes = {d.loan_id: d.purpose for line in meeting.members for d in line.disbursals}
             await repository.save_loans(
                 conn,

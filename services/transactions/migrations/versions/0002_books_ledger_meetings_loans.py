@@ -152,6 +152,27 @@ def upgrade() -> None:
         postgresql_where=sa.text("status <> 'REJECTED'"),
     )
     op.create_table(
+        "meeting_member",
+        sa.Column("meeting_id", sa.UUID(), nullable=False),
+        sa.Column("member_id", sa.String(length=64), nullable=False),
+        sa.Column("cbo_id", sa.UUID(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("row", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_meeting_member_meeting_id_meeting"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_meeting_member")),
+    )
+    op.create_index(
+        "ix_meeting_member_passbook",
+        "meeting_member",
+        ["cbo_id", "member_id", "number"],
+        unique=False,
+    )
+    op.create_table(
         "journal_entry",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("cbo_id", sa.UUID(), nullable=False),
@@ -268,6 +289,8 @@ def downgrade() -> None:
         postgresql_where=sa.text("status <> 'REJECTED'"),
     )
     op.drop_index("uq_meeting_client", table_name="meeting")
+    op.drop_index("ix_meeting_member_passbook", table_name="meeting_member")
+    op.drop_table("meeting_member")
     op.drop_table("meeting")
     op.drop_table("book_setting")
     op.drop_table("bank_account")
