@@ -26,6 +26,7 @@ from gateway.routes import (
     profiles,
     reports,
     shgs,
+    transactions,
     users,
 )
 from gateway.tokens import TokenVerifier
@@ -125,6 +126,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(reports.router, prefix="/v1")
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
+    app.include_router(transactions.router, prefix="/v1")
     app.add_middleware(RequestIdMiddleware)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(

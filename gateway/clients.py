@@ -12,6 +12,7 @@ from lokos.identity.v1 import identity_pb2_grpc
 from lokos.profiles.v1 import profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.rpc import channel
+from lokos.transactions.v1 import transactions_pb2_grpc
 
 SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports")
 
@@ -23,6 +24,7 @@ class Clients:
     profiles: profiles_pb2_grpc.ProfilesServiceAsyncStub
     dedup: dedup_pb2_grpc.DedupServiceAsyncStub
     reports: reports_pb2_grpc.ReportsServiceAsyncStub
+    transactions: transactions_pb2_grpc.TransactionsServiceAsyncStub
     deadline: float
 
     @classmethod
@@ -41,6 +43,7 @@ class Clients:
             profiles=profiles_pb2_grpc.ProfilesServiceStub(chans["profiles"]),
             dedup=dedup_pb2_grpc.DedupServiceStub(chans["dedup"]),
             reports=reports_pb2_grpc.ReportsServiceStub(chans["reports"]),
+            transactions=transactions_pb2_grpc.TransactionsServiceStub(chans["transactions"]),
             deadline=s.grpc_deadline,
         )
 

@@ -1,6 +1,5 @@
-"""Meetings, ledgers, loans, funds and cut-off balances.
+"""Meetings, ledgers, loans, funds and cut-off balances of SHGs (issue 11).
 
-The gRPC contract (proto/lokos/transactions/v1) has no methods yet: they arrive with
-the transactions issue. The process already runs for real: its own database with outbox and inbox
-tables, migrations on start, NATS, health checks.
+The rules are in ``books/`` (pure, no I/O); ``service.py`` applies them to the stored books in one
+transaction per meeting; ``grpc_api.py`` translates the contract (proto/lokos/transactions/v1).
 """

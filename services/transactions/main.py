@@ -1,4 +1,4 @@
-"""Transactions process: gRPC server (health only until its methods land) and outbox relay."""
+"""Transactions process: gRPC server, the profiles-copy consumer and the outbox relay."""
 
 from __future__ import annotations
 
@@ -7,23 +7,36 @@ from pathlib import Path
 
 import grpc
 
+from lokos.consumer import EventConsumer
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
 from lokos.transactions.v1 import transactions_pb2, transactions_pb2_grpc
+from services.transactions import events
 from services.transactions.config import TransactionsSettings
+from services.transactions.grpc_api import TransactionsServicer
+from services.transactions.service import Transactions
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
-    relay = OutboxRelay(rt.db, rt.nats, poll_interval=rt.settings.outbox_poll_interval)
-    rt.background.append(relay.run)
+    settings = rt.settings
+    consumer = EventConsumer(
+        rt.db,
+        rt.nats,
+        durable="transactions-profiles",
+        subjects=events.subjects(settings.state),
+        batch_handler=events.dispatch,
+        service=settings.service_name,
+        state=settings.state,
+    )
+    relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
+    rt.background += [relay.run, consumer.run]
     rt.on_stop.append(relay.close)
+    servicer = TransactionsServicer(Transactions(rt.db, settings.state))
 
     def register(server: grpc.aio.Server) -> None:
-        transactions_pb2_grpc.add_TransactionsServiceServicer_to_server(
-            transactions_pb2_grpc.TransactionsServiceServicer(), server
-        )
+        transactions_pb2_grpc.add_TransactionsServiceServicer_to_server(servicer, server)
 
     return register, [transactions_pb2.DESCRIPTOR.services_by_name["TransactionsService"].full_name]
 

@@ -1,8 +1,41 @@
-"""Tables of the transactions database."""
+"""Tables of the transactions database.
+
+- ``cbo`` and ``member``: this service's own copy of what profiles says (from ``profiles.*``
+  events): where a CBO sits, its parent federation (for the approver's scope), who is an active
+  member since when. Never read from profiles' tables.
+- ``book``: one row per CBO's books — the latest settings, the last meeting, the cut-off and its
+  maker-checker state. Its row lock serialises every write to one CBO's books.
+- ``book_setting``: frequency and compulsory savings as dated settings.
+- ``meeting``: the meeting as captured (``payload``) and as computed (``result``), its status
+  and what undoing it needs (``undo``: loans before it, arrears before it).
+- ``meeting_member``: each member's row of a meeting, for the passbook.
+- ``journal_entry`` / ``posting``: the double-entry ledger. A deferred constraint trigger refuses
+  any transaction that leaves an entry's postings not summing to zero (see the migration).
+- ``loan``: each member loan with its schedule and what was paid against each instalment.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lokos.audit import audit_table
 from lokos.consumer import inbox_table
@@ -18,3 +51,183 @@ metadata = TransactionsBase.metadata
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 audit_log = audit_table(metadata)
+
+_EMPTY = text("''")
+
+
+class CboCopy(TransactionsBase):
+    __tablename__ = "cbo"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    district_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    block_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    panchayat_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    village_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class MemberCopy(TransactionsBase):
+    __tablename__ = "member"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    shg_id: Mapped[uuid.UUID] = mapped_column(UUID, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(BigInteger)
+    # Dates the membership changed as profiles reported them; "active on a date" reads these.
+    active_since: Mapped[date | None] = mapped_column(Date)
+    inactive_since: Mapped[date | None] = mapped_column(Date)
+
+
+class Book(TransactionsBase):
+    __tablename__ = "book"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    frequency: Mapped[str] = mapped_column(String(16))
+    compulsory_amount: Mapped[int] = mapped_column(BigInteger)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    last_number: Mapped[int] = mapped_column(Integer)
+    last_date: Mapped[date] = mapped_column(Date)
+    cs_arrears: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    cutoff_client_id: Mapped[str] = mapped_column(String(64))
+    cutoff_status: Mapped[str] = mapped_column(String(16))
+    cutoff_date: Mapped[date] = mapped_column(Date)
+    cutoff_last_paper_meeting: Mapped[int] = mapped_column(Integer)
+    cutoff_payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    cutoff_total: Mapped[int] = mapped_column(BigInteger)
+    maker: Mapped[str] = mapped_column(String(64))
+    checker: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    remarks: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BankAccountRow(TransactionsBase):
+    __tablename__ = "bank_account"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("book.cbo_id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    drawing_power: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class BookSetting(TransactionsBase):
+    """Dated settings (A2, B1): what is in force at a meeting is the latest row on or before its
+    date. The cut-off writes the first one; groups raise their savings over time."""
+
+    __tablename__ = "book_setting"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("book.cbo_id", ondelete="CASCADE"), primary_key=True
+    )
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(16))
+    compulsory_amount: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[str] = mapped_column(String(64))
+
+
+class MeetingRow(TransactionsBase):
+    __tablename__ = "meeting"
+    __table_args__ = (
+        Index("uq_meeting_client", "cbo_id", "client_id", unique=True),
+        # One live meeting per number; rejected ones stay as history.
+        Index(
+            "uq_meeting_number_live",
+            "cbo_id",
+            "number",
+            unique=True,
+            postgresql_where=text("status <> 'REJECTED'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, ForeignKey("book.cbo_id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # CLOSED, APPROVED, REJECTED
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    undo: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    maker: Mapped[str] = mapped_column(String(64))
+    checker: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    remarks: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MeetingMemberRow(TransactionsBase):
+    """Each member's row of a meeting (due, paid, arrear, totals after it): the passbook (R9)
+    reads one member's rows by index instead of unpacking every meeting's result."""
+
+    __tablename__ = "meeting_member"
+    __table_args__ = (Index("ix_meeting_member_passbook", "cbo_id", "member_id", "number"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    number: Mapped[int] = mapped_column(Integer)
+    row: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class JournalEntryRow(TransactionsBase):
+    __tablename__ = "journal_entry"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, index=True)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID, ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    entry_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    narration: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+
+
+class PostingRow(TransactionsBase):
+    __tablename__ = "posting"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="nonzero"),
+        # Covering: balances as of a date are an index-only scan of one CBO's postings.
+        Index(
+            "ix_posting_cbo_date",
+            "cbo_id",
+            "entry_date",
+            postgresql_include=["head", "sub", "amount"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("journal_entry.id", ondelete="CASCADE"), index=True
+    )
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    entry_date: Mapped[date] = mapped_column(Date)
+    head: Mapped[str] = mapped_column(String(32))
+    sub: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    # Signed paise: debit positive, credit negative (the entry's postings sum to zero).
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoanRow(TransactionsBase):
+    __tablename__ = "loan"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    loan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID, ForeignKey("meeting.id", ondelete="CASCADE")
+    )
+    # LoanState as JSON (terms, schedule, paid per instalment, penalty due).
+    state: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    outstanding: Mapped[int] = mapped_column(BigInteger)
+    closed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

@@ -4,6 +4,7 @@
 import grpc
 import warnings
 
+from lokos.transactions.v1 import transactions_pb2 as lokos_dot_transactions_dot_v1_dot_transactions__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -34,14 +35,233 @@ class TransactionsServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.SubmitCutOff = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/SubmitCutOff',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SubmitCutOffRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.FromString,
+                _registered_method=True)
+        self.UploadMeetings = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/UploadMeetings',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsResponse.FromString,
+                _registered_method=True)
+        self.DecideMeeting = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/DecideMeeting',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideMeetingRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.FromString,
+                _registered_method=True)
+        self.DecideCutOff = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/DecideCutOff',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideCutOffRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.FromString,
+                _registered_method=True)
+        self.ListMeetings = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/ListMeetings',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsResponse.FromString,
+                _registered_method=True)
+        self.GetMeeting = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetMeeting',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.FromString,
+                _registered_method=True)
+        self.GetBalances = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetBalances',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetBalancesRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.BalancesView.FromString,
+                _registered_method=True)
+        self.GetLoan = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetLoan',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetLoanRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.LoanView.FromString,
+                _registered_method=True)
+        self.GetJournal = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetJournal',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.FromString,
+                _registered_method=True)
+        self.GetPassbook = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetPassbook',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.FromString,
+                _registered_method=True)
+        self.GetMeetingPack = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetMeetingPack',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
+                _registered_method=True)
+        self.GetReceiptsPayments = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/GetReceiptsPayments',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
+                _registered_method=True)
+        self.ChangeSettings = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/ChangeSettings',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
+                _registered_method=True)
 
 
 class TransactionsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
+    def SubmitCutOff(self, request, context):
+        """Opens the books of a CBO from its cut-off sheet (I1–I4); a new CBO sends an empty sheet.
+        Idempotent by client_id. The sheet must balance; it is then pending with the approver.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadMeetings(self, request, context):
+        """Up to 4 meetings captured offline (or 1 online), applied in order, each validated as of its
+        own date and closed (E2); idempotent by each meeting's client_id; stops at the first failure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideMeeting(self, request, context):
+        """Maker-checker (J1, J2): the approver mapped to the CBO decides a closed meeting or cut-off.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideCutOff(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMeetings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMeeting(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBalances(self, request, context):
+        """Balances per account as of a date, the balance sheet and the trial balance (E4, R8).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLoan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJournal(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPassbook(self, request, context):
+        """The member's passbook (R9): one line per meeting, savings and loans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMeetingPack(self, request, context):
+        """What the app downloads before the next meeting (T0.3): active members with savings, arrears
+        and each open loan's dues at that meeting, cash and bank balances, settings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReceiptsPayments(self, request, context):
+        """Receipts & Payments account for a period (R8, MEG-RP): contra excluded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeSettings(self, request, context):
+        """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'SubmitCutOff': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitCutOff,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SubmitCutOffRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.SerializeToString,
+            ),
+            'UploadMeetings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadMeetings,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsResponse.SerializeToString,
+            ),
+            'DecideMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideMeeting,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideMeetingRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.SerializeToString,
+            ),
+            'DecideCutOff': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideCutOff,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideCutOffRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.SerializeToString,
+            ),
+            'ListMeetings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMeetings,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsResponse.SerializeToString,
+            ),
+            'GetMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeeting,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.SerializeToString,
+            ),
+            'GetBalances': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBalances,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetBalancesRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.BalancesView.SerializeToString,
+            ),
+            'GetLoan': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLoan,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetLoanRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.LoanView.SerializeToString,
+            ),
+            'GetJournal': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJournal,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.SerializeToString,
+            ),
+            'GetPassbook': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPassbook,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.SerializeToString,
+            ),
+            'GetMeetingPack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMeetingPack,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.SerializeToString,
+            ),
+            'GetReceiptsPayments': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReceiptsPayments,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.SerializeToString,
+            ),
+            'ChangeSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeSettings,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'lokos.transactions.v1.TransactionsService', rpc_method_handlers)
@@ -52,3 +272,354 @@ def add_TransactionsServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class TransactionsService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def SubmitCutOff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/SubmitCutOff',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.SubmitCutOffRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadMeetings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/UploadMeetings',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.UploadMeetingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/DecideMeeting',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideMeetingRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideCutOff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/DecideCutOff',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.DecideCutOffRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.CutOffView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMeetings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/ListMeetings',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ListMeetingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetMeeting',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBalances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetBalances',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetBalancesRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.BalancesView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLoan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetLoan',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetLoanRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.LoanView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJournal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetJournal',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetJournalRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.JournalView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPassbook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetPassbook',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetPassbookRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.PassbookView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMeetingPack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetMeetingPack',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetMeetingPackRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.MeetingPackView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReceiptsPayments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/GetReceiptsPayments',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.GetReceiptsPaymentsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ReceiptsPaymentsView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/ChangeSettings',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -1,0 +1,374 @@
+"""SHG books: cut-off, meetings (online or up to 4 offline), approval, balances, loans, journal.
+
+Thin: JSON ↔ the transactions contract. Amounts are integer paise (₹1 = 100); a fractional paisa
+or a string is refused here with the field named; every rule is the service's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from google.protobuf.message import Message
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from gateway.auth import allow
+from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, metadata
+from lokos import catalogue, roles
+from lokos.principal import Principal
+from lokos.transactions.v1 import transactions_pb2 as pb
+
+router = APIRouter(prefix="/books", tags=["transactions"], responses=PROBLEM_RESPONSES)
+
+# Route permissions from the catalogue; the service checks the CBO mapping and the unit.
+BookReader = Annotated[Principal, Depends(allow(roles.READERS))]
+Bookkeeper = Annotated[Principal, Depends(allow(roles.BOOKKEEPERS))]
+Approver = Annotated[Principal, Depends(allow(catalogue.COMMUNITY_ROLES - roles.BOOKKEEPERS))]
+
+Paise = Annotated[StrictInt, Field(description="integer paise")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BankAccountIn(Strict):
+    account_id: str = Field(min_length=1, max_length=64)
+    kind: str = "SB"
+    drawing_power: Paise = 0
+
+
+class LoanTermsIn(Strict):
+    amount: Paise
+    rate: StrictInt = Field(description="hundredths of a percent per month: 200 = 2%")
+    method: str = "DECLINING_EMI"
+    tenure: StrictInt
+    first_due_meeting: StrictInt
+    first_due_date: date
+
+
+class CutOffMemberIn(Strict):
+    member_id: str = Field(min_length=1, max_length=64)
+    compulsory: Paise = 0
+    voluntary: Paise = 0
+    compulsory_arrear: Paise = 0
+
+
+class CutOffLoanIn(Strict):
+    loan_id: str = Field(min_length=1, max_length=64)
+    member_id: str = Field(min_length=1, max_length=64)
+    source: str = "OWN_FUNDS"
+    terms: LoanTermsIn
+    instalments_paid: StrictInt = 0
+
+
+class CutOffIn(Strict):
+    date: date
+    last_paper_meeting: StrictInt = 0
+    cash: Paise = 0
+    banks: dict[str, Paise] = {}
+    members: list[CutOffMemberIn] = []
+    loans: list[CutOffLoanIn] = []
+    funds: dict[str, Paise] = {}
+    liabilities: dict[str, Paise] = {}
+    surplus: Paise = 0
+    frequency: str = "MONTHLY"
+    compulsory_amount: Paise = 0
+    bank_accounts: list[BankAccountIn] = []
+
+
+class CutOffRequest(Strict):
+    client_id: uuid.UUID
+    cutoff: CutOffIn
+
+
+class RepaymentIn(Strict):
+    loan_id: str = Field(min_length=1, max_length=64)
+    amount: Paise
+    via: str = "CASH"
+
+
+class DisbursalIn(Strict):
+    loan_id: str = Field(min_length=1, max_length=64)
+    amount: Paise
+    rate: StrictInt
+    method: str = "DECLINING_EMI"
+    tenure: StrictInt
+    source: str = "OWN_FUNDS"
+    purpose: str = Field(default="", max_length=64)
+    first_due_meeting: StrictInt = 0
+    via: str = "CASH"
+
+
+class MemberLineIn(Strict):
+    member_id: str = Field(min_length=1, max_length=64)
+    attendance: str = "PRESENT"
+    compulsory: Paise = 0
+    voluntary: Paise = 0
+    fine: Paise = 0
+    repayments: list[RepaymentIn] = []
+    disbursals: list[DisbursalIn] = []
+    via: str = "CASH"
+
+
+class GroupLineIn(Strict):
+    kind: str
+    head: str
+    amount: Paise
+    via: str = "CASH"
+    narration: str = Field(default="", max_length=200)
+
+
+class ContraIn(Strict):
+    from_location: str
+    to_location: str
+    amount: Paise
+
+
+class BankEventIn(Strict):
+    account_id: str
+    kind: str
+    amount: Paise
+
+
+class MeetingIn(Strict):
+    client_id: uuid.UUID
+    number: StrictInt
+    date: date
+    members: list[MemberLineIn] = Field(default=[], max_length=500)
+    group: list[GroupLineIn] = []
+    contras: list[ContraIn] = []
+    bank_events: list[BankEventIn] = []
+    cash_counted: Paise
+    passbook: dict[str, Paise] = {}
+
+
+class UploadRequest(Strict):
+    meetings: list[MeetingIn] = Field(min_length=1, max_length=10)
+
+
+class SettingsIn(Strict):
+    effective_from: date
+    frequency: str = "MONTHLY"
+    compulsory_amount: Paise
+
+
+class Decision(Strict):
+    approve: bool
+    remarks: str = Field(default="", max_length=500)
+
+
+def plain(msg: Message) -> dict[str, Any]:
+    """A proto message as JSON-ready Python with int64 as numbers (not strings), every field."""
+    out: dict[str, Any] = {}
+    for f in msg.DESCRIPTOR.fields:
+        value = getattr(msg, f.name)
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            vf = f.message_type.fields_by_name["value"]
+            out[f.name] = {
+                k: plain(v) if vf.message_type is not None else v for k, v in value.items()
+            }
+        elif f.message_type is not None:
+            if f.is_repeated:
+                out[f.name] = [plain(v) for v in value]
+            else:
+                out[f.name] = plain(value) if msg.HasField(f.name) else None
+        elif f.is_repeated:
+            out[f.name] = list(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def _dates(value: Any) -> Any:
+    """Pydantic dates and UUIDs as the contract's strings."""
+    if isinstance(value, dict):
+        return {k: _dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates(v) for v in value]
+    if isinstance(value, date | uuid.UUID):
+        return str(value)
+    return value
+
+
+@router.post("/{cbo_id}/cutoff", status_code=status.HTTP_201_CREATED)
+async def submit_cutoff(
+    cbo_id: uuid.UUID,
+    body: CutOffRequest,
+    principal: Bookkeeper,
+    c: ServiceClients,
+    response: Response,
+) -> dict[str, Any]:
+    req = pb.SubmitCutOffRequest(
+        cbo_id=str(cbo_id),
+        client_id=str(body.client_id),
+        cutoff=pb.CutOffIn(**_dates(body.cutoff.model_dump())),
+    )
+    view = await c.transactions.SubmitCutOff(req, metadata=metadata(principal), timeout=c.deadline)
+    if view.replayed:
+        response.status_code = status.HTTP_200_OK
+    return plain(view)
+
+
+@router.post("/{cbo_id}/cutoff/decision")
+async def decide_cutoff(
+    cbo_id: uuid.UUID, body: Decision, principal: Approver, c: ServiceClients
+) -> dict[str, Any]:
+    req = pb.DecideCutOffRequest(cbo_id=str(cbo_id), approve=body.approve, remarks=body.remarks)
+    return plain(
+        await c.transactions.DecideCutOff(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.post("/{cbo_id}/meetings")
+async def upload_meetings(
+    cbo_id: uuid.UUID, body: UploadRequest, principal: Bookkeeper, c: ServiceClients
+) -> dict[str, Any]:
+    """One meeting online, or up to 4 captured offline, applied in order (J2)."""
+    req = pb.UploadMeetingsRequest(
+        cbo_id=str(cbo_id),
+        meetings=[pb.MeetingIn(**_dates(m.model_dump())) for m in body.meetings],
+    )
+    return plain(
+        await c.transactions.UploadMeetings(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/meetings")
+async def list_meetings(
+    cbo_id: uuid.UUID, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    req = pb.ListMeetingsRequest(cbo_id=str(cbo_id))
+    return plain(
+        await c.transactions.ListMeetings(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/meetings/{number}")
+async def get_meeting(
+    cbo_id: uuid.UUID, number: int, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    req = pb.GetMeetingRequest(cbo_id=str(cbo_id), number=number)
+    return plain(
+        await c.transactions.GetMeeting(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.post("/{cbo_id}/meetings/{number}/decision")
+async def decide_meeting(
+    cbo_id: uuid.UUID, number: int, body: Decision, principal: Approver, c: ServiceClients
+) -> dict[str, Any]:
+    req = pb.DecideMeetingRequest(
+        cbo_id=str(cbo_id), number=number, approve=body.approve, remarks=body.remarks
+    )
+    return plain(
+        await c.transactions.DecideMeeting(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/balances")
+async def balances(
+    cbo_id: uuid.UUID,
+    principal: BookReader,
+    c: ServiceClients,
+    as_of: Annotated[date | None, Query()] = None,
+    approved_only: bool = False,
+) -> dict[str, Any]:
+    """Balances per account, trial balance and balance sheet as of a date (default today)."""
+    req = pb.GetBalancesRequest(
+        cbo_id=str(cbo_id), as_of=as_of.isoformat() if as_of else "", approved_only=approved_only
+    )
+    return plain(
+        await c.transactions.GetBalances(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/loans/{loan_id}")
+async def loan(
+    cbo_id: uuid.UUID,
+    loan_id: str,
+    principal: BookReader,
+    c: ServiceClients,
+    as_of: Annotated[date | None, Query()] = None,
+) -> dict[str, Any]:
+    """The loan with its schedule, what was paid, overdue and days past due."""
+    req = pb.GetLoanRequest(
+        cbo_id=str(cbo_id), loan_id=loan_id, as_of=as_of.isoformat() if as_of else ""
+    )
+    return plain(
+        await c.transactions.GetLoan(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/journal")
+async def journal(
+    cbo_id: uuid.UUID,
+    principal: BookReader,
+    c: ServiceClients,
+    meeting: Annotated[int, Query(ge=0, description="0: the cut-off entry")] = 0,
+) -> dict[str, Any]:
+    req = pb.GetJournalRequest(cbo_id=str(cbo_id), meeting_number=meeting)
+    return plain(
+        await c.transactions.GetJournal(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/members/{member_id}/passbook")
+async def passbook(
+    cbo_id: uuid.UUID, member_id: str, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    """The member's savings-cum-loan passbook (R9)."""
+    req = pb.GetPassbookRequest(cbo_id=str(cbo_id), member_id=member_id)
+    return plain(
+        await c.transactions.GetPassbook(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/pack")
+async def meeting_pack(
+    cbo_id: uuid.UUID, principal: BookReader, c: ServiceClients
+) -> dict[str, Any]:
+    """What the app downloads before conducting the next meeting(s) offline."""
+    req = pb.GetMeetingPackRequest(cbo_id=str(cbo_id))
+    return plain(
+        await c.transactions.GetMeetingPack(req, metadata=metadata(principal), timeout=c.deadline)
+    )
+
+
+@router.get("/{cbo_id}/receipts-payments")
+async def receipts_payments(
+    cbo_id: uuid.UUID,
+    principal: BookReader,
+    c: ServiceClients,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Receipts & Payments account for a period (R8); default: this month to date."""
+    req = pb.GetReceiptsPaymentsRequest(
+        cbo_id=str(cbo_id),
+        from_date=from_date.isoformat() if from_date else "",
+        to_date=to_date.isoformat() if to_date else "",
+    )
+    return plain(
+        await c.transactions.GetReceiptsPayments(
+            req, metadata=metadata(principal), timeout=c.deadline
+        )
+    )
+
+
+@router.post("/{cbo_id}/settings")
+async def change_settings(
+    cbo_id: uuid.UUID, body: SettingsIn, principal: Bookkeeper, c: ServiceClients
+) -> dict[str, Any]:
+    """Frequency and compulsory savings from a date on (A2, B1); the history comes back."""
+    req = pb.ChangeSettingsRequest(
+        cbo_id=str(cbo_id),
+        effective_from=body.effective_from.isoformat(),
+        frequency=body.frequency,
+        compulsory_amount=body.compulsory_amount,
+    )
+    return plain(
+        await c.transactions.ChangeSettings(req, metadata=metadata(principal), timeout=c.deadline)
+    )

@@ -1,0 +1,51 @@
+"""Who may keep, approve and read a CBO's books (J1, F6, issue 11 §8).
+
+Makers: the bookkeepers mapped to the CBO. Approvers of SHG books: the SHG Meeting & Transaction
+Approver of its VO and the SHG Transaction Approver of its CLF — their grants name the VO or CLF,
+so a CBO's path carries its parent federations' ids. Readers: those, and staff whose units reach
+the CBO (block and higher). The approver is never the maker. Out-of-scope books answer like
+missing ones. Role groups come from the catalogue, never from role names typed here.
+"""
+
+from __future__ import annotations
+
+from lokos import catalogue
+from lokos.errors import NotFound, PermissionDenied
+from lokos.principal import GeoPath, Principal
+from lokos.roles import BOOKKEEPERS, STAFF_READERS
+
+# F6: the community approvers bound to a federation whose title is about SHG transactions.
+SHG_BOOK_APPROVERS = frozenset(
+    r.code
+    for r in catalogue.ROLES
+    if r.is_community
+    and r.code not in BOOKKEEPERS
+    and r.cbo_category in ("VO", "CLF")
+    and r.name_en.startswith("SHG ")
+)
+BOOK_MAKERS = BOOKKEEPERS
+BOOK_READERS = STAFF_READERS | BOOKKEEPERS | SHG_BOOK_APPROVERS
+
+
+def require_reader(principal: Principal, where: GeoPath) -> None:
+    if not principal.can_reach(where, BOOK_READERS):
+        raise NotFound("books of this CBO not found", code="cbo_not_found")
+
+
+def require_maker(principal: Principal, where: GeoPath) -> None:
+    require_reader(principal, where)
+    if not principal.can_reach(where, BOOK_MAKERS):
+        raise PermissionDenied(
+            "only a bookkeeper mapped to this CBO records its books", code="not_the_bookkeeper"
+        )
+
+
+def require_approver(principal: Principal, where: GeoPath, maker: str) -> None:
+    require_reader(principal, where)
+    if not principal.can_reach(where, SHG_BOOK_APPROVERS):
+        raise PermissionDenied(
+            "only the transaction approver mapped to this SHG's VO or CLF decides its books",
+            code="not_the_approver",
+        )
+    if principal.user_id == maker:
+        raise PermissionDenied("the maker cannot approve her own books", code="maker_is_checker")

@@ -1,0 +1,96 @@
+"""Events the transactions service consumes and emits.
+
+Consumed: ``profiles.<shg|vo|clf>.*``, ``profiles.member.*`` and ``profiles.federation.linked``
+keep this service's own copy of where each CBO sits, its federation parent (approver scope) and
+who is an active member since when. Emitted (through the outbox, in the transaction of the
+change, see ``service.py``): ``transactions.meeting.<closed|approved|rejected>``,
+``transactions.cutoff.approved``, ``transactions.loan.<disbursed|repaid>``, with per-meeting
+totals so reports never read our tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lokos.events import Event
+from lokos.profiles.v1 import profiles_pb2
+from services.transactions import repository
+from services.transactions.service import ACTIVE_MEMBER_STATUSES
+
+log = logging.getLogger(__name__)
+
+CBO_KINDS = ("shg", "vo", "clf")
+
+
+def subjects(state: str) -> list[str]:
+    return [f"lokos.{state}.profiles.{k}.>" for k in (*CBO_KINDS, "member", "federation")]
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
+    """One batch in one transaction; within it the latest version of each record wins."""
+    cbos: dict[uuid.UUID, tuple[Any, ...]] = {}
+    members: dict[uuid.UUID, tuple[Any, ...]] = {}
+    links: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    for event in batch:
+        kind = event.event_type
+        if kind == "profiles.federation.linked":
+            link = event.payload(profiles_pb2.FederationLinked).link
+            child = _uuid(link.child_id)
+            if child is not None:
+                links.append((child, _uuid(link.parent_id) if link.parent_id else None))
+        elif kind.startswith("profiles.member."):
+            m = event.payload(profiles_pb2.MemberEvent).member
+            member_id, shg_id = _uuid(m.id), _uuid(m.shg_id)
+            if member_id is None or shg_id is None:
+                log.warning("member event %s without ids", event.id)
+                continue
+            active = m.status in ACTIVE_MEMBER_STATUSES
+            on = event.envelope.occurred_at.ToDatetime().date()
+            held = members.get(member_id)
+            if held is None or held[3] <= m.version:
+                members[member_id] = (
+                    member_id,
+                    shg_id,
+                    m.status,
+                    m.version,
+                    None if active else on,
+                )
+        elif kind.split(".")[1] in CBO_KINDS:
+            c = event.payload(profiles_pb2.CboEvent).cbo
+            cbo_id = _uuid(c.id)
+            if cbo_id is None:
+                log.warning("CBO event %s without an id", event.id)
+                continue
+            held_cbo = cbos.get(cbo_id)
+            if held_cbo is None or held_cbo[9] <= c.version:
+                cbos[cbo_id] = (
+                    cbo_id,
+                    c.cbo_type or kind.split(".")[1].upper(),
+                    c.state,
+                    c.district_lgd_code,
+                    c.block_lgd_code,
+                    c.panchayat_lgd_code,
+                    c.village_lgd_code,
+                    _uuid(c.parent_id) if c.parent_id else None,
+                    c.status,
+                    c.version,
+                )
+    conn = await repository.raw(session)
+    if cbos:
+        await repository.upsert_cbos(conn, list(cbos.values()))
+    if members:
+        await repository.upsert_members(conn, list(members.values()))
+    if links:
+        # The approver's scope follows the SHG's current VO (and that VO's CLF).
+        await repository.link_parents(conn, links)

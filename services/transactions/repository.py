@@ -1,0 +1,510 @@
+"""Queries of the transactions database (asyncpg under the caller's session transaction).
+
+Nothing here decides anything: the service says what to write; these functions write it. The
+ledger is written with COPY (one round trip for a meeting's entries and postings); the deferred
+trigger still checks every entry's balance at commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.transactions.books.ledger import JournalEntry
+
+
+async def raw(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under ``session``, inside its (opened) transaction."""
+    conn = await session.connection()
+    dbapi = await conn.get_raw_connection()
+    pg: asyncpg.Connection = dbapi.driver_connection
+    if not pg.is_in_transaction():
+        await session.execute(text("SELECT 1"))
+    return pg
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+# --- copies of profiles' records -------------------------------------------------------------
+
+
+async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``(cbo_id, cbo_type, state, district, block, panchayat, village, parent_id, status,
+    version)``; an older version never overwrites a newer one."""
+    await conn.executemany(
+        """
+        INSERT INTO cbo (cbo_id, cbo_type, state, district_lgd_code, block_lgd_code,
+                         panchayat_lgd_code, village_lgd_code, parent_id, status, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (cbo_id) DO UPDATE SET
+            cbo_type = EXCLUDED.cbo_type, state = EXCLUDED.state,
+            district_lgd_code = EXCLUDED.district_lgd_code,
+            block_lgd_code = EXCLUDED.block_lgd_code,
+            panchayat_lgd_code = EXCLUDED.panchayat_lgd_code,
+            village_lgd_code = EXCLUDED.village_lgd_code, parent_id = EXCLUDED.parent_id,
+            status = EXCLUDED.status, version = EXCLUDED.version
+        WHERE cbo.version <= EXCLUDED.version
+        """,
+        rows,
+    )
+
+
+async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``(member_id, shg_id, status, version, inactive_since)``; ``inactive_since`` is kept
+    from the first event that made her inactive and cleared when she is active again."""
+    await conn.executemany(
+        """
+        INSERT INTO member (member_id, shg_id, status, version, inactive_since)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (member_id) DO UPDATE SET
+            shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
+            inactive_since = CASE
+                WHEN EXCLUDED.inactive_since IS NULL THEN NULL
+                ELSE coalesce(member.inactive_since, EXCLUDED.inactive_since) END
+        WHERE member.version <= EXCLUDED.version
+        """,
+        rows,
+    )
+
+
+async def link_parents(
+    conn: asyncpg.Connection, links: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
+) -> None:
+    await conn.executemany("UPDATE cbo SET parent_id = $2 WHERE cbo_id = $1", links)
+
+
+async def cbo(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM cbo WHERE cbo_id = $1", cbo_id)
+
+
+async def parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[uuid.UUID]:
+    """The CBO's federations upwards (its VO, that VO's CLF)."""
+    rows = await conn.fetch(
+        """
+        WITH RECURSIVE up(id, parent, depth) AS (
+            SELECT cbo_id, parent_id, 0 FROM cbo WHERE cbo_id = $1
+            UNION ALL
+            SELECT c.cbo_id, c.parent_id, up.depth + 1 FROM cbo c JOIN up ON c.cbo_id = up.parent
+            WHERE up.depth < 3
+        )
+        SELECT id FROM up WHERE depth > 0 ORDER BY depth
+        """,
+        cbo_id,
+    )
+    return [r["id"] for r in rows]
+
+
+async def active_members(
+    conn: asyncpg.Connection, shg_id: uuid.UUID, on: dt.date, statuses: Iterable[str]
+) -> set[str]:
+    rows = await conn.fetch(
+        """
+        SELECT member_id FROM member
+        WHERE shg_id = $1 AND status = ANY($2::text[])
+          AND (active_since IS NULL OR active_since <= $3)
+          AND (inactive_since IS NULL OR inactive_since > $3)
+        """,
+        shg_id,
+        list(statuses),
+        on,
+    )
+    return {str(r["member_id"]) for r in rows}
+
+
+# --- the book ---------------------------------------------------------------------------------
+
+
+async def book(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    sql = "SELECT * FROM book WHERE cbo_id = $1" + (" FOR UPDATE" if lock else "")
+    return await conn.fetchrow(sql, cbo_id)
+
+
+async def insert_book(conn: asyncpg.Connection, values: dict[str, Any]) -> None:
+    values = {
+        k: _json(v) if k in ("policy", "cs_arrears", "cutoff_payload") else v
+        for k, v in values.items()
+    }
+    cols = list(values)
+    await conn.execute(
+        f"INSERT INTO book ({', '.join(cols)}) VALUES "
+        f"({', '.join(f'${i + 1}' for i in range(len(cols)))})",
+        *values.values(),
+    )
+
+
+async def update_book(conn: asyncpg.Connection, cbo_id: uuid.UUID, **values: Any) -> None:
+    values = {
+        k: _json(v) if k in ("cs_arrears", "cutoff_payload") else v for k, v in values.items()
+    }
+    sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(values))
+    await conn.execute(f"UPDATE book SET {sets} WHERE cbo_id = $1", cbo_id, *values.values())
+
+
+async def delete_book(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> None:
+    await conn.execute("DELETE FROM journal_entry WHERE cbo_id = $1", cbo_id)
+    await conn.execute("DELETE FROM loan WHERE cbo_id = $1", cbo_id)
+    await conn.execute("DELETE FROM bank_account WHERE cbo_id = $1", cbo_id)
+    await conn.execute("DELETE FROM meeting WHERE cbo_id = $1", cbo_id)
+    await conn.execute("DELETE FROM book WHERE cbo_id = $1", cbo_id)
+
+
+async def insert_bank_accounts(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, rows: Iterable[tuple[str, str, int]]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO bank_account (cbo_id, account_id, kind, drawing_power) VALUES ($1,$2,$3,$4)",
+        [(cbo_id, *r) for r in rows],
+    )
+
+
+async def bank_accounts(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch("SELECT * FROM bank_account WHERE cbo_id = $1 ORDER BY account_id", cbo_id)
+    )
+
+
+# --- ledger -----------------------------------------------------------------------------------
+
+
+async def insert_entries(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    meeting_id: uuid.UUID | None,
+    entries: Sequence[JournalEntry],
+) -> None:
+    if not entries:
+        return
+    ids = [
+        r[0]
+        for r in await conn.fetch(
+            "SELECT nextval('journal_entry_id_seq') FROM generate_series(1, $1)", len(entries)
+        )
+    ]
+    await conn.copy_records_to_table(
+        "journal_entry",
+        records=[
+            (i, cbo_id, meeting_id, e.date, e.kind, e.narration)
+            for i, e in zip(ids, entries, strict=True)
+        ],
+        columns=["id", "cbo_id", "meeting_id", "entry_date", "kind", "narration"],
+    )
+    await conn.copy_records_to_table(
+        "posting",
+        records=[
+            (i, cbo_id, e.date, p.account.head, p.account.sub, p.signed)
+            for i, e in zip(ids, entries, strict=True)
+            for p in e.postings
+        ],
+        columns=["entry_id", "cbo_id", "entry_date", "head", "sub", "amount"],
+    )
+
+
+async def balances(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    as_of: dt.date | None = None,
+    approved_only: bool = False,
+) -> list[asyncpg.Record]:
+    """Signed balance per (head, sub); ``approved_only`` leaves out pending meetings (J1)."""
+    if not approved_only:
+        return list(
+            await conn.fetch(
+                """
+                SELECT head, sub, sum(amount)::bigint AS balance FROM posting
+                WHERE cbo_id = $1 AND ($2::date IS NULL OR entry_date <= $2)
+                GROUP BY head, sub
+                """,
+                cbo_id,
+                as_of,
+            )
+        )
+    return list(
+        await conn.fetch(
+            """
+            SELECT p.head, p.sub, sum(p.amount)::bigint AS balance
+            FROM posting p JOIN journal_entry j ON j.id = p.entry_id
+            LEFT JOIN meeting m ON m.id = j.meeting_id
+            JOIN book b ON b.cbo_id = j.cbo_id
+            WHERE p.cbo_id = $1 AND ($2::date IS NULL OR p.entry_date <= $2)
+              AND (m.status = 'APPROVED' OR (m.id IS NULL AND b.cutoff_status = 'APPROVED'))
+            GROUP BY p.head, p.sub
+            """,
+            cbo_id,
+            as_of,
+        )
+    )
+
+
+async def journal(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, meeting_id: uuid.UUID | None
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """
+            SELECT j.id, j.entry_date, j.kind, j.narration,
+                   array_agg(p.head ORDER BY p.id) AS heads, array_agg(p.sub ORDER BY p.id) AS subs,
+                   array_agg(p.amount ORDER BY p.id) AS amounts
+            FROM journal_entry j JOIN posting p ON p.entry_id = j.id
+            WHERE j.cbo_id = $1 AND j.meeting_id IS NOT DISTINCT FROM $2
+            GROUP BY j.id ORDER BY j.id
+            """,
+            cbo_id,
+            meeting_id,
+        )
+    )
+
+
+# --- loans ------------------------------------------------------------------------------------
+
+
+async def open_loans(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(await conn.fetch("SELECT * FROM loan WHERE cbo_id = $1 AND NOT closed", cbo_id))
+
+
+async def loan(conn: asyncpg.Connection, cbo_id: uuid.UUID, loan_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM loan WHERE cbo_id = $1 AND loan_id = $2", cbo_id, loan_id
+    )
+
+
+async def existing_loan_ids(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, ids: Sequence[str]
+) -> set[str]:
+    if not ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT loan_id FROM loan WHERE cbo_id = $1 AND loan_id = ANY($2::text[])", cbo_id, ids
+    )
+    return {r["loan_id"] for r in rows}
+
+
+async def save_loans(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    rows: Iterable[tuple[str, str, str, str, uuid.UUID | None, dict[str, Any], int, bool]],
+) -> None:
+    """``(loan_id, member_id, source, purpose, meeting_id, state, outstanding, closed)``:
+    inserted, or the state of an existing loan replaced (purpose and meeting stay)."""
+    await conn.executemany(
+        """
+        INSERT INTO loan (cbo_id, loan_id, member_id, source, purpose, meeting_id, state,
+                          outstanding, closed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
+        ON CONFLICT (cbo_id, loan_id) DO UPDATE SET
+            state = EXCLUDED.state, outstanding = EXCLUDED.outstanding, closed = EXCLUDED.closed
+        """,
+        [(cbo_id, r[0], r[1], r[2], r[3], r[4], _json(r[5]), r[6], r[7]) for r in rows],
+    )
+
+
+async def delete_loans(conn: asyncpg.Connection, cbo_id: uuid.UUID, ids: Sequence[str]) -> None:
+    await conn.execute(
+        "DELETE FROM loan WHERE cbo_id = $1 AND loan_id = ANY($2::text[])", cbo_id, list(ids)
+    )
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+async def meeting_by_client(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, client_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM meeting WHERE cbo_id = $1 AND client_id = $2", cbo_id, client_id
+    )
+
+
+async def live_meeting(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, number: int
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM meeting WHERE cbo_id = $1 AND number = $2 AND status <> 'REJECTED'",
+        cbo_id,
+        number,
+    )
+
+
+async def meetings(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM meeting WHERE cbo_id = $1 ORDER BY number, created_at", cbo_id
+        )
+    )
+
+
+async def pending_numbers(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT number FROM meeting WHERE cbo_id = $1 AND status = 'CLOSED' ORDER BY number",
+        cbo_id,
+    )
+    return [r["number"] for r in rows]
+
+
+async def insert_meeting(conn: asyncpg.Connection, values: dict[str, Any]) -> None:
+    values = {k: _json(v) if k in ("payload", "result", "undo") else v for k, v in values.items()}
+    cols = list(values)
+    await conn.execute(
+        f"INSERT INTO meeting ({', '.join(cols)}) VALUES "
+        f"({', '.join(f'${i + 1}' for i in range(len(cols)))})",
+        *values.values(),
+    )
+
+
+async def set_meeting_status(
+    conn: asyncpg.Connection, meeting_id: uuid.UUID, status: str, checker: str, remarks: str
+) -> None:
+    await conn.execute(
+        "UPDATE meeting SET status = $2, checker = $3, remarks = $4, decided_at = now()"
+        " WHERE id = $1",
+        meeting_id,
+        status,
+        checker,
+        remarks,
+    )
+
+
+async def delete_meeting_entries(conn: asyncpg.Connection, meeting_id: uuid.UUID) -> None:
+    await conn.execute("DELETE FROM journal_entry WHERE meeting_id = $1", meeting_id)
+
+
+def loads(value: Any) -> Any:
+    """JSONB as read through SQLAlchemy's asyncpg connection arrives as text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def insert_member_rows(
+    conn: asyncpg.Connection,
+    meeting_id: uuid.UUID,
+    cbo_id: uuid.UUID,
+    number: int,
+    rows: Iterable[tuple[str, dict[str, Any]]],
+) -> None:
+    await conn.executemany(
+        "INSERT INTO meeting_member (meeting_id, member_id, cbo_id, number, row)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb)",
+        [(meeting_id, member, cbo_id, number, _json(row)) for member, row in rows],
+    )
+
+
+async def passbook_rows(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, member_id: str
+) -> list[asyncpg.Record]:
+    """The member's row of every live meeting, in order."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT m.number, m.date, m.status, mm.row
+            FROM meeting_member mm JOIN meeting m ON m.id = mm.meeting_id
+            WHERE mm.cbo_id = $1 AND mm.member_id = $2 AND m.status <> 'REJECTED'
+            ORDER BY mm.number
+            """,
+            cbo_id,
+            member_id,
+        )
+    )
+
+
+async def member_loans(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, member_id: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM loan WHERE cbo_id = $1 AND member_id = $2 ORDER BY loan_id",
+            cbo_id,
+            member_id,
+        )
+    )
+
+
+async def receipts_payments(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, start: dt.date, end: dt.date
+) -> list[asyncpg.Record]:
+    """Per head, what came in (credits) and went out (debits) against cash or bank in the
+    period; contra entries move money between locations and are neither."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT p.head,
+                   coalesce(sum(-p.amount) FILTER (WHERE p.amount < 0), 0)::bigint AS receipts,
+                   coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0)::bigint AS payments
+            FROM posting p JOIN journal_entry j ON j.id = p.entry_id
+            WHERE p.cbo_id = $1 AND p.entry_date BETWEEN $2 AND $3
+              AND j.kind NOT IN ('CONTRA', 'CUTOFF') AND p.head NOT IN ('CASH', 'BANK')
+            GROUP BY p.head ORDER BY p.head
+            """,
+            cbo_id,
+            start,
+            end,
+        )
+    )
+
+
+async def money_balances(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, before: dt.date
+) -> dict[str, int]:
+    """Cash and each bank account at the end of the day before ``before``."""
+    rows = await conn.fetch(
+        """
+        SELECT CASE WHEN head = 'CASH' THEN 'CASH' ELSE sub END AS location,
+               sum(amount)::bigint AS balance
+        FROM posting WHERE cbo_id = $1 AND entry_date < $2 AND head IN ('CASH', 'BANK')
+        GROUP BY 1
+        """,
+        cbo_id,
+        before,
+    )
+    return {r["location"]: r["balance"] for r in rows}
+
+
+async def upsert_setting(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    effective_from: dt.date,
+    frequency: str,
+    compulsory_amount: int,
+    set_by: str,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO book_setting (cbo_id, effective_from, frequency, compulsory_amount, set_by)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (cbo_id, effective_from) DO UPDATE SET
+            frequency = EXCLUDED.frequency, compulsory_amount = EXCLUDED.compulsory_amount,
+            set_by = EXCLUDED.set_by
+        """,
+        cbo_id,
+        effective_from,
+        frequency,
+        compulsory_amount,
+        set_by,
+    )
+
+
+async def setting_on(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, on: dt.date
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM book_setting WHERE cbo_id = $1 AND effective_from <= $2"
+        " ORDER BY effective_from DESC LIMIT 1",
+        cbo_id,
+        on,
+    )
+
+
+async def settings(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM book_setting WHERE cbo_id = $1 ORDER BY effective_from", cbo_id
+        )
+    )

@@ -1,0 +1,944 @@
+"""The books service: opens books from a cut-off, records and closes meetings, answers reads.
+
+Each write runs in one transaction that first locks the CBO's ``book`` row, so concurrent uploads
+of the same meetings queue up and the second finds the first's client ids (idempotency); a process
+killed mid-upload leaves whole meetings or nothing. The rules themselves are in ``books/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from google.protobuf import json_format
+
+from lokos.db import Database
+from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
+from lokos.outbox import add_event
+from lokos.principal import GeoPath, Principal
+from lokos.transactions.v1 import transactions_pb2 as pb
+from services.transactions import access, repository
+from services.transactions.books import accounts as acc
+from services.transactions.books.cutoff import check_cutoff
+from services.transactions.books.ledger import Account, Balances, balance_sheet, trial_balance
+from services.transactions.books.loans import LoanState, dues_at, overdue_as_of
+from services.transactions.books.meeting import (
+    BankAccount,
+    Books,
+    MeetingRefused,
+    Outcome,
+    record_meeting,
+)
+from services.transactions.books.meeting import FieldError as BookFieldError
+from services.transactions.books.policy import BookPolicy
+from services.transactions.books.schedule import Frequency, meeting_date
+from services.transactions.mapping import (
+    Reader,
+    cutoff_from_proto,
+    loan_from_json,
+    loan_to_json,
+    loan_to_proto,
+    meeting_from_proto,
+    outcome_to_view,
+)
+from services.transactions.models import outbox
+
+# Profiles' member statuses that make a woman a member who saves and borrows.
+ACTIVE_MEMBER_STATUSES = ("approved", "modified")
+CLOSED, APPROVED, REJECTED, SUBMITTED = "CLOSED", "APPROVED", "REJECTED", "SUBMITTED"
+
+
+def _field_errors(errors: list[Any], prefix: str = "") -> list[FieldError]:
+    return [FieldError(prefix + e.field, e.message) for e in errors]
+
+
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed.one(field, "must be a UUID") from None
+
+
+def _date(value: str, field: str, default: dt.date) -> dt.date:
+    if not value:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.one(field, "must be a date as YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Cbo:
+    cbo_id: uuid.UUID
+    cbo_type: acc.CboType
+    state: str
+    block: str
+    district: str
+    where: GeoPath
+
+
+class Transactions:
+    def __init__(self, db: Database, state: str) -> None:
+        self.db = db
+        self.state = state
+
+    # --- scope --------------------------------------------------------------------------------
+
+    async def _cbo(self, conn: asyncpg.Connection, cbo_id: str) -> Cbo:
+        cid = _uuid(cbo_id, "cbo_id")
+        row = await repository.cbo(conn, cid)
+        if row is None:
+            raise NotFound("books of this CBO not found", code="cbo_not_found")
+        ups = await repository.parents(conn, cid)
+        where = GeoPath(
+            row["state"],
+            district=row["district_lgd_code"],
+            block=row["block_lgd_code"],
+            panchayat=row["panchayat_lgd_code"],
+            village=row["village_lgd_code"],
+            cbo_ids=(str(cid), *(str(u) for u in ups)),
+        )
+        return Cbo(
+            cid,
+            acc.CboType(row["cbo_type"]),
+            row["state"],
+            row["block_lgd_code"],
+            row["district_lgd_code"],
+            where,
+        )
+
+    # --- cut-off ------------------------------------------------------------------------------
+
+    async def submit_cutoff(
+        self, principal: Principal, req: pb.SubmitCutOffRequest, today: dt.date
+    ) -> pb.CutOffView:
+        if not req.client_id:
+            raise ValidationFailed.one("client_id", "required")
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_maker(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            if held is not None:
+                if held["cutoff_client_id"] == req.client_id:
+                    view = _cutoff_view(held)
+                    view.replayed = True
+                    return view
+                if held["cutoff_status"] != REJECTED:
+                    raise Conflict(
+                        "the books of this CBO are already open", code="books_already_open"
+                    )
+                await repository.delete_book(conn, cbo.cbo_id)
+            r = Reader()
+            sheet, banks = cutoff_from_proto(req.cutoff, r)
+            frequency = r.enum(
+                Frequency, req.cutoff.frequency, "cutoff.frequency", Frequency.MONTHLY
+            )
+            if req.cutoff.compulsory_amount < 0:
+                r.errors.append(BookFieldError("cutoff.compulsory_amount", "must not be negative"))
+            if not r.errors and sheet.date > today:
+                r.errors.append(BookFieldError("cutoff.date", "must not be in the future"))
+            if r.errors:
+                raise ValidationFailed(_field_errors(r.errors))
+            active = await repository.active_members(
+                conn, cbo.cbo_id, sheet.date, ACTIVE_MEMBER_STATUSES
+            )
+            unknown = [
+                FieldError(
+                    f"cutoff.members[{i}].member_id", f"{m.member_id} is not an active member"
+                )
+                for i, m in enumerate(sheet.members)
+                if m.member_id not in active
+            ]
+            if unknown:
+                raise ValidationFailed(unknown)
+            policy = BookPolicy()
+            chart = acc.CHARTS[cbo.cbo_type]
+            try:
+                result = check_cutoff(sheet, chart, policy)
+            except MeetingRefused as refused:
+                raise ValidationFailed(_field_errors(refused.errors, "cutoff.")) from None
+            await repository.insert_book(
+                conn,
+                {
+                    "cbo_id": cbo.cbo_id,
+                    "cbo_type": cbo.cbo_type.value,
+                    "state": cbo.state,
+                    "frequency": frequency.value,
+                    "compulsory_amount": req.cutoff.compulsory_amount,
+                    "policy": {},
+                    "last_number": sheet.last_paper_meeting,
+                    "last_date": sheet.date,
+                    "cs_arrears": {m.member_id: m.compulsory_arrear for m in sheet.members},
+                    "cutoff_client_id": req.client_id,
+                    "cutoff_status": SUBMITTED,
+                    "cutoff_date": sheet.date,
+                    "cutoff_last_paper_meeting": sheet.last_paper_meeting,
+                    "cutoff_payload": json_format.MessageToDict(
+                        req.cutoff, preserving_proto_field_name=True
+                    ),
+                    "cutoff_total": result.total_assets,
+                    "maker": principal.user_id,
+                },
+            )
+            await repository.upsert_setting(
+                conn,
+                cbo.cbo_id,
+                sheet.date,
+                frequency.value,
+                req.cutoff.compulsory_amount,
+                principal.user_id,
+            )
+            await repository.insert_bank_accounts(
+                conn,
+                cbo.cbo_id,
+                [(b.account_id, b.kind.value, b.drawing_power) for b in banks.values()],
+            )
+            if result.entry is not None:
+                await repository.insert_entries(conn, cbo.cbo_id, None, [result.entry])
+            await repository.save_loans(
+                conn,
+                cbo.cbo_id,
+                [
+                    (
+                        ln.loan_id,
+                        ln.member_id,
+                        ln.source.value,
+                        "",
+                        None,
+                        loan_to_json(ln),
+                        ln.outstanding_principal,
+                        ln.closed,
+                    )
+                    for ln in result.loans.values()
+                ],
+            )
+            row = await repository.book(conn, cbo.cbo_id)
+            await session.commit()
+        assert row is not None
+        return _cutoff_view(row)
+
+    async def decide_cutoff(
+        self, principal: Principal, req: pb.DecideCutOffRequest
+    ) -> pb.CutOffView:
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            if held is None:
+                raise NotFound("this CBO has no cut-off", code="no_cutoff")
+            access.require_approver(principal, cbo.where, held["maker"])
+            if held["cutoff_status"] != SUBMITTED:
+                raise Conflict("the cut-off is not waiting for approval", code="not_pending")
+            if not req.approve:
+                if not req.remarks.strip():
+                    raise ValidationFailed.one("remarks", "say why the cut-off is rejected")
+                if await repository.meetings(conn, cbo.cbo_id):
+                    raise Conflict(
+                        "meetings were recorded on this cut-off; reject them first",
+                        code="meetings_after_cutoff",
+                    )
+            status = APPROVED if req.approve else REJECTED
+            await repository.update_book(
+                conn,
+                cbo.cbo_id,
+                cutoff_status=status,
+                checker=principal.user_id,
+                remarks=req.remarks,
+            )
+            if not req.approve:
+                # I4: a rejected cut-off leaves no balances behind; the maker sends a new one.
+                await conn.execute(
+                    "DELETE FROM journal_entry WHERE cbo_id = $1 AND meeting_id IS NULL", cbo.cbo_id
+                )
+                await conn.execute("DELETE FROM loan WHERE cbo_id = $1", cbo.cbo_id)
+            else:
+                await add_event(
+                    session,
+                    outbox,
+                    "transactions.cutoff.approved",
+                    cbo.state,
+                    pb.CutOffEvent(
+                        cbo_id=str(cbo.cbo_id),
+                        date=held["cutoff_date"].isoformat(),
+                        total_assets=held["cutoff_total"],
+                    ),
+                )
+            row = await repository.book(conn, cbo.cbo_id)
+            await session.commit()
+        assert row is not None
+        return _cutoff_view(row)
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    async def upload_meetings(
+        self, principal: Principal, req: pb.UploadMeetingsRequest, today: dt.date
+    ) -> pb.UploadMeetingsResponse:
+        policy = BookPolicy()
+        if not req.meetings:
+            raise ValidationFailed.one("meetings", "send at least one meeting")
+        if len(req.meetings) > policy.max_offline_meetings:
+            raise ValidationFailed.one(
+                "meetings",
+                f"at most {policy.max_offline_meetings} meetings are kept offline and uploaded "
+                "together; upload these first",
+                code="too_many_meetings",
+            )
+        for i, m in enumerate(req.meetings):
+            if not m.client_id:
+                raise ValidationFailed.one(f"meetings[{i}].client_id", "required")
+        async with self.db.read_session() as session:
+            cbo = await self._cbo(await repository.raw(session), req.cbo_id)
+        access.require_maker(principal, cbo.where)
+        ordered = sorted(enumerate(req.meetings), key=lambda t: (t[1].number, t[1].date))
+        results: dict[int, pb.MeetingResult] = {}
+        stopped = False
+        for index, m in ordered:
+            if stopped:
+                results[index] = pb.MeetingResult(
+                    client_id=m.client_id,
+                    number=m.number,
+                    outcome="NOT_TRIED",
+                    problems=[
+                        pb.FieldProblem(field="number", message="an earlier meeting was refused")
+                    ],
+                )
+                continue
+            result = await self._record_one(principal, cbo, m, today)
+            if result.outcome == "REFUSED":
+                for p in result.problems:
+                    p.field = f"meetings[{index}].{p.field}"
+                stopped = True
+            results[index] = result
+        answer = pb.UploadMeetingsResponse(results=[results[i] for i in range(len(req.meetings))])
+        if all(r.outcome in ("REFUSED", "NOT_TRIED") for r in answer.results):
+            # Nothing was recorded: plain invalid input, with every field named.
+            raise ValidationFailed(
+                [
+                    FieldError(p.field, p.message)
+                    for r in answer.results
+                    for p in r.problems
+                    if r.outcome == "REFUSED"
+                ]
+            )
+        return answer
+
+    async def _record_one(
+        self, principal: Principal, cbo: Cbo, m: pb.MeetingIn, today: dt.date
+    ) -> pb.MeetingResult:
+        def refused(problems: list[tuple[str, str]]) -> pb.MeetingResult:
+            return pb.MeetingResult(
+                client_id=m.client_id,
+                number=m.number,
+                outcome="REFUSED",
+                problems=[pb.FieldProblem(field=f, message=msg) for f, msg in problems],
+            )
+
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            if held is None or held["cutoff_status"] == REJECTED:
+                return refused([("cbo_id", "open the books with a cut-off sheet first")])
+            again = await repository.meeting_by_client(conn, cbo.cbo_id, m.client_id)
+            if again is not None:
+                return pb.MeetingResult(
+                    client_id=m.client_id,
+                    number=again["number"],
+                    outcome="ALREADY_RECORDED",
+                    meeting=_meeting_view(again),
+                )
+            policy = BookPolicy(**repository.loads(held["policy"]))
+            pending = await repository.pending_numbers(conn, cbo.cbo_id)
+            if len(pending) >= policy.max_offline_meetings:
+                return refused(
+                    [
+                        (
+                            "number",
+                            f"{len(pending)} meetings already wait for approval; no more until "
+                            "the approver decides them",
+                        )
+                    ]
+                )
+            r = Reader()
+            meeting = meeting_from_proto(m, r)
+            if r.errors:
+                return refused([(e.field, e.message) for e in r.errors])
+            books = await self._books(conn, cbo, held, policy, meeting.date)
+            new_ids = [d.loan_id for line in meeting.members for d in line.disbursals]
+            taken = await repository.existing_loan_ids(conn, cbo.cbo_id, new_ids)
+            if taken:
+                return refused(
+                    [("members", f"loan id(s) already used: {', '.join(sorted(taken))}")]
+                )
+            try:
+                out = record_meeting(books, meeting, today)
+            except MeetingRefused as refusal:
+                return refused([(e.field, e.message) for e in refusal.errors])
+            meeting_id = uuid.uuid4()
+            view = outcome_to_view(out)
+            touched = set(out.allocations) | set(out.new_loans)
+            await repository.insert_meeting(
+                conn,
+                {
+                    "id": meeting_id,
+                    "cbo_id": cbo.cbo_id,
+                    "client_id": m.client_id,
+                    "number": meeting.number,
+                    "date": meeting.date,
+                    "status": CLOSED,
+                    "payload": json_format.MessageToDict(m, preserving_proto_field_name=True),
+                    "result": json_format.MessageToDict(view, preserving_proto_field_name=True),
+                    "undo": {
+                        "loans_before": {
+                            lid: loan_to_json(books.loans[lid])
+                            for lid in out.allocations
+                            if lid in books.loans
+                        },
+                        "new_loans": list(out.new_loans),
+                        "cs_arrears": dict(books.cs_arrears),
+                        "last_date": books.last_meeting_date.isoformat(),
+                    },
+                    "maker": principal.user_id,
+                },
+            )
+            await repository.insert_entries(conn, cbo.cbo_id, meeting_id, out.entries)
+            await repository.insert_member_rows(
+                conn,
+                meeting_id,
+                cbo.cbo_id,
+                meeting.number,
+                [
+                    (
+                        row.member_id,
+                        json_format.MessageToDict(row, preserving_proto_field_name=True),
+                    )
+                    for row in view.rows
+                ],
+            )
+            purposes = {d.loan_id: d.purpose for line in meeting.members for d in line.disbursals}
+            await repository.save_loans(
+                conn,
+                cbo.cbo_id,
+                [
+                    (
+                        lid,
+                        out.loans[lid].member_id,
+                        out.loans[lid].source.value,
+                        purposes.get(lid, ""),
+                        meeting_id if lid in out.new_loans else None,
+                        loan_to_json(out.loans[lid]),
+                        out.loans[lid].outstanding_principal,
+                        out.loans[lid].closed,
+                    )
+                    for lid in sorted(touched)
+                ],
+            )
+            await repository.update_book(
+                conn,
+                cbo.cbo_id,
+                last_number=meeting.number,
+                last_date=meeting.date,
+                cs_arrears={row.member_id: row.compulsory_arrear for row in out.rows},
+            )
+            await self._meeting_events(session, cbo, out, "closed", principal.user_id, "")
+            stored = await repository.meeting_by_client(conn, cbo.cbo_id, m.client_id)
+            await session.commit()
+        assert stored is not None
+        return pb.MeetingResult(
+            client_id=m.client_id,
+            number=meeting.number,
+            outcome="RECORDED",
+            meeting=_meeting_view(stored),
+        )
+
+    async def _books(
+        self,
+        conn: asyncpg.Connection,
+        cbo: Cbo,
+        held: asyncpg.Record,
+        policy: BookPolicy,
+        on: dt.date,
+    ) -> Books:
+        balances = Balances(defaultdict(int))
+        for row in await repository.balances(conn, cbo.cbo_id):
+            if row["balance"]:
+                balances.by_account[Account(row["head"], row["sub"])] = row["balance"]
+        loans = {
+            r["loan_id"]: loan_from_json(repository.loads(r["state"]))
+            for r in await repository.open_loans(conn, cbo.cbo_id)
+        }
+        banks = {
+            r["account_id"]: BankAccount(
+                r["account_id"], acc.BankAccountKind(r["kind"]), r["drawing_power"]
+            )
+            for r in await repository.bank_accounts(conn, cbo.cbo_id)
+        }
+        members = await repository.active_members(conn, cbo.cbo_id, on, ACTIVE_MEMBER_STATUSES)
+        # B1: the compulsory amount (and A2: the frequency) in force on the meeting's date.
+        setting = await repository.setting_on(conn, cbo.cbo_id, on)
+        in_force = setting if setting is not None else held
+        return Books(
+            chart=acc.CHARTS[cbo.cbo_type],
+            policy=policy,
+            balances=balances,
+            loans=loans,
+            active_members=frozenset(members),
+            compulsory_amount=in_force["compulsory_amount"],
+            bank_accounts=banks,
+            last_meeting_number=held["last_number"],
+            last_meeting_date=held["last_date"],
+            frequency=Frequency(in_force["frequency"]),
+            cs_arrears=dict(repository.loads(held["cs_arrears"])),
+        )
+
+    async def _meeting_events(
+        self, session: Any, cbo: Cbo, out: Outcome, what: str, maker: str, checker: str
+    ) -> None:
+        view = outcome_to_view(out)
+        await add_event(
+            session,
+            outbox,
+            f"transactions.meeting.{what}",
+            cbo.state,
+            pb.MeetingEvent(
+                cbo_id=str(cbo.cbo_id),
+                cbo_type=cbo.cbo_type.value,
+                number=out.meeting.number,
+                date=out.meeting.date.isoformat(),
+                status=CLOSED,
+                totals=view.totals,
+                block_lgd_code=cbo.block,
+                district_lgd_code=cbo.district,
+                maker=maker,
+                checker=checker,
+            ),
+        )
+        for lid in out.new_loans:
+            loan = out.loans[lid]
+            await add_event(
+                session,
+                outbox,
+                "transactions.loan.disbursed",
+                cbo.state,
+                pb.LoanEvent(
+                    cbo_id=str(cbo.cbo_id),
+                    loan_id=lid,
+                    member_id=loan.member_id,
+                    source=loan.source.value,
+                    meeting_number=out.meeting.number,
+                    amount=loan.terms.amount,
+                    outstanding_principal=loan.outstanding_principal,
+                ),
+            )
+        for lid, alloc in out.allocations.items():
+            loan = out.loans[lid]
+            await add_event(
+                session,
+                outbox,
+                "transactions.loan.repaid",
+                cbo.state,
+                pb.LoanEvent(
+                    cbo_id=str(cbo.cbo_id),
+                    loan_id=lid,
+                    member_id=loan.member_id,
+                    source=loan.source.value,
+                    meeting_number=out.meeting.number,
+                    amount=alloc.total,
+                    principal=alloc.total_principal,
+                    interest=alloc.interest,
+                    outstanding_principal=loan.outstanding_principal,
+                ),
+            )
+
+    async def decide_meeting(
+        self, principal: Principal, req: pb.DecideMeetingRequest
+    ) -> pb.MeetingView:
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            row = await repository.live_meeting(conn, cbo.cbo_id, req.number)
+            if held is None or row is None:
+                raise NotFound("no such meeting", code="meeting_not_found")
+            access.require_approver(principal, cbo.where, row["maker"])
+            if row["status"] != CLOSED:
+                raise Conflict("the meeting is not waiting for approval", code="not_pending")
+            if req.approve:
+                pending = await repository.pending_numbers(conn, cbo.cbo_id)
+                if held["cutoff_status"] != APPROVED or pending[0] != req.number:
+                    raise Conflict(
+                        "approve the cut-off and earlier meetings first", code="earlier_pending"
+                    )
+                await repository.set_meeting_status(
+                    conn, row["id"], APPROVED, principal.user_id, req.remarks
+                )
+                decided = [row]
+            else:
+                if not req.remarks.strip():
+                    raise ValidationFailed.one("remarks", "say why the meeting is rejected")
+                # J2: this meeting and every later unapproved one go back to the bookkeeper;
+                # their openings depend on it. Undone newest first.
+                later = [
+                    r
+                    for r in await repository.meetings(conn, cbo.cbo_id)
+                    if r["status"] == CLOSED and r["number"] >= req.number
+                ]
+                for r in sorted(later, key=lambda x: -x["number"]):
+                    undo = repository.loads(r["undo"])
+                    await repository.delete_meeting_entries(conn, r["id"])
+                    await repository.delete_loans(conn, cbo.cbo_id, undo["new_loans"])
+                    before = [loan_from_json(v) for v in undo["loans_before"].values()]
+                    await repository.save_loans(
+                        conn,
+                        cbo.cbo_id,
+                        [
+                            (
+                                ln.loan_id,
+                                ln.member_id,
+                                ln.source.value,
+                                "",
+                                None,
+                                loan_to_json(ln),
+                                ln.outstanding_principal,
+                                ln.closed,
+                            )
+                            for ln in before
+                        ],
+                    )
+                    await repository.set_meeting_status(
+                        conn, r["id"], REJECTED, principal.user_id, req.remarks
+                    )
+                    await repository.update_book(
+                        conn,
+                        cbo.cbo_id,
+                        last_number=r["number"] - 1,
+                        last_date=dt.date.fromisoformat(undo["last_date"]),
+                        cs_arrears=undo["cs_arrears"],
+                    )
+                decided = later
+            for r in decided:
+                result = repository.loads(r["result"])
+                await add_event(
+                    session,
+                    outbox,
+                    f"transactions.meeting.{'approved' if req.approve else 'rejected'}",
+                    cbo.state,
+                    pb.MeetingEvent(
+                        cbo_id=str(cbo.cbo_id),
+                        cbo_type=cbo.cbo_type.value,
+                        number=r["number"],
+                        date=r["date"].isoformat(),
+                        status=APPROVED if req.approve else REJECTED,
+                        totals=json_format.ParseDict(result.get("totals", {}), pb.MeetingTotals()),
+                        block_lgd_code=cbo.block,
+                        district_lgd_code=cbo.district,
+                        maker=r["maker"],
+                        checker=principal.user_id,
+                    ),
+                )
+            fresh = await conn.fetchrow("SELECT * FROM meeting WHERE id = $1", row["id"])
+            await session.commit()
+        assert fresh is not None
+        return _meeting_view(fresh)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    async def list_meetings(self, principal: Principal, cbo_id: str) -> pb.ListMeetingsResponse:
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, cbo_id)
+            access.require_reader(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id)
+            rows = await repository.meetings(conn, cbo.cbo_id)
+        return pb.ListMeetingsResponse(
+            meetings=[_meeting_view(r, full=False) for r in rows],
+            cutoff=_cutoff_view(held) if held is not None else None,
+        )
+
+    async def get_meeting(self, principal: Principal, cbo_id: str, number: int) -> pb.MeetingView:
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, cbo_id)
+            access.require_reader(principal, cbo.where)
+            row = await repository.live_meeting(conn, cbo.cbo_id, number)
+        if row is None:
+            raise NotFound("no such meeting", code="meeting_not_found")
+        return _meeting_view(row)
+
+    async def balances(
+        self, principal: Principal, req: pb.GetBalancesRequest, today: dt.date
+    ) -> pb.BalancesView:
+        as_of = _date(req.as_of, "as_of", today)
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            rows = await repository.balances(conn, cbo.cbo_id, as_of, req.approved_only)
+            pending = await repository.pending_numbers(conn, cbo.cbo_id)
+        b = Balances(defaultdict(int))
+        for row in rows:
+            if row["balance"]:
+                b.by_account[Account(row["head"], row["sub"])] = row["balance"]
+        chart = acc.CHARTS[cbo.cbo_type]
+        sheet = balance_sheet(b, chart, acc.SURPLUS)
+        return pb.BalancesView(
+            cbo_id=str(cbo.cbo_id),
+            as_of=as_of.isoformat(),
+            trial_balance=[
+                pb.AccountBalance(
+                    head=t.account.head, sub=t.account.sub, debit=t.debit, credit=t.credit
+                )
+                for t in trial_balance(b)
+            ],
+            assets=sheet.assets,
+            liabilities=sheet.liabilities,
+            funds=sheet.funds,
+            total_assets=sheet.total_assets,
+            total_liabilities_and_funds=sheet.total_liabilities_and_funds,
+            pending_meetings=pending,
+        )
+
+    async def loan(
+        self, principal: Principal, req: pb.GetLoanRequest, today: dt.date
+    ) -> pb.LoanView:
+        as_of = _date(req.as_of, "as_of", today)
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            row = await repository.loan(conn, cbo.cbo_id, req.loan_id)
+        if row is None:
+            raise NotFound("no such loan", code="loan_not_found")
+        state: LoanState = loan_from_json(repository.loads(row["state"]))
+        view = loan_to_proto(state, row["purpose"])
+        od = overdue_as_of(state, as_of)
+        view.overdue_principal = od.principal
+        view.overdue_interest = od.interest
+        view.days_past_due = od.days_past_due
+        return view
+
+    async def passbook(
+        self, principal: Principal, req: pb.GetPassbookRequest, today: dt.date
+    ) -> pb.PassbookView:
+        """R9: the member's line of every meeting and her loans with overdue as of today."""
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            rows = await repository.passbook_rows(conn, cbo.cbo_id, req.member_id)
+            loans = await repository.member_loans(conn, cbo.cbo_id, req.member_id)
+        view = pb.PassbookView(member_id=req.member_id)
+        for r in rows:
+            line = view.lines.add(
+                meeting_number=r["number"], date=r["date"].isoformat(), status=r["status"]
+            )
+            json_format.ParseDict(repository.loads(r["row"]), line.row)
+        for row in loans:
+            state = loan_from_json(repository.loads(row["state"]))
+            loan_view = loan_to_proto(state, row["purpose"])
+            od = overdue_as_of(state, today)
+            loan_view.overdue_principal = od.principal
+            loan_view.overdue_interest = od.interest
+            loan_view.days_past_due = od.days_past_due
+            view.loans.append(loan_view)
+        return view
+
+    async def meeting_pack(
+        self, principal: Principal, req: pb.GetMeetingPackRequest, today: dt.date
+    ) -> pb.MeetingPackView:
+        """T0.3: everything the app needs to conduct the next meeting offline."""
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id)
+            if held is None:
+                raise NotFound("the books of this CBO are not open", code="books_not_open")
+            policy = BookPolicy(**repository.loads(held["policy"]))
+            expected = meeting_date(held["last_date"], Frequency(held["frequency"]), 1)
+            books = await self._books(conn, cbo, held, policy, max(today, expected))
+            pending = await repository.pending_numbers(conn, cbo.cbo_id)
+        number = books.last_meeting_number + 1
+        members = []
+        for member in sorted(books.active_members):
+            loans = [ln for ln in books.loans.values() if ln.member_id == member]
+            members.append(
+                pb.PackMember(
+                    member_id=member,
+                    compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member),
+                    voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member),
+                    compulsory_arrear=books.cs_arrears.get(member, 0),
+                    compulsory_due=books.compulsory_amount,
+                    loans=[
+                        pb.LoanDue(
+                            loan_id=ln.loan_id,
+                            penalty=d.penalty,
+                            overdue_interest=d.overdue_interest,
+                            overdue_principal=d.overdue_principal,
+                            current_interest=d.current_interest,
+                            current_principal=d.current_principal,
+                            outstanding_principal=ln.outstanding_principal,
+                        )
+                        for ln in sorted(loans, key=lambda x: x.loan_id)
+                        for d in (dues_at(ln, number),)
+                    ],
+                )
+            )
+        return pb.MeetingPackView(
+            cbo_id=str(cbo.cbo_id),
+            next_number=number,
+            expected_date=meeting_date(books.last_meeting_date, books.frequency, 1).isoformat(),
+            last_date=books.last_meeting_date.isoformat(),
+            frequency=books.frequency.value,
+            compulsory_amount=books.compulsory_amount,
+            balances={loc: books.location_balance(loc) for loc in ("CASH", *books.bank_accounts)},
+            bank_accounts=[
+                pb.BankAccountIn(
+                    account_id=b.account_id, kind=b.kind.value, drawing_power=b.drawing_power
+                )
+                for b in books.bank_accounts.values()
+            ],
+            members=members,
+            pending_meetings=len(pending),
+            max_offline_meetings=policy.max_offline_meetings,
+            rounding_unit=policy.rounding_unit,
+        )
+
+    async def change_settings(
+        self, principal: Principal, req: pb.ChangeSettingsRequest
+    ) -> pb.SettingsView:
+        async with self.db.session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_maker(principal, cbo.where)
+            held = await repository.book(conn, cbo.cbo_id, lock=True)
+            if held is None:
+                raise NotFound("the books of this CBO are not open", code="books_not_open")
+            r = Reader()
+            start = r.date(req.effective_from, "effective_from")
+            frequency = r.enum(Frequency, req.frequency, "frequency", Frequency(held["frequency"]))
+            errors = _field_errors(r.errors)
+            if not errors and start <= held["last_date"]:
+                errors.append(
+                    FieldError(
+                        "effective_from",
+                        "must be after the last recorded meeting "
+                        f"({held['last_date'].isoformat()})",
+                    )
+                )
+            policy = BookPolicy(**repository.loads(held["policy"]))
+            if not 0 <= req.compulsory_amount <= policy.max_line_amount:
+                errors.append(FieldError("compulsory_amount", "must be between 0 and the limit"))
+            if errors:
+                raise ValidationFailed(errors)
+            await repository.upsert_setting(
+                conn, cbo.cbo_id, start, frequency.value, req.compulsory_amount, principal.user_id
+            )
+            await repository.update_book(
+                conn, cbo.cbo_id, frequency=frequency.value, compulsory_amount=req.compulsory_amount
+            )
+            rows = await repository.settings(conn, cbo.cbo_id)
+            await session.commit()
+        return pb.SettingsView(
+            settings=[
+                pb.Setting(
+                    effective_from=x["effective_from"].isoformat(),
+                    frequency=x["frequency"],
+                    compulsory_amount=x["compulsory_amount"],
+                    set_by=x["set_by"],
+                )
+                for x in rows
+            ]
+        )
+
+    async def receipts_payments(
+        self, principal: Principal, req: pb.GetReceiptsPaymentsRequest, today: dt.date
+    ) -> pb.ReceiptsPaymentsView:
+        """R8: opening + receipts − payments = closing, per head, for a period."""
+        end = _date(req.to_date, "to_date", today)
+        start = _date(req.from_date, "from_date", end.replace(day=1))
+        if start > end:
+            raise ValidationFailed.one("from_date", "must not be after to_date")
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            heads = await repository.receipts_payments(conn, cbo.cbo_id, start, end)
+            opening = await repository.money_balances(conn, cbo.cbo_id, start)
+            closing = await repository.money_balances(conn, cbo.cbo_id, end + dt.timedelta(days=1))
+        receipts = {r["head"]: r["receipts"] for r in heads if r["receipts"]}
+        payments = {r["head"]: r["payments"] for r in heads if r["payments"]}
+        return pb.ReceiptsPaymentsView(
+            from_date=start.isoformat(),
+            to_date=end.isoformat(),
+            opening=opening,
+            receipts=receipts,
+            payments=payments,
+            closing=closing,
+            total_receipts=sum(receipts.values()),
+            total_payments=sum(payments.values()),
+        )
+
+    async def journal(self, principal: Principal, req: pb.GetJournalRequest) -> pb.JournalView:
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_reader(principal, cbo.where)
+            meeting_id = None
+            if req.meeting_number:
+                row = await repository.live_meeting(conn, cbo.cbo_id, req.meeting_number)
+                if row is None:
+                    raise NotFound("no such meeting", code="meeting_not_found")
+                meeting_id = row["id"]
+            rows = await repository.journal(conn, cbo.cbo_id, meeting_id)
+        return pb.JournalView(
+            entries=[
+                pb.JournalEntryView(
+                    id=r["id"],
+                    date=r["entry_date"].isoformat(),
+                    kind=r["kind"],
+                    narration=r["narration"],
+                    postings=[
+                        pb.PostingView(head=h, sub=s, side="D" if a > 0 else "C", amount=abs(a))
+                        for h, s, a in zip(r["heads"], r["subs"], r["amounts"], strict=True)
+                    ],
+                )
+                for r in rows
+            ]
+        )
+
+
+def _cutoff_view(row: asyncpg.Record) -> pb.CutOffView:
+    return pb.CutOffView(
+        cbo_id=str(row["cbo_id"]),
+        client_id=row["cutoff_client_id"],
+        status=row["cutoff_status"],
+        date=row["cutoff_date"].isoformat(),
+        last_paper_meeting=row["cutoff_last_paper_meeting"],
+        total_assets=row["cutoff_total"],
+        total_liabilities_and_funds=row["cutoff_total"],
+        maker=row["maker"],
+        checker=row["checker"],
+        remarks=row["remarks"],
+    )
+
+
+def _meeting_view(row: asyncpg.Record, full: bool = True) -> pb.MeetingView:
+    view = pb.MeetingView()
+    if full:
+        json_format.ParseDict(repository.loads(row["result"]), view)
+    view.id = str(row["id"])
+    view.cbo_id = str(row["cbo_id"])
+    view.client_id = row["client_id"]
+    view.number = row["number"]
+    view.date = row["date"].isoformat()
+    view.status = row["status"]
+    view.maker = row["maker"]
+    view.checker = row["checker"]
+    view.remarks = row["remarks"]
+    return view

@@ -1,0 +1,117 @@
+"""Maker-checker of the books (J1, J2, F6) through the gateway: the approver mapped to the SHG's
+VO decides, never the maker nor another VO's approver; approval in order; rejecting meeting 2 of
+4 returns 2–4 to the bookkeeper; pending meetings are locked."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import Api
+from tests.e2e.identity_helpers import create_user, new_code
+from tests.e2e.profiles.profile_helpers import PW, h, new_shg, submit
+from tests.e2e.test_thin_flow import wait_for
+from tests.e2e.transactions.books_helpers import Shg, mobile_login, rs, shg_with_members
+from tests.e2e.transactions.test_offline_upload import meetings, open_new_books, upload
+
+pytestmark = pytest.mark.platform
+
+
+def approved_vo(api: Api, s: Shg, name: str) -> str:
+    vo = new_shg(api.http, s.blk.admin, s.blk, name, cbo_type="VO")
+    sub = submit(api.http, s.blk.admin, "vo", vo).json()
+    ok = api.http.post(f"/v1/submissions/{sub['id']}/approve", json={}, headers=h(s.blk.bpm))
+    assert ok.status_code == 200, ok.text
+    return str(vo["id"])
+
+
+def approver_of(api: Api, s: Shg, vo_id: str) -> dict[str, str]:
+    user = f"UP_TAP{new_code(6)}"
+    r = create_user(
+        api.http,
+        s.blk.admin,
+        user,
+        "SHG_MEETING_TRANSACTION_APPROVER",
+        "block",
+        [s.blk.block],
+        mobile="9876543211",
+        password=PW,
+    )
+    assert r.status_code == 201, r.text
+    assert wait_for(
+        lambda: (
+            api.http.post(
+                f"/v1/users/{user}/cbos", json={"cbo_ids": [vo_id]}, headers=h(s.blk.admin)
+            ).status_code
+            == 200
+        ),
+        timeout=15,
+    )
+    return mobile_login(api, user, f"ap-{new_code(6)}")
+
+
+def decide(
+    api: Api, s: Shg, who: dict[str, str], number: int | None, approve: bool, remarks: str = ""
+) -> tuple[int, dict[str, object]]:
+    path = "cutoff/decision" if number is None else f"meetings/{number}/decision"
+    r = api.http.post(
+        f"/v1/books/{s.shg_id}/{path}",
+        json={"approve": approve, "remarks": remarks},
+        headers=who,
+    )
+    return r.status_code, r.json()
+
+
+def statuses(api: Api, s: Shg) -> list[tuple[int, str]]:
+    listed = api.http.get(f"/v1/books/{s.shg_id}/meetings", headers=s.bookkeeper).json()
+    return [(m["number"], m["status"]) for m in listed["meetings"]]
+
+
+def test_maker_checker_of_meetings(api: Api) -> None:
+    s = shg_with_members(api, count=2)
+    vo = approved_vo(api, s, "Ujala VO")
+    other_vo = approved_vo(api, s, "Pragati VO")
+    linked = api.http.post(
+        f"/v1/cbos/{s.shg_id}/federation", json={"parent_id": vo}, headers=h(s.blk.admin)
+    )
+    assert linked.status_code == 200, linked.text
+    mine = approver_of(api, s, vo)
+    theirs = approver_of(api, s, other_vo)
+    open_new_books(api, s)
+    code, answer = upload(api, s, meetings(s, 4))
+    assert code == 200, answer
+
+    # the bookkeeper (maker) holds no approver role; another VO's approver cannot see the SHG
+    assert decide(api, s, s.bookkeeper, 1, True)[0] == 403
+    assert decide(api, s, theirs, None, True)[0] == 404
+    # the federation link reaches transactions through events
+    assert wait_for(lambda: decide(api, s, mine, 1, True)[0] == 409, timeout=30)  # cut-off first
+    code, cutoff = decide(api, s, mine, None, True)
+    assert code == 200 and cutoff["status"] == "APPROVED", cutoff
+    assert decide(api, s, mine, 3, True)[0] == 409  # in order
+    code, first = decide(api, s, mine, 1, True)
+    assert code == 200 and first["status"] == "APPROVED"
+    assert first["checker"] != first["maker"]
+
+    # pending meetings are locked: nothing can be recorded in their place
+    code, locked = upload(api, s, [{**meetings(s, 1, first=2)[0], "client_id": str(uuid.uuid4())}])
+    assert code == 422 and "number" in str(locked["errors"])
+
+    # rejection needs remarks; rejecting 2 of 4 returns 2–4 to the bookkeeper
+    assert decide(api, s, mine, 2, False)[0] == 422
+    code, rejected = decide(api, s, mine, 2, False, "cash count differs from the register")
+    assert code == 200 and rejected["status"] == "REJECTED"
+    assert statuses(api, s) == [(1, "APPROVED"), (2, "REJECTED"), (3, "REJECTED"), (4, "REJECTED")]
+    balances = api.http.get(f"/v1/books/{s.shg_id}/balances", headers=s.bookkeeper).json()
+    assert balances["total_assets"] == rs(100) * 2 * 1
+    assert balances["pending_meetings"] == []
+
+    # the bookkeeper records meeting 2 again, corrected
+    code, redo = upload(api, s, meetings(s, 1, first=2))
+    assert code == 200 and redo["results"][0]["outcome"] == "RECORDED"  # type: ignore[index]
+    approved_view = api.http.get(
+        f"/v1/books/{s.shg_id}/balances", params={"approved_only": "true"}, headers=mine
+    ).json()
+    assert approved_view["total_assets"] == rs(100) * 2 * 1
+    assert approved_view["pending_meetings"] == [2]
