@@ -73,7 +73,15 @@ USERS: tuple[BusUser, ...] = (
         durables=(Durable("profiles-duplicates", ("dedup.member.checked", "dedup.shg.flagged")),),
     ),
     BusUser("dedup", durables=(Durable("dedup-index", ("profiles.member.>", "profiles.shg.>")),)),
-    BusUser("transactions"),
+    BusUser(
+        "transactions",
+        durables=(
+            Durable(
+                "transactions-profiles",
+                tuple(f"profiles.{k}.>" for k in ("shg", "vo", "clf", "member", "federation")),
+            ),
+        ),
+    ),
     BusUser("reports", durables=(Durable("reports-read-models", ("profiles.shg.created",)),)),
     BusUser("gateway", publishes=False, listens=("identity.user.changed",)),
 )

@@ -19,6 +19,7 @@ from services.dedup import events as dedup_events
 from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates
 from services.reports import events as reports_events
+from services.transactions import events as transactions_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,7 @@ HANDLED: dict[str, Callable[[str], list[str]]] = {
     "profiles-duplicates": profiles_duplicates.subjects,
     "dedup-index": dedup_events.subjects,
     "reports-read-models": reports_events.subjects,
+    "transactions-profiles": transactions_events.subjects,
 }
 
 
