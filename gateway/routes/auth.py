@@ -12,21 +12,22 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
-from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients
+from gateway.inputs import Text
+from gateway.routes.common import ServiceClients, problem_responses
 from lokos.identity.v1 import identity_pb2
 from lokos.rpc import call_metadata
 from lokos.telemetry import current_trace_id
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(423, 429))
 
 
 class LoginIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=48, examples=["UP_ALAPURSHGBK"])
-    password: str = Field(min_length=1, max_length=128)
+    user_id: Text = Field(min_length=1, max_length=48, examples=["UP_ALAPURSHGBK"])
+    password: Text = Field(min_length=1, max_length=128)
     client: Literal["web", "mobile"] = "web"
-    device_id: str = Field(default="", max_length=128, description="Mobile: this device's id")
-    challenge_id: str = Field(default="", max_length=64)
-    otp: str = Field(default="", max_length=6)
+    device_id: Text = Field(default="", max_length=128, description="Mobile: this device's id")
+    challenge_id: Text = Field(default="", max_length=64)
+    otp: Text = Field(default="", max_length=6)
 
 
 class TokensOut(BaseModel):
@@ -49,7 +50,7 @@ class OtpRequiredOut(BaseModel):
 class RefreshIn(BaseModel):
     entry: Literal["national", "state"] = "state"
     client: Literal["web", "mobile"] = "web"
-    refresh_token: str = Field(min_length=1, max_length=16384)
+    refresh_token: Text = Field(min_length=1, max_length=16384)
 
 
 def _tokens(t: identity_pb2.TokenSet) -> TokensOut:

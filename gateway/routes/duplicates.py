@@ -12,17 +12,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
+from gateway.inputs import Text
 from gateway.routes.common import (
-    PROBLEM_RESPONSES,
     CurrentPrincipal,
     ServiceClients,
     Staff,
     metadata,
+    problem_responses,
 )
 from lokos.dedup.v1 import dedup_pb2
 from lokos.principal import Principal
 
-router = APIRouter(tags=["de-duplication"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["de-duplication"], responses=problem_responses(404, 409))
 
 Checker = Annotated[Principal, Depends(allow({"BLOCK_PROGRAM_MANAGER"}))]
 StateAdmin = Annotated[Principal, Depends(allow({"STATE_ADMIN"}))]
@@ -64,7 +65,7 @@ class DecisionIn(BaseModel):
     decision: Literal["not_duplicate", "duplicate"] = Field(
         description="not_duplicate overrides a potential duplicate (never a confirmed one)"
     )
-    reason: str = Field(default="", max_length=500, description="Required for not_duplicate")
+    reason: Text = Field(default="", max_length=500, description="Required for not_duplicate")
 
 
 class RefreshOut(BaseModel):

@@ -1,0 +1,27 @@
+"""Types of what clients send, shared by every router: free text and integers as the services
+can take them.
+
+Each is declared in the OpenAPI document (a ``pattern``, a ``maximum``), so clients and the
+contract fuzz test know the limits, and pydantic refuses anything outside them with a 422 that
+names the field before a service is called.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+# Free text: no control characters. PostgreSQL cannot store NUL in text, and the others
+# (escape, backspace, …) corrupt logs, exports and screens; tab and line breaks stay allowed.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+TEXT_MESSAGE = "must not contain control characters (such as NUL)"
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+
+# Integers as the gRPC contracts carry them: limits and offsets are int32; versions and ids are
+# int64, bounded here by the largest integer every JSON client reads exactly (JavaScript's
+# Number.MAX_SAFE_INTEGER; the OpenAPI document's numbers are doubles, and 2**63 - 1 is not one).
+# A larger number cannot be sent on and is refused with a 422.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+SAFE_INT_MAX = 2**53 - 1
