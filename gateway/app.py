@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import problems
+from gateway import docs, problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
@@ -27,6 +27,7 @@ from gateway.routes import (
     shgs,
     users,
 )
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.tokens import TokenVerifier
 from lokos import i18n
 from lokos.telemetry import current_trace_id
@@ -67,6 +68,9 @@ class RequestIdMiddleware:
             i18n.current_language.reset(token)
 
 
+DOCS_URL = "/v1/docs"
+
+
 def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,10 +104,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         ),
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # served by gateway.docs, without a CDN
         redoc_url=None,
     )
     problems.install(app)
+    docs.install(app, DOCS_URL)
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
     app.include_router(users.router, prefix="/v1")
@@ -115,6 +120,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.inputs import TEXT_MESSAGE, TEXT_PATTERN
 from lokos.errors import LokosError, Unauthenticated, ValidationFailed
 from lokos.rpc import error_from_rpc
 from lokos.telemetry import current_trace_id
@@ -37,6 +38,9 @@ TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+# What a 503 tells clients to wait before retrying (a service or its database restarting is
+# back within seconds; the mobile app's upload queue retries with the same client ids).
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(
@@ -71,13 +75,18 @@ def from_error(err: LokosError) -> JSONResponse:
         errors = [
             {"field": e.field, "message": e.message, "code": e.code} for e in err.field_errors
         ]
-    headers = (
-        {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        if isinstance(err, Unauthenticated)
-        else None
-    )
+    headers: dict[str, str] = {}
+    if isinstance(err, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if err.http_status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     resp = problem(
-        err.http_status, err.detail, code=err.code, errors=errors, headers=headers, extra=err.extra
+        err.http_status,
+        err.detail,
+        code=err.code,
+        errors=errors,
+        headers=headers or None,
+        extra=err.extra,
     )
     return resp
 
@@ -96,13 +105,13 @@ def install(app: FastAPI) -> None:
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
-            errors.append(
-                {
-                    "field": ".".join(loc) or "body",
-                    "message": str(e.get("msg", "")),
-                    "code": str(e.get("type", "invalid")),
-                }
-            )
+            code, message = str(e.get("type", "invalid")), str(e.get("msg", ""))
+            if (
+                code == "string_pattern_mismatch"
+                and e.get("ctx", {}).get("pattern") == TEXT_PATTERN
+            ):
+                code, message = "control_characters", TEXT_MESSAGE
+            errors.append({"field": ".".join(loc) or "body", "message": message, "code": code})
         fields = ", ".join(e["field"] for e in errors)
         return problem(422, f"Invalid input: {fields}", code="validation_failed", errors=errors)
 

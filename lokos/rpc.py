@@ -142,8 +142,16 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
 # --- server ---------------------------------------------------------------------------------
 
 
+# Reads an unexpected error as the domain error it stands for (a database outage → Unavailable),
+# or None when it is a bug.
+ErrorTranslator = Callable[[Exception], LokosError | None]
+
+
 class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Sets the principal, request id and language for the call and maps domain errors to status."""
+
+    def __init__(self, translate: ErrorTranslator | None = None) -> None:
+        self.translate = translate
 
     async def intercept_service(
         self,
@@ -156,13 +164,13 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         metadata = dict(details.invocation_metadata or ())
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _in_context(handler.unary_unary, metadata, details.method),
+                _in_context(handler.unary_unary, metadata, details.method, self.translate),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:  # uploads: the request is an iterator of chunks
             return grpc.stream_unary_rpc_method_handler(
-                _in_context(handler.stream_unary, metadata, details.method),
+                _in_context(handler.stream_unary, metadata, details.method, self.translate),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -170,7 +178,10 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
 
 def _in_context(
-    behavior: Callable[[Any, Any], Awaitable[Any]], metadata: dict[str, Any], method: str
+    behavior: Callable[[Any, Any], Awaitable[Any]],
+    metadata: dict[str, Any],
+    method: str,
+    translate: ErrorTranslator | None = None,
 ) -> Callable[[Any, Any], Awaitable[Any]]:
     """Run ``behavior`` with the caller's principal, request id and language set, and turn
     domain errors into status with details."""
@@ -190,9 +201,14 @@ def _in_context(
             await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
         except grpc.aio.AbortError:
             raise
-        except Exception:
-            log.exception("unhandled error in %s", method)
-            await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+        except Exception as exc:
+            known = translate(exc) if translate is not None else None
+            if known is None:
+                log.exception("unhandled error in %s", method)
+                await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+            else:
+                log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
+                await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
         finally:
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])
@@ -206,13 +222,16 @@ async def start_server(
     port: int,
     register: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
+    translate: ErrorTranslator | None = None,
 ) -> tuple[grpc.aio.Server, Any]:
     """Start a gRPC server with tracing, context, error mapping and the health service.
 
     Health reports SERVING for every name in ``service_names`` (and the empty name).
+    ``translate`` reads unexpected errors as domain ones (services pass
+    :func:`lokos.db.outage`: a database outage answers UNAVAILABLE, not INTERNAL).
     """
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), ContextInterceptor()],  # type: ignore[no-untyped-call]
+        interceptors=[aio_server_interceptor(), ContextInterceptor(translate)],  # type: ignore[no-untyped-call]
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)
