@@ -119,6 +119,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(reports.router, prefix="/v1")
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
+    problems.document(app)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.

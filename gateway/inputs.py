@@ -8,9 +8,11 @@ names the field before a service is called.
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 # Free text: no control characters. PostgreSQL cannot store NUL in text, and the others
 # (escape, backspace, …) corrupt logs, exports and screens; tab and line breaks stay allowed.
@@ -25,3 +27,26 @@ Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 SAFE_INT_MAX = 2**53 - 1
+
+
+_NUMBER = re.compile(r"^\s*[-+]?[0-9.eE+-]+\s*$")
+
+
+def _iso_text(value: object) -> object:
+    """Dates as ISO 8601 text only: pydantic would also read a number as seconds since 1970,
+    which is never what a client meant."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD) or date-time")
+    return value
+
+
+def _plausible(value: date) -> date:
+    """Years the records and the gRPC timestamps can hold (0001 with a time zone east of UTC
+    falls before year 1 and cannot be converted)."""
+    if not 1900 <= value.year <= 9998:
+        raise ValueError("year must be between 1900 and 9998")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]

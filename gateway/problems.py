@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from gateway.inputs import TEXT_MESSAGE, TEXT_PATTERN
 from lokos.errors import LokosError, Unauthenticated, ValidationFailed
@@ -91,6 +92,41 @@ def from_error(err: LokosError) -> JSONResponse:
     return resp
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match != Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+def document(app: FastAPI) -> None:
+    """Add to the OpenAPI document the answer every operation with a JSON body may give: 400
+    when the body cannot be read as JSON text at all (not UTF-8)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for item in doc.get("paths", {}).values():
+                for op in item.values():
+                    if isinstance(op, dict) and "requestBody" in op:
+                        op.setdefault("responses", {}).setdefault(
+                            "400",
+                            {
+                                "description": "The body is not readable JSON (e.g. not UTF-8)",
+                                "content": {PROBLEM_JSON: {}},
+                            },
+                        )
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LokosError)
     async def _domain(_: Request, exc: LokosError) -> JSONResponse:
@@ -116,8 +152,13 @@ def install(app: FastAPI) -> None:
         return problem(422, f"Invalid input: {fields}", code="validation_failed", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), code=f"http_{exc.status_code}")
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return problem(
+            exc.status_code, str(exc.detail), code=f"http_{exc.status_code}", headers=headers
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

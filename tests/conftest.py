@@ -44,6 +44,11 @@ def _test_settings(data_dir: Path) -> PlatformSettings:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzzing runs last: it leaves random records and login attempts behind."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("lokos")

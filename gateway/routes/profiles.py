@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
-from gateway.inputs import INT32_MAX, SAFE_INT_MAX, Text
+from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
 from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
@@ -29,7 +29,7 @@ class CboFieldsIn(BaseModel):
     panchayat_lgd_code: Lgd | None = None
     village_lgd_code: Lgd | None = None
     shg_type: Text | None = Field(default=None, max_length=16)
-    formed_on: date | None = None
+    formed_on: IsoDate | None = None
     bank_account: Text | None = Field(default=None, max_length=24)
     ifsc: Text | None = Field(default=None, max_length=11)
 
@@ -84,7 +84,7 @@ class MemberFieldsIn(BaseModel):
     name: Text | None = Field(default=None, max_length=100)
     name_local: Text | None = Field(default=None, max_length=100)
     gender: Literal["F", "M", "T"] | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     social_category: Text | None = Field(default=None, max_length=8)
     relative_name: Text | None = Field(default=None, max_length=100)
     relation: Text | None = Field(default=None, max_length=16)
@@ -359,7 +359,7 @@ async def create_cbo(
     return cbo_out(cbo)
 
 
-@router.patch("/cbos/{cbo_id}")
+@router.patch("/cbos/{cbo_id:uuid}")
 async def update_cbo(
     cbo_id: uuid.UUID, body: CboPatch, principal: CurrentPrincipal, c: ServiceClients
 ) -> CboOut:
@@ -370,7 +370,7 @@ async def update_cbo(
     )
 
 
-@router.get("/cbos/{cbo_id}")
+@router.get("/cbos/{cbo_id:uuid}")
 async def get_cbo(cbo_id: uuid.UUID, principal: CurrentPrincipal, c: ServiceClients) -> CboOut:
     return cbo_out(
         await c.profiles.GetCbo(

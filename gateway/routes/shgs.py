@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from gateway.inputs import Text
+from gateway.inputs import IsoDate, Text
 from gateway.routes.common import (
     CurrentPrincipal,
     ProfileMaker,
@@ -27,7 +27,7 @@ class ShgIn(BaseModel):
     )
     name: Text = Field(min_length=1, max_length=200)
     block_lgd_code: str = Field(pattern=r"^[0-9]{1,16}$")
-    formed_on: date | None = None
+    formed_on: IsoDate | None = None
 
 
 class ShgOut(BaseModel):

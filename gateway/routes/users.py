@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
-from gateway.inputs import INT32_MAX, SAFE_INT_MAX, Text
+from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDateTime, Text
 from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
 from lokos import catalogue
 from lokos.identity.v1 import identity_pb2
@@ -425,7 +425,7 @@ async def remove_role(
 
 @router.get("/users/{user_id}/roles/history")
 async def role_history(
-    user_id: UserId, admin: Admin, c: ServiceClients, as_of: datetime | None = None
+    user_id: UserId, admin: Admin, c: ServiceClients, as_of: IsoDateTime | None = None
 ) -> RoleHistoryOut:
     """Every role and CBO mapping the user held, with dates; ``as_of`` keeps those in force then."""
     req = identity_pb2.RoleHistoryRequest(user_id=user_id)
