@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictFloat
 
 from gateway.auth import allow
 from gateway.inputs import Text
@@ -85,10 +85,10 @@ class RefreshOut(BaseModel):
 class RuleIO(BaseModel):
     name: Literal["aadhaar", "bank_account", "voter_id", "mobile", "name"]
     kind: Literal["confirmed", "potential", "off"]
-    name_threshold: float = Field(default=0.0, ge=0, le=100)
-    relative_threshold: float = Field(default=0.0, ge=0, le=100)
+    name_threshold: StrictFloat = Field(default=0.0, ge=0, le=100)
+    relative_threshold: StrictFloat = Field(default=0.0, ge=0, le=100)
     within: Literal["", "village", "panchayat"] = ""
-    exempt_same_household: bool = False
+    exempt_same_household: StrictBool = False
 
 
 class RulesIO(BaseModel):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from gateway.auth import allow
 from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
@@ -43,7 +43,7 @@ class CboIn(CboFieldsIn):
 
 
 class CboPatch(CboFieldsIn):
-    version: int = Field(
+    version: StrictInt = Field(
         ge=1, le=SAFE_INT_MAX, description="The version you read; a stale one gets 409"
     )
 
@@ -104,7 +104,7 @@ class MemberIn(MemberFieldsIn):
 
 
 class MemberPatch(MemberFieldsIn):
-    version: int = Field(ge=1, le=SAFE_INT_MAX)
+    version: StrictInt = Field(ge=1, le=SAFE_INT_MAX)
 
 
 class IdentifierCheckIO(BaseModel):
@@ -154,7 +154,7 @@ class MemberPage(BaseModel):
 class SubmitIn(BaseModel):
     entity_type: Literal["shg", "vo", "clf", "member"]
     id: uuid.UUID
-    version: int = Field(ge=1, le=SAFE_INT_MAX)
+    version: StrictInt = Field(ge=1, le=SAFE_INT_MAX)
 
 
 class DecisionIn(BaseModel):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from gateway.auth import allow
 from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDateTime, Text
@@ -44,12 +44,12 @@ class CreateUserIn(BaseModel):
     email: Text = Field(default="", max_length=254)
     designation: Text = Field(default="", max_length=128)
     password: Text = Field(max_length=64)
-    temporary_password: bool = True
+    temporary_password: StrictBool = True
     roles: list[RoleIn] = Field(min_length=1, max_length=20)
 
 
 class UpdateUserIn(BaseModel):
-    version: int = Field(
+    version: StrictInt = Field(
         ge=1, le=SAFE_INT_MAX, description="The version you read; a stale one gets 409"
     )
     name: Text | None = Field(default=None, max_length=128)
@@ -60,7 +60,7 @@ class UpdateUserIn(BaseModel):
 
 class PasswordResetIn(BaseModel):
     new_password: Text = Field(max_length=64)
-    temporary: bool = True
+    temporary: StrictBool = True
 
 
 class OwnPasswordIn(BaseModel):
@@ -411,7 +411,7 @@ async def add_role(user_id: UserId, body: RoleIn, admin: Admin, c: ServiceClient
     return user_out(u)
 
 
-@router.delete("/users/{user_id}/roles/{grant_id}")
+@router.delete("/users/{user_id}/roles/{grant_id:int}")
 async def remove_role(
     user_id: UserId, grant_id: GrantId, admin: Admin, c: ServiceClients
 ) -> UserOut:

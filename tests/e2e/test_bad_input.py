@@ -265,3 +265,62 @@ def test_docs_load_nothing_from_a_cdn(api: Api) -> None:
         got = api.http.get(asset)
         assert got.status_code == 200 and len(got.content) > 10_000
     assert "script-src 'self' 'unsafe-inline'" in page.headers["content-security-policy"]
+
+
+# --- what the contract fuzzer found ------------------------------------------------------------
+
+
+def test_405_names_every_method_of_the_path(api: Api) -> None:
+    r = api.http.request("OPTIONS", "/v1/duplicate-rules", headers=api.auth)
+    assert r.status_code == 405
+    assert {"GET", "PUT"} <= {m.strip() for m in r.headers["allow"].split(",")}
+    # /v1/cbos/unlinked is not a CBO id: PATCH there is a wrong method, not a bad id.
+    r = api.http.patch("/v1/cbos/unlinked", json={"version": 1}, headers=api.auth)
+    assert r.status_code == 405, r.text
+    assert r.headers["allow"].startswith("GET")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"formed_on": 0}, "formed_on"),
+        ({"formed_on": "20230401"}, "formed_on"),
+        ({"formed_on": "0001-01-01"}, "formed_on"),
+        ({"name": True}, "name"),
+    ],
+    ids=["date as a number", "date as digits", "year 1", "bool for text"],
+)
+def test_values_of_another_type_are_not_coerced(
+    api: Api, body: dict[str, object], field: str
+) -> None:
+    block = api.new_block()
+    r = api.post(
+        "/v1/shgs",
+        {"client_id": str(uuid.uuid4()), "name": "Radha SHG", "block_lgd_code": block, **body},
+    )
+    assert r.status_code == 422, r.text
+    assert field in [e["field"] for e in r.json()["errors"]]
+
+
+def test_numbers_and_booleans_are_strict(api: Api) -> None:
+    for rule in (
+        {"name": "aadhaar", "kind": "confirmed", "exempt_same_household": 0},
+        {"name": "name", "kind": "potential", "relative_threshold": False},
+    ):
+        r = api.http.put("/v1/duplicate-rules", json={"rules": [rule]}, headers=api.auth)
+        assert r.status_code == 422, r.text
+    r = api.http.patch("/v1/users/UP_NOBODY", json={"version": "1"}, headers=api.auth)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "version"
+
+
+def test_body_that_is_not_utf8_is_a_documented_400(api: Api) -> None:
+    r = api.http.post(
+        "/v1/shgs",
+        content=b'{"name": "\xff\xfe"}',
+        headers={**api.auth, "content-type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    doc = api.http.get("/v1/openapi.json").json()
+    assert "400" in doc["paths"]["/v1/shgs"]["post"]["responses"]
