@@ -6,7 +6,9 @@ mapped once, here. Field errors appear as ``errors: [{field, message, code}]``.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 import grpc
@@ -14,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 
 from gateway.inputs import TEXT_MESSAGE, TEXT_PATTERN
 from lokos.errors import LokosError, Unauthenticated, ValidationFailed
@@ -92,14 +93,28 @@ def from_error(err: LokosError) -> JSONResponse:
     return resp
 
 
+_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)))
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method of every route at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match != Match.NONE:
-                methods |= route.methods
+    """Every method the contract has at this path (Starlette's 405 names only the methods of
+    the first route whose path matched)."""
+    doc = request.app.openapi()
+    matching = [
+        (template.count("{"), item)
+        for template, item in doc.get("paths", {}).items()
+        if _path_pattern(template).fullmatch(request.url.path)
+    ]
+    # The most literal templates win: /v1/cbos/unlinked, not /v1/cbos/{cbo_id}.
+    fewest = min((n for n, _ in matching), default=0)
+    methods = {m.upper() for n, item in matching if n == fewest for m in item if m in _METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 

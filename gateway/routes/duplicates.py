@@ -206,7 +206,11 @@ async def decide_duplicate(
     return duplicates_out(r)
 
 
-@router.post("/blocks/{block_lgd_code}/duplicate-refresh", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/blocks/{block_lgd_code}/duplicate-refresh",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"model": RefreshOut, "description": "A refresh of the block is running"}},
+)
 async def refresh_duplicates(
     block_lgd_code: Block, principal: Staff, c: ServiceClients, response: Response
 ) -> RefreshOut:

@@ -247,6 +247,26 @@ def test_answers_carry_security_headers_and_no_server_banner(api: Api) -> None:
         assert "strict-transport-security" not in r.headers
 
 
+def test_token_answers_are_not_stored(api: Api) -> None:
+    from tests.conftest import DEMO_PASSWORD, DEMO_USER
+
+    r = api.http.post(
+        "/v1/auth/state/login", json={"user_id": DEMO_USER, "password": DEMO_PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_cbo_search_refuses_control_characters(api: Api) -> None:
+    from tests.e2e.profiles.profile_helpers import h, make_block
+
+    blk = make_block(api)
+    for params in ({"name": "Durga\x00"}, {"code": "\x00"}, {"village_lgd_code": "1\x00"}):
+        r = api.http.get("/v1/tasks", params=params, headers=h(blk.bpm))
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["code"] == "control_characters"
+
+
 def test_hsts_when_a_trusted_proxy_terminated_tls(api: Api) -> None:
     r = api.http.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert r.headers["strict-transport-security"].startswith("max-age=31536000")
