@@ -29,7 +29,7 @@ INT64_MAX = 2**63 - 1
 SAFE_INT_MAX = 2**53 - 1
 
 
-_NUMBER = re.compile(r"^\s*[-+]?[0-9.eE+-]+\s*$")
+_NUMBER = re.compile(r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$")
 
 
 def _iso_text(value: object) -> object:

@@ -344,7 +344,14 @@ async def _replayed(call: Any) -> bool:
 # --- CBOs ---------------------------------------------------------------------------------
 
 
-@router.post("/cbos", status_code=status.HTTP_201_CREATED)
+_REPLAYED = "The same client_id was sent before with the same content: the first result"
+
+
+@router.post(
+    "/cbos",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": CboOut, "description": _REPLAYED}},
+)
 async def create_cbo(
     body: CboIn, principal: CurrentPrincipal, c: ServiceClients, response: Response
 ) -> CboOut:
@@ -423,7 +430,11 @@ async def federation_history(
 # --- members ------------------------------------------------------------------------------
 
 
-@router.post("/members", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/members",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": MemberOut, "description": _REPLAYED}},
+)
 async def create_member(
     body: MemberIn, principal: CurrentPrincipal, c: ServiceClients, response: Response
 ) -> MemberOut:

@@ -44,6 +44,8 @@ def test_gateway_contract_holds_under_fuzzing(api: Api, tmp_path: Path) -> None:
     st = Path(sys.executable).with_name("st")
     command = [
         str(st),
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         f"{api.platform.gateway_url}/v1/openapi.json",
         "--header",

@@ -121,3 +121,22 @@ def test_operations_list_the_problems_they_give(
     assert statuses <= set(op["responses"])
     for status in statuses:
         assert "application/problem+json" in op["responses"][status]["content"]
+
+
+@pytest.mark.parametrize("good", ["2023-04-01", "2023-04-01T10:00:00+05:30", "1985-01-31"])
+def test_dates_are_read_from_iso_text(good: str) -> None:
+    from pydantic import TypeAdapter
+
+    from gateway.inputs import IsoDateTime
+
+    assert TypeAdapter(IsoDateTime).validate_python(good).year in (1985, 2023)
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, "20230401", "-529645", "1e9", "0001-01-01", "9999-12-31"])
+def test_numbers_and_implausible_years_are_not_dates(bad: object) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from gateway.inputs import IsoDate
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(IsoDate).validate_python(bad)
