@@ -45,8 +45,16 @@ def _test_settings(data_dir: Path) -> PlatformSettings:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Fuzzing runs last: it leaves random records and login attempts behind."""
-    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+    """Fuzzing runs late (it leaves random records and login attempts behind), and outages
+    last: after PostgreSQL comes back, each pooled connection that died with it fails one
+    request with a 503 before it is replaced."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("outage") is not None:
+            return 2
+        return 1 if item.get_closest_marker("fuzz") is not None else 0
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
