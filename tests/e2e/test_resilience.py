@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -78,6 +79,14 @@ def test_reports_killed_mid_stream_neither_loses_nor_double_counts(api: Api) -> 
     assert pids["reports"]["statename"] == "RUNNING"
 
 
+def _start(api: Api, program: str) -> bool:
+    try:
+        api.platform.start_program(program)
+    except xmlrpc.client.Fault as fault:  # SPAWN_ERROR: try again; supervisord may retry too
+        return "ALREADY_STARTED" in fault.faultString
+    return True
+
+
 @pytest.mark.outage
 def test_postgres_down_answers_503_with_retry_after(api: Api) -> None:
     """Every request that needs the database while it is away is a 503 problem to retry (with
@@ -112,7 +121,9 @@ def test_postgres_down_answers_503_with_retry_after(api: Api) -> None:
                 assert r.headers["content-type"].startswith("application/problem+json")
                 assert int(r.headers["retry-after"]) > 0
     finally:
-        api.platform.start_program("postgres")
+        # After a long suite the shutdown checkpoint may outlast supervisord's stop wait: the
+        # server is then killed, and a start succeeds once its orphaned backends are gone.
+        assert wait_for(lambda: _start(api, "postgres"), timeout=60, interval=1)
     # Back: each request succeeds again (a pooled connection that died with the server fails
     # one request, with a 503 to retry, and is replaced).
     for method, path, body in requests:
