@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import problems
+from gateway import docs, problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
@@ -29,6 +29,7 @@ from gateway.routes import (
     transactions,
     users,
 )
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.tokens import TokenVerifier
 from lokos import i18n, rpc
 from lokos.telemetry import current_trace_id
@@ -67,6 +68,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             i18n.current_language.reset(token)
+
+
+DOCS_URL = "/v1/docs"
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -112,10 +116,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         ),
         lifespan=lifespan,
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # served by gateway.docs, without a CDN
         redoc_url=None,
     )
     problems.install(app)
+    docs.install(app, DOCS_URL)
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
     app.include_router(users.router, prefix="/v1")
@@ -127,7 +132,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    problems.document(app)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]

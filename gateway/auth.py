@@ -21,9 +21,11 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Annotated
 
 from cachetools import TTLCache
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.clients import Clients
 from gateway.tokens import TokenVerifier, VerifiedToken
@@ -36,6 +38,16 @@ from lokos.telemetry import current_trace_id
 
 MOBILE_CLIENT = "lokos-mobile"
 DEVICE_HEADER = "x-device-id"
+
+# Declares the bearer scheme on every operation that authenticates (the OpenAPI document's
+# ``security``); the header itself is read and checked by :func:`current_principal`.
+bearer_scheme = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="An access token of the caller's state realm (or the national realm)",
+    auto_error=False,
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,7 @@ def _bearer(authorization: str | None) -> str:
 PASSWORD_CHANGE_PATHS = frozenset({"/v1/me", "/v1/me/password"})
 
 
-async def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request, _: Bearer = None) -> Principal:
     """FastAPI dependency: the authenticated principal of this request (any role)."""
     resolver: PrincipalResolver = request.app.state.principals
     principal = await resolver.resolve(
@@ -175,7 +187,7 @@ def allow(roles: Iterable[str]) -> Callable[[Request], Awaitable[Principal]]:
     """FastAPI dependency: the principal, when it holds one of ``roles`` (from the catalogue)."""
     allowed = frozenset(roles)
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(request: Request, _: Bearer = None) -> Principal:
         principal = await current_principal(request)
         if not principal.has_any_role(allowed):
             raise PermissionDenied("your roles do not allow this", code="role_not_allowed")

@@ -25,6 +25,8 @@ class GatewaySettings(GrpcEndpoints):
     # How long a resolved principal is reused before identity is asked again, seconds.
     principal_cache_seconds: float = 30.0
     principal_cache_size: int = 50_000
+    # Proxies trusted for X-Forwarded-Proto/-For (comma-separated addresses, "*" for any).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @field_validator("trusted_realms")
     @classmethod

@@ -23,6 +23,10 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,
+        server_header=False,  # no version banner
+        # A TLS-terminating proxy at these addresses is believed about X-Forwarded-Proto
+        # (the gateway then answers with HSTS) and X-Forwarded-For.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

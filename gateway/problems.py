@@ -6,7 +6,9 @@ mapped once, here. Field errors appear as ``errors: [{field, message, code}]``.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 import grpc
@@ -15,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.inputs import TEXT_MESSAGE, TEXT_PATTERN
 from lokos.errors import LokosError, RateLimited, Unauthenticated, ValidationFailed
 from lokos.rpc import error_from_rpc
 from lokos.telemetry import current_trace_id
@@ -37,6 +40,9 @@ TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+# What a 503 tells clients to wait before retrying (a service or its database restarting is
+# back within seconds; the mobile app's upload queue retries with the same client ids).
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(
@@ -71,17 +77,71 @@ def from_error(err: LokosError) -> JSONResponse:
         errors = [
             {"field": e.field, "message": e.message, "code": e.code} for e in err.field_errors
         ]
-    headers = (
-        {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        if isinstance(err, Unauthenticated)
-        else None
-    )
+    headers: dict[str, str] = {}
+    if isinstance(err, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if err.http_status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(err, RateLimited) and err.extra and err.extra.get("retry_after"):
-        headers = {"Retry-After": err.extra["retry_after"]}
+        headers["Retry-After"] = err.extra["retry_after"]
     resp = problem(
-        err.http_status, err.detail, code=err.code, errors=errors, headers=headers, extra=err.extra
+        err.http_status,
+        err.detail,
+        code=err.code,
+        errors=errors,
+        headers=headers or None,
+        extra=err.extra,
     )
     return resp
+
+
+_METHODS = ("get", "put", "post", "delete", "patch", "options", "head")
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)))
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the contract has at this path (Starlette's 405 names only the methods of
+    the first route whose path matched)."""
+    doc = request.app.openapi()
+    matching = [
+        (template.count("{"), item)
+        for template, item in doc.get("paths", {}).items()
+        if _path_pattern(template).fullmatch(request.url.path)
+    ]
+    # The most literal templates win: /v1/cbos/unlinked, not /v1/cbos/{cbo_id}.
+    fewest = min((n for n, _ in matching), default=0)
+    methods = {m.upper() for n, item in matching if n == fewest for m in item if m in _METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def document(app: FastAPI) -> None:
+    """Add to the OpenAPI document the answer every operation with a JSON body may give: 400
+    when the body cannot be read as JSON text at all (not UTF-8)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for item in doc.get("paths", {}).values():
+                for op in item.values():
+                    if isinstance(op, dict) and "requestBody" in op:
+                        op.setdefault("responses", {}).setdefault(
+                            "400",
+                            {
+                                "description": "The body is not readable JSON (e.g. not UTF-8)",
+                                "content": {PROBLEM_JSON: {}},
+                            },
+                        )
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install(app: FastAPI) -> None:
@@ -98,19 +158,24 @@ def install(app: FastAPI) -> None:
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
-            errors.append(
-                {
-                    "field": ".".join(loc) or "body",
-                    "message": str(e.get("msg", "")),
-                    "code": str(e.get("type", "invalid")),
-                }
-            )
+            code, message = str(e.get("type", "invalid")), str(e.get("msg", ""))
+            if (
+                code == "string_pattern_mismatch"
+                and e.get("ctx", {}).get("pattern") == TEXT_PATTERN
+            ):
+                code, message = "control_characters", TEXT_MESSAGE
+            errors.append({"field": ".".join(loc) or "body", "message": message, "code": code})
         fields = ", ".join(e["field"] for e in errors)
         return problem(422, f"Invalid input: {fields}", code="validation_failed", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), code=f"http_{exc.status_code}")
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            headers["Allow"] = allowed
+        return problem(
+            exc.status_code, str(exc.detail), code=f"http_{exc.status_code}", headers=headers
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

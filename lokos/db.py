@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
+import sqlalchemy.exc
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData
@@ -24,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from lokos.errors import Unavailable
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -103,6 +106,50 @@ class Database:
         if self.pool is not None:
             await self.pool.close()
         await self.engine.dispose()
+
+
+# What asyncpg raises when the server is away, restarting or shutting down, or the connection
+# died under a statement (SQLSTATE classes 08 and 57P, "cannot connect now"). A plain OSError
+# is what asyncio raises when every address of the host refused the connection.
+_OUTAGES: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+)
+
+
+def outage(exc: BaseException) -> Unavailable | None:
+    """The database outage ``exc`` stands for, as a 503 to retry later; None when ``exc`` is
+    something else (a bug, a constraint), which stays an internal error.
+
+    Every gRPC server of a service maps its unexpected errors through this (see
+    :func:`lokos.rpc.start_server`), so a request that meets a dead or restarting PostgreSQL
+    answers "unavailable, retry" instead of "internal error", whichever query it was in.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if (
+            isinstance(e, _OUTAGES)
+            or type(e) is OSError
+            or (isinstance(e, asyncpg.InterfaceError) and "closed" in str(e))
+            or (isinstance(e, sqlalchemy.exc.DBAPIError) and e.connection_invalidated)
+        ):
+            return Unavailable(
+                "the database is unavailable; retry shortly", code="database_unavailable"
+            )
+        orig = getattr(e, "orig", None)
+        todo += [e.__cause__, orig if isinstance(orig, BaseException) else None]
+    return None
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -19,7 +19,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
 from lokos import bus, events, rpc
 from lokos.config import ServiceSettings
-from lokos.db import Database, prepare_database
+from lokos.db import Database, outage, prepare_database
 from lokos.events import NatsLink
 from lokos.logs import setup_logging
 from lokos.rpc import start_server
@@ -65,7 +65,9 @@ async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> No
     nats_link.start()
     rt = Runtime(settings, db, nats_link)
     register, names = await build(rt)
-    server, _ = await start_server(settings.grpc_host, settings.grpc_port, register, names)
+    server, _ = await start_server(
+        settings.grpc_host, settings.grpc_port, register, names, translate=outage
+    )
     tasks = [asyncio.create_task(job()) for job in rt.background]
     log.info(
         "%s serving gRPC on %s:%s", settings.service_name, settings.grpc_host, settings.grpc_port

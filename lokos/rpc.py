@@ -246,12 +246,19 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
 # --- server ---------------------------------------------------------------------------------
 
 
+# Reads an unexpected error as the domain error it stands for (a database outage → Unavailable),
+# or None when it is a bug.
+ErrorTranslator = Callable[[Exception], LokosError | None]
+
+
 class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Verifies the signed principal first (refusing the call without a valid one), then sets
     the principal, request id and language for the call and maps domain errors to status."""
 
-    def __init__(self, keys: KeyRing) -> None:
+    def __init__(self, keys: KeyRing, translate: ErrorTranslator | None = None) -> None:
         self.keys = keys
+        # Turns an unexpected exception into a domain error (e.g. a database outage → 503).
+        self.translate = translate
 
     async def intercept_service(
         self,
@@ -271,13 +278,17 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return handler
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _in_context(handler.unary_unary, metadata, received, details.method),
+                _in_context(
+                    handler.unary_unary, metadata, received, details.method, self.translate
+                ),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:  # uploads: the request is an iterator of chunks
             return grpc.stream_unary_rpc_method_handler(
-                _in_context(handler.stream_unary, metadata, received, details.method),
+                _in_context(
+                    handler.stream_unary, metadata, received, details.method, self.translate
+                ),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -314,6 +325,7 @@ def _in_context(
     metadata: dict[str, Any],
     received: _Received,
     method: str,
+    translate: ErrorTranslator | None = None,
 ) -> Callable[[Any, Any], Awaitable[Any]]:
     """Run ``behavior`` with the caller's (verified) principal, request id and language set,
     and turn domain errors into status with details."""
@@ -331,9 +343,14 @@ def _in_context(
             await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
         except grpc.aio.AbortError:
             raise
-        except Exception:
-            log.exception("unhandled error in %s", method)
-            await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+        except Exception as exc:
+            known = translate(exc) if translate is not None else None
+            if known is None:
+                log.exception("unhandled error in %s", method)
+                await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+            else:
+                log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
+                await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
         finally:
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])
@@ -348,15 +365,18 @@ async def start_server(
     port: int,
     register: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
+    translate: ErrorTranslator | None = None,
 ) -> tuple[grpc.aio.Server, Any]:
     """Start a gRPC server with tracing, principal verification, context, error mapping and
     the health service, with mTLS when this process's trust has certificates.
 
     Health reports SERVING for every name in ``service_names`` (and the empty name).
+    ``translate`` reads unexpected errors as domain ones (services pass
+    :func:`lokos.db.outage`: a database outage answers UNAVAILABLE, not INTERNAL).
     """
     own = trust()
     server = grpc.aio.server(
-        interceptors=[aio_server_interceptor(), ContextInterceptor(own.keys)],  # type: ignore[no-untyped-call]
+        interceptors=[aio_server_interceptor(), ContextInterceptor(own.keys, translate)],  # type: ignore[no-untyped-call]
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)

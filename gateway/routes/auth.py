@@ -18,34 +18,26 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from gateway.auth import PrincipalResolver
+from gateway.inputs import Text
 from gateway.ratelimit import LoginLimiter
-from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients
+from gateway.routes.common import ServiceClients, problem_responses
 from lokos.identity.v1 import identity_pb2
 from lokos.rpc import error_from_rpc, service_metadata
 from lokos.telemetry import current_trace_id
 
 # Answers that count as a failed login (OTP mistakes have their own per-challenge limit).
 _FAILED_LOGIN = frozenset({"invalid_credentials", "account_locked"})
-# Printable text only: NUL and other control characters are refused with 422 here.
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(423, 429))
 
 
 class LoginIn(BaseModel):
-    user_id: str = Field(
-        min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_]+$", examples=["UP_ALAPURSHGBK"]
-    )
-    password: str = Field(min_length=1, max_length=128, pattern=_PRINTABLE)
+    user_id: Text = Field(min_length=1, max_length=48, examples=["UP_ALAPURSHGBK"])
+    password: Text = Field(min_length=1, max_length=128)
     client: Literal["web", "mobile"] = "web"
-    device_id: str = Field(
-        default="",
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]*$",
-        description="Mobile: this device's id",
-    )
-    challenge_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
-    otp: str = Field(default="", max_length=6, pattern=r"^[0-9]*$")
+    device_id: Text = Field(default="", max_length=128, description="Mobile: this device's id")
+    challenge_id: Text = Field(default="", max_length=64)
+    otp: Text = Field(default="", max_length=6)
 
 
 class TokensOut(BaseModel):
@@ -68,7 +60,7 @@ class OtpRequiredOut(BaseModel):
 class RefreshIn(BaseModel):
     entry: Literal["national", "state"] = "state"
     client: Literal["web", "mobile"] = "web"
-    refresh_token: str = Field(min_length=1, max_length=16384, pattern=r"^[A-Za-z0-9._~+/=-]+$")
+    refresh_token: Text = Field(min_length=1, max_length=16384)
 
 
 def _tokens(t: identity_pb2.TokenSet) -> TokensOut:

@@ -38,12 +38,25 @@ def metadata(principal: Principal) -> tuple[tuple[str, str | bytes], ...]:
     return call_metadata(principal, current_trace_id(), i18n.language())
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {"description": desc, "content": {"application/problem+json": {}}}
-    for code, desc in (
-        (401, "Missing, expired or untrusted token"),
-        (403, "Outside the caller's roles or scope"),
-        (422, "Invalid input; `errors` names each field"),
-        (503, "A service behind the gateway is unavailable"),
-    )
+_PROBLEMS = {
+    401: "Missing, expired or untrusted token",
+    403: "Outside the caller's roles or scope",
+    404: "No such record (or none the caller may see)",
+    409: "Conflict: a stale version, a duplicate, or a state that does not allow it",
+    422: "Invalid input; `errors` names each field",
+    423: "Locked: waiting for a checker, or the account is locked",
+    429: "Too many attempts; retry after the time in Retry-After",
+    503: "A service behind the gateway is unavailable; retry after Retry-After",
 }
+
+
+def problem_responses(*extra: int) -> dict[int | str, dict[str, object]]:
+    """The problem+json answers of a router's operations: those every authenticated operation
+    may give (401, 403, 422, 503) and ``extra`` ones it really gives (404, 409, 423…)."""
+    return {
+        code: {"description": _PROBLEMS[code], "content": {"application/problem+json": {}}}
+        for code in sorted({401, 403, 422, 503, *extra})
+    }
+
+
+PROBLEM_RESPONSES = problem_responses()

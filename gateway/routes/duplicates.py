@@ -9,20 +9,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictFloat
 
 from gateway.auth import allow
+from gateway.inputs import Text
 from gateway.routes.common import (
-    PROBLEM_RESPONSES,
     CurrentPrincipal,
     ServiceClients,
     Staff,
     metadata,
+    problem_responses,
 )
 from lokos.dedup.v1 import dedup_pb2
 from lokos.principal import Principal
 
-router = APIRouter(tags=["de-duplication"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["de-duplication"], responses=problem_responses(404, 409))
 
 Checker = Annotated[Principal, Depends(allow({"BLOCK_PROGRAM_MANAGER"}))]
 StateAdmin = Annotated[Principal, Depends(allow({"STATE_ADMIN"}))]
@@ -64,7 +65,7 @@ class DecisionIn(BaseModel):
     decision: Literal["not_duplicate", "duplicate"] = Field(
         description="not_duplicate overrides a potential duplicate (never a confirmed one)"
     )
-    reason: str = Field(default="", max_length=500, description="Required for not_duplicate")
+    reason: Text = Field(default="", max_length=500, description="Required for not_duplicate")
 
 
 class RefreshOut(BaseModel):
@@ -84,10 +85,10 @@ class RefreshOut(BaseModel):
 class RuleIO(BaseModel):
     name: Literal["aadhaar", "bank_account", "voter_id", "mobile", "name"]
     kind: Literal["confirmed", "potential", "off"]
-    name_threshold: float = Field(default=0.0, ge=0, le=100)
-    relative_threshold: float = Field(default=0.0, ge=0, le=100)
+    name_threshold: StrictFloat = Field(default=0.0, ge=0, le=100)
+    relative_threshold: StrictFloat = Field(default=0.0, ge=0, le=100)
     within: Literal["", "village", "panchayat"] = ""
-    exempt_same_household: bool = False
+    exempt_same_household: StrictBool = False
 
 
 class RulesIO(BaseModel):
@@ -205,7 +206,11 @@ async def decide_duplicate(
     return duplicates_out(r)
 
 
-@router.post("/blocks/{block_lgd_code}/duplicate-refresh", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/blocks/{block_lgd_code}/duplicate-refresh",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"model": RefreshOut, "description": "A refresh of the block is running"}},
+)
 async def refresh_duplicates(
     block_lgd_code: Block, principal: Staff, c: ServiceClients, response: Response
 ) -> RefreshOut:

@@ -13,19 +13,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
+from gateway.inputs import Text
 from gateway.problems import PROBLEM_JSON, problem
 from gateway.routes.common import (
-    PROBLEM_RESPONSES,
     CurrentPrincipal,
     GeographyEditor,
     ServiceClients,
     metadata,
+    problem_responses,
 )
 from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
-router = APIRouter(prefix="/geography", tags=["geography"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/geography", tags=["geography"], responses=problem_responses(404, 409))
 
 # Districts and whole files: the state's admins (and the national team).
 GeographyAdmin = Annotated[Principal, Depends(allow({"NATIONAL_ADMIN", "STATE_ADMIN"}))]
@@ -42,8 +43,8 @@ CSV_TYPES = frozenset({"text/csv"})
 
 class DistrictIn(BaseModel):
     lgd_code: str = LgdCode
-    name: str = Field(min_length=1, max_length=128)
-    name_local: str = Field(default="", max_length=128, description="Name in the state language")
+    name: Text = Field(min_length=1, max_length=128)
+    name_local: Text = Field(default="", max_length=128, description="Name in the state language")
 
 
 class DistrictOut(BaseModel):
@@ -55,9 +56,9 @@ class DistrictOut(BaseModel):
 
 class BlockIn(BaseModel):
     lgd_code: str = LgdCode
-    name: str = Field(min_length=1, max_length=128)
+    name: Text = Field(min_length=1, max_length=128)
     district_lgd_code: str = LgdCode
-    name_local: str = Field(default="", max_length=128, description="Name in the state language")
+    name_local: Text = Field(default="", max_length=128, description="Name in the state language")
 
 
 class BlockOut(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.clients import Clients
-from gateway.problems import problem
+from gateway.problems import RETRY_AFTER_SECONDS, problem
 from lokos.rpc import check_health
 
 router = APIRouter(tags=["health"])
@@ -32,5 +32,10 @@ async def readyz(request: Request) -> JSONResponse | dict[str, object]:
     if all(results):
         return {"status": "ready", "services": services}
     down = ", ".join(n for n, ok in zip(names, results, strict=True) if not ok)
-    resp = problem(503, f"not ready: {down}", code="not_ready")
+    resp = problem(
+        503,
+        f"not ready: {down}",
+        code="not_ready",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
     return resp

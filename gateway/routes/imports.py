@@ -14,13 +14,14 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gateway.auth import allow
+from gateway.inputs import Text
 from gateway.problems import PROBLEM_JSON, problem
-from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, metadata
+from gateway.routes.common import ServiceClients, metadata, problem_responses
 from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
-router = APIRouter(prefix="/imports", tags=["imports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/imports", tags=["imports"], responses=problem_responses(409))
 
 # Admins import within their own scope; the service rejects rows outside it.
 Importer = Annotated[Principal, Depends(allow({"STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN"}))]
@@ -79,7 +80,7 @@ async def import_migration(
             "(default: the SHA-256 of the file)",
         ),
     ] = None,
-    filename: Annotated[str, Query(max_length=255, description="Kept with the report")] = "",
+    filename: Annotated[Text, Query(max_length=255, description="Kept with the report")] = "",
 ) -> MigrationReportOut | JSONResponse:
     """Import SHGs and members migrated from the old MIS: valid rows are imported, invalid
     ones are listed in the report. Records that were migrated before are not added again."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
 from lokos.profiles.v1 import profiles_pb2
 
-router = APIRouter(prefix="/masters", tags=["masters"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/masters", tags=["masters"], responses=problem_responses(404))
 
 
 class MasterItemOut(BaseModel):
@@ -52,7 +52,7 @@ async def list_masters(principal: CurrentPrincipal, c: ServiceClients) -> Master
     return MastersOut(masters=await _list(principal, c, ""))
 
 
-@router.get("/{name}", responses={404: {"description": "No master of that name"}})
+@router.get("/{name}")
 async def get_master(
     principal: CurrentPrincipal,
     c: ServiceClients,

@@ -9,28 +9,29 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from gateway.auth import allow
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
+from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
-router = APIRouter(tags=["profiles"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["profiles"], responses=problem_responses(404, 409, 423))
 
 Checker = Annotated[Principal, Depends(allow({"BLOCK_PROGRAM_MANAGER"}))]
 Lgd = Annotated[str, Field(pattern=r"^[0-9]{1,16}$")]
 
 
 class CboFieldsIn(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
-    name_local: str | None = Field(default=None, max_length=200)
+    name: Text | None = Field(default=None, max_length=200)
+    name_local: Text | None = Field(default=None, max_length=200)
     panchayat_lgd_code: Lgd | None = None
     village_lgd_code: Lgd | None = None
-    shg_type: str | None = Field(default=None, max_length=16)
-    formed_on: date | None = None
-    bank_account: str | None = Field(default=None, max_length=24)
-    ifsc: str | None = Field(default=None, max_length=11)
+    shg_type: Text | None = Field(default=None, max_length=16)
+    formed_on: IsoDate | None = None
+    bank_account: Text | None = Field(default=None, max_length=24)
+    ifsc: Text | None = Field(default=None, max_length=11)
 
 
 class CboIn(CboFieldsIn):
@@ -42,7 +43,9 @@ class CboIn(CboFieldsIn):
 
 
 class CboPatch(CboFieldsIn):
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
+    version: StrictInt = Field(
+        ge=1, le=SAFE_INT_MAX, description="The version you read; a stale one gets 409"
+    )
 
 
 class CboOut(BaseModel):
@@ -78,19 +81,19 @@ class CboOut(BaseModel):
 
 
 class MemberFieldsIn(BaseModel):
-    name: str | None = Field(default=None, max_length=100)
-    name_local: str | None = Field(default=None, max_length=100)
+    name: Text | None = Field(default=None, max_length=100)
+    name_local: Text | None = Field(default=None, max_length=100)
     gender: Literal["F", "M", "T"] | None = None
-    date_of_birth: date | None = None
-    social_category: str | None = Field(default=None, max_length=8)
-    relative_name: str | None = Field(default=None, max_length=100)
-    relation: str | None = Field(default=None, max_length=16)
-    household_code: str | None = Field(default=None, max_length=32)
-    mobile: str | None = Field(default=None, max_length=14)
-    bank_account: str | None = Field(default=None, max_length=24)
-    ifsc: str | None = Field(default=None, max_length=11)
-    voter_id: str | None = Field(default=None, max_length=12)
-    aadhaar: str | None = Field(
+    date_of_birth: IsoDate | None = None
+    social_category: Text | None = Field(default=None, max_length=8)
+    relative_name: Text | None = Field(default=None, max_length=100)
+    relation: Text | None = Field(default=None, max_length=16)
+    household_code: Text | None = Field(default=None, max_length=32)
+    mobile: Text | None = Field(default=None, max_length=14)
+    bank_account: Text | None = Field(default=None, max_length=24)
+    ifsc: Text | None = Field(default=None, max_length=11)
+    voter_id: Text | None = Field(default=None, max_length=12)
+    aadhaar: Text | None = Field(
         default=None, max_length=14, description="Input only; never returned in full"
     )
 
@@ -101,13 +104,13 @@ class MemberIn(MemberFieldsIn):
 
 
 class MemberPatch(MemberFieldsIn):
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1, le=SAFE_INT_MAX)
 
 
 class IdentifierCheckIO(BaseModel):
     identifier: Literal["mobile", "bank_account", "voter_id", "aadhaar"]
     status: Literal["unverified", "approved", "rejected"]
-    remark: str = Field(default="", max_length=8)
+    remark: Text = Field(default="", max_length=8)
 
 
 class MemberOut(BaseModel):
@@ -151,11 +154,11 @@ class MemberPage(BaseModel):
 class SubmitIn(BaseModel):
     entity_type: Literal["shg", "vo", "clf", "member"]
     id: uuid.UUID
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1, le=SAFE_INT_MAX)
 
 
 class DecisionIn(BaseModel):
-    remarks: list[Annotated[str, Field(max_length=8)]] = Field(default_factory=list, max_length=20)
+    remarks: list[Annotated[Text, Field(max_length=8)]] = Field(default_factory=list, max_length=20)
     identifiers: list[IdentifierCheckIO] = Field(default_factory=list, max_length=4)
 
 
@@ -341,7 +344,14 @@ async def _replayed(call: Any) -> bool:
 # --- CBOs ---------------------------------------------------------------------------------
 
 
-@router.post("/cbos", status_code=status.HTTP_201_CREATED)
+_REPLAYED = "The same client_id was sent before with the same content: the first result"
+
+
+@router.post(
+    "/cbos",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": CboOut, "description": _REPLAYED}},
+)
 async def create_cbo(
     body: CboIn, principal: CurrentPrincipal, c: ServiceClients, response: Response
 ) -> CboOut:
@@ -356,7 +366,7 @@ async def create_cbo(
     return cbo_out(cbo)
 
 
-@router.patch("/cbos/{cbo_id}")
+@router.patch("/cbos/{cbo_id:uuid}")
 async def update_cbo(
     cbo_id: uuid.UUID, body: CboPatch, principal: CurrentPrincipal, c: ServiceClients
 ) -> CboOut:
@@ -367,7 +377,7 @@ async def update_cbo(
     )
 
 
-@router.get("/cbos/{cbo_id}")
+@router.get("/cbos/{cbo_id:uuid}")
 async def get_cbo(cbo_id: uuid.UUID, principal: CurrentPrincipal, c: ServiceClients) -> CboOut:
     return cbo_out(
         await c.profiles.GetCbo(
@@ -384,7 +394,7 @@ async def list_members(
     principal: CurrentPrincipal,
     c: ServiceClients,
     limit: Annotated[int, Query(ge=1, le=250)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> MemberPage:
     resp = await c.profiles.ListMembers(
         profiles_pb2.ListMembersRequest(shg_id=str(cbo_id), limit=limit, offset=offset),
@@ -420,7 +430,11 @@ async def federation_history(
 # --- members ------------------------------------------------------------------------------
 
 
-@router.post("/members", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/members",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": MemberOut, "description": _REPLAYED}},
+)
 async def create_member(
     body: MemberIn, principal: CurrentPrincipal, c: ServiceClients, response: Response
 ) -> MemberOut:
@@ -522,13 +536,13 @@ async def my_task(
     checker: Checker,
     c: ServiceClients,
     entity_type: Annotated[Literal["", "shg", "vo", "clf", "member"], Query()] = "",
-    block_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    panchayat_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    village_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    code: Annotated[str, Query(max_length=40)] = "",
-    name: Annotated[str, Query(max_length=100)] = "",
+    block_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    panchayat_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    village_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    code: Annotated[Text, Query(max_length=40)] = "",
+    name: Annotated[Text, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=250)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> TaskPage:
     """My Task: pending verifications in the checker's blocks, oldest first, with counts."""
     resp = await c.profiles.MyTask(

@@ -10,11 +10,12 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from google.protobuf.message import Message
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gateway.auth import allow
+from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, metadata
 from lokos import catalogue, roles
 from lokos.principal import Principal
@@ -27,7 +28,12 @@ BookReader = Annotated[Principal, Depends(allow(roles.READERS))]
 Bookkeeper = Annotated[Principal, Depends(allow(roles.BOOKKEEPERS))]
 Approver = Annotated[Principal, Depends(allow(catalogue.COMMUNITY_ROLES - roles.BOOKKEEPERS))]
 
-Paise = Annotated[StrictInt, Field(description="integer paise")]
+# Amounts reach the service as they are (it names a negative or absurd amount); the bounds
+# are what the contract's int64 and every JSON client carry exactly.
+Paise = Annotated[StrictInt, Field(ge=-SAFE_INT_MAX, le=SAFE_INT_MAX, description="integer paise")]
+# Counts and numbers (meetings, instalments, rates): the contract's int32.
+Count = Annotated[StrictInt, Field(ge=-INT32_MAX, le=INT32_MAX)]
+MeetingNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 
 class Strict(BaseModel):
@@ -35,38 +41,38 @@ class Strict(BaseModel):
 
 
 class BankAccountIn(Strict):
-    account_id: str = Field(min_length=1, max_length=64)
-    kind: str = "SB"
+    account_id: Text = Field(min_length=1, max_length=64)
+    kind: Text = "SB"
     drawing_power: Paise = 0
 
 
 class LoanTermsIn(Strict):
     amount: Paise
-    rate: StrictInt = Field(description="hundredths of a percent per month: 200 = 2%")
-    method: str = "DECLINING_EMI"
-    tenure: StrictInt
-    first_due_meeting: StrictInt
-    first_due_date: date
+    rate: Count = Field(description="hundredths of a percent per month: 200 = 2%")
+    method: Text = "DECLINING_EMI"
+    tenure: Count
+    first_due_meeting: Count
+    first_due_date: IsoDate
 
 
 class CutOffMemberIn(Strict):
-    member_id: str = Field(min_length=1, max_length=64)
+    member_id: Text = Field(min_length=1, max_length=64)
     compulsory: Paise = 0
     voluntary: Paise = 0
     compulsory_arrear: Paise = 0
 
 
 class CutOffLoanIn(Strict):
-    loan_id: str = Field(min_length=1, max_length=64)
-    member_id: str = Field(min_length=1, max_length=64)
-    source: str = "OWN_FUNDS"
+    loan_id: Text = Field(min_length=1, max_length=64)
+    member_id: Text = Field(min_length=1, max_length=64)
+    source: Text = "OWN_FUNDS"
     terms: LoanTermsIn
-    instalments_paid: StrictInt = 0
+    instalments_paid: Count = 0
 
 
 class CutOffIn(Strict):
-    date: date
-    last_paper_meeting: StrictInt = 0
+    date: IsoDate
+    last_paper_meeting: Count = 0
     cash: Paise = 0
     banks: dict[str, Paise] = {}
     members: list[CutOffMemberIn] = []
@@ -74,7 +80,7 @@ class CutOffIn(Strict):
     funds: dict[str, Paise] = {}
     liabilities: dict[str, Paise] = {}
     surplus: Paise = 0
-    frequency: str = "MONTHLY"
+    frequency: Text = "MONTHLY"
     compulsory_amount: Paise = 0
     bank_accounts: list[BankAccountIn] = []
 
@@ -85,58 +91,58 @@ class CutOffRequest(Strict):
 
 
 class RepaymentIn(Strict):
-    loan_id: str = Field(min_length=1, max_length=64)
+    loan_id: Text = Field(min_length=1, max_length=64)
     amount: Paise
-    via: str = "CASH"
+    via: Text = "CASH"
 
 
 class DisbursalIn(Strict):
-    loan_id: str = Field(min_length=1, max_length=64)
+    loan_id: Text = Field(min_length=1, max_length=64)
     amount: Paise
-    rate: StrictInt
-    method: str = "DECLINING_EMI"
-    tenure: StrictInt
-    source: str = "OWN_FUNDS"
-    purpose: str = Field(default="", max_length=64)
-    first_due_meeting: StrictInt = 0
-    via: str = "CASH"
+    rate: Count
+    method: Text = "DECLINING_EMI"
+    tenure: Count
+    source: Text = "OWN_FUNDS"
+    purpose: Text = Field(default="", max_length=64)
+    first_due_meeting: Count = 0
+    via: Text = "CASH"
 
 
 class MemberLineIn(Strict):
-    member_id: str = Field(min_length=1, max_length=64)
-    attendance: str = "PRESENT"
+    member_id: Text = Field(min_length=1, max_length=64)
+    attendance: Text = "PRESENT"
     compulsory: Paise = 0
     voluntary: Paise = 0
     fine: Paise = 0
     repayments: list[RepaymentIn] = []
     disbursals: list[DisbursalIn] = []
-    via: str = "CASH"
+    via: Text = "CASH"
 
 
 class GroupLineIn(Strict):
-    kind: str
-    head: str
+    kind: Text
+    head: Text
     amount: Paise
-    via: str = "CASH"
-    narration: str = Field(default="", max_length=200)
+    via: Text = "CASH"
+    narration: Text = Field(default="", max_length=200)
 
 
 class ContraIn(Strict):
-    from_location: str
-    to_location: str
+    from_location: Text
+    to_location: Text
     amount: Paise
 
 
 class BankEventIn(Strict):
-    account_id: str
-    kind: str
+    account_id: Text
+    kind: Text
     amount: Paise
 
 
 class MeetingIn(Strict):
     client_id: uuid.UUID
-    number: StrictInt
-    date: date
+    number: Count
+    date: IsoDate
     members: list[MemberLineIn] = Field(default=[], max_length=500)
     group: list[GroupLineIn] = []
     contras: list[ContraIn] = []
@@ -150,14 +156,14 @@ class UploadRequest(Strict):
 
 
 class SettingsIn(Strict):
-    effective_from: date
-    frequency: str = "MONTHLY"
+    effective_from: IsoDate
+    frequency: Text = "MONTHLY"
     compulsory_amount: Paise
 
 
 class Decision(Strict):
     approve: bool
-    remarks: str = Field(default="", max_length=500)
+    remarks: Text = Field(default="", max_length=500)
 
 
 def plain(msg: Message) -> dict[str, Any]:
@@ -248,7 +254,7 @@ async def list_meetings(
 
 @router.get("/{cbo_id}/meetings/{number}")
 async def get_meeting(
-    cbo_id: uuid.UUID, number: int, principal: BookReader, c: ServiceClients
+    cbo_id: uuid.UUID, number: MeetingNumber, principal: BookReader, c: ServiceClients
 ) -> dict[str, Any]:
     req = pb.GetMeetingRequest(cbo_id=str(cbo_id), number=number)
     return plain(
@@ -258,7 +264,7 @@ async def get_meeting(
 
 @router.post("/{cbo_id}/meetings/{number}/decision")
 async def decide_meeting(
-    cbo_id: uuid.UUID, number: int, body: Decision, principal: Approver, c: ServiceClients
+    cbo_id: uuid.UUID, number: MeetingNumber, body: Decision, principal: Approver, c: ServiceClients
 ) -> dict[str, Any]:
     req = pb.DecideMeetingRequest(
         cbo_id=str(cbo_id), number=number, approve=body.approve, remarks=body.remarks
@@ -273,7 +279,7 @@ async def balances(
     cbo_id: uuid.UUID,
     principal: BookReader,
     c: ServiceClients,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[IsoDate | None, Query()] = None,
     approved_only: bool = False,
 ) -> dict[str, Any]:
     """Balances per account, trial balance and balance sheet as of a date (default today)."""
@@ -288,10 +294,10 @@ async def balances(
 @router.get("/{cbo_id}/loans/{loan_id}")
 async def loan(
     cbo_id: uuid.UUID,
-    loan_id: str,
+    loan_id: Annotated[Text, Path(max_length=64)],
     principal: BookReader,
     c: ServiceClients,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[IsoDate | None, Query()] = None,
 ) -> dict[str, Any]:
     """The loan with its schedule, what was paid, overdue and days past due."""
     req = pb.GetLoanRequest(
@@ -307,7 +313,7 @@ async def journal(
     cbo_id: uuid.UUID,
     principal: BookReader,
     c: ServiceClients,
-    meeting: Annotated[int, Query(ge=0, description="0: the cut-off entry")] = 0,
+    meeting: Annotated[int, Query(ge=0, le=INT32_MAX, description="0: the cut-off entry")] = 0,
 ) -> dict[str, Any]:
     req = pb.GetJournalRequest(cbo_id=str(cbo_id), meeting_number=meeting)
     return plain(
@@ -317,7 +323,10 @@ async def journal(
 
 @router.get("/{cbo_id}/members/{member_id}/passbook")
 async def passbook(
-    cbo_id: uuid.UUID, member_id: str, principal: BookReader, c: ServiceClients
+    cbo_id: uuid.UUID,
+    member_id: Annotated[Text, Path(max_length=64)],
+    principal: BookReader,
+    c: ServiceClients,
 ) -> dict[str, Any]:
     """The member's savings-cum-loan passbook (R9)."""
     req = pb.GetPassbookRequest(cbo_id=str(cbo_id), member_id=member_id)
@@ -342,8 +351,8 @@ async def receipts_payments(
     cbo_id: uuid.UUID,
     principal: BookReader,
     c: ServiceClients,
-    from_date: Annotated[date | None, Query(alias="from")] = None,
-    to_date: Annotated[date | None, Query(alias="to")] = None,
+    from_date: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to_date: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Receipts & Payments account for a period (R8); default: this month to date."""
     req = pb.GetReceiptsPaymentsRequest(

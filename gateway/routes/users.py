@@ -8,72 +8,76 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from gateway.auth import allow
-from gateway.routes.common import PROBLEM_RESPONSES, CurrentPrincipal, ServiceClients, metadata
+from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDateTime, Text
+from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
 from lokos import catalogue
 from lokos.identity.v1 import identity_pb2
 from lokos.principal import Principal
 
-router = APIRouter(tags=["users"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["users"], responses=problem_responses(404, 409))
 
 Admin = Annotated[Principal, Depends(allow(catalogue.ADMIN_ROLES))]
 BlockAdmin = Annotated[Principal, Depends(allow({"BLOCK_ADMIN"}))]
-UserId = Annotated[str, Field(min_length=1, max_length=48)]
+UserId = Annotated[Text, Field(min_length=1, max_length=48)]
+GrantId = Annotated[int, Path(ge=1, le=SAFE_INT_MAX)]
 
 
 class ScopeIn(BaseModel):
     level: Literal["national", "state", "district", "block", "panchayat", "village"]
-    codes: list[Annotated[str, Field(max_length=16)]] = Field(default_factory=list, max_length=50)
+    codes: list[Annotated[Text, Field(max_length=16)]] = Field(default_factory=list, max_length=50)
 
 
 class RoleIn(BaseModel):
-    role: str = Field(max_length=64, examples=["SHG_BOOKKEEPER"])
+    role: Text = Field(max_length=64, examples=["SHG_BOOKKEEPER"])
     scope: ScopeIn
 
 
 class CreateUserIn(BaseModel):
-    user_id: str = Field(max_length=48, examples=["UP_ALAPURSHGBK"])
-    name: str = Field(max_length=128)
-    mobile: str = Field(default="", max_length=10)
-    email: str = Field(default="", max_length=254)
-    designation: str = Field(default="", max_length=128)
-    password: str = Field(max_length=64)
-    temporary_password: bool = True
+    user_id: Text = Field(max_length=48, examples=["UP_ALAPURSHGBK"])
+    name: Text = Field(max_length=128)
+    mobile: Text = Field(default="", max_length=10)
+    email: Text = Field(default="", max_length=254)
+    designation: Text = Field(default="", max_length=128)
+    password: Text = Field(max_length=64)
+    temporary_password: StrictBool = True
     roles: list[RoleIn] = Field(min_length=1, max_length=20)
 
 
 class UpdateUserIn(BaseModel):
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
-    name: str | None = Field(default=None, max_length=128)
-    mobile: str | None = Field(default=None, max_length=10)
-    email: str | None = Field(default=None, max_length=254)
-    designation: str | None = Field(default=None, max_length=128)
+    version: StrictInt = Field(
+        ge=1, le=SAFE_INT_MAX, description="The version you read; a stale one gets 409"
+    )
+    name: Text | None = Field(default=None, max_length=128)
+    mobile: Text | None = Field(default=None, max_length=10)
+    email: Text | None = Field(default=None, max_length=254)
+    designation: Text | None = Field(default=None, max_length=128)
 
 
 class PasswordResetIn(BaseModel):
-    new_password: str = Field(max_length=64)
-    temporary: bool = True
+    new_password: Text = Field(max_length=64)
+    temporary: StrictBool = True
 
 
 class OwnPasswordIn(BaseModel):
-    current_password: str = Field(max_length=128)
-    new_password: str = Field(max_length=64)
+    current_password: Text = Field(max_length=128)
+    new_password: Text = Field(max_length=64)
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class DeviceIn(BaseModel):
-    device_id: str = Field(max_length=128)
+    device_id: Text = Field(max_length=128)
 
 
 class CboIdsIn(BaseModel):
-    cbo_ids: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=500)
+    cbo_ids: list[Annotated[Text, Field(max_length=64)]] = Field(min_length=1, max_length=500)
 
 
 class ScopeOut(BaseModel):
@@ -291,14 +295,14 @@ async def create_user(body: CreateUserIn, admin: Admin, c: ServiceClients) -> Us
 async def search_users(
     admin: Admin,
     c: ServiceClients,
-    district_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    block_lgd_code: Annotated[str, Query(max_length=16)] = "",
+    district_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    block_lgd_code: Annotated[Text, Query(max_length=16)] = "",
     category: Annotated[Literal["", "staff", "community"], Query()] = "",
-    role: Annotated[str, Query(max_length=64)] = "",
-    q: Annotated[str, Query(max_length=100, description="User ID, name, mobile or e-mail")] = "",
+    role: Annotated[Text, Query(max_length=64)] = "",
+    q: Annotated[Text, Query(max_length=100, description="User ID, name, mobile or e-mail")] = "",
     status_: Annotated[Literal["", "active", "inactive", "deleted"], Query(alias="status")] = "",
     limit: Annotated[int, Query(ge=1, le=250)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> UserPage:
     resp = await c.identity.SearchUsers(
         identity_pb2.SearchUsersRequest(
@@ -356,7 +360,7 @@ async def delete_user(
     user_id: UserId,
     admin: Admin,
     c: ServiceClients,
-    reason: Annotated[str, Query(max_length=500)] = "",
+    reason: Annotated[Text, Query(max_length=500)] = "",
 ) -> UserOut:
     return await _status(user_id, "deleted", reason, admin, c)
 
@@ -407,8 +411,10 @@ async def add_role(user_id: UserId, body: RoleIn, admin: Admin, c: ServiceClient
     return user_out(u)
 
 
-@router.delete("/users/{user_id}/roles/{grant_id}")
-async def remove_role(user_id: UserId, grant_id: int, admin: Admin, c: ServiceClients) -> UserOut:
+@router.delete("/users/{user_id}/roles/{grant_id:int}")
+async def remove_role(
+    user_id: UserId, grant_id: GrantId, admin: Admin, c: ServiceClients
+) -> UserOut:
     u = await c.identity.RemoveRole(
         identity_pb2.RemoveRoleRequest(user_id=user_id, grant_id=grant_id),
         metadata=metadata(admin),
@@ -419,7 +425,7 @@ async def remove_role(user_id: UserId, grant_id: int, admin: Admin, c: ServiceCl
 
 @router.get("/users/{user_id}/roles/history")
 async def role_history(
-    user_id: UserId, admin: Admin, c: ServiceClients, as_of: datetime | None = None
+    user_id: UserId, admin: Admin, c: ServiceClients, as_of: IsoDateTime | None = None
 ) -> RoleHistoryOut:
     """Every role and CBO mapping the user held, with dates; ``as_of`` keeps those in force then."""
     req = identity_pb2.RoleHistoryRequest(user_id=user_id)
@@ -512,11 +518,11 @@ async def unlinked_cbos(
     admin: Admin,
     c: ServiceClients,
     cbo_type: Annotated[Literal["", "SHG", "VO", "CLF"], Query()] = "",
-    block_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    panchayat_lgd_code: Annotated[str, Query(max_length=16)] = "",
-    village_lgd_code: Annotated[str, Query(max_length=16)] = "",
+    block_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    panchayat_lgd_code: Annotated[Text, Query(max_length=16)] = "",
+    village_lgd_code: Annotated[Text, Query(max_length=16)] = "",
     limit: Annotated[int, Query(ge=1, le=250)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CboPage:
     """CBOs linked to no user, by block, panchayat and village (for the Block Admin)."""
     resp = await c.identity.ListUnlinkedCbos(
@@ -541,10 +547,10 @@ async def unlinked_cbos(
 async def audit(
     admin: Admin,
     c: ServiceClients,
-    user_id: Annotated[str, Query(max_length=48)] = "",
-    action: Annotated[str, Query(max_length=64)] = "",
+    user_id: Annotated[Text, Query(max_length=48)] = "",
+    action: Annotated[Text, Query(max_length=64)] = "",
     limit: Annotated[int, Query(ge=1, le=250)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> AuditPage:
     """Admin actions on users within the caller's scope, newest first."""
     resp = await c.identity.ListAudit(

@@ -134,7 +134,7 @@ def identifier_matches(
             f = found.get(other.member_id)
             if f is None:
                 found[other.member_id] = Found(other, rule.kind, [rule.name])
-            else:
+            elif rule.name not in f.rules:  # a candidate may come back once per lookup
                 f.rules.append(rule.name)
                 if rule.kind == CONFIRMED:
                     f.kind = CONFIRMED

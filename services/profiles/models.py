@@ -77,6 +77,8 @@ class Cbo(ProfilesBase):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     # Client-generated id of the create: the idempotency key of offline uploads.
     client_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # Keyed hash of the create request: a repeat of the client id must carry the same request.
+    create_fingerprint: Mapped[str] = mapped_column(String(64), default="", server_default="")
     cbo_type: Mapped[str] = mapped_column(String(4))
     # Generated when the CBO is first approved (format in services/profiles/codes.py).
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -131,6 +133,8 @@ class Member(ProfilesBase):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     client_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # Keyed hash of the create request (see Cbo.create_fingerprint).
+    create_fingerprint: Mapped[str] = mapped_column(String(64), default="", server_default="")
     code: Mapped[str | None] = mapped_column(String(40), unique=True)
     shg_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cbo.id"))
     state: Mapped[str] = mapped_column(String(16))

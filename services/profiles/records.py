@@ -8,6 +8,9 @@ is ever the system of record.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
 from typing import Any, Protocol
 
@@ -75,3 +78,20 @@ def parse_uuid(value: str, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except (ValueError, TypeError):
         raise ValidationFailed.one(field, "must be a UUID", "format") from None
+
+
+def create_fingerprint(key: bytes, request: dict[str, Any]) -> str:
+    """What a create asked for, as a keyed hash (the request may hold an Aadhaar or account
+    number, so a plain hash would be guessable): equal for the same request sent again."""
+    canonical = json.dumps(request, sort_keys=True, default=str, ensure_ascii=False)
+    return hmac.new(key, b"create\x1f" + canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def check_same_create(stored: str, fingerprint: str) -> None:
+    """A create repeated under a client id must be the same create: a different one is a
+    client bug (a reused or colliding id), refused rather than answered with the first record.
+    Records created before fingerprints were kept (empty) are replayed as before."""
+    if stored and not hmac.compare_digest(stored, fingerprint):
+        raise ValidationFailed.one(
+            "client_id", "client id reused with different content", "client_id_reused"
+        )

@@ -48,3 +48,13 @@ async def count_shgs(
             )
         )
     return int((await session.execute(q)).scalar_one())
+
+
+async def district_of_block(session: AsyncSession, state: str, block: str) -> str:
+    """The district a block's SHGs were counted under; empty when it has none yet."""
+    q = (
+        select(ShgCount.district_lgd_code)
+        .where(ShgCount.state == state, ShgCount.block_lgd_code == block)
+        .limit(1)
+    )
+    return (await session.execute(q)).scalar_one_or_none() or ""

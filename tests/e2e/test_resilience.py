@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from tests.conftest import Api
 from tests.e2e.test_thin_flow import wait_for
@@ -74,3 +77,56 @@ def test_reports_killed_mid_stream_neither_loses_nor_double_counts(api: Api) -> 
     assert _stable_count(api, block, n) == n
     pids = {p["name"]: p for p in api.platform.status()}
     assert pids["reports"]["statename"] == "RUNNING"
+
+
+def _start(api: Api, program: str) -> bool:
+    try:
+        api.platform.start_program(program)
+    except xmlrpc.client.Fault as fault:  # SPAWN_ERROR: try again; supervisord may retry too
+        return "ALREADY_STARTED" in fault.faultString
+    return True
+
+
+@pytest.mark.outage
+def test_postgres_down_answers_503_with_retry_after(api: Api) -> None:
+    """Every request that needs the database while it is away is a 503 problem to retry (with
+    Retry-After), never a 500; once it is back the same requests succeed."""
+    block = api.new_block()
+    created = api.create_shg(block, "Sarita SHG")
+    assert created.status_code == 201, created.text
+    shg_id = created.json()["id"]
+    token = api.token  # logged in (and the principal cached) while the database is up
+    requests = [
+        ("GET", f"/v1/shgs/{shg_id}", None),
+        ("GET", f"/v1/cbos/{shg_id}", None),
+        ("GET", "/v1/users", None),
+        ("GET", "/v1/geography/units?level=district", None),
+        ("POST", "/v1/shgs", {"name": "Asha SHG", "block_lgd_code": block}),
+    ]
+
+    def send(method: str, path: str, body: dict[str, str] | None) -> httpx.Response:
+        if body is not None:
+            body = {**body, "client_id": str(uuid.uuid4())}
+        return api.http.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    api.platform.stop_program("postgres")  # pooled connections die with it
+    try:
+        # Twice: the first use of a dead pooled connection and a refused new one.
+        for _ in range(2):
+            for method, path, body in requests:
+                r = send(method, path, body)
+                assert r.status_code == 503, (path, r.status_code, r.text)
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert int(r.headers["retry-after"]) > 0
+    finally:
+        # After a long suite the shutdown checkpoint may outlast supervisord's stop wait: the
+        # server is then killed, and a start succeeds once its orphaned backends are gone.
+        assert wait_for(lambda: _start(api, "postgres"), timeout=60, interval=1)
+    # Back: each request succeeds again (a pooled connection that died with the server fails
+    # one request, with a 503 to retry, and is replaced).
+    for method, path, body in requests:
+        assert wait_for(
+            lambda m=method, p=path, b=body: send(m, p, b).status_code in (200, 201), 60
+        ), path

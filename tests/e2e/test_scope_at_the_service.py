@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import grpc
+import httpx
 import pytest
 
 from lokos.principal import Principal, RoleGrant, Scope
@@ -70,11 +71,39 @@ async def test_dashboard_counts_only_the_callers_blocks(api: Api, shg: dict[str,
     async with grpc.aio.insecure_channel(api.platform.grpc_target("reports")) as ch:
         stub = reports_pb2_grpc.ReportsServiceStub(ch)
         request = reports_pb2.GetDashboardRequest(block_lgd_code=shg["block_lgd_code"])
-        stranger = await stub.GetDashboard(
-            request, metadata=call_metadata(_block_user("up", "999999"), "t5")
-        )
-        assert stranger.shgs_formed == 0
+        # Another block's dashboard is refused, not answered with zeros.
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetDashboard(
+                request, metadata=call_metadata(_block_user("up", "999999"), "t5")
+            )
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
         other_state = await stub.GetDashboard(
             request, metadata=call_metadata(_block_user("br", shg["block_lgd_code"]), "t6")
         )
         assert other_state.shgs_formed == 0
+
+
+def test_dashboard_outside_the_callers_reach_is_403(api: Api) -> None:
+    from tests.e2e.profiles.profile_helpers import h, make_block, new_shg
+
+    blk = make_block(api)
+    new_shg(api.http, blk.admin, blk)
+    other_block = api.new_block()
+    assert api.create_shg(other_block).status_code == 201
+
+    def dashboard(token: str, **params: str) -> httpx.Response:
+        return api.http.get("/v1/reports/dashboard", params=params, headers=h(token))
+
+    assert dashboard(blk.admin, block_lgd_code=blk.block).status_code == 200
+    assert dashboard(blk.admin).status_code == 200  # unfiltered: its own blocks
+    for params in (
+        {"block_lgd_code": other_block},
+        {"block_lgd_code": "999999999"},
+        {"district_lgd_code": "99999999"},
+        {"district_lgd_code": blk.district},  # a block admin does not reach the whole district
+    ):
+        r = dashboard(blk.admin, **params)
+        assert r.status_code == 403, (params, r.text)
+        assert r.json()["code"] == "dashboard_out_of_scope"
+    # The state admin reaches every unit of the state.
+    assert dashboard(api.token, block_lgd_code=other_block).status_code == 200

@@ -102,9 +102,13 @@ def test_same_client_id_twice_creates_one_shg(api: Api) -> None:
     block = api.new_block()
     body = {"client_id": str(uuid.uuid4()), "name": "Sita SHG", "block_lgd_code": block}
     first = api.post("/v1/shgs", body)
-    again = api.post("/v1/shgs", {**body, "name": "Something else"})
+    again = api.post("/v1/shgs", body)
     assert first.status_code == 201, first.text
     assert again.status_code == 200, again.text
+    # The same client id with another SHG is a client bug, not a replay.
+    other = api.post("/v1/shgs", {**body, "name": "Something else"})
+    assert other.status_code == 422, other.text
+    assert other.json()["errors"][0]["code"] == "client_id_reused"
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["name"] == "Sita SHG"
     assert wait_for(lambda: api.dashboard_count(block) == 1)

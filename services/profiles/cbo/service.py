@@ -99,10 +99,14 @@ async def create_cbo(
     where = access.path(unit.state, unit.district_lgd_code, unit.lgd_code)
     if not principal.can_reach(where, access.CBO_CREATORS):
         raise PermissionDenied(f"you may not register CBOs in block {block}", code="not_a_maker")
+    fingerprint = records.create_fingerprint(
+        deps.identifier_key, {"cbo_type": cbo_type, "block": block, "fields": fields}
+    )
     cbo, created = await repository.insert_cbo_once(
         session,
         {
             "client_id": client_uuid,
+            "create_fingerprint": fingerprint,
             "cbo_type": cbo_type,
             "state": unit.state,
             "district_lgd_code": unit.district_lgd_code,
@@ -123,6 +127,7 @@ async def create_cbo(
         await events.cbo_event(session, cbo, "created")
     else:
         access.require_reader(principal, _where(cbo), "CBO")
+        records.check_same_create(cbo.create_fingerprint, fingerprint)
     await session.commit()
     return cbo, created
 

@@ -120,10 +120,14 @@ async def create_member(
     if shg.status == "inactive":
         raise Conflict("the SHG is inactive", code="shg_inactive")
     columns, _ = _columns(deps, fields)
+    fingerprint = records.create_fingerprint(
+        deps.identifier_key, {"shg_id": shg_id, "fields": fields}
+    )
     member, created = await repository.insert_member_once(
         session,
         {
             "client_id": client_uuid,
+            "create_fingerprint": fingerprint,
             "shg_id": shg.id,
             "state": shg.state,
             "district_lgd_code": shg.district_lgd_code,
@@ -147,6 +151,7 @@ async def create_member(
         await events.member_event(session, member, "created")
     else:
         access.require_reader(principal, where(member), "member")
+        records.check_same_create(member.create_fingerprint, fingerprint)
     await session.commit()
     return member, created
 
