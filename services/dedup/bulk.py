@@ -66,7 +66,7 @@ def rows_for(
 ) -> tuple[tuple[Any, ...], list[tuple[str, str, uuid.UUID]]]:
     """The ``member_index`` row and ``member_name_key`` rows of one member, as the event
     path would store them (same keys, same fingerprint)."""
-    keys = names.name_keys(rec.name)
+    keys = names.name_keys(rec.name, rec.relative_name)
     rec.fingerprint = matching.fingerprint(rec)
     row = (
         rec.member_id,

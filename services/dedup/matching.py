@@ -186,7 +186,7 @@ def name_matches(
             relative_right.append(form(other.relative_name))
     if not similar:
         return []
-    relative_scores = names.score_pairs(relative_left, relative_right)
+    relative_scores = names.score_pairs(relative_left, relative_right, relative=True)
     for (i, other, score), rel in zip(similar, relative_scores, strict=True):
         if rel >= rule.relative_threshold and max(score, rel) >= STRONG_NAME_MATCH:
             out.append(

@@ -147,7 +147,7 @@ def _clean(name: str) -> str:
 
 
 def entry_of(rec: Rec, active: bool, version: int, migrated: bool) -> repository.Entry:
-    return (rec, names.name_keys(rec.name), active, version, migrated)
+    return (rec, names.name_keys(rec.name, rec.relative_name), active, version, migrated)
 
 
 class Dedup:
@@ -228,7 +228,10 @@ class Dedup:
         if not identifiers_only and name_rule.kind != "off":
             # Confirmed rules first: a member they settle needs no name candidates.
             open_ = [i for i, f in enumerate(found) if matching.status_of(f.values()) != CONFIRMED]
-            keyed = [(subjects[i], names.name_keys(subjects[i].name)) for i in open_]
+            keyed = [
+                (subjects[i], names.name_keys(subjects[i].name, subjects[i].relative_name))
+                for i in open_
+            ]
             if len(keyed) == 1:
                 cands = await repository.name_candidates(conn, keyed[0][0], keyed[0][1])
                 pairs = [(open_[0], c) for c in cands]
