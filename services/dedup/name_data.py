@@ -134,7 +134,7 @@ GIVEN_NAMES: tuple[str, ...] = (
     "jitendra", "kartik", "lalit", "mahendra", "manish", "mithilesh", "mridul", "nagaraj",
     "naveen", "nitin", "parmod", "pradeep", "praveen", "rahul", "rajendra", "rajiv", "ramu",
     "sachin", "salim", "shamim", "sujit", "sumit", "surendra", "tapan", "ujjwal", "vikas",
-    "vinit", "yogesh", "ajay", "ajit", "akash", "amit", "anand", "anil", "arun", "ashok", "babu", "balram",
+    "vinit", "yogesh", "ajay", "ajit", "akash", "anand", "arun", "ashok", "babu", "balram",
     "basant", "bhagwat", "bharat", "bhola", "bijay", "chandan", "deepak", "dilip", "dinesh",
     "gopal", "hari", "jagdish", "jayant", "kailash", "kamal", "kishan", "krishna", "lalan",
     "madan", "madhur", "mahesh", "manoj", "mohan", "mukesh", "naresh", "nirmal", "om",

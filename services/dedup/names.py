@@ -493,15 +493,12 @@ class NameForm:
     ``tokens`` are the folded significant tokens in the order written (weak ones such as
     "debi" included, honorifics and initials not; an -amma stem ends with ``~``);
     ``folded`` is the same tokens sorted and space-joined, a canonical string for exact
-    comparison and storage; ``initials`` are the folded letters of the initials, sorted;
-    ``joined`` is the given name (weak words and surnames left out) written as one word and
-    folded as one, so that Ram Pyari and Rampyari agree across the join.
+    comparison and storage; ``initials`` are the folded letters of the initials, sorted.
     """
 
     folded: str
     tokens: tuple[str, ...]
     initials: str
-    joined: str = ""
 
     @property
     def empty(self) -> bool:
@@ -874,8 +871,16 @@ class _Columns:
         def ints(values: Iterable[int]) -> _Ints:
             return np.fromiter(values, dtype=np.int64, count=u)
 
-        def table(rows: Iterable[tuple[str, ...]]) -> _Objects:
-            flat = np.fromiter(chain.from_iterable(rows), dtype=object, count=u * _MAX_TOKENS)
+        # Tokens (and glued names) become ids into ``words``, so that the token pairs of a
+        # batch are integer codes and each distinct pair is scored once.
+        vocabulary: dict[str, int] = {"": 0}
+
+        def table(rows: Iterable[tuple[str, ...]]) -> _Ints:
+            flat = np.fromiter(
+                (vocabulary.setdefault(t, len(vocabulary)) for t in chain.from_iterable(rows)),
+                dtype=np.int64,
+                count=u * _MAX_TOKENS,
+            )
             return flat.reshape(u, _MAX_TOKENS)
 
         self.size = ints(p.size for p in profiles)
@@ -885,24 +890,38 @@ class _Columns:
         self.has_surname = np.fromiter((p.has_surname for p in profiles), dtype=bool, count=u)
         self.weak_only = np.fromiter((p.weak_only for p in profiles), dtype=bool, count=u)
         self.weak_mask = ints(p.weak_mask for p in profiles)
-        self.joined = np.fromiter((p.joined for p in profiles), dtype=object, count=u)
+        self.joined = ints(vocabulary.setdefault(p.joined, len(vocabulary)) for p in profiles)
         self.token_count = ints(p.token_count for p in profiles)
         self.initials = ints(p.initials_mask for p in profiles)
         self.explained = ints(p.explained_mask for p in profiles)
         self.gender = ints(p.gender for p in profiles)
+        self.words = list(vocabulary)
+
+    def similarities(self, ids_a: _Ints, ids_b: _Ints, men: npt.NDArray[np.bool_]) -> _Floats:
+        """``_similarity`` of the words ids_a[i] and ids_b[i], each distinct pair once."""
+        size = len(self.words)
+        codes = (ids_a * size + ids_b) * 2 + men
+        unique, inverse = np.unique(codes, return_inverse=True)
+        words = self.words
+        values = np.fromiter(
+            (
+                _similarity(words[(code >> 1) // size], words[(code >> 1) % size], bool(code & 1))
+                for code in unique.tolist()
+            ),
+            dtype=np.float64,
+            count=len(unique),
+        )
+        result: _Floats = values[inverse.ravel()]
+        return result
 
 
-def _aligned(tokens_a: _Objects, tokens_b: _Objects, na: int, nb: int, men: bool) -> _Floats:
+def _aligned(c: _Columns, ids_a: _Ints, ids_b: _Ints, na: int, nb: int, men: bool) -> _Floats:
     """``_align`` for pairs of token rows with na and nb tokens."""
-    m = len(tokens_a)
+    m = len(ids_a)
     # Every token of one side against every token of the other.
-    flat_a = np.repeat(tokens_a[:, :na], nb, axis=1).ravel().tolist()
-    flat_b = np.tile(tokens_b[:, :nb], (1, na)).ravel().tolist()
-    similarity = np.fromiter(
-        (_similarity(x, y, men) for x, y in zip(flat_a, flat_b, strict=True)),
-        dtype=np.float64,
-        count=len(flat_a),
-    ).reshape(m, na, nb)
+    flat_a = np.repeat(ids_a[:, :na], nb, axis=1).ravel()
+    flat_b = np.tile(ids_b[:, :nb], (1, na)).ravel()
+    similarity = c.similarities(flat_a, flat_b, np.full(len(flat_a), men)).reshape(m, na, nb)
 
     def coverage(best: _Floats) -> _Floats:
         total = best[:, 0]
@@ -921,7 +940,8 @@ def _aligned(tokens_a: _Objects, tokens_b: _Objects, na: int, nb: int, men: bool
 
 
 def _by_shape(
-    table: _Objects,
+    c: _Columns,
+    table: _Ints,
     sizes: _Ints,
     code_a: npt.NDArray[np.intp],
     code_b: npt.NDArray[np.intp],
@@ -935,8 +955,8 @@ def _by_shape(
     for value in np.unique(shape):
         group = np.flatnonzero(shape == value)
         ka, kb = divmod(int(value) // 2, _MAX_TOKENS + 1)
-        tokens_a, tokens_b = table[code_a[group]], table[code_b[group]]
-        out[group] = _aligned(tokens_a, tokens_b, ka, kb, bool(value % 2))
+        ids_a, ids_b = table[code_a[group]], table[code_b[group]]
+        out[group] = _aligned(c, ids_a, ids_b, ka, kb, bool(value % 2))
     return out
 
 
@@ -977,7 +997,7 @@ def score_pairs(
     code_a, code_b = code_a[active], code_b[active]
     gender_a, gender_b = c.gender[code_a], c.gender[code_b]
     men = ((gender_a | gender_b) & _MALE != 0) | relative
-    core = _by_shape(c.tokens, c.size, code_a, code_b, men)
+    core = _by_shape(c, c.tokens, c.size, code_a, code_b, men)
 
     sa, sb = c.has_surname[code_a], c.has_surname[code_b]
     na, nb = c.given_size[code_a], c.given_size[code_b]
@@ -986,16 +1006,13 @@ def score_pairs(
     )
     if surname_once.size:
         ga, gb = code_a[surname_once], code_b[surname_once]
-        given = _by_shape(c.given, c.given_size, ga, gb, men[surname_once])
+        given = _by_shape(c, c.given, c.given_size, ga, gb, men[surname_once])
         given = given - _SURNAME_ABSENT_PENALTY
         core[surname_once] = np.maximum(core[surname_once], given)
 
     split = np.flatnonzero(c.token_count[code_a] != c.token_count[code_b])
     if split.size:
-        pairs = zip(c.joined[code_a[split]], c.joined[code_b[split]], men[split], strict=True)
-        joined = np.fromiter(
-            (_similarity(x, y, bool(m)) for x, y, m in pairs), dtype=np.float64, count=split.size
-        )
+        joined = c.similarities(c.joined[code_a[split]], c.joined[code_b[split]], men[split])
         core[split] = np.maximum(core[split], joined - _JOIN_PENALTY)
 
     weak_a, weak_b = c.weak_mask[code_a], c.weak_mask[code_b]

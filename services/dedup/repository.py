@@ -416,6 +416,28 @@ async def save_decision(
     )
 
 
+async def labelled_pairs(
+    conn: asyncpg.Connection, block: str, limit: int
+) -> list[tuple[Rec, Rec, str]]:
+    """Standing decisions (both records unchanged since) with both records, most recent
+    first; ``block``: pairs with a record in that block ("" for all)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT d.decision, {_REC_COLUMNS}, {_REC_COLUMNS.replace("mi.", "mh.")}
+        FROM pair_decision d
+        JOIN member_index mi ON mi.member_id = d.member_low
+        JOIN member_index mh ON mh.member_id = d.member_high
+        WHERE mi.fingerprint = d.fingerprint_low AND mh.fingerprint = d.fingerprint_high
+          AND ($1 = '' OR mi.block_lgd_code = $1 OR mh.block_lgd_code = $1)
+        ORDER BY d.decided_at DESC
+        LIMIT $2
+        """,
+        block,
+        limit,
+    )
+    return [(to_rec(r, 1), to_rec(r, 1 + _REC_WIDTH), r[0]) for r in rows]
+
+
 # --- rules -----------------------------------------------------------------------------------
 
 

@@ -40,6 +40,23 @@ INACTIVE_STATUSES = frozenset({"rejected", "inactive"})
 _LGD = re.compile(r"^[0-9A-Za-z]{0,16}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RULES_CACHE_SECONDS = 30.0
+# Enough for a state's decisions of several years; an export is one response.
+EXPORT_LIMIT = 50_000
+# Who may export the labelled pairs: the state admin, and Block Program Managers for the
+# pairs within their block.
+EXPORTERS = CHECKERS | {"STATE_ADMIN"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """A checker's decision as a labelled pair of names: no identifier, no reason (free text
+    may hold one), no codes."""
+
+    name: str
+    relative_name: str
+    other_name: str
+    other_relative_name: str
+    same: bool
 
 
 @dataclass(slots=True)
@@ -347,6 +364,31 @@ class Dedup:
         return checks
 
     # --- the checker's view and decisions -----------------------------------------------------
+
+    async def labelled_pairs(
+        self, principal: Principal, block: str
+    ) -> tuple[list[LabelledPair], bool]:
+        """The standing decisions whose two records the caller reaches, as labelled pairs;
+        and whether there were more than one export carries."""
+        if not _LGD.match(block):
+            raise ValidationFailed.one("block_lgd_code", "must be an LGD code", "format")
+        if principal.state != self.state or not principal.has_any_role(EXPORTERS):
+            raise PermissionDenied(
+                "only the state admin or a Block Program Manager exports the decisions",
+                code="not_an_exporter",
+            )
+        async with self._pool().acquire() as conn:
+            rows = await repository.labelled_pairs(conn, block, EXPORT_LIMIT + 1)
+        truncated = len(rows) > EXPORT_LIMIT
+        pairs = [
+            LabelledPair(
+                low.name, low.relative_name, high.name, high.relative_name, decision == "duplicate"
+            )
+            for low, high, decision in rows[:EXPORT_LIMIT]
+            if principal.can_reach(where(low), EXPORTERS)
+            and principal.can_reach(where(high), EXPORTERS)
+        ]
+        return pairs, truncated
 
     async def duplicates(self, principal: Principal, member_id: str) -> Checked:
         mid = parse_uuid(member_id, "member_id")

@@ -24,6 +24,82 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class ExportLabelledPairsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    block_lgd_code: _builtins.str
+    """Empty: every block the caller reaches."""
+    def __init__(
+        self,
+        *,
+        block_lgd_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportLabelledPairsRequest: _TypeAlias = ExportLabelledPairsRequest  # noqa: Y015
+
+@_typing.final
+class LabelledPair(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RELATIVE_NAME_FIELD_NUMBER: _builtins.int
+    OTHER_NAME_FIELD_NUMBER: _builtins.int
+    OTHER_RELATIVE_NAME_FIELD_NUMBER: _builtins.int
+    SAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    relative_name: _builtins.str
+    other_name: _builtins.str
+    other_relative_name: _builtins.str
+    same: _builtins.bool
+    """The checker's decision: true for "duplicate", false for "not_duplicate"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        relative_name: _builtins.str = ...,
+        other_name: _builtins.str = ...,
+        other_relative_name: _builtins.str = ...,
+        same: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "other_name", b"other_name", "other_relative_name", b"other_relative_name", "relative_name", b"relative_name", "same", b"same"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LabelledPair: _TypeAlias = LabelledPair  # noqa: Y015
+
+@_typing.final
+class LabelledPairs(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAIRS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    """More decisions than one export carries (the most recent are given)."""
+    @_builtins.property
+    def pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___LabelledPair]: ...
+    def __init__(
+        self,
+        *,
+        pairs: _abc.Iterable[Global___LabelledPair] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pairs", b"pairs", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LabelledPairs: _TypeAlias = LabelledPairs  # noqa: Y015
+
+@_typing.final
 class MemberRecord(_message.Message):
     """What the index knows of a member. Hashes are hex HMAC-SHA256 of normalised identifiers."""
 
