@@ -5,37 +5,48 @@ Latin letters under several regional spelling habits (Seeta/Sita, Laxmi/Lakshmi,
 Parvati, Bijoy/Vijay), with honorifics and relation markers ("Smt.", "Km.", "W/o"), with
 South Indian initials ("K. Lakshmi", "Lakshmi K") and in Indian scripts. The approach:
 
-1. ``name_form`` turns a raw name into a ``NameForm``. Indian scripts are transliterated with
-   their inherent vowel restored (and, for the northern scripts, the Hindi-style schwa
-   deleted) so that "कमला" gives "kamla" like the Latin spelling; other text goes through
-   ``anyascii``. Honorifics are dropped, the part after a relation marker is dropped,
-   single letters become initials, and each token is folded by the ordered rewrite rules in
-   ``_FOLD_RULES`` (aspirates, v/w/b, long vowels, doubled letters...), so most spelling
-   variants collapse to one token before any fuzzy scoring happens.
+1. ``name_form`` turns a raw name into a ``NameForm``. Indian scripts go through the
+   ``indic_transliteration`` library (ISO 15919), then get what names need on top: the
+   inherent vowel that northern languages do not say is deleted ("कमला" is Kamla), Tamil
+   plosives are voiced by their neighbours (முருகன் is Murugan, லட்சுமி is Lakshmi), Assamese
+   keeps its o. Perso-Arabic (Urdu) is not covered by the library and goes through
+   ``anyascii``. Honorifics and the part after a relation marker are dropped, single
+   letters become initials, attached suffixes are split off (Geetaben, Rameshbhai, and
+   the southern -amma/-ammal whose stem lost its last vowel: Gowramma is Gowri), and each
+   token is folded by the ordered rewrite rules in ``_FOLD_RULES`` (aspirates, v/w/b, long
+   vowels, doubled letters...) and the aliases of ``_ALIAS_RULES`` (Md/Mohammad, surname
+   forms such as Verma/Varma and Mukherjee/Mukhopadhyay from ``name_data``), so most
+   spelling variants collapse to one token before any fuzzy scoring happens.
 
 2. ``name_score`` aligns the *distinctive* tokens of two names, in any order: each token is
    compared with every token of the other name by rapidfuzz's normalised Indel ratio,
-   raised when the tokens are equal up to vowel classes (Luxmi/Laxmi, Bijoy/Bijay) and
-   lowered when their first letters differ (the usual difference between distinct Indian
-   names: Sita/Gita, Rekha/Lekha) or their consonants differ (Sunita/Sumita, Anita/Ankita:
-   variants move vowels, distinct names change consonants). The shorter name must be
-   covered by the longer one; extra tokens cost a little. Weak tokens (Devi, Kumari, Bai,
-   Begum, Khatun...) never carry a match on their own, because two women both called
-   "X Devi" share nothing from "Devi". Conflicting initials ("K. Lakshmi" versus
-   "M. Lakshmi") are a strong penalty.
+   raised when the tokens are equal up to vowel classes (Luxmi/Laxmi, Bijoy/Bijay) or one
+   keyboard or hearing slip apart when the slip does not make another known name
+   (Sunira/Sunita, but not Sunita/Sumita), and lowered when their first letters differ
+   (Sita/Gita, Rekha/Lekha), their consonants differ (Sunita/Sumita, Anita/Ankita) or they
+   are the male and female forms of one root (Santosh/Santoshi, Sushil/Sushila). The
+   shorter name must be covered by the longer one; extra tokens cost a little, a surname
+   written on one name only almost nothing (Hemlata Sharma/Hemlata). The names glued
+   together are compared too (Rampyari/Ram Pyari). Weak tokens (Devi, Kumari, Bai,
+   Begum...) never carry a match on their own, but the gender they carry is compared:
+   "Basanti Kumari" is not "Basant Kumar", "Laxmi Devi" is not "Laxmi Narayan". Conflicting
+   initials ("K. Lakshmi" versus "M. Lakshmi") are a strong penalty.
 
 3. ``score_pairs`` computes exactly the same score for many pairs at once: each distinct
-   form is profiled once, token pairs are flattened per shape (number of tokens on each
-   side) and scored by one ``rapidfuzz.process.cpdist`` call per shape, and the alignment
-   and corrections are numpy operations over whole columns.
+   form is profiled once, tokens become integer ids, each distinct token pair of the batch
+   is scored once (and cached across batches), and the alignment and corrections are numpy
+   operations over whole columns.
 
-4. ``blocking_keys`` gives short keys (first letter and consonant skeleton) so that a
-   database index can find candidates; variants that the folding collapses, or that only
-   differ in vowels, share keys by construction.
+4. ``blocking_keys`` gives short keys (first letter and consonant skeleton of the given
+   names, surnames and suffixes left out) so that a database index can find candidates;
+   variants that the folding collapses, or that only differ in vowels, share keys by
+   construction, and a name in its own script has the keys of its Latin spelling.
+   ``name_keys`` adds a key made of her first letter and her relative's first name, so a
+   slip in her name does not hide her.
 
 Precision matters more than recall here: a match raises a flag that block staff review by
-hand, so the threshold was tuned on ``tests/unit/dedup/name_pairs.csv`` to keep false
-flags rare.
+hand. The thresholds were tuned on ``tests/unit/dedup/name_pairs.csv``; the service's whole
+decision is measured on ``tests/unit/dedup/member_pairs.csv`` (``services.dedup.evaluation``).
 """
 
 from __future__ import annotations
