@@ -49,6 +49,7 @@ INDEX_COLUMNS = (
     "voter_id",
     "mobile",
     "fingerprint",
+    "gender",
 )
 KEY_COLUMNS = ("panchayat_lgd_code", "key", "member_id")
 _INACTIVE = frozenset({"rejected", "inactive"})
@@ -94,6 +95,7 @@ def rows_for(
         rec.voter_id,
         rec.mobile,
         rec.fingerprint,
+        rec.gender,
     )
     key_rows = [(rec.panchayat, k, rec.member_id) for k in keys] if rec.panchayat else []
     return row, key_rows

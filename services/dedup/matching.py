@@ -48,6 +48,7 @@ class Rec:
     voter_id: uuid.UUID | None = None
     mobile: uuid.UUID | None = None
     fingerprint: uuid.UUID | None = None
+    gender: str = ""  # F, M, T or "" (unknown)
 
     def identifier(self, rule: str) -> uuid.UUID | None:
         value: uuid.UUID | None = getattr(self, rule)
@@ -168,6 +169,9 @@ def name_matches(
         if rule.within == "village" and (not s.village or s.village != other.village):
             continue
         if rule.within != "village" and (not s.panchayat or s.panchayat != other.panchayat):
+            continue
+        # A man and a woman are never one person, whatever their names.
+        if s.gender and other.gender and s.gender != other.gender:
             continue
         kept.append((i, other))
     if not kept:

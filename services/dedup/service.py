@@ -121,6 +121,8 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
         errors.append(FieldError("member.name", "is required", "required"))
     if len(m.code) > 40 or len(m.household_code) > 32:
         errors.append(FieldError("member.code", "too long", "length"))
+    if m.gender not in ("", "F", "M", "T"):
+        errors.append(FieldError("member.gender", "must be F, M or T", "enum"))
     status = m.status or "new"
     if status not in PROFILE_STATUSES:
         errors.append(FieldError("member.status", "not a profile status", "enum"))
@@ -153,6 +155,7 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
         household=m.household_code,
         status=status,
         **hashes,
+        gender=m.gender,
     )
     rec.fingerprint = matching.fingerprint(rec)
     return rec, status not in INACTIVE_STATUSES, m.version, m.migrated

@@ -77,6 +77,7 @@ class M:
     code: str = ""
     id: str = ""
     shg: str = ""
+    gender: str = ""
 
     def __post_init__(self) -> None:
         self.id = self.id or str(uuid.uuid4())
@@ -103,6 +104,7 @@ class M:
             ),
             voter_id_hash=identifiers.voter_id_hash(KEY, self.voter) if self.voter else "",
             mobile_hash=identifiers.mobile_hash(KEY, self.mobile) if self.mobile else "",
+            gender=self.gender,
         )
 
 
@@ -617,3 +619,14 @@ async def test_rekey_gives_members_indexed_under_older_name_rules_their_keys(
     found = await check(dedup, M("Pushpa", "Selvaraj"))
     assert found.status == "potential"
     assert "M-9" in {m.other_code for m in found.matches}
+
+
+async def test_the_indexed_gender_keeps_a_brother_from_his_sisters_name(db: Database) -> None:
+    dedup = Dedup(db, STATE)
+    await check(dedup, M("Kiran Kumari", "Ram Sevak", gender="F", status="approved"))
+    assert (await check(dedup, M("Kiran", "Ram Sevak", gender="M"))).status == "none"
+    assert (await check(dedup, M("Kiran", "Ram Sevak", gender="F"))).status == "potential"
+    bad = M("Kiran", "Ram Sevak", gender="X")
+    with pytest.raises(ValidationFailed) as refused:
+        await check(dedup, bad)
+    assert [e.field for e in refused.value.field_errors] == ["member.gender"]

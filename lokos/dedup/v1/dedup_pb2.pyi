@@ -123,6 +123,7 @@ class MemberRecord(_message.Message):
     VOTER_ID_HASH_FIELD_NUMBER: _builtins.int
     MOBILE_HASH_FIELD_NUMBER: _builtins.int
     MIGRATED_FIELD_NUMBER: _builtins.int
+    GENDER_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     code: _builtins.str
     shg_id: _builtins.str
@@ -143,6 +144,10 @@ class MemberRecord(_message.Message):
     mobile_hash: _builtins.str
     migrated: _builtins.bool
     """Migrated from the old MIS: approved there, still to be verified here."""
+    gender: _builtins.str
+    """The profile's gender (F, M or T), empty when unknown: records of different genders are
+    never name duplicates.
+    """
     def __init__(
         self,
         *,
@@ -164,10 +169,11 @@ class MemberRecord(_message.Message):
         voter_id_hash: _builtins.str = ...,
         mobile_hash: _builtins.str = ...,
         migrated: _builtins.bool = ...,
+        gender: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "block_lgd_code", b"block_lgd_code", "code", b"code", "district_lgd_code", b"district_lgd_code", "household_code", b"household_code", "member_id", b"member_id", "migrated", b"migrated", "mobile_hash", b"mobile_hash", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "relative_name", b"relative_name", "shg_id", b"shg_id", "state", b"state", "status", b"status", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id_hash", b"voter_id_hash"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "block_lgd_code", b"block_lgd_code", "code", b"code", "district_lgd_code", b"district_lgd_code", "gender", b"gender", "household_code", b"household_code", "member_id", b"member_id", "migrated", b"migrated", "mobile_hash", b"mobile_hash", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "relative_name", b"relative_name", "shg_id", b"shg_id", "state", b"state", "status", b"status", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id_hash", b"voter_id_hash"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -78,3 +78,22 @@ def test_labelled_rows_round_trip_through_csv() -> None:
 def test_malformed_labelled_rows_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         evaluation.read_rows(io.StringIO(text))
+
+
+def test_a_man_and_a_woman_are_never_name_duplicates() -> None:
+    import uuid
+
+    from services.dedup import matching, rules
+
+    def rec(name: str, relative: str, gender: str) -> matching.Rec:
+        return matching.Rec(uuid.uuid4(), "xx", panchayat="p", name=name,
+                            relative_name=relative, gender=gender)  # fmt: skip
+
+    she = rec("Kiran", "Ram Sevak", "F")
+    rule_set = rules.defaults("xx")
+    for other, flagged in (
+        (rec("Kiran", "Ram Sevak", "M"), False),
+        (rec("Kiran", "Ram Sevak", "F"), True),
+        (rec("Kiran", "Ram Sevak", ""), True),
+    ):
+        assert bool(matching.name_matches([she], [(0, other)], rule_set)) is flagged
