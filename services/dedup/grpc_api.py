@@ -113,9 +113,10 @@ class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
     async def ExportLabelledPairs(
         self, request: dedup_pb2.ExportLabelledPairsRequest, ctx: Ctx
     ) -> dedup_pb2.LabelledPairs:
-        pairs, truncated = await self.dedup.labelled_pairs(
-            context.principal(), request.block_lgd_code
-        )
+        async with self.db.session() as session:
+            pairs, truncated = await self.dedup.labelled_pairs(
+                session, context.principal(), request.block_lgd_code
+            )
         return dedup_pb2.LabelledPairs(
             pairs=[
                 dedup_pb2.LabelledPair(

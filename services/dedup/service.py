@@ -369,10 +369,11 @@ class Dedup:
     # --- the checker's view and decisions -----------------------------------------------------
 
     async def labelled_pairs(
-        self, principal: Principal, block: str
+        self, session: AsyncSession, principal: Principal, block: str
     ) -> tuple[list[LabelledPair], bool]:
         """The standing decisions whose two records the caller reaches, as labelled pairs;
-        and whether there were more than one export carries."""
+        and whether there were more than one export carries. Audited: it is personal data
+        in bulk."""
         if not _LGD.match(block):
             raise ValidationFailed.one("block_lgd_code", "must be an LGD code", "format")
         if principal.state != self.state or not principal.has_any_role(EXPORTERS):
@@ -391,6 +392,15 @@ class Dedup:
             if principal.can_reach(where(low), EXPORTERS)
             and principal.can_reach(where(high), EXPORTERS)
         ]
+        await record_audit(
+            session,
+            audit_log,
+            action="dedup.labelled_pairs.exported",
+            entity="state",
+            entity_id=self.state,
+            after={"block_lgd_code": block, "pairs": len(pairs)},
+        )
+        await session.commit()
         return pairs, truncated
 
     async def duplicates(self, principal: Principal, member_id: str) -> Checked:
