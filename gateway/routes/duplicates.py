@@ -3,11 +3,13 @@ block, and the state's rules. Scope is enforced by the dedup service on its own 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, Field, StrictBool, StrictFloat
 
@@ -266,3 +268,35 @@ async def set_rules(body: RulesIO, principal: StateAdmin, c: ServiceClients) -> 
         ]
     )
     return rules_out(await c.dedup.SetRules(req, metadata=metadata(principal), timeout=c.deadline))
+
+
+@router.get(
+    "/duplicate-decisions/labelled-pairs",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def labelled_pairs(
+    principal: CurrentPrincipal,
+    c: ServiceClients,
+    block_lgd_code: Annotated[str, Query(pattern=r"^[0-9]{0,16}$")] = "",
+) -> Response:
+    """The checkers' standing decisions as labelled name pairs (CSV: names and relatives'
+    names only, no identifiers, codes or reasons), for measuring the name rule on the state's
+    own field data with ``python -m services.dedup.evaluation``. The state admin gets the
+    state (or one block), a Block Program Manager her block."""
+    r = await c.dedup.ExportLabelledPairs(
+        dedup_pb2.ExportLabelledPairsRequest(block_lgd_code=block_lgd_code),
+        metadata=metadata(principal),
+        timeout=c.deadline,
+    )
+    out = io.StringIO()
+    # The columns of services.dedup.evaluation (and of the project's own labelled set).
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("category", "same", "a_name", "a_relative", "b_name", "b_relative", "note"))
+    for p in r.pairs:
+        writer.writerow(
+            ("decision", int(p.same), p.name, p.relative_name, p.other_name,
+             p.other_relative_name, "")
+        )  # fmt: skip
+    headers = {"X-Truncated": "true"} if r.truncated else {}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -110,6 +110,27 @@ class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
             raise NotFound("no rules for this state")
         return rules_to_proto(await self.dedup.current_rules())
 
+    async def ExportLabelledPairs(
+        self, request: dedup_pb2.ExportLabelledPairsRequest, ctx: Ctx
+    ) -> dedup_pb2.LabelledPairs:
+        async with self.db.session() as session:
+            pairs, truncated = await self.dedup.labelled_pairs(
+                session, context.principal(), request.block_lgd_code
+            )
+        return dedup_pb2.LabelledPairs(
+            pairs=[
+                dedup_pb2.LabelledPair(
+                    name=p.name,
+                    relative_name=p.relative_name,
+                    other_name=p.other_name,
+                    other_relative_name=p.other_relative_name,
+                    same=p.same,
+                )
+                for p in pairs
+            ],
+            truncated=truncated,
+        )
+
     async def SetRules(self, request: dedup_pb2.RuleSet, ctx: Ctx) -> dedup_pb2.RuleSet:
         given = [
             rules.Rule(

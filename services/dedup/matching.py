@@ -48,6 +48,7 @@ class Rec:
     voter_id: uuid.UUID | None = None
     mobile: uuid.UUID | None = None
     fingerprint: uuid.UUID | None = None
+    gender: str = ""  # F, M, T or "" (unknown)
 
     def identifier(self, rule: str) -> uuid.UUID | None:
         value: uuid.UUID | None = getattr(self, rule)
@@ -169,6 +170,9 @@ def name_matches(
             continue
         if rule.within != "village" and (not s.panchayat or s.panchayat != other.panchayat):
             continue
+        # A man and a woman are never one person, whatever their names.
+        if s.gender and other.gender and s.gender != other.gender:
+            continue
         kept.append((i, other))
     if not kept:
         return []
@@ -186,7 +190,7 @@ def name_matches(
             relative_right.append(form(other.relative_name))
     if not similar:
         return []
-    relative_scores = names.score_pairs(relative_left, relative_right)
+    relative_scores = names.score_pairs(relative_left, relative_right, relative=True)
     for (i, other, score), rel in zip(similar, relative_scores, strict=True):
         if rel >= rule.relative_threshold and max(score, rel) >= STRONG_NAME_MATCH:
             out.append(

@@ -78,6 +78,8 @@ class MemberIndex(DedupBase):
     # Digest of the names and identifiers: a "not a duplicate" decision holds while both
     # records' fingerprints stay what they were.
     fingerprint: Mapped[uuid.UUID | None] = mapped_column(UUID)
+    # F, M, T or "" (unknown): records of different genders are never name duplicates.
+    gender: Mapped[str] = mapped_column(String(1), default="", server_default=text("''"))
     dup_status: Mapped[str] = mapped_column(
         String(12), default="unchecked", server_default=text("'unchecked'")
     )

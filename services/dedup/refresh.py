@@ -20,7 +20,7 @@ from lokos import context
 from lokos.errors import NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
 from lokos.roles import DUPLICATE_REFRESHERS, READERS
-from services.dedup import repository
+from services.dedup import bulk, repository
 from services.dedup.matching import CONFIRMED, POTENTIAL
 from services.dedup.service import Dedup, parse_uuid
 
@@ -160,6 +160,11 @@ class Refresher:
         token = context.current_request_id.set(job["request_id"])
         try:
             assert self.db.pool is not None
+            async with self.db.session() as session:
+                # Keys stored under older name rules would hide candidates: the block's
+                # members get the current ones first (a no-op when nothing changed).
+                await bulk.rekey(await repository.raw(session), job["block_lgd_code"])
+                await session.commit()
             async with self.db.pool.acquire() as conn:
                 ids = [
                     r[0]

@@ -24,11 +24,11 @@ Entry = tuple[Rec, Sequence[str], bool, int, bool]
 _REC_COLUMNS = """
     mi.member_id, mi.state, mi.code, mi.shg_id, mi.district_lgd_code, mi.block_lgd_code,
     mi.panchayat_lgd_code, mi.village_lgd_code, mi.name, mi.relative_name, mi.household_code,
-    mi.status, mi.aadhaar, mi.bank_account, mi.voter_id, mi.mobile, mi.fingerprint
+    mi.status, mi.aadhaar, mi.bank_account, mi.voter_id, mi.mobile, mi.fingerprint, mi.gender
 """
 
 
-_REC_WIDTH = 17
+_REC_WIDTH = 18
 
 
 def to_rec(r: asyncpg.Record, offset: int = 0) -> Rec:
@@ -197,11 +197,11 @@ WITH input AS (
         $1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
         $14::bool[], $15::bigint[], $16::uuid[], $17::uuid[], $18::uuid[], $19::uuid[],
-        $20::uuid[], $21::bool[]
+        $20::uuid[], $21::bool[], $22::text[]
     ) AS t(member_id, code, shg_id, state, district_lgd_code, block_lgd_code,
            panchayat_lgd_code, village_lgd_code, name, relative_name, household_code,
            name_keys, status, active, version, aadhaar, bank_account, voter_id, mobile,
-           fingerprint, migrated)
+           fingerprint, migrated, gender)
 ), old AS (
     SELECT mi.member_id, mi.panchayat_lgd_code, mi.name_keys
     FROM member_index mi JOIN input USING (member_id)
@@ -210,12 +210,13 @@ WITH input AS (
     INSERT INTO member_index (
         member_id, code, shg_id, state, district_lgd_code, block_lgd_code, panchayat_lgd_code,
         village_lgd_code, name, relative_name, household_code, name_keys, status, active,
-        version, aadhaar, bank_account, voter_id, mobile, fingerprint, migrated, updated_at
+        version, aadhaar, bank_account, voter_id, mobile, fingerprint, migrated, gender,
+        updated_at
     )
     SELECT member_id, code, shg_id, state, district_lgd_code, block_lgd_code,
            panchayat_lgd_code, village_lgd_code, name, relative_name, household_code,
            string_to_array(name_keys, ' '), status, active, version, aadhaar, bank_account,
-           voter_id, mobile, fingerprint, migrated, now()
+           voter_id, mobile, fingerprint, migrated, gender, now()
     FROM input
     ON CONFLICT (member_id) DO UPDATE SET
         code = EXCLUDED.code, shg_id = EXCLUDED.shg_id, state = EXCLUDED.state,
@@ -228,7 +229,7 @@ WITH input AS (
         version = EXCLUDED.version, aadhaar = EXCLUDED.aadhaar,
         bank_account = EXCLUDED.bank_account, voter_id = EXCLUDED.voter_id,
         mobile = EXCLUDED.mobile, fingerprint = EXCLUDED.fingerprint,
-        migrated = EXCLUDED.migrated, updated_at = now()
+        migrated = EXCLUDED.migrated, gender = EXCLUDED.gender, updated_at = now()
     WHERE member_index.version <= EXCLUDED.version
     RETURNING member_id, panchayat_lgd_code, name_keys
 ), gone AS (
@@ -252,7 +253,7 @@ async def upsert_members(conn: asyncpg.Connection, entries: Sequence[Entry]) -> 
     version changes nothing)."""
     if not entries:
         return set()
-    cols: list[list[Any]] = [[] for _ in range(21)]
+    cols: list[list[Any]] = [[] for _ in range(22)]
     for rec, keys, active, version, migrated in entries:
         values = (
             rec.member_id,
@@ -276,6 +277,7 @@ async def upsert_members(conn: asyncpg.Connection, entries: Sequence[Entry]) -> 
             rec.mobile,
             rec.fingerprint,
             migrated,
+            rec.gender,
         )
         for c, v in zip(cols, values, strict=True):
             c.append(v)
@@ -414,6 +416,28 @@ async def save_decision(
         low.fingerprint,
         high.fingerprint,
     )
+
+
+async def labelled_pairs(
+    conn: asyncpg.Connection, block: str, limit: int
+) -> list[tuple[Rec, Rec, str]]:
+    """Standing decisions (both records unchanged since) with both records, most recent
+    first; ``block``: pairs with a record in that block ("" for all)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT d.decision, {_REC_COLUMNS}, {_REC_COLUMNS.replace("mi.", "mh.")}
+        FROM pair_decision d
+        JOIN member_index mi ON mi.member_id = d.member_low
+        JOIN member_index mh ON mh.member_id = d.member_high
+        WHERE mi.fingerprint = d.fingerprint_low AND mh.fingerprint = d.fingerprint_high
+          AND ($1 = '' OR mi.block_lgd_code = $1 OR mh.block_lgd_code = $1)
+        ORDER BY d.decided_at DESC
+        LIMIT $2
+        """,
+        block,
+        limit,
+    )
+    return [(to_rec(r, 1), to_rec(r, 1 + _REC_WIDTH), r[0]) for r in rows]
 
 
 # --- rules -----------------------------------------------------------------------------------

@@ -40,6 +40,23 @@ INACTIVE_STATUSES = frozenset({"rejected", "inactive"})
 _LGD = re.compile(r"^[0-9A-Za-z]{0,16}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RULES_CACHE_SECONDS = 30.0
+# Enough for a state's decisions of several years; an export is one response.
+EXPORT_LIMIT = 50_000
+# Who may export the labelled pairs: the state admin, and Block Program Managers for the
+# pairs within their block.
+EXPORTERS = CHECKERS | {"STATE_ADMIN"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """A checker's decision as a labelled pair of names: no identifier, no reason (free text
+    may hold one), no codes."""
+
+    name: str
+    relative_name: str
+    other_name: str
+    other_relative_name: str
+    same: bool
 
 
 @dataclass(slots=True)
@@ -104,6 +121,8 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
         errors.append(FieldError("member.name", "is required", "required"))
     if len(m.code) > 40 or len(m.household_code) > 32:
         errors.append(FieldError("member.code", "too long", "length"))
+    if m.gender not in ("", "F", "M", "T"):
+        errors.append(FieldError("member.gender", "must be F, M or T", "enum"))
     status = m.status or "new"
     if status not in PROFILE_STATUSES:
         errors.append(FieldError("member.status", "not a profile status", "enum"))
@@ -136,6 +155,7 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
         household=m.household_code,
         status=status,
         **hashes,
+        gender=m.gender,
     )
     rec.fingerprint = matching.fingerprint(rec)
     return rec, status not in INACTIVE_STATUSES, m.version, m.migrated
@@ -147,7 +167,7 @@ def _clean(name: str) -> str:
 
 
 def entry_of(rec: Rec, active: bool, version: int, migrated: bool) -> repository.Entry:
-    return (rec, names.name_keys(rec.name), active, version, migrated)
+    return (rec, names.name_keys(rec.name, rec.relative_name), active, version, migrated)
 
 
 class Dedup:
@@ -228,7 +248,10 @@ class Dedup:
         if not identifiers_only and name_rule.kind != "off":
             # Confirmed rules first: a member they settle needs no name candidates.
             open_ = [i for i, f in enumerate(found) if matching.status_of(f.values()) != CONFIRMED]
-            keyed = [(subjects[i], names.name_keys(subjects[i].name)) for i in open_]
+            keyed = [
+                (subjects[i], names.name_keys(subjects[i].name, subjects[i].relative_name))
+                for i in open_
+            ]
             if len(keyed) == 1:
                 cands = await repository.name_candidates(conn, keyed[0][0], keyed[0][1])
                 pairs = [(open_[0], c) for c in cands]
@@ -344,6 +367,41 @@ class Dedup:
         return checks
 
     # --- the checker's view and decisions -----------------------------------------------------
+
+    async def labelled_pairs(
+        self, session: AsyncSession, principal: Principal, block: str
+    ) -> tuple[list[LabelledPair], bool]:
+        """The standing decisions whose two records the caller reaches, as labelled pairs;
+        and whether there were more than one export carries. Audited: it is personal data
+        in bulk."""
+        if not _LGD.match(block):
+            raise ValidationFailed.one("block_lgd_code", "must be an LGD code", "format")
+        if principal.state != self.state or not principal.has_any_role(EXPORTERS):
+            raise PermissionDenied(
+                "only the state admin or a Block Program Manager exports the decisions",
+                code="not_an_exporter",
+            )
+        async with self._pool().acquire() as conn:
+            rows = await repository.labelled_pairs(conn, block, EXPORT_LIMIT + 1)
+        truncated = len(rows) > EXPORT_LIMIT
+        pairs = [
+            LabelledPair(
+                low.name, low.relative_name, high.name, high.relative_name, decision == "duplicate"
+            )
+            for low, high, decision in rows[:EXPORT_LIMIT]
+            if principal.can_reach(where(low), EXPORTERS)
+            and principal.can_reach(where(high), EXPORTERS)
+        ]
+        await record_audit(
+            session,
+            audit_log,
+            action="dedup.labelled_pairs.exported",
+            entity="state",
+            entity_id=self.state,
+            after={"block_lgd_code": block, "pairs": len(pairs)},
+        )
+        await session.commit()
+        return pairs, truncated
 
     async def duplicates(self, principal: Principal, member_id: str) -> Checked:
         mid = parse_uuid(member_id, "member_id")

@@ -55,6 +55,7 @@ def member_record(m: Member) -> dedup_pb2.MemberRecord:
         village_lgd_code=m.village_lgd_code,
         name=m.name,
         relative_name=m.relative_name,
+        gender=m.gender or "",
         household_code=m.household_code,
         status=m.status,
         version=m.version,

@@ -77,6 +77,7 @@ class M:
     code: str = ""
     id: str = ""
     shg: str = ""
+    gender: str = ""
 
     def __post_init__(self) -> None:
         self.id = self.id or str(uuid.uuid4())
@@ -103,6 +104,7 @@ class M:
             ),
             voter_id_hash=identifiers.voter_id_hash(KEY, self.voter) if self.voter else "",
             mobile_hash=identifiers.mobile_hash(KEY, self.mobile) if self.mobile else "",
+            gender=self.gender,
         )
 
 
@@ -586,3 +588,45 @@ async def test_bulk_build_gives_the_index_the_event_path_gives(db: Database) -> 
     assert dup.status == "confirmed" and dup.matches[0].other_code == "M-3"
     assert (await check(dedup, M("Seeta Devi", "Ramesh Kumar"))).status == "potential"
     assert matching.fingerprint(record_from_proto(loaded[0].record(), STATE)[0]) is not None
+
+
+async def test_rekey_gives_members_indexed_under_older_name_rules_their_keys(
+    db: Database,
+) -> None:
+    from services.dedup import bulk
+
+    dedup = Dedup(db, STATE)
+    first = M("Pushpammal", "Selvaraj", status="approved", code="M-9")
+    assert (await check(dedup, first)).status == "none"
+    other_block = M("Ponnammal", "Ramasamy", block="102", panchayat="2001")
+    await check(dedup, other_block)
+    conn = await asyncpg.connect(asyncpg_dsn(db.url))
+    try:
+        # As an index built before -ammal was split off would hold her.
+        await conn.execute("UPDATE member_index SET name_keys = '{pspml}'")
+        await conn.execute("UPDATE member_name_key SET key = 'pspml' WHERE key = 'psp'")
+        await conn.execute("DELETE FROM member_name_key WHERE key LIKE '%:%'")
+        assert (await check(dedup, M("Pushpa", "Selvaraj"))).status == "none"
+        # Pushpa was indexed by the check with current keys: only Pushpammal is stale.
+        assert await bulk.rekey(conn, block="101") == 1
+        assert await bulk.rekey(conn, block="101") == 0
+        assert await conn.fetchval(
+            "SELECT name_keys FROM member_index WHERE block_lgd_code = '102'"
+        ) == ["pspml"]
+        assert await bulk.rekey(conn) == 1
+    finally:
+        await conn.close()
+    found = await check(dedup, M("Pushpa", "Selvaraj"))
+    assert found.status == "potential"
+    assert "M-9" in {m.other_code for m in found.matches}
+
+
+async def test_the_indexed_gender_keeps_a_brother_from_his_sisters_name(db: Database) -> None:
+    dedup = Dedup(db, STATE)
+    await check(dedup, M("Kiran Kumari", "Ram Sevak", gender="F", status="approved"))
+    assert (await check(dedup, M("Kiran", "Ram Sevak", gender="M"))).status == "none"
+    assert (await check(dedup, M("Kiran", "Ram Sevak", gender="F"))).status == "potential"
+    bad = M("Kiran", "Ram Sevak", gender="X")
+    with pytest.raises(ValidationFailed) as refused:
+        await check(dedup, bad)
+    assert [e.field for e in refused.value.field_errors] == ["member.gender"]

@@ -26,43 +26,49 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1alokos/dedup/v1/dedup.proto\x12\x0elokos.dedup.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x03\n\x0cMemberRecord\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06shg_id\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x07 \x01(\t\x12\x18\n\x10village_lgd_code\x18\x08 \x01(\t\x12\x0c\n\x04name\x18\t \x01(\t\x12\x15\n\rrelative_name\x18\n \x01(\t\x12\x16\n\x0ehousehold_code\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x0f\n\x07version\x18\r \x01(\x03\x12\x14\n\x0c\x61\x61\x64haar_hash\x18\x0e \x01(\t\x12\x19\n\x11\x62\x61nk_account_hash\x18\x0f \x01(\t\x12\x15\n\rvoter_id_hash\x18\x10 \x01(\t\x12\x13\n\x0bmobile_hash\x18\x11 \x01(\t\x12\x10\n\x08migrated\x18\x12 \x01(\x08\"l\n\x12\x43heckMemberRequest\x12,\n\x06member\x18\x01 \x01(\x0b\x32\x1c.lokos.dedup.v1.MemberRecord\x12\x0e\n\x06record\x18\x02 \x01(\x08\x12\x18\n\x10identifiers_only\x18\x03 \x01(\x08\"\x94\x03\n\x05Match\x12\x17\n\x0fother_member_id\x18\x01 \x01(\t\x12\x12\n\nother_code\x18\x02 \x01(\t\x12\x13\n\x0bother_state\x18\x03 \x01(\t\x12\x1f\n\x17other_district_lgd_code\x18\x04 \x01(\t\x12\x1c\n\x14other_block_lgd_code\x18\x05 \x01(\t\x12\x14\n\x0cother_shg_id\x18\x06 \x01(\t\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12\r\n\x05rules\x18\x08 \x03(\t\x12\x12\n\nname_score\x18\t \x01(\x02\x12\x1b\n\x13relative_name_score\x18\n \x01(\x02\x12\x10\n\x08\x64\x65\x63ision\x18\x0b \x01(\t\x12\x17\n\x0f\x64\x65\x63ision_reason\x18\x0c \x01(\t\x12\x12\n\ndecided_by\x18\r \x01(\t\x12\x12\n\nother_name\x18\x0e \x01(\t\x12\x1b\n\x13other_relative_name\x18\x0f \x01(\t\x12\x1e\n\x16other_village_lgd_code\x18\x10 \x01(\t\x12\x16\n\x0eother_in_scope\x18\x11 \x01(\x08\"\xa0\x01\n\x0b\x43heckResult\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12&\n\x07matches\x18\x03 \x03(\x0b\x32\x15.lokos.dedup.v1.Match\x12\x16\n\x0estatus_version\x18\x04 \x01(\x03\x12.\n\nchecked_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x1aGetMemberDuplicatesRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"a\n\x11\x44\x65\x63idePairRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x17\n\x0fother_member_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"-\n\x13StartRefreshRequest\x12\x16\n\x0e\x62lock_lgd_code\x18\x01 \x01(\t\"\x1f\n\x11GetRefreshRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xac\x02\n\nRefreshJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\r\n\x05total\x18\x05 \x01(\x03\x12\x0c\n\x04\x64one\x18\x06 \x01(\x03\x12\x11\n\tconfirmed\x18\x07 \x01(\x03\x12\x11\n\tpotential\x18\x08 \x01(\x03\x12\x14\n\x0crequested_by\x18\t \x01(\t\x12\x30\n\x0crequested_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\x0c \x01(\t\x12\x10\n\x08\x65xisting\x18\r \x01(\x08\"\x11\n\x0fGetRulesRequest\"\x85\x01\n\x04Rule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x16\n\x0ename_threshold\x18\x03 \x01(\x02\x12\x1a\n\x12relative_threshold\x18\x04 \x01(\x02\x12\x0e\n\x06within\x18\x05 \x01(\t\x12\x1d\n\x15\x65xempt_same_household\x18\x06 \x01(\x08\"\x81\x01\n\x07RuleSet\x12\r\n\x05state\x18\x01 \x01(\t\x12#\n\x05rules\x18\x02 \x03(\x0b\x32\x14.lokos.dedup.v1.Rule\x12\x12\n\nupdated_by\x18\x03 \x01(\t\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x98\x01\n\rMemberChecked\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0e\n\x06shg_id\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x16\n\x0estatus_version\x18\x05 \x01(\x03\x12\x11\n\tconfirmed\x18\x06 \x01(\x05\x12\x11\n\tpotential\x18\x07 \x01(\x05\"s\n\x0e\x44uplicateFound\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12&\n\x07matches\x18\x04 \x03(\x0b\x32\x15.lokos.dedup.v1.Match\"T\n\nShgFlagged\x12\x0e\n\x06shg_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66lagged\x18\x02 \x01(\x08\x12\x0f\n\x07reasons\x18\x03 \x03(\t\x12\x14\n\x0c\x66lag_version\x18\x04 \x01(\x03\x32\xae\x04\n\x0c\x44\x65\x64upService\x12N\n\x0b\x43heckMember\x12\".lokos.dedup.v1.CheckMemberRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12^\n\x13GetMemberDuplicates\x12*.lokos.dedup.v1.GetMemberDuplicatesRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12L\n\nDecidePair\x12!.lokos.dedup.v1.DecidePairRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12O\n\x0cStartRefresh\x12#.lokos.dedup.v1.StartRefreshRequest\x1a\x1a.lokos.dedup.v1.RefreshJob\x12K\n\nGetRefresh\x12!.lokos.dedup.v1.GetRefreshRequest\x1a\x1a.lokos.dedup.v1.RefreshJob\x12\x44\n\x08GetRules\x12\x1f.lokos.dedup.v1.GetRulesRequest\x1a\x17.lokos.dedup.v1.RuleSet\x12<\n\x08SetRules\x12\x17.lokos.dedup.v1.RuleSet\x1a\x17.lokos.dedup.v1.RuleSetb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1alokos/dedup/v1/dedup.proto\x12\x0elokos.dedup.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"4\n\x1a\x45xportLabelledPairsRequest\x12\x16\n\x0e\x62lock_lgd_code\x18\x01 \x01(\t\"r\n\x0cLabelledPair\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x15\n\rrelative_name\x18\x02 \x01(\t\x12\x12\n\nother_name\x18\x03 \x01(\t\x12\x1b\n\x13other_relative_name\x18\x04 \x01(\t\x12\x0c\n\x04same\x18\x05 \x01(\x08\"O\n\rLabelledPairs\x12+\n\x05pairs\x18\x01 \x03(\x0b\x32\x1c.lokos.dedup.v1.LabelledPair\x12\x11\n\ttruncated\x18\x02 \x01(\x08\"\x94\x03\n\x0cMemberRecord\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06shg_id\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\x1a\n\x12panchayat_lgd_code\x18\x07 \x01(\t\x12\x18\n\x10village_lgd_code\x18\x08 \x01(\t\x12\x0c\n\x04name\x18\t \x01(\t\x12\x15\n\rrelative_name\x18\n \x01(\t\x12\x16\n\x0ehousehold_code\x18\x0b \x01(\t\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\x0f\n\x07version\x18\r \x01(\x03\x12\x14\n\x0c\x61\x61\x64haar_hash\x18\x0e \x01(\t\x12\x19\n\x11\x62\x61nk_account_hash\x18\x0f \x01(\t\x12\x15\n\rvoter_id_hash\x18\x10 \x01(\t\x12\x13\n\x0bmobile_hash\x18\x11 \x01(\t\x12\x10\n\x08migrated\x18\x12 \x01(\x08\x12\x0e\n\x06gender\x18\x13 \x01(\t\"l\n\x12\x43heckMemberRequest\x12,\n\x06member\x18\x01 \x01(\x0b\x32\x1c.lokos.dedup.v1.MemberRecord\x12\x0e\n\x06record\x18\x02 \x01(\x08\x12\x18\n\x10identifiers_only\x18\x03 \x01(\x08\"\x94\x03\n\x05Match\x12\x17\n\x0fother_member_id\x18\x01 \x01(\t\x12\x12\n\nother_code\x18\x02 \x01(\t\x12\x13\n\x0bother_state\x18\x03 \x01(\t\x12\x1f\n\x17other_district_lgd_code\x18\x04 \x01(\t\x12\x1c\n\x14other_block_lgd_code\x18\x05 \x01(\t\x12\x14\n\x0cother_shg_id\x18\x06 \x01(\t\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12\r\n\x05rules\x18\x08 \x03(\t\x12\x12\n\nname_score\x18\t \x01(\x02\x12\x1b\n\x13relative_name_score\x18\n \x01(\x02\x12\x10\n\x08\x64\x65\x63ision\x18\x0b \x01(\t\x12\x17\n\x0f\x64\x65\x63ision_reason\x18\x0c \x01(\t\x12\x12\n\ndecided_by\x18\r \x01(\t\x12\x12\n\nother_name\x18\x0e \x01(\t\x12\x1b\n\x13other_relative_name\x18\x0f \x01(\t\x12\x1e\n\x16other_village_lgd_code\x18\x10 \x01(\t\x12\x16\n\x0eother_in_scope\x18\x11 \x01(\x08\"\xa0\x01\n\x0b\x43heckResult\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12&\n\x07matches\x18\x03 \x03(\x0b\x32\x15.lokos.dedup.v1.Match\x12\x16\n\x0estatus_version\x18\x04 \x01(\x03\x12.\n\nchecked_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x1aGetMemberDuplicatesRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"a\n\x11\x44\x65\x63idePairRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x17\n\x0fother_member_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"-\n\x13StartRefreshRequest\x12\x16\n\x0e\x62lock_lgd_code\x18\x01 \x01(\t\"\x1f\n\x11GetRefreshRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xac\x02\n\nRefreshJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\r\n\x05total\x18\x05 \x01(\x03\x12\x0c\n\x04\x64one\x18\x06 \x01(\x03\x12\x11\n\tconfirmed\x18\x07 \x01(\x03\x12\x11\n\tpotential\x18\x08 \x01(\x03\x12\x14\n\x0crequested_by\x18\t \x01(\t\x12\x30\n\x0crequested_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\x0c \x01(\t\x12\x10\n\x08\x65xisting\x18\r \x01(\x08\"\x11\n\x0fGetRulesRequest\"\x85\x01\n\x04Rule\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x16\n\x0ename_threshold\x18\x03 \x01(\x02\x12\x1a\n\x12relative_threshold\x18\x04 \x01(\x02\x12\x0e\n\x06within\x18\x05 \x01(\t\x12\x1d\n\x15\x65xempt_same_household\x18\x06 \x01(\x08\"\x81\x01\n\x07RuleSet\x12\r\n\x05state\x18\x01 \x01(\t\x12#\n\x05rules\x18\x02 \x03(\x0b\x32\x14.lokos.dedup.v1.Rule\x12\x12\n\nupdated_by\x18\x03 \x01(\t\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x98\x01\n\rMemberChecked\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0e\n\x06shg_id\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x16\n\x0estatus_version\x18\x05 \x01(\x03\x12\x11\n\tconfirmed\x18\x06 \x01(\x05\x12\x11\n\tpotential\x18\x07 \x01(\x05\"s\n\x0e\x44uplicateFound\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12&\n\x07matches\x18\x04 \x03(\x0b\x32\x15.lokos.dedup.v1.Match\"T\n\nShgFlagged\x12\x0e\n\x06shg_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66lagged\x18\x02 \x01(\x08\x12\x0f\n\x07reasons\x18\x03 \x03(\t\x12\x14\n\x0c\x66lag_version\x18\x04 \x01(\x03\x32\x90\x05\n\x0c\x44\x65\x64upService\x12N\n\x0b\x43heckMember\x12\".lokos.dedup.v1.CheckMemberRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12^\n\x13GetMemberDuplicates\x12*.lokos.dedup.v1.GetMemberDuplicatesRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12L\n\nDecidePair\x12!.lokos.dedup.v1.DecidePairRequest\x1a\x1b.lokos.dedup.v1.CheckResult\x12O\n\x0cStartRefresh\x12#.lokos.dedup.v1.StartRefreshRequest\x1a\x1a.lokos.dedup.v1.RefreshJob\x12K\n\nGetRefresh\x12!.lokos.dedup.v1.GetRefreshRequest\x1a\x1a.lokos.dedup.v1.RefreshJob\x12\x44\n\x08GetRules\x12\x1f.lokos.dedup.v1.GetRulesRequest\x1a\x17.lokos.dedup.v1.RuleSet\x12<\n\x08SetRules\x12\x17.lokos.dedup.v1.RuleSet\x1a\x17.lokos.dedup.v1.RuleSet\x12`\n\x13\x45xportLabelledPairs\x12*.lokos.dedup.v1.ExportLabelledPairsRequest\x1a\x1d.lokos.dedup.v1.LabelledPairsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lokos.dedup.v1.dedup_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MEMBERRECORD']._serialized_start=80
-  _globals['_MEMBERRECORD']._serialized_end=468
-  _globals['_CHECKMEMBERREQUEST']._serialized_start=470
-  _globals['_CHECKMEMBERREQUEST']._serialized_end=578
-  _globals['_MATCH']._serialized_start=581
-  _globals['_MATCH']._serialized_end=985
-  _globals['_CHECKRESULT']._serialized_start=988
-  _globals['_CHECKRESULT']._serialized_end=1148
-  _globals['_GETMEMBERDUPLICATESREQUEST']._serialized_start=1150
-  _globals['_GETMEMBERDUPLICATESREQUEST']._serialized_end=1197
-  _globals['_DECIDEPAIRREQUEST']._serialized_start=1199
-  _globals['_DECIDEPAIRREQUEST']._serialized_end=1296
-  _globals['_STARTREFRESHREQUEST']._serialized_start=1298
-  _globals['_STARTREFRESHREQUEST']._serialized_end=1343
-  _globals['_GETREFRESHREQUEST']._serialized_start=1345
-  _globals['_GETREFRESHREQUEST']._serialized_end=1376
-  _globals['_REFRESHJOB']._serialized_start=1379
-  _globals['_REFRESHJOB']._serialized_end=1679
-  _globals['_GETRULESREQUEST']._serialized_start=1681
-  _globals['_GETRULESREQUEST']._serialized_end=1698
-  _globals['_RULE']._serialized_start=1701
-  _globals['_RULE']._serialized_end=1834
-  _globals['_RULESET']._serialized_start=1837
-  _globals['_RULESET']._serialized_end=1966
-  _globals['_MEMBERCHECKED']._serialized_start=1969
-  _globals['_MEMBERCHECKED']._serialized_end=2121
-  _globals['_DUPLICATEFOUND']._serialized_start=2123
-  _globals['_DUPLICATEFOUND']._serialized_end=2238
-  _globals['_SHGFLAGGED']._serialized_start=2240
-  _globals['_SHGFLAGGED']._serialized_end=2324
-  _globals['_DEDUPSERVICE']._serialized_start=2327
-  _globals['_DEDUPSERVICE']._serialized_end=2885
+  _globals['_EXPORTLABELLEDPAIRSREQUEST']._serialized_start=79
+  _globals['_EXPORTLABELLEDPAIRSREQUEST']._serialized_end=131
+  _globals['_LABELLEDPAIR']._serialized_start=133
+  _globals['_LABELLEDPAIR']._serialized_end=247
+  _globals['_LABELLEDPAIRS']._serialized_start=249
+  _globals['_LABELLEDPAIRS']._serialized_end=328
+  _globals['_MEMBERRECORD']._serialized_start=331
+  _globals['_MEMBERRECORD']._serialized_end=735
+  _globals['_CHECKMEMBERREQUEST']._serialized_start=737
+  _globals['_CHECKMEMBERREQUEST']._serialized_end=845
+  _globals['_MATCH']._serialized_start=848
+  _globals['_MATCH']._serialized_end=1252
+  _globals['_CHECKRESULT']._serialized_start=1255
+  _globals['_CHECKRESULT']._serialized_end=1415
+  _globals['_GETMEMBERDUPLICATESREQUEST']._serialized_start=1417
+  _globals['_GETMEMBERDUPLICATESREQUEST']._serialized_end=1464
+  _globals['_DECIDEPAIRREQUEST']._serialized_start=1466
+  _globals['_DECIDEPAIRREQUEST']._serialized_end=1563
+  _globals['_STARTREFRESHREQUEST']._serialized_start=1565
+  _globals['_STARTREFRESHREQUEST']._serialized_end=1610
+  _globals['_GETREFRESHREQUEST']._serialized_start=1612
+  _globals['_GETREFRESHREQUEST']._serialized_end=1643
+  _globals['_REFRESHJOB']._serialized_start=1646
+  _globals['_REFRESHJOB']._serialized_end=1946
+  _globals['_GETRULESREQUEST']._serialized_start=1948
+  _globals['_GETRULESREQUEST']._serialized_end=1965
+  _globals['_RULE']._serialized_start=1968
+  _globals['_RULE']._serialized_end=2101
+  _globals['_RULESET']._serialized_start=2104
+  _globals['_RULESET']._serialized_end=2233
+  _globals['_MEMBERCHECKED']._serialized_start=2236
+  _globals['_MEMBERCHECKED']._serialized_end=2388
+  _globals['_DUPLICATEFOUND']._serialized_start=2390
+  _globals['_DUPLICATEFOUND']._serialized_end=2505
+  _globals['_SHGFLAGGED']._serialized_start=2507
+  _globals['_SHGFLAGGED']._serialized_end=2591
+  _globals['_DEDUPSERVICE']._serialized_start=2594
+  _globals['_DEDUPSERVICE']._serialized_end=3250
 # @@protoc_insertion_point(module_scope)

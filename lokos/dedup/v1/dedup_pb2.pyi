@@ -24,6 +24,82 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class ExportLabelledPairsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    block_lgd_code: _builtins.str
+    """Empty: every block the caller reaches."""
+    def __init__(
+        self,
+        *,
+        block_lgd_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExportLabelledPairsRequest: _TypeAlias = ExportLabelledPairsRequest  # noqa: Y015
+
+@_typing.final
+class LabelledPair(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RELATIVE_NAME_FIELD_NUMBER: _builtins.int
+    OTHER_NAME_FIELD_NUMBER: _builtins.int
+    OTHER_RELATIVE_NAME_FIELD_NUMBER: _builtins.int
+    SAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    relative_name: _builtins.str
+    other_name: _builtins.str
+    other_relative_name: _builtins.str
+    same: _builtins.bool
+    """The checker's decision: true for "duplicate", false for "not_duplicate"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        relative_name: _builtins.str = ...,
+        other_name: _builtins.str = ...,
+        other_relative_name: _builtins.str = ...,
+        same: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "other_name", b"other_name", "other_relative_name", b"other_relative_name", "relative_name", b"relative_name", "same", b"same"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LabelledPair: _TypeAlias = LabelledPair  # noqa: Y015
+
+@_typing.final
+class LabelledPairs(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAIRS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    """More decisions than one export carries (the most recent are given)."""
+    @_builtins.property
+    def pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___LabelledPair]: ...
+    def __init__(
+        self,
+        *,
+        pairs: _abc.Iterable[Global___LabelledPair] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["pairs", b"pairs", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LabelledPairs: _TypeAlias = LabelledPairs  # noqa: Y015
+
+@_typing.final
 class MemberRecord(_message.Message):
     """What the index knows of a member. Hashes are hex HMAC-SHA256 of normalised identifiers."""
 
@@ -47,6 +123,7 @@ class MemberRecord(_message.Message):
     VOTER_ID_HASH_FIELD_NUMBER: _builtins.int
     MOBILE_HASH_FIELD_NUMBER: _builtins.int
     MIGRATED_FIELD_NUMBER: _builtins.int
+    GENDER_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     code: _builtins.str
     shg_id: _builtins.str
@@ -67,6 +144,10 @@ class MemberRecord(_message.Message):
     mobile_hash: _builtins.str
     migrated: _builtins.bool
     """Migrated from the old MIS: approved there, still to be verified here."""
+    gender: _builtins.str
+    """The profile's gender (F, M or T), empty when unknown: records of different genders are
+    never name duplicates.
+    """
     def __init__(
         self,
         *,
@@ -88,10 +169,11 @@ class MemberRecord(_message.Message):
         voter_id_hash: _builtins.str = ...,
         mobile_hash: _builtins.str = ...,
         migrated: _builtins.bool = ...,
+        gender: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "block_lgd_code", b"block_lgd_code", "code", b"code", "district_lgd_code", b"district_lgd_code", "household_code", b"household_code", "member_id", b"member_id", "migrated", b"migrated", "mobile_hash", b"mobile_hash", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "relative_name", b"relative_name", "shg_id", b"shg_id", "state", b"state", "status", b"status", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id_hash", b"voter_id_hash"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar_hash", b"aadhaar_hash", "bank_account_hash", b"bank_account_hash", "block_lgd_code", b"block_lgd_code", "code", b"code", "district_lgd_code", b"district_lgd_code", "gender", b"gender", "household_code", b"household_code", "member_id", b"member_id", "migrated", b"migrated", "mobile_hash", b"mobile_hash", "name", b"name", "panchayat_lgd_code", b"panchayat_lgd_code", "relative_name", b"relative_name", "shg_id", b"shg_id", "state", b"state", "status", b"status", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id_hash", b"voter_id_hash"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

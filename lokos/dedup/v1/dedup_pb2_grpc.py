@@ -70,6 +70,11 @@ class DedupServiceStub:
                 request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
                 response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
                 _registered_method=True)
+        self.ExportLabelledPairs = channel.unary_unary(
+                '/lokos.dedup.v1.DedupService/ExportLabelledPairs',
+                request_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.ExportLabelledPairsRequest.SerializeToString,
+                response_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.LabelledPairs.FromString,
+                _registered_method=True)
 
 
 class DedupServiceServicer:
@@ -126,6 +131,15 @@ class DedupServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportLabelledPairs(self, request, context):
+        """The checkers' standing decisions as labelled name pairs (names only, no identifiers, no
+        reasons), for the state to measure the name rule on its own field data: the state admin
+        for the state (or one block), a Block Program Manager for her block.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DedupServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -163,6 +177,11 @@ def add_DedupServiceServicer_to_server(servicer, server):
                     servicer.SetRules,
                     request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
                     response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
+            ),
+            'ExportLabelledPairs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportLabelledPairs,
+                    request_deserializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.ExportLabelledPairsRequest.FromString,
+                    response_serializer=lokos_dot_dedup_dot_v1_dot_dedup__pb2.LabelledPairs.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -354,6 +373,33 @@ class DedupService:
             '/lokos.dedup.v1.DedupService/SetRules',
             lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.SerializeToString,
             lokos_dot_dedup_dot_v1_dot_dedup__pb2.RuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportLabelledPairs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.dedup.v1.DedupService/ExportLabelledPairs',
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.ExportLabelledPairsRequest.SerializeToString,
+            lokos_dot_dedup_dot_v1_dot_dedup__pb2.LabelledPairs.FromString,
             options,
             channel_credentials,
             insecure,

@@ -54,6 +54,11 @@ class DedupServiceStub:
     GetRules: _grpc.UnaryUnaryMultiCallable[_dedup_pb2.GetRulesRequest, _dedup_pb2.RuleSet]
     """The state's rules, as data."""
     SetRules: _grpc.UnaryUnaryMultiCallable[_dedup_pb2.RuleSet, _dedup_pb2.RuleSet]
+    ExportLabelledPairs: _grpc.UnaryUnaryMultiCallable[_dedup_pb2.ExportLabelledPairsRequest, _dedup_pb2.LabelledPairs]
+    """The checkers' standing decisions as labelled name pairs (names only, no identifiers, no
+    reasons), for the state to measure the name rule on its own field data: the state admin
+    for the state (or one block), a Block Program Manager for her block.
+    """
 
 @_typing.type_check_only
 class DedupServiceAsyncStub(DedupServiceStub):
@@ -77,6 +82,11 @@ class DedupServiceAsyncStub(DedupServiceStub):
     GetRules: _aio.UnaryUnaryMultiCallable[_dedup_pb2.GetRulesRequest, _dedup_pb2.RuleSet]  # type: ignore[assignment]
     """The state's rules, as data."""
     SetRules: _aio.UnaryUnaryMultiCallable[_dedup_pb2.RuleSet, _dedup_pb2.RuleSet]  # type: ignore[assignment]
+    ExportLabelledPairs: _aio.UnaryUnaryMultiCallable[_dedup_pb2.ExportLabelledPairsRequest, _dedup_pb2.LabelledPairs]  # type: ignore[assignment]
+    """The checkers' standing decisions as labelled name pairs (names only, no identifiers, no
+    reasons), for the state to measure the name rule on its own field data: the state admin
+    for the state (or one block), a Block Program Manager for her block.
+    """
 
 class DedupServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -139,5 +149,16 @@ class DedupServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _dedup_pb2.RuleSet,
         context: _ServicerContext,
     ) -> _typing.Union[_dedup_pb2.RuleSet, _abc.Awaitable[_dedup_pb2.RuleSet]]: ...
+
+    @_abc_1.abstractmethod
+    def ExportLabelledPairs(
+        self,
+        request: _dedup_pb2.ExportLabelledPairsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_dedup_pb2.LabelledPairs, _abc.Awaitable[_dedup_pb2.LabelledPairs]]:
+        """The checkers' standing decisions as labelled name pairs (names only, no identifiers, no
+        reasons), for the state to measure the name rule on its own field data: the state admin
+        for the state (or one block), a Block Program Manager for her block.
+        """
 
 def add_DedupServiceServicer_to_server(servicer: DedupServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

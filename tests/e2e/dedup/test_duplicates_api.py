@@ -6,6 +6,7 @@ data."""
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 
 from lokos.tracestore import SpanNode, build_tree, load_trace
+from services.dedup import evaluation
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import (
     Block,
@@ -379,3 +381,48 @@ def test_names_in_indian_scripts_and_odd_input_are_handled(api: Api) -> None:
     )
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "name"
     assert http.get("/v1/members/not-a-uuid/duplicates", headers=h(blk.bpm)).status_code == 422
+
+
+def test_checkers_decisions_export_as_labelled_name_pairs(api: Api) -> None:
+    http = api.http
+    blk, other_blk = make_block(api), make_block(api)
+    shg_a, shg_b = new_shg(http, blk.admin, blk), new_shg(http, blk.admin, blk)
+    first = approved_member(
+        http, blk, shg_a, 0, name="Chinnammal", relative_name="Periyasamy Gounder"
+    )
+    second = add(http, blk.admin, shg_b, 1, name="Chinnamma", relative_name="Periyasamy")
+    submitted(http, blk.admin, second)
+    decided = http.post(
+        f"/v1/members/{second['id']}/duplicates/{first['id']}/decision",
+        json={"decision": "not_duplicate", "reason": "Aadhaar 1234 seen: mother and daughter"},
+        headers=h(blk.bpm),
+    )
+    assert decided.status_code == 200, decided.text
+
+    def export(tok: str, block: str = "") -> httpx.Response:
+        return http.get(
+            "/v1/duplicate-decisions/labelled-pairs",
+            params={"block_lgd_code": block} if block else {},
+            headers=h(tok),
+        )
+
+    wanted = {
+        ("Chinnammal", "Periyasamy Gounder", "Chinnamma", "Periyasamy"),
+        ("Chinnamma", "Periyasamy", "Chinnammal", "Periyasamy Gounder"),
+    }
+    for tok, block in ((api.token, ""), (api.token, blk.block), (blk.bpm, blk.block)):
+        r = export(tok, block)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/csv")
+        rows = evaluation.read_rows(io.StringIO(r.text))
+        (row,) = [x for x in rows if (x.a_name, x.a_relative, x.b_name, x.b_relative) in wanted]
+        assert row.category == "decision" and row.same is False
+        # Names only: no ids, no codes, no reasons (a reason may quote an identifier).
+        for secret in (first["id"], second["id"], first["code"], "Aadhaar", "1234"):
+            assert secret not in r.text
+    # Another block's checker does not see the pair; makers do not export at all.
+    assert "Chinnammal" not in export(other_blk.bpm, other_blk.block).text
+    assert export(blk.admin).status_code == 403
+    bad = export(api.token, "abc")
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["block_lgd_code"]
