@@ -52,10 +52,11 @@ _PROBLEMS = {
 
 def problem_responses(*extra: int) -> dict[int | str, dict[str, object]]:
     """The problem+json answers of a router's operations: those every authenticated operation
-    may give (401, 403, 422, 503) and ``extra`` ones it really gives (404, 409, 423…)."""
+    may give (401, 403, 422, 503, and 423 while the caller's account is locked) and ``extra``
+    ones it really gives (404, 409…)."""
     return {
         code: {"description": _PROBLEMS[code], "content": {"application/problem+json": {}}}
-        for code in sorted({401, 403, 422, 503, *extra})
+        for code in sorted({401, 403, 422, 423, 503, *extra})
     }
 
 

@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from gateway.auth import allow
 from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
-from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, metadata
+from gateway.routes.common import ServiceClients, metadata, problem_responses
 from lokos import catalogue, roles
 from lokos.principal import Principal
 from lokos.transactions.v1 import transactions_pb2 as pb
 
-router = APIRouter(prefix="/books", tags=["transactions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/books", tags=["transactions"], responses=problem_responses(404, 409, 423)
+)
 
 # Route permissions from the catalogue; the service checks the CBO mapping and the unit.
 BookReader = Annotated[Principal, Depends(allow(roles.READERS))]
