@@ -252,7 +252,7 @@ def test_refresh_duplicate_for_a_block(api: Api) -> None:
         )
     )
     start = http.post(f"/v1/blocks/{blk.block}/duplicate-refresh", headers=h(blk.bpm))
-    assert start.status_code in (200, 202), start.text
+    assert start.status_code == 202, start.text  # a new block: no refresh of it is running
     job = start.json()
     assert start.headers["location"] == f"/v1/duplicate-refreshes/{job['id']}"
     done = eventually(
@@ -365,14 +365,17 @@ def test_names_in_indian_scripts_and_odd_input_are_handled(api: Api) -> None:
     submitted(http, blk.admin, hindi)
     dups = http.get(f"/v1/members/{hindi['id']}/duplicates", headers=h(blk.bpm)).json()
     assert dups["status"] == "potential" and dups["matches"][0]["other_name"] == "Sita Devi"
-    for i, name in enumerate(("🙂", "K.", "x" * 100, "Ｓｉｔａ")):
+    # No letter of a script a name is written in (an emoji; full-width Latin, which no keyboard
+    # of the field produces) is refused naming the field; an initial and 100 letters are names.
+    odd = {"🙂": 422, "K.": 201, "x" * 100: 201, "Ｓｉｔａ": 422}
+    for i, (name, expected) in enumerate(odd.items()):
         r = http.post(
             "/v1/members",
             json=member_body(str(shg_b["id"]), 2 + i, name=name),
             headers=h(blk.admin),
         )
-        assert r.status_code in (201, 422), r.text
-        if r.status_code == 422:
+        assert r.status_code == expected, (name, r.text)
+        if expected == 422:
             assert r.json()["errors"][0]["field"] == "name"
         else:
             assert submit(http, blk.admin, "member", r.json()).status_code == 201
