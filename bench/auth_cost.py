@@ -32,7 +32,7 @@ from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
 from gateway.tokens import TokenVerifier
-from lokos.runtime.platform import Platform
+from launcher.platform import Platform
 
 REALMS = ["lokos-national", "lokos-up"]
 

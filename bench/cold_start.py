@@ -30,7 +30,7 @@ from bench.common import (
     report_start_failure,
     write_results,
 )
-from lokos.runtime.platform import Platform
+from launcher.platform import Platform
 
 POLL_SECONDS = 0.05
 

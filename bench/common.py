@@ -28,11 +28,11 @@ import nats
 from nats.js.errors import NotFoundError
 from rich.console import Console
 
+from launcher.platform import Platform, running_platform
+from launcher.settings import SERVICES, PlatformSettings
 from lokos import rpc
 from lokos.db import asyncpg_dsn
 from lokos.events import STREAM
-from lokos.runtime.platform import Platform, running_platform
-from lokos.runtime.settings import SERVICES, PlatformSettings
 
 # Piped output (make bench, CI logs) gets 100 columns instead of rich's default 80.
 console = Console() if sys.stdout.isatty() else Console(width=100)

@@ -36,13 +36,13 @@ from rich.table import Table
 
 from bench import dedup_synth
 from bench.common import LatencyStats, console, fmt_ms, shared_platform, write_results
+from launcher.platform import Platform
 from lokos.db import asyncpg_dsn
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.events import build_envelope, subject
 from lokos.principal import Principal, RoleGrant, Scope
 from lokos.profiles.v1 import profiles_pb2
 from lokos.rpc import call_metadata
-from lokos.runtime.platform import Platform
 from services.dedup import bulk, matching, names
 from services.profiles.identifiers import (
     KeyedHash,

@@ -39,6 +39,8 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.common import console, met, write_results
+from launcher.platform import nats_server_binary
+from launcher.postgres import PostgresInstance, find_bindir, server_user
 from lokos import bus, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer, inbox_table
@@ -46,8 +48,6 @@ from lokos.db import Database, asyncpg_dsn, wait_for_server
 from lokos.events import STREAM, Event, NatsLink, build_envelope, ensure_stream, subject
 from lokos.outbox import OutboxRelay, add_events_copy, outbox_table
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.platform import nats_server_binary
-from lokos.runtime.postgres import PostgresInstance, find_bindir, server_user
 
 RELAY_GOAL = 0.5
 END_TO_END_GOAL = 10_000.0

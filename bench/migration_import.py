@@ -41,12 +41,12 @@ from bench.common import (
     wait_quiet,
     write_results,
 )
+from launcher.platform import Platform
 from lokos.db import asyncpg_dsn
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.rpc import call_metadata, service_metadata
-from lokos.runtime.platform import Platform
 from services.profiles.identifiers import verhoeff_check_digit
 from services.profiles.migration import csvformat, importer
 

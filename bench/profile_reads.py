@@ -40,8 +40,8 @@ from bench.migration_import import (
     synthetic_geography,
     write_csv,
 )
+from launcher.platform import Platform
 from lokos.db import asyncpg_dsn
-from lokos.runtime.platform import Platform
 from services.profiles.identifiers import verhoeff_check_digit
 
 GOAL_P99_MS = 10.0

@@ -36,8 +36,8 @@ from bench.migration_import import (
     synthetic_geography,
     write_csv,
 )
+from launcher.platform import Platform
 from lokos.db import asyncpg_dsn
-from lokos.runtime.platform import Platform
 
 PW = "Bench@2024"
 MEMBERS_PER_SHG = 15

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from launcher.platform import Platform, running_platform
+from launcher.settings import PlatformSettings
 from lokos import rpc
-from lokos.runtime.platform import Platform, running_platform
-from lokos.runtime.settings import PlatformSettings
 
 # Failed logins one client address may make in the gateway's window: every test talks from
 # 127.0.0.1, and the wrong passwords the suite types on purpose must not add up to a 429.

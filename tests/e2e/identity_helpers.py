@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from lokos.runtime.platform import Platform
+from launcher.platform import Platform
 
 
 def new_code(digits: int = 9) -> str:

@@ -13,9 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from devidp.keys import load_or_create_signing_key
+from devidp.store import IdpStore
 from lokos.db import asyncpg_dsn
-from lokos.devidp.keys import load_or_create_signing_key
-from lokos.devidp.store import IdpStore
 from tests.conftest import Api, login
 
 

@@ -15,12 +15,12 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
+from launcher.platform import Platform
 from lokos import bus
 from lokos.common.v1 import events_pb2
 from lokos.db import asyncpg_dsn
 from lokos.events import STREAM, build_envelope, subject
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.platform import Platform
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import add_member, h, make_block, new_shg
 

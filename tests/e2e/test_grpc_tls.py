@@ -13,12 +13,12 @@ import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from launcher import certificates
+from launcher.platform import TOOLS, Platform, running_platform
+from launcher.settings import SERVICES
 from lokos.principal import METADATA_KEY, Principal, RoleGrant, Scope
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.rpc import TlsFiles
-from lokos.runtime import certificates
-from lokos.runtime.platform import TOOLS, Platform, running_platform
-from lokos.runtime.settings import SERVICES
 from tests.conftest import DEMO_PASSWORD, DEMO_USER, platform_settings
 from tests.e2e.identity_helpers import new_code
 

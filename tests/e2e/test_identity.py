@@ -673,7 +673,7 @@ def test_lokos_otp_reads_the_development_sms_outbox(api: Api, geo: Geo) -> None:
     )
     assert login(api.http, uid, PW, client="mobile", device_id="phone-Z-0010").status_code == 202
     out = subprocess.run(
-        [sys.executable, "-m", "lokos.cli", "otp", uid],
+        [sys.executable, "-m", "lokosctl.cli", "otp", uid],
         capture_output=True,
         text=True,
         check=False,

@@ -19,6 +19,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
+from launcher.platform import Platform
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.principal import (
@@ -32,7 +33,6 @@ from lokos.principal import (
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from lokos.rpc import call_metadata, check_health, service_metadata
-from lokos.runtime.platform import Platform
 from tests.conftest import Api
 from tests.e2e.identity_helpers import create_user, login, new_code
 from tests.e2e.profiles.profile_helpers import (

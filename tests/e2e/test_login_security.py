@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from lokos.runtime.platform import Platform
+from launcher.platform import Platform
 from tests.conftest import LOGIN_FAILURES_PER_ADDRESS, Api
 from tests.e2e.identity_helpers import Geo, create_user, login, make_geo, new_code, token
 from tests.e2e.test_identity import _block_admin

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 
-from lokos.tracestore import SpanNode, build_tree, load_trace
+from lokosctl.tracestore import SpanNode, build_tree, load_trace
 from tests.conftest import Api
 
 
@@ -66,7 +66,7 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
 
     def trace_output() -> str:
         out = subprocess.run(
-            [sys.executable, "-m", "lokos.cli", "trace", request_id],
+            [sys.executable, "-m", "lokosctl.cli", "trace", request_id],
             capture_output=True,
             text=True,
             env=env,

@@ -23,9 +23,9 @@ import jwt
 import pytest
 import uvicorn
 
-from lokos.devidp.app import create_app
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.store import IdpStore
+from devidp.app import create_app
+from devidp.config import IdpSettings
+from devidp.store import IdpStore
 from lokos.errors import NotFound, ValidationFailed
 from services.identity.idp.port import IdentityProvider, InvalidCredentials, TokenSet
 from services.identity.realms import realm_representation

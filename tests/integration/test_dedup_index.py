@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from launcher.platform import Platform
 from lokos import context
 from lokos.common.v1 import events_pb2
 from lokos.db import Database, asyncpg_dsn, prepare_database
@@ -21,7 +22,6 @@ from lokos.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lokos.events import Event
 from lokos.principal import Principal, RoleGrant, Scope
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.platform import Platform
 from services.dedup import events as dedup_events
 from services.dedup import rules
 from services.dedup.refresh import Refresher

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from lokos.cli import app as cli
+from lokosctl.cli import app as cli
 from services.identity.idp.keycloak import KeycloakAdapter
 from services.identity.idp.port import IdpUnavailable
 from tests.integration.idp_contract import (

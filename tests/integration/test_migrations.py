@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from launcher.platform import Platform
+from launcher.settings import SERVICES
 from lokos.db import prepare_database
-from lokos.runtime.platform import Platform
-from lokos.runtime.settings import SERVICES
 
 ROOT = Path(__file__).parents[2]
 

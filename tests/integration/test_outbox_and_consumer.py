@@ -13,6 +13,7 @@ import nats
 import pytest
 from sqlalchemy import text
 
+from launcher.platform import Platform
 from lokos import bus, context, events
 from lokos.common.v1 import events_pb2
 from lokos.consumer import EventConsumer
@@ -21,7 +22,6 @@ from lokos.events import STREAM, Event, NatsLink, build_envelope, subject
 from lokos.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event, add_events_copy
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.platform import Platform
 from services.dedup.models import outbox
 
 # Any service's migrations give a database with outbox, inbox and audit tables.

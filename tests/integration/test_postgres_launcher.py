@@ -21,15 +21,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from lokos.db import asyncpg_dsn
-from lokos.runtime.platform import Platform
-from lokos.runtime.postgres import (
+from launcher.platform import Platform
+from launcher.postgres import (
     PostgresInstance,
     find_bindir,
     reachable_by,
     server_user,
 )
-from lokos.runtime.settings import PlatformSettings
+from launcher.settings import PlatformSettings
+from lokos.db import asyncpg_dsn
 
 
 def _free_port() -> int:

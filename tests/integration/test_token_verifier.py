@@ -18,11 +18,11 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from devidp.app import create_app
+from devidp.config import IdpSettings
+from devidp.keys import KEY_FILE_NAME, SigningKey
+from devidp.store import IdpStore
 from gateway.tokens import TokenVerifier, VerifiedToken
-from lokos.devidp.app import create_app
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.keys import KEY_FILE_NAME, SigningKey
-from lokos.devidp.store import IdpStore
 from lokos.errors import Unauthenticated, Unavailable
 
 PASSWORD = "Verifier#Pass1"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from gateway import invalidation
+from launcher.settings import SERVICES
 from lokos import bus
 from lokos.common.v1 import events_pb2
 from lokos.events import build_envelope, foreign_origin, subject
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.settings import SERVICES
 from services.dedup import events as dedup_events
 from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates

@@ -5,8 +5,8 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from lokos.runtime.platform import Platform
-from lokos.runtime.settings import SERVICES, PlatformSettings
+from launcher.platform import Platform
+from launcher.settings import SERVICES, PlatformSettings
 
 
 def _programs(**settings: object) -> dict[str, dict[str, str]]:

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lokos import catalogue
-from lokos.cli import app as cli
+from lokosctl.cli import app as cli
 from services.identity import realms
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from lokos.telemetry import JsonLinesSpanExporter
-from lokos.tracestore import build_tree, load_trace
+from lokosctl.tracestore import build_tree, load_trace
 
 
 def _tracer(path: Path, service: str) -> TracerProvider:

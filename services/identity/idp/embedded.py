@@ -1,4 +1,4 @@
-"""The identity-provider port on the embedded development IdP (``lokos.devidp``).
+"""The identity-provider port on the embedded development IdP (``devidp``).
 
 Admin operations work directly on the IdP's store (the files under ``data_dir/idp``, shared
 safely with the IdP process); logins, refreshes and logouts go over HTTP to the IdP's OpenID
@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from lokos.devidp.store import IdpStore, User, default_role_names
+from devidp.store import IdpStore, User, default_role_names
 from lokos.errors import Conflict, ValidationFailed
 from services.identity.idp.keycloak import oauth_error, realm_not_found, token_set
 from services.identity.idp.port import IdpUnavailable, InvalidCredentials, TokenSet

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from lokos.tracestore import SpanNode, build_tree, load_trace
+from lokosctl.tracestore import SpanNode, build_tree, load_trace
 from services.dedup import evaluation
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import (

@@ -9,9 +9,9 @@ from collections import Counter
 
 import nats
 
+from launcher.platform import Platform
 from lokos.common.v1 import events_pb2
 from lokos.profiles.v1 import profiles_pb2
-from lokos.runtime.platform import Platform
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import (
     ALL_IDENTIFIERS_OK,

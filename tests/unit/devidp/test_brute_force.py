@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from lokos.devidp.admin import ADMIN_USERNAME
-from lokos.devidp.app import create_app
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.store import LOKOS_BRUTE_FORCE, BruteForce, IdpStore
+from devidp.admin import ADMIN_USERNAME
+from devidp.app import create_app
+from devidp.config import IdpSettings
+from devidp.store import LOKOS_BRUTE_FORCE, BruteForce, IdpStore
 
 BASE = "http://127.0.0.1:8180"
 TOKEN_PATH = "/realms/{realm}/protocol/openid-connect/token"

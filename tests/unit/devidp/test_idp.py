@@ -12,10 +12,10 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from lokos.devidp.app import create_app
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.keys import KEY_FILE_NAME, jwk_thumbprint
-from lokos.devidp.store import IdpStore
+from devidp.app import create_app
+from devidp.config import IdpSettings
+from devidp.keys import KEY_FILE_NAME, jwk_thumbprint
+from devidp.store import IdpStore
 
 BASE = "http://127.0.0.1:8180"
 TOKEN_PATH = "/realms/{realm}/protocol/openid-connect/token"

@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 from supervisor.xmlrpc import SupervisorTransport
 
+from launcher import certificates
+from launcher.postgres import PostgresInstance, find_bindir
+from launcher.settings import SERVICES, PlatformSettings
 from lokos import bus, secretfiles
 from lokos.config import LokosSettings
 from lokos.principal import KeyRing
-from lokos.runtime import certificates
-from lokos.runtime.postgres import PostgresInstance, find_bindir
-from lokos.runtime.settings import SERVICES, PlatformSettings
 
 # The certificate of tools that call services directly (tests, benchmarks) when mTLS is on.
 TOOLS = "tools"
@@ -236,7 +236,7 @@ class Platform:
             progs.append(
                 Program(
                     "idp",
-                    [sys.executable, "-m", "lokos.devidp.main"],
+                    [sys.executable, "-m", "devidp.main"],
                     {
                         **common,
                         "LOKOS_SERVICE_NAME": "idp",

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
+from devidp.store import validate_realm_name
 from lokos.config import LokosSettings
-from lokos.devidp.store import validate_realm_name
 
 
 class IdpSettings(LokosSettings):

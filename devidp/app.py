@@ -2,7 +2,7 @@
 
 Paths, form parameters, JSON bodies and error codes follow Keycloak, so clients written for
 Keycloak (the gateway, the web and mobile apps, external systems) work unchanged. The subset of
-Keycloak's admin REST API that identity uses is served too (:mod:`lokos.devidp.admin`), with a
+Keycloak's admin REST API that identity uses is served too (:mod:`devidp.admin`), with a
 ``master`` realm holding its administrator.
 """
 
@@ -21,10 +21,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from lokos.devidp.admin import ADMIN_USERNAME, install_admin_api, load_or_create_admin_password
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
-from lokos.devidp.store import MASTER_REALM, Client, IdpStore
+from devidp.admin import ADMIN_USERNAME, install_admin_api, load_or_create_admin_password
+from devidp.config import IdpSettings
+from devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
+from devidp.store import MASTER_REALM, Client, IdpStore
 
 GATEWAY_AUDIENCE = "lokos-gateway"
 # Audience of master-realm (administration) tokens, as in Keycloak: never the gateway's.

@@ -45,9 +45,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from lokos.devidp.config import IdpSettings
-from lokos.devidp.keys import ALGORITHM, SigningKey
-from lokos.devidp.store import (
+from devidp.config import IdpSettings
+from devidp.keys import ALGORITHM, SigningKey
+from devidp.store import (
     MASTER_REALM,
     UPDATE_PASSWORD,
     IdpStore,

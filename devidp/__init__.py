@@ -13,7 +13,7 @@ be exercised here for real.
 
 It exists for development and the embedded (single machine) mode only, when no Keycloak is
 configured. It keeps its signing key, users, clients and sessions as files under
-``data_dir/idp``. It has no admin console, no brute-force protection (identity locks accounts
-itself), no authorization-code flow and no key rotation: never expose it to the internet or
-use it in production.
+``data_dir/idp``. It models Keycloak's brute-force detection from the realm's settings; it has
+no admin console, no authorization-code flow and no key rotation: never expose it to the
+internet or use it in production.
 """

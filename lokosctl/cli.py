@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from lokos.runtime.platform import Platform
-from lokos.runtime.settings import PlatformSettings
-from lokos.tracestore import SpanNode, build_tree, load_trace
+from launcher.platform import Platform
+from launcher.settings import PlatformSettings
+from lokosctl.tracestore import SpanNode, build_tree, load_trace
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 realm_app = typer.Typer(

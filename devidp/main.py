@@ -1,11 +1,11 @@
-"""Run the embedded development IdP: ``python -m lokos.devidp.main``."""
+"""Run the embedded development IdP: ``python -m devidp.main``."""
 
 from __future__ import annotations
 
 import uvicorn
 
-from lokos.devidp.app import create_app
-from lokos.devidp.config import IdpSettings
+from devidp.app import create_app
+from devidp.config import IdpSettings
 
 
 def main() -> None:
