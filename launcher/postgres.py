@@ -10,6 +10,7 @@ checkout has its permissions changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pwd
@@ -149,8 +150,10 @@ class PostgresInstance:
     bindir: Path
     user: str = "lokos"
 
-    @property
+    @functools.cached_property
     def server_root(self) -> Path:
+        # Decided once per instance: after the data folder is deleted it would read as
+        # reachable, and a wipe would miss the cluster kept outside it.
         owner = server_user()
         if owner is None or reachable_by(self.root, owner):
             return self.root
