@@ -178,8 +178,14 @@ def open_books(api: Api, s: Shg) -> dict[str, object]:
         if r.status_code == 201:
             answer.update(r.json())
             return True
-        # the profiles events may not have reached transactions yet: not found / not a member
-        assert r.status_code in (404, 422), r.text
+        # The profiles events may not have reached transactions yet: the SHG's books, or some
+        # of its members, are not known there. Any other refusal is a real one.
+        problem = r.json()
+        not_copied_yet = problem.get("code") == "cbo_not_found" or (
+            problem.get("code") == "validation_failed"
+            and all(e["field"].endswith(".member_id") for e in problem["errors"])
+        )
+        assert not_copied_yet, r.text
         return False
 
     assert wait_for(attempt, timeout=30, interval=0.5), last
