@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,23 +202,7 @@ class Transactions:
             )
             if result.entry is not None:
                 await repository.insert_entries(conn, cbo.cbo_id, None, [result.entry])
-            await repository.save_loans(
-                conn,
-                cbo.cbo_id,
-                [
-                    (
-                        ln.loan_id,
-                        ln.member_id,
-                        ln.source.value,
-                        "",
-                        None,
-                        loan_to_json(ln),
-                        ln.outstanding_principal,
-                        ln.closed,
-                    )
-                    for ln in result.loans.values()
-                ],
-            )
+            await repository.save_loans(conn, cbo.cbo_id, _loan_states(result.loans.values()))
             row = await repository.book(conn, cbo.cbo_id)
             await session.commit()
         assert row is not None
@@ -593,23 +578,7 @@ class Transactions:
                     await repository.delete_meeting_entries(conn, r["id"])
                     await repository.delete_loans(conn, cbo.cbo_id, undo["new_loans"])
                     before = [loan_from_json(v) for v in undo["loans_before"].values()]
-                    await repository.save_loans(
-                        conn,
-                        cbo.cbo_id,
-                        [
-                            (
-                                ln.loan_id,
-                                ln.member_id,
-                                ln.source.value,
-                                "",
-                                None,
-                                loan_to_json(ln),
-                                ln.outstanding_principal,
-                                ln.closed,
-                            )
-                            for ln in before
-                        ],
-                    )
+                    await repository.save_loans(conn, cbo.cbo_id, _loan_states(before))
                     await repository.set_meeting_status(
                         conn, r["id"], REJECTED, principal.user_id, req.remarks
                     )
@@ -942,3 +911,23 @@ def _meeting_view(row: asyncpg.Record, full: bool = True) -> pb.MeetingView:
     view.checker = row["checker"]
     view.remarks = row["remarks"]
     return view
+
+
+def _loan_states(
+    loans: Iterable[LoanState],
+) -> list[tuple[str, str, str, str, uuid.UUID | None, dict[str, Any], int, bool]]:
+    """Rows for :func:`repository.save_loans` that replace each loan's state (no purpose or
+    disbursing meeting: those stay as first recorded)."""
+    return [
+        (
+            ln.loan_id,
+            ln.member_id,
+            ln.source.value,
+            "",
+            None,
+            loan_to_json(ln),
+            ln.outstanding_principal,
+            ln.closed,
+        )
+        for ln in loans
+    ]
