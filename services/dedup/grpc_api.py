@@ -8,10 +8,10 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
+from lokos.catalogue import READERS
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.errors import NotFound
-from lokos.roles import READERS
 from services.dedup import rules
 from services.dedup.refresh import Refresher
 from services.dedup.service import Dedup, result_to_proto

@@ -84,13 +84,7 @@ class CboRpc:
             raise NotFound(f"SHG {request.id} not found")
         access.require_reader(
             caller(),
-            access.path(
-                cbo.state,
-                cbo.district_lgd_code,
-                cbo.block_lgd_code,
-                (str(cbo.id),),
-                cbo.village_lgd_code,
-            ),
+            access.where(cbo),
             f"SHG {request.id}",
         )
         return shg_to_proto(cbo)

@@ -21,14 +21,13 @@ from lokos import context
 from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from lokos.principal import GeoPath, Principal
+from lokos.principal import Principal
 from services.profiles import access, codes, duplicates, events, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
 from services.profiles.mapping import IDENTIFIERS
 from services.profiles.masters.data import is_code
 from services.profiles.member import repository as member_repository
-from services.profiles.member.service import where as member_where
 from services.profiles.models import Cbo, Member, Submission, audit_log
 from services.profiles.review import repository
 
@@ -56,18 +55,6 @@ async def _load(
     if c is None or c.cbo_type.lower() != entity_type:
         raise NotFound(f"{entity_type.upper()} {entity_id} not found")
     return c
-
-
-def _where(record: Cbo | Member) -> GeoPath:
-    if isinstance(record, Member):
-        return member_where(record)
-    return access.path(
-        record.state,
-        record.district_lgd_code,
-        record.block_lgd_code,
-        (str(record.id),),
-        record.village_lgd_code,
-    )
 
 
 def _entity_type(record: Cbo | Member) -> str:
@@ -113,7 +100,7 @@ async def submit(
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     record = await _load(session, entity_type, records.parse_uuid(entity_id, "id"), for_update=True)
-    access.require_maker(principal, _where(record), f"this {entity_type}")
+    access.require_maker(principal, access.where(record), f"this {entity_type}")
     if record.submission_id is not None:
         raise Conflict(
             f"this {entity_type} is already waiting for approval",
@@ -292,7 +279,7 @@ async def _decide_prelude(
     if submission is None:
         raise NotFound(f"submission {submission_id} not found")
     record = await _load(session, submission.entity_type, submission.entity_id, for_update=True)
-    access.require_checker(principal, _where(record), f"this {submission.entity_type}")
+    access.require_checker(principal, access.where(record), f"this {submission.entity_type}")
     if submission.maker == principal.user_id:
         raise PermissionDenied(
             "the checker cannot be the maker of a submission", code="maker_is_checker"
@@ -366,7 +353,7 @@ async def get_submission(
         raise NotFound(f"submission {submission_id} not found")
     record = await _load(session, submission.entity_type, submission.entity_id, for_update=False)
     if submission.maker != principal.user_id:
-        access.require_reader(principal, _where(record), f"submission {submission_id}")
+        access.require_reader(principal, access.where(record), f"submission {submission_id}")
     return submission, record
 
 
@@ -387,18 +374,12 @@ async def my_task(
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed.one("limit", f"must be 1 to {MAX_PAGE}", "range")
-    checker_grants = [g for g in principal.roles if g.role in access.CHECKERS]
-    if not checker_grants:
+    if not principal.has_any_role(access.CHECKERS):
         raise PermissionDenied(
             "My Task is for checkers (Block Program Managers)", code="not_the_checker"
         )
-    blocks: frozenset[str] | None
-    if any(g.scope.level in ("national", "state") for g in checker_grants):
-        blocks = None
-    else:
-        blocks = frozenset().union(
-            *(g.scope.codes for g in checker_grants if g.scope.level == "block")
-        )
+    reach = principal.reach(access.CHECKERS)
+    blocks = None if reach is None else reach.get("block", frozenset())
     return await repository.tasks(
         db,
         state=principal.state,
