@@ -192,6 +192,12 @@ class Dedup:
         self._rules = (time.monotonic(), rule_set)
         return rule_set
 
+    async def rules_for(self, principal: Principal) -> rules.RuleSet:
+        """The state's rules, for anyone of the state (they explain the flags they see)."""
+        if principal.state != self.state or not principal.has_any_role(READERS):
+            raise NotFound("no rules for this state")
+        return await self.current_rules()
+
     async def set_rules(
         self, session: AsyncSession, principal: Principal, given: list[rules.Rule]
     ) -> rules.RuleSet:

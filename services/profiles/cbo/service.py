@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
+from lokos.db import Database
 from lokos.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
 from services.profiles import access, events, identifiers, records, validation
@@ -124,6 +125,15 @@ async def create_cbo(
         records.check_same_create(cbo.create_fingerprint, fingerprint)
     await session.commit()
     return cbo, created
+
+
+async def read_shg(db: Database, principal: Principal, shg_id: str) -> Cbo:
+    """The hot read: a prepared lookup on the read pool (no ORM session)."""
+    cbo = await repository.find_cbo(db, records.parse_uuid(shg_id, "id"))
+    if cbo is None or cbo.cbo_type != "SHG":
+        raise NotFound(f"SHG {shg_id} not found")
+    access.require_reader(principal, access.where(cbo), f"SHG {shg_id}")
+    return cbo
 
 
 async def update_cbo(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos import context
 from lokos.audit import record_audit
 from lokos.db import Database
+from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import Principal
 from services.profiles import access, codes, duplicates, events, records, validation
@@ -158,35 +159,44 @@ async def approve(
     identifier_checks: list[tuple[str, str, str]],
     today: date,
 ) -> tuple[Submission, Cbo | Member]:
-    submission, record = await _decide_prelude(session, principal, submission_id)
     if identifier_checks and any(status == "rejected" for _, status, _ in identifier_checks):
         raise ValidationFailed.one(
             "identifiers",
             "an identifier is rejected: reject the submission with remarks",
             "rejected_identifier",
         )
-    errors: list[FieldError] = []
+    # A member is checked by dedup first, with the data being approved (a waiting draft
+    # applied), and no row locked: the check may take seconds. Then the rows are locked and
+    # the member must still be the version that was checked.
+    checked: tuple[int, dedup_pb2.CheckResult] | None = None
+    asked: tuple[int, dedup_pb2.MemberRecord] | None = None
+    submission, record = await _decide_prelude(session, principal, submission_id, lock=False)
     if isinstance(record, Member):
-        present = _present_identifiers(record)
-        decided = {name for name, status, _ in identifier_checks if status == "approved"}
-        missing = sorted(present - decided)
-        if missing:
-            errors.append(
-                FieldError(
-                    "identifiers",
-                    f"verify each identifier before approving: {', '.join(missing)}",
-                    "unverified",
-                )
-            )
+        _identifier_errors(record, identifier_checks)
+        version = record.version
+        records.apply_draft(record, _draft_converters())
+        asked = (version, duplicates.member_record(record))
+    # Nothing read so far is kept (the draft applied above was only for the question): the
+    # rows are read again under lock.
+    await session.rollback()
+    if asked is not None:
+        result = await duplicates.check_before_approval(deps.dedup, principal, asked[1])
+        checked = (asked[0], result)
+    submission, record = await _decide_prelude(session, principal, submission_id, lock=True)
+    if isinstance(record, Member):
+        _identifier_errors(record, identifier_checks)
     else:
-        errors += await _cbo_approval_errors(session, deps, record, today)
-    if errors:
-        raise ValidationFailed(errors, "the record cannot be approved yet")
+        errors = await _cbo_approval_errors(session, deps, record, today)
+        if errors:
+            raise ValidationFailed(errors, "the record cannot be approved yet")
+    if isinstance(record, Member) and (checked is None or checked[0] != record.version):
+        raise Conflict(
+            "the member changed while her duplicates were checked; approve again",
+            code="version_conflict",
+        )
     records.apply_draft(record, _draft_converters())
-    if isinstance(record, Member):
-        # With the data being approved (a waiting draft applied): nothing is committed if
-        # this refuses.
-        await duplicates.check_before_approval(deps.dedup, principal, record)
+    if isinstance(record, Member) and checked is not None:
+        duplicates.refuse_duplicates(record, checked[1])  # nothing is committed if it refuses
         record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
     record.status = "approved"
     record.submission_id = None
@@ -270,15 +280,32 @@ async def reject(
     return submission, record
 
 
+def _identifier_errors(member: Member, identifier_checks: list[tuple[str, str, str]]) -> None:
+    present = _present_identifiers(member)
+    decided = {name for name, status, _ in identifier_checks if status == "approved"}
+    missing = sorted(present - decided)
+    if missing:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "identifiers",
+                    f"verify each identifier before approving: {', '.join(missing)}",
+                    "unverified",
+                )
+            ],
+            "the record cannot be approved yet",
+        )
+
+
 async def _decide_prelude(
-    session: AsyncSession, principal: Principal, submission_id: str
+    session: AsyncSession, principal: Principal, submission_id: str, *, lock: bool = True
 ) -> tuple[Submission, Cbo | Member]:
     submission = await repository.get_submission(
-        session, records.parse_uuid(submission_id, "id"), for_update=True
+        session, records.parse_uuid(submission_id, "id"), for_update=lock
     )
     if submission is None:
         raise NotFound(f"submission {submission_id} not found")
-    record = await _load(session, submission.entity_type, submission.entity_id, for_update=True)
+    record = await _load(session, submission.entity_type, submission.entity_id, for_update=lock)
     access.require_checker(principal, access.where(record), f"this {submission.entity_type}")
     if submission.maker == principal.user_id:
         raise PermissionDenied(
