@@ -40,14 +40,18 @@ console = Console() if sys.stdout.isatty() else Console(width=100)
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Unusual ports, so that a developer's `make up` (8080, 8180, 55432, 4222, 8222, 50051…)
-# keeps running while the benchmarks run.
-GATEWAY_PORT = 18080
-IDP_PORT = 18180
-PG_PORT = 56432
-NATS_PORT = 14222
-NATS_MONITOR_PORT = 18222
-GRPC_PORT_BASE = 51051
-HELLO_PORT = 18090
+# keeps running while the benchmarks run. LOKOS_BENCH_PORT_BASE moves them all into
+# [base, base + 30) (several checkouts benchmarking on one machine).
+_BASE = int(os.environ.get("LOKOS_BENCH_PORT_BASE", "0"))
+GATEWAY_PORT = _BASE or 18080
+IDP_PORT = _BASE + 1 if _BASE else 18180
+PG_PORT = _BASE + 2 if _BASE else 56432
+NATS_PORT = _BASE + 3 if _BASE else 14222
+NATS_MONITOR_PORT = _BASE + 4 if _BASE else 18222
+HELLO_PORT = _BASE + 5 if _BASE else 18090
+MONOLITH_PORT = _BASE + 6 if _BASE else 18091
+ECHO_PORT = _BASE + 7 if _BASE else 18092
+GRPC_PORT_BASE = _BASE + 10 if _BASE else 51051
 
 REALM = "lokos-up"
 CLIENT_ID = "lokos-web"

@@ -34,10 +34,7 @@ mapping or unmapping them is a no-op.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import jwt
@@ -59,35 +56,10 @@ from lokos.errors import Conflict, NotFound, ValidationFailed
 
 ADMIN_USERNAME = "admin"
 ADMIN_ROLE = "admin"
-ADMIN_PASSWORD_FILE = "admin-password"
 # Keycloak's default page size of user searches.
 DEFAULT_MAX_RESULTS = 100
 
 T = TypeVar("T")
-
-
-def load_or_create_admin_password(directory: Path) -> str:
-    """Read ``directory/admin-password``, or generate it (mode 0600, race-free) if missing."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = directory / ADMIN_PASSWORD_FILE
-    if not path.exists():
-        tmp = directory / f".{ADMIN_PASSWORD_FILE}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_urlsafe(24) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, path)  # the first process wins; the others read its password
-            except FileExistsError:
-                pass
-            except OSError:
-                if not path.exists():
-                    os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_text(encoding="utf-8").strip()
 
 
 class AdminError(Exception):

@@ -21,10 +21,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from devidp.admin import ADMIN_USERNAME, install_admin_api, load_or_create_admin_password
+from devidp.admin import ADMIN_USERNAME, install_admin_api
 from devidp.config import IdpSettings
 from devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
 from devidp.store import MASTER_REALM, Client, IdpStore
+from lokos import secretfiles
 
 GATEWAY_AUDIENCE = "lokos-gateway"
 # Audience of master-realm (administration) tokens, as in Keycloak: never the gateway's.
@@ -471,7 +472,9 @@ def create_app(settings: IdpSettings) -> FastAPI:
     )
     if settings.seed_demo:
         store.seed_demo(settings.demo_password)
-    admin_password = settings.admin_password or load_or_create_admin_password(settings.idp_dir)
+    admin_password = settings.admin_password or secretfiles.token(
+        settings.data_dir / secretfiles.DEV_IDP_ADMIN_PASSWORD, 24
+    )
     store.ensure_master_realm(ADMIN_USERNAME, admin_password)
     idp = DevIdp(settings, key, store)
 

@@ -104,8 +104,8 @@ def role_id(realm: str, name: str) -> str:
 
 # Realm -> (username, realm role) of the demo administrator seeded when seed_demo is true.
 DEMO_USERS: dict[str, tuple[str, str]] = {
-    "lokos-up": ("UP_STATEADMIN", "STATE_ADMIN"),
-    "lokos-national": ("NATIONAL_ADMIN", "NATIONAL_ADMIN"),
+    "lokos-up": ("UP_STATEADMIN", catalogue.STATE_ADMIN),
+    "lokos-national": (catalogue.DEMO_NATIONAL_USER, catalogue.NATIONAL_ADMIN),
 }
 
 

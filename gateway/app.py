@@ -25,6 +25,7 @@ from gateway.routes import (
     masters,
     profiles,
     reports,
+    roles,
     shgs,
     transactions,
     users,
@@ -124,6 +125,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
     app.include_router(users.router, prefix="/v1")
+    app.include_router(roles.router, prefix="/v1")
     app.include_router(geography.router, prefix="/v1")
     app.include_router(masters.router, prefix="/v1")
     app.include_router(shgs.router, prefix="/v1")

@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints
 # Free text: no control characters. PostgreSQL cannot store NUL in text, and the others
 # (escape, backspace, …) corrupt logs, exports and screens; tab and line breaks stay allowed.
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-TEXT_MESSAGE = "must not contain control characters (such as NUL)"
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 
 # Integers as the gRPC contracts carry them: limits and offsets are int32; versions and ids are

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import grpc
@@ -17,7 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.inputs import TEXT_MESSAGE, TEXT_PATTERN
+from gateway.inputs import TEXT_PATTERN
+from gateway.messages import MESSAGES
 from lokos.errors import LokosError, RateLimited, Unauthenticated, ValidationFailed
 from lokos.rpc import error_from_rpc
 from lokos.telemetry import current_trace_id
@@ -144,6 +146,21 @@ def document(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _field_error(e: Mapping[str, Any]) -> dict[str, str]:
+    """One of pydantic's errors as ``{field, message, code}``: the field by its name (a JSON
+    body that cannot be parsed is the field ``body``, not a character offset), the message
+    in the request's language."""
+    code = str(e.get("type", "invalid"))
+    ctx = e.get("ctx") or {}
+    if code == "string_pattern_mismatch" and ctx.get("pattern") == TEXT_PATTERN:
+        code = "control_characters"
+    parts = [p for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    if code == "json_invalid":
+        parts = []
+    message = MESSAGES.text(code, **ctx) if code in MESSAGES else str(e.get("msg", ""))
+    return {"field": ".".join(str(p) for p in parts) or "body", "message": message, "code": code}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LokosError)
     async def _domain(_: Request, exc: LokosError) -> JSONResponse:
@@ -155,27 +172,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = []
-        for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
-            code, message = str(e.get("type", "invalid")), str(e.get("msg", ""))
-            if (
-                code == "string_pattern_mismatch"
-                and e.get("ctx", {}).get("pattern") == TEXT_PATTERN
-            ):
-                code, message = "control_characters", TEXT_MESSAGE
-            errors.append({"field": ".".join(loc) or "body", "message": message, "code": code})
+        errors = [_field_error(e) for e in exc.errors()]
         fields = ", ".join(e["field"] for e in errors)
-        return problem(422, f"Invalid input: {fields}", code="validation_failed", errors=errors)
+        detail = MESSAGES.text("validation_failed", fields=fields)
+        return problem(422, detail, code="validation_failed", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers = dict(exc.headers or {})
         if exc.status_code == 405 and (allowed := _allowed_methods(request)):
             headers["Allow"] = allowed
-        return problem(
-            exc.status_code, str(exc.detail), code=f"http_{exc.status_code}", headers=headers
-        )
+        code = f"http_{exc.status_code}"
+        detail = MESSAGES.text(code) if code in MESSAGES else str(exc.detail)
+        return problem(exc.status_code, detail, code=code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -247,11 +247,7 @@ class Platform:
                     20,
                 )
             )
-        idp_env = {
-            "LOKOS_IDP_URL": self.idp_url,
-            "LOKOS_IDP_REALMS": self.s.idp_realms or self.s.trusted_realms,
-            "LOKOS_KEYCLOAK_URL": self.s.keycloak_url,
-        }
+        idp_env = {"LOKOS_IDP_URL": self.idp_url, "LOKOS_KEYCLOAK_URL": self.s.keycloak_url}
         for svc in SERVICES:
             progs.append(
                 Program(

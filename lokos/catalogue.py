@@ -195,6 +195,52 @@ NATIONAL_ROLES = frozenset(r.code for r in ROLES if r.entry == "national")
 STATE_REALM_ROLES = frozenset(r.code for r in ROLES if r.entry == "state")
 
 
+def _codes(*codes: str) -> frozenset[str]:
+    unknown = [c for c in codes if c not in BY_CODE]
+    if unknown:
+        raise KeyError(f"not in the catalogue: {unknown}")
+    return frozenset(codes)
+
+
+# --- role groups: the only place role names are spelled out (a layering test checks it) ---
+
+# The administrators the demo seeds.
+STATE_ADMIN = BY_CODE["STATE_ADMIN"].code
+NATIONAL_ADMIN = BY_CODE["NATIONAL_ADMIN"].code
+# The demo national admin's user ID is its role's name.
+DEMO_NATIONAL_USER = NATIONAL_ADMIN
+
+# Community users: bookkeepers write a CBO's books and profiles; approvers check them.
+BOOKKEEPERS = frozenset(r.code for r in ROLES if r.is_community and r.code.endswith("_BOOKKEEPER"))
+APPROVERS = COMMUNITY_ROLES - BOOKKEEPERS
+# Makers: bookkeepers for the CBOs mapped to them, and block staff for CBOs in their block.
+STAFF_MAKERS = _codes("STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN", "BLOCK_MIS")
+MAKERS = BOOKKEEPERS | STAFF_MAKERS
+# Checkers: the Block Program Manager of the record's block.
+CHECKERS = _codes("BLOCK_PROGRAM_MANAGER")
+# Readers: staff whose scope reaches a record (every staff role, the block's MIS included),
+# and community users for their mapped CBOs.
+STAFF_READERS = STAFF_ROLES
+COMMUNITY_READERS = COMMUNITY_ROLES
+READERS = STAFF_READERS | COMMUNITY_READERS
+# Who may register a brand-new CBO in a block (bookkeepers are mapped to CBOs that exist).
+CBO_CREATORS = STAFF_MAKERS
+# Who may run "Refresh Duplicate" for a block: its checker and the staff who upload.
+DUPLICATE_REFRESHERS = CHECKERS | STAFF_MAKERS
+# Who sets a state's de-duplication rules, and who exports the labelled pairs (the state
+# admin, and Block Program Managers for the pairs within their block).
+DEDUP_RULE_SETTERS = frozenset({STATE_ADMIN})
+PAIR_EXPORTERS = CHECKERS | DEDUP_RULE_SETTERS
+# Geography masters: districts and whole LGD files by the state's admins (and the national
+# team); blocks of her district by a district admin too.
+GEOGRAPHY_ADMINS = frozenset({NATIONAL_ADMIN, STATE_ADMIN})
+BLOCK_EDITORS = GEOGRAPHY_ADMINS | _codes("DISTRICT_ADMIN")
+# Legacy MIS imports: admins within their own scope.
+MIS_IMPORTERS = _codes("STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN")
+# Who creates community users and maps CBOs to them.
+COMMUNITY_USER_ADMINS = _BLOCK_ADMIN
+
+
 def role(code: str) -> Role:
     """The role with ``code``; KeyError when there is none."""
     return BY_CODE[code]

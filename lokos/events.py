@@ -24,6 +24,7 @@ from nats.js.errors import NotFoundError
 
 from lokos import context
 from lokos.common.v1 import events_pb2
+from lokos.principal import SYSTEM_REALM
 from lokos.telemetry import inject_headers
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ def build_envelope(
     if p is not None:
         env.actor.user_id = p.user_id
         env.actor.realm = p.realm
+    else:  # the service acting on its own (a lock after failed logins, a consumer's follow-up)
+        env.actor.user_id = f"system:{env.producer or 'unknown'}"
+        env.actor.realm = SYSTEM_REALM
     env.payload.Pack(payload)
     return env
 

@@ -97,15 +97,19 @@ class Principal:
             for g in self.roles
         )
 
-    def codes_at(self, level: str) -> frozenset[str] | None:
-        """Units at ``level`` the principal reaches; None means "all of its state"."""
-        codes: set[str] = set()
+    def reach(self, roles: Iterable[str]) -> dict[str, frozenset[str]] | None:
+        """The units the grants of ``roles`` reach, by scope level (``{"block": {...}}``);
+        None when one of them covers the whole state (or more). A level none of them is
+        scoped at is absent: ``reach(...).get("district", frozenset())``."""
+        wanted = frozenset(roles)
+        units: dict[str, frozenset[str]] = {}
         for g in self.roles:
+            if g.role not in wanted:
+                continue
             if g.scope.level in ("national", "state"):
                 return None
-            if g.scope.level == level:
-                codes |= g.scope.codes
-        return frozenset(codes)
+            units[g.scope.level] = units.get(g.scope.level, frozenset()) | g.scope.codes
+        return units
 
     def to_proto(self) -> principal_pb2.Principal:
         return principal_pb2.Principal(

@@ -14,6 +14,10 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+# The development IdP's master-realm admin password, under the data folder: devidp serves
+# Keycloak's admin API with it, identity administers the IdP with it (when none is configured).
+DEV_IDP_ADMIN_PASSWORD = Path("idp") / "admin-password"
+
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (0700) with a ``.gitignore`` that ignores everything in it."""

@@ -22,13 +22,14 @@ from gateway.routes.common import (
     metadata,
     problem_responses,
 )
+from lokos import catalogue
 from lokos.dedup.v1 import dedup_pb2
 from lokos.principal import Principal
 
 router = APIRouter(tags=["de-duplication"], responses=problem_responses(404, 409))
 
-Checker = Annotated[Principal, Depends(allow({"BLOCK_PROGRAM_MANAGER"}))]
-StateAdmin = Annotated[Principal, Depends(allow({"STATE_ADMIN"}))]
+Checker = Annotated[Principal, Depends(allow(catalogue.CHECKERS))]
+StateAdmin = Annotated[Principal, Depends(allow(catalogue.DEDUP_RULE_SETTERS))]
 Block = Annotated[str, Path(pattern=r"^[0-9]{1,16}$")]
 
 

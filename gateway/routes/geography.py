@@ -23,13 +23,14 @@ from gateway.routes.common import (
     problem_responses,
 )
 from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
+from lokos import catalogue
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
 router = APIRouter(prefix="/geography", tags=["geography"], responses=problem_responses(404, 409))
 
 # Districts and whole files: the state's admins (and the national team).
-GeographyAdmin = Annotated[Principal, Depends(allow({"NATIONAL_ADMIN", "STATE_ADMIN"}))]
+GeographyAdmin = Annotated[Principal, Depends(allow(catalogue.GEOGRAPHY_ADMINS))]
 
 LgdCode = Field(pattern=r"^[0-9]{1,16}$", description="LGD code", examples=["162"])
 # Largest CSV accepted (the profiles service refuses larger files too).

@@ -18,13 +18,14 @@ from gateway.inputs import Text
 from gateway.problems import PROBLEM_JSON, problem
 from gateway.routes.common import ServiceClients, metadata, problem_responses
 from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
+from lokos import catalogue
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=problem_responses(409))
 
 # Admins import within their own scope; the service rejects rows outside it.
-Importer = Annotated[Principal, Depends(allow({"STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN"}))]
+Importer = Annotated[Principal, Depends(allow(catalogue.MIS_IMPORTERS))]
 
 # Largest CSV the gateway passes on (the profiles service has its own limit too).
 MAX_IMPORT_BYTES = 512 * 1024 * 1024

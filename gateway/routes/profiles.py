@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field, StrictInt
 from gateway.auth import allow
 from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
 from gateway.routes.common import CurrentPrincipal, ServiceClients, metadata, problem_responses
+from lokos import catalogue
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 
 router = APIRouter(tags=["profiles"], responses=problem_responses(404, 409, 423))
 
-Checker = Annotated[Principal, Depends(allow({"BLOCK_PROGRAM_MANAGER"}))]
+Checker = Annotated[Principal, Depends(allow(catalogue.CHECKERS))]
 Lgd = Annotated[str, Field(pattern=r"^[0-9]{1,16}$")]
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from gateway.auth import allow
 from gateway.inputs import INT32_MAX, SAFE_INT_MAX, IsoDate, Text
 from gateway.routes.common import ServiceClients, metadata, problem_responses
-from lokos import catalogue, roles
+from lokos import catalogue
 from lokos.principal import Principal
 from lokos.transactions.v1 import transactions_pb2 as pb
 
@@ -26,9 +26,9 @@ router = APIRouter(
 )
 
 # Route permissions from the catalogue; the service checks the CBO mapping and the unit.
-BookReader = Annotated[Principal, Depends(allow(roles.READERS))]
-Bookkeeper = Annotated[Principal, Depends(allow(roles.BOOKKEEPERS))]
-Approver = Annotated[Principal, Depends(allow(catalogue.COMMUNITY_ROLES - roles.BOOKKEEPERS))]
+BookReader = Annotated[Principal, Depends(allow(catalogue.READERS))]
+Bookkeeper = Annotated[Principal, Depends(allow(catalogue.BOOKKEEPERS))]
+Approver = Annotated[Principal, Depends(allow(catalogue.APPROVERS))]
 
 # Amounts reach the service as they are (it names a negative or absurd amount); the bounds
 # are what the contract's int64 and every JSON client carry exactly.

@@ -22,7 +22,7 @@ from lokos.principal import Principal
 router = APIRouter(tags=["users"], responses=problem_responses(404, 409))
 
 Admin = Annotated[Principal, Depends(allow(catalogue.ADMIN_ROLES))]
-BlockAdmin = Annotated[Principal, Depends(allow({"BLOCK_ADMIN"}))]
+BlockAdmin = Annotated[Principal, Depends(allow(catalogue.COMMUNITY_USER_ADMINS))]
 UserId = Annotated[Text, Field(min_length=1, max_length=48)]
 GrantId = Annotated[int, Path(ge=1, le=SAFE_INT_MAX)]
 
@@ -33,7 +33,7 @@ class ScopeIn(BaseModel):
 
 
 class RoleIn(BaseModel):
-    role: Text = Field(max_length=64, examples=["SHG_BOOKKEEPER"])
+    role: Text = Field(max_length=64, examples=sorted(catalogue.BOOKKEEPERS))
     scope: ScopeIn
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
@@ -18,10 +19,12 @@ from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import ValidationFailed
 from lokos.events import Event
 from lokos.profiles.v1 import profiles_pb2
+from lokos.telemetry import extract_context
 from services.dedup import repository, shgs
 from services.dedup.service import Dedup, entry_of, record_from_proto
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 MEMBER_PREFIX = "profiles.member."
 SHG_PREFIX = "profiles.shg."
@@ -62,7 +65,8 @@ class Handlers:
 
     async def dispatch(self, session: AsyncSession, batch: list[Event]) -> None:
         entries: dict[uuid.UUID, repository.Entry] = {}
-        submitted: dict[uuid.UUID, str] = {}
+        # member -> (request id, traceparent) of the request that submitted her
+        submitted: dict[uuid.UUID, tuple[str, str]] = {}
         shg_rows: dict[uuid.UUID, tuple[uuid.UUID, str, str, str, str, str, bool, int]] = {}
         for event in batch:
             kind = event.event_type
@@ -81,7 +85,8 @@ class Handlers:
                 if held is None or held[3] <= version:
                     entries[rec.member_id] = entry_of(rec, active, version, migrated)
                 if kind == MEMBER_PREFIX + "submitted":
-                    submitted[rec.member_id] = event.envelope.request_id
+                    env = event.envelope
+                    submitted[rec.member_id] = (env.request_id, env.traceparent)
             elif kind.startswith(SHG_PREFIX):
                 c = event.payload(profiles_pb2.CboEvent).cbo
                 try:
@@ -108,14 +113,20 @@ class Handlers:
         if entries:
             await repository.upsert_members(conn, list(entries.values()))
         if submitted:
-            # The check's events carry the submission's request id, so the help desk finds
-            # them under the request that submitted the member.
-            by_request: dict[str, list[uuid.UUID]] = {}
-            for member_id, request_id in submitted.items():
-                by_request.setdefault(request_id, []).append(member_id)
-            for request_id, ids in by_request.items():
+            # The check runs in the trace of the request that submitted the member, so its
+            # events (and profiles' consumer of them) join it: the help desk finds them all
+            # under that request.
+            by_request: dict[tuple[str, str], list[uuid.UUID]] = {}
+            for member_id, origin in submitted.items():
+                by_request.setdefault(origin, []).append(member_id)
+            for (request_id, traceparent), ids in by_request.items():
                 token = context.current_request_id.set(request_id)
                 try:
-                    await self.dedup.recheck(session, ids)
+                    with tracer.start_as_current_span(
+                        "dedup recheck",
+                        context=extract_context({"traceparent": traceparent}),
+                        attributes={"lokos.members": len(ids)},
+                    ):
+                        await self.dedup.recheck(session, ids)
                 finally:
                     context.current_request_id.reset(token)

@@ -10,8 +10,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from lokos import context
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
-from lokos.errors import NotFound
-from lokos.roles import READERS
 from services.dedup import rules
 from services.dedup.refresh import Refresher
 from services.dedup.service import Dedup, result_to_proto
@@ -104,11 +102,7 @@ class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
         return job_to_proto(await self.refresher.get(context.principal(), request.id))
 
     async def GetRules(self, request: dedup_pb2.GetRulesRequest, ctx: Ctx) -> dedup_pb2.RuleSet:
-        # Any staff of the state may read its rules (they explain the flags they see).
-        principal = context.principal()
-        if principal.state != self.dedup.state or not principal.has_any_role(READERS):
-            raise NotFound("no rules for this state")
-        return rules_to_proto(await self.dedup.current_rules())
+        return rules_to_proto(await self.dedup.rules_for(context.principal()))
 
     async def ExportLabelledPairs(
         self, request: dedup_pb2.ExportLabelledPairsRequest, ctx: Ctx

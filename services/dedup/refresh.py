@@ -17,9 +17,9 @@ import uuid
 from typing import Any
 
 from lokos import context
+from lokos.catalogue import DUPLICATE_REFRESHERS, READERS
 from lokos.errors import NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
-from lokos.roles import DUPLICATE_REFRESHERS, READERS
 from services.dedup import bulk, repository
 from services.dedup.matching import CONFIRMED, POTENTIAL
 from services.dedup.service import Dedup, parse_uuid

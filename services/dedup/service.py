@@ -22,12 +22,12 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
+from lokos.catalogue import CHECKERS, DEDUP_RULE_SETTERS, PAIR_EXPORTERS, READERS
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.outbox import add_events_copy
 from lokos.principal import GeoPath, Principal
-from lokos.roles import CHECKERS, READERS
 from services.dedup import matching, names, repository, rules, shgs
 from services.dedup.matching import CONFIRMED, NONE, NOT_DUPLICATE, Found, Rec
 from services.dedup.models import audit_log
@@ -42,9 +42,6 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 RULES_CACHE_SECONDS = 30.0
 # Enough for a state's decisions of several years; an export is one response.
 EXPORT_LIMIT = 50_000
-# Who may export the labelled pairs: the state admin, and Block Program Managers for the
-# pairs within their block.
-EXPORTERS = CHECKERS | {"STATE_ADMIN"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +192,16 @@ class Dedup:
         self._rules = (time.monotonic(), rule_set)
         return rule_set
 
+    async def rules_for(self, principal: Principal) -> rules.RuleSet:
+        """The state's rules, for anyone of the state (they explain the flags they see)."""
+        if principal.state != self.state or not principal.has_any_role(READERS):
+            raise NotFound("no rules for this state")
+        return await self.current_rules()
+
     async def set_rules(
         self, session: AsyncSession, principal: Principal, given: list[rules.Rule]
     ) -> rules.RuleSet:
-        if not principal.can_reach(GeoPath(self.state), {"STATE_ADMIN"}):
+        if not principal.can_reach(GeoPath(self.state), DEDUP_RULE_SETTERS):
             raise PermissionDenied(
                 "only the state admin sets the de-duplication rules", code="not_state_admin"
             )
@@ -376,7 +379,7 @@ class Dedup:
         in bulk."""
         if not _LGD.match(block):
             raise ValidationFailed.one("block_lgd_code", "must be an LGD code", "format")
-        if principal.state != self.state or not principal.has_any_role(EXPORTERS):
+        if principal.state != self.state or not principal.has_any_role(PAIR_EXPORTERS):
             raise PermissionDenied(
                 "only the state admin or a Block Program Manager exports the decisions",
                 code="not_an_exporter",
@@ -389,8 +392,8 @@ class Dedup:
                 low.name, low.relative_name, high.name, high.relative_name, decision == "duplicate"
             )
             for low, high, decision in rows[:EXPORT_LIMIT]
-            if principal.can_reach(where(low), EXPORTERS)
-            and principal.can_reach(where(high), EXPORTERS)
+            if principal.can_reach(where(low), PAIR_EXPORTERS)
+            and principal.can_reach(where(high), PAIR_EXPORTERS)
         ]
         await record_audit(
             session,

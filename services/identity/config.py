@@ -7,13 +7,12 @@ class IdentitySettings(ServiceSettings, GrpcEndpoints):
     service_name: str = "identity"
     grpc_port: int = 50051
 
-    # Identity provider: a real Keycloak when keycloak_url is set, else the embedded one.
+    # Identity provider: Keycloak at keycloak_url, else the embedded development IdP at
+    # idp_url; both through Keycloak's admin API as this master-realm administrator.
     keycloak_url: str = ""
     keycloak_admin_user: str = "admin"
     keycloak_admin_password: str = Field(default="", repr=False)
-    # Issuer base of the embedded IdP and the realms it serves (embedded mode).
     idp_url: str = "http://127.0.0.1:8180"
-    idp_realms: str = "lokos-national,lokos-up"
 
     # Brute force: this many wrong passwords in a row lock the account. The n-th lock in a row
     # lasts n × lockout_seconds, at most lockout_max_seconds (Keycloak's waitIncrementSeconds /

@@ -313,14 +313,12 @@ async def get_user(session: AsyncSession, actor: Principal, user_id: str) -> Use
 
 def _reach(actor: Principal) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Districts and blocks the actor's admin roles reach; (None, None) for state-wide."""
-    admin = [g for g in actor.roles if g.role in catalogue.ADMIN_ROLES]
-    if not admin:
+    if not actor.has_any_role(catalogue.ADMIN_ROLES):
         raise PermissionDenied("only admins manage users", code="not_an_admin")
-    if any(g.scope.level in ("national", "state") for g in admin):
+    reach = actor.reach(catalogue.ADMIN_ROLES)
+    if reach is None:
         return None, None
-    districts = frozenset().union(*(g.scope.codes for g in admin if g.scope.level == "district"))
-    blocks = frozenset().union(*(g.scope.codes for g in admin if g.scope.level == "block"))
-    return districts, blocks
+    return reach.get("district", frozenset()), reach.get("block", frozenset())
 
 
 @dataclass(frozen=True)
@@ -672,7 +670,7 @@ async def _community_user(session: AsyncSession, actor: Principal, user_id: str)
         raise ValidationFailed.one(
             "user_id", "CBOs are linked to active community users only", "not_community"
         )
-    if not actor.has_any_role({"BLOCK_ADMIN"}):
+    if not actor.has_any_role(catalogue.COMMUNITY_USER_ADMINS):
         raise PermissionDenied("a Block Admin links and unlinks CBOs", code="not_block_admin")
     return record
 
@@ -702,7 +700,7 @@ async def link_cbos(
         cbo = cbos[c]
         if cbo.state != actor.state or not actor.can_reach(
             GeoPath(cbo.state, district=cbo.district_lgd_code, block=cbo.block_lgd_code),
-            {"BLOCK_ADMIN"},
+            catalogue.COMMUNITY_USER_ADMINS,
         ):
             raise PermissionDenied(f"CBO {c} is outside your block", code="cbo_out_of_scope")
     linked = await repository.link_cbos(
@@ -798,8 +796,14 @@ async def record_cbo(session: AsyncSession, cbo: Cbo) -> None:
 async def seed_demo(session: AsyncSession, state: str) -> None:
     """The demo state admin and national admin; idempotent. Passwords live in the IdP."""
     seeds = [
-        (f"{state.upper()}_STATEADMIN", state, "Demo State Admin", "STATE_ADMIN", "state"),
-        ("NATIONAL_ADMIN", "national", "Demo National Admin", "NATIONAL_ADMIN", "national"),
+        (f"{state.upper()}_STATEADMIN", state, "Demo State Admin", catalogue.STATE_ADMIN, "state"),
+        (
+            catalogue.DEMO_NATIONAL_USER,
+            "national",
+            "Demo National Admin",
+            catalogue.NATIONAL_ADMIN,
+            "national",
+        ),
     ]
     for user_id, user_state, name, role, level in seeds:
         user = User(

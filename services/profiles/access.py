@@ -8,9 +8,7 @@ and community users for their mapped CBOs. The checker is never the maker of a s
 
 from __future__ import annotations
 
-from lokos.errors import NotFound, PermissionDenied
-from lokos.principal import GeoPath, Principal
-from lokos.roles import (  # re-exported: the groups are shared with dedup
+from lokos.catalogue import (  # re-exported for the profiles modules
     BOOKKEEPERS,
     CBO_CREATORS,
     CHECKERS,
@@ -20,6 +18,9 @@ from lokos.roles import (  # re-exported: the groups are shared with dedup
     STAFF_MAKERS,
     STAFF_READERS,
 )
+from lokos.errors import NotFound, PermissionDenied
+from lokos.principal import GeoPath, Principal
+from services.profiles.models import Cbo, Member
 
 __all__ = [
     "BOOKKEEPERS",
@@ -30,17 +31,23 @@ __all__ = [
     "READERS",
     "STAFF_MAKERS",
     "STAFF_READERS",
-    "path",
     "require_checker",
     "require_maker",
     "require_reader",
+    "where",
 ]
 
 
-def path(
-    state: str, district: str, block: str, cbo_ids: tuple[str, ...] = (), village: str = ""
-) -> GeoPath:
-    return GeoPath(state, district=district, block=block, village=village, cbo_ids=cbo_ids)
+def where(record: Cbo | Member) -> GeoPath:
+    """Where a CBO or member sits. Bookkeepers reach a CBO by its id, a member by her SHG's."""
+    cbo_id = record.shg_id if isinstance(record, Member) else record.id
+    return GeoPath(
+        record.state,
+        district=record.district_lgd_code,
+        block=record.block_lgd_code,
+        village=record.village_lgd_code,
+        cbo_ids=(str(cbo_id),),
+    )
 
 
 def require_reader(principal: Principal, where: GeoPath, what: str) -> None:

@@ -74,10 +74,12 @@ class DedupChecks:
         self.stub = dedup_pb2_grpc.DedupServiceStub(channel)
         self.deadline = deadline
 
-    async def check(self, principal: Principal, member: Member) -> dedup_pb2.CheckResult:
+    async def check(
+        self, principal: Principal, record: dedup_pb2.MemberRecord
+    ) -> dedup_pb2.CheckResult:
         try:
             result: dedup_pb2.CheckResult = await self.stub.CheckMember(
-                dedup_pb2.CheckMemberRequest(member=member_record(member), record=True),
+                dedup_pb2.CheckMemberRequest(member=record, record=True),
                 metadata=call_metadata(principal, context.request_id(), i18n.language()),
                 timeout=self.deadline,
             )
@@ -96,7 +98,7 @@ async def check_on_submit(dedup: DedupChecks | None, principal: Principal, membe
     if dedup is None:
         return
     try:
-        _apply(member, await dedup.check(principal, member))
+        _apply(member, await dedup.check(principal, member_record(member)))
     except Unavailable as exc:
         log.warning("duplicate check at submission deferred to the event path: %s", exc)
 
@@ -107,13 +109,15 @@ def _other(m: dedup_pb2.Match) -> str:
 
 
 async def check_before_approval(
-    dedup: DedupChecks | None, principal: Principal, member: Member
-) -> None:
-    """Refuse the approval of a member with an open duplicate; see the module's docstring."""
+    dedup: DedupChecks | None, principal: Principal, record: dedup_pb2.MemberRecord
+) -> dedup_pb2.CheckResult:
+    """Dedup's check of the member with the data being approved. The caller holds no row
+    lock while it waits (up to the deadline) and applies the answer with
+    :func:`refuse_duplicates` once it has locked and re-read the member."""
     if dedup is None:
         raise Unavailable("the duplicate check is not configured: members cannot be approved")
     try:
-        result = await dedup.check(principal, member)
+        return await dedup.check(principal, record)
     except LokosError as exc:
         if isinstance(exc, Unavailable):
             raise Unavailable(
@@ -121,6 +125,10 @@ async def check_before_approval(
                 code="dedup_unavailable",
             ) from exc
         raise
+
+
+def refuse_duplicates(member: Member, result: dedup_pb2.CheckResult) -> None:
+    """Refuse the approval of a member with an open duplicate; see the module's docstring."""
     _apply(member, result)
     confirmed = [m for m in result.matches if m.kind == "confirmed" or m.decision == "duplicate"]
     if confirmed:

@@ -6,28 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos.catalogue import STAFF_READERS
 from lokos.errors import PermissionDenied
 from lokos.events import Event
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 from services.reports import repository
 
-DASHBOARD_VIEWERS = frozenset(
-    {
-        "NATIONAL_ADMIN",
-        "NATIONAL_PROGRAM_MANAGER",
-        "NATIONAL_THEMATIC",
-        "STATE_ADMIN",
-        "STATE_PROGRAM_MANAGER",
-        "STATE_THEMATIC",
-        "DISTRICT_ADMIN",
-        "DISTRICT_PROGRAM_MANAGER",
-        "DISTRICT_THEMATIC",
-        "BLOCK_ADMIN",
-        "BLOCK_PROGRAM_MANAGER",
-        "BLOCK_THEMATIC",
-    }
-)
+DASHBOARD_VIEWERS = STAFF_READERS
 
 
 @dataclass(frozen=True)
@@ -85,9 +71,7 @@ async def _check_filter(
 
 def _reach(principal: Principal) -> repository.Reach | None:
     """The districts and blocks the caller's staff roles cover; None for state-wide roles."""
-    staff = [g for g in principal.roles if g.role in DASHBOARD_VIEWERS]
-    if any(g.scope.level in ("national", "state") for g in staff):
+    reach = principal.reach(DASHBOARD_VIEWERS)
+    if reach is None:
         return None
-    districts = frozenset().union(*(g.scope.codes for g in staff if g.scope.level == "district"))
-    blocks = frozenset().union(*(g.scope.codes for g in staff if g.scope.level == "block"))
-    return repository.Reach(districts, blocks)
+    return repository.Reach(reach.get("district", frozenset()), reach.get("block", frozenset()))

@@ -10,9 +10,9 @@ missing ones. Role groups come from the catalogue, never from role names typed h
 from __future__ import annotations
 
 from lokos import catalogue
+from lokos.catalogue import BOOKKEEPERS, STAFF_READERS
 from lokos.errors import NotFound, PermissionDenied
 from lokos.principal import GeoPath, Principal
-from lokos.roles import BOOKKEEPERS, STAFF_READERS
 
 # F6: the community approvers bound to a federation whose title is about SHG transactions.
 SHG_BOOK_APPROVERS = frozenset(

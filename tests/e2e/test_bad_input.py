@@ -62,12 +62,38 @@ def test_malformed_json_is_a_problem(api: Api) -> None:
     )
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
+    # The body is named as the field, not a character offset in it.
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("body", "json_invalid")]
 
 
 def test_unknown_route_is_a_problem(api: Api) -> None:
     r = api.http.get("/v1/nothing-here", headers=api.auth)
     assert r.status_code == 404
-    assert r.json()["status"] == 404
+    assert (r.json()["status"], r.json()["code"]) == (404, "http_404")
+
+
+def test_the_gateways_own_problems_speak_hindi(api: Api) -> None:
+    hindi = {**api.auth, "Accept-Language": "hi"}
+    r = api.http.get("/v1/nothing-here", headers=hindi)
+    assert r.json()["detail"] == "ऐसा कोई पथ या रिकॉर्ड नहीं है।"
+    r = api.http.post("/v1/geography/districts", json={"name": "Agra"}, headers=hindi)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "गलत जानकारी: lgd_code"
+    assert r.json()["errors"] == [
+        {"field": "lgd_code", "message": "यह भरना ज़रूरी है।", "code": "missing"}
+    ]
+    r = api.http.post(
+        "/v1/geography/districts",
+        content=b'{"lgd_code": "1", "name": ',
+        headers={**hindi, "content-type": "application/json"},
+    )
+    assert r.json()["errors"] == [
+        {"field": "body", "message": "भेजी गई सामग्री सही JSON नहीं है।", "code": "json_invalid"}
+    ]
+    r = api.http.post(
+        "/v1/geography/districts", json={"lgd_code": "1", "name": "x" * 300}, headers=hindi
+    )
+    assert r.json()["errors"][0]["message"] == "अधिकतम 128 अक्षरों का हो सकता है।", r.json()
 
 
 def test_unknown_shg_is_404_problem(api: Api) -> None:

@@ -682,3 +682,29 @@ def test_lokos_otp_reads_the_development_sms_outbox(api: Api, geo: Geo) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == latest_otp(api.platform, uid)
     assert "9876543210" not in out.stdout  # the number stays masked
+
+
+def test_the_role_catalogue_is_served_in_the_callers_language(api: Api) -> None:
+    english = api.get("/v1/roles")
+    assert english.status_code == 200, english.text
+    roles = {r["code"]: r for r in english.json()["roles"]}
+    assert roles["SHG_BOOKKEEPER"] == {
+        "code": "SHG_BOOKKEEPER",
+        "name": "SHG Bookkeeper",
+        "category": "community",
+        "level": "block",
+        "scope_levels": ["block", "panchayat", "village"],
+        "created_by": ["BLOCK_ADMIN"],
+        "cbo_category": "SHG",
+        "entry": "state",
+        "channels": ["mobile"],
+        "mobile_required": True,
+    }
+    assert roles["BLOCK_MIS"]["created_by"] == ["BLOCK_ADMIN"]
+    assert roles["NATIONAL_ADMIN"]["entry"] == "national"
+    assert roles["STATE_ADMIN"]["channels"] == ["mobile", "web"]
+    hindi = api.http.get("/v1/roles", headers={**api.auth, "Accept-Language": "hi"})
+    assert {r["code"]: r["name"] for r in hindi.json()["roles"]}["SHG_BOOKKEEPER"] == (
+        "एसएचजी बुककीपर"
+    )
+    assert api.http.get("/v1/roles").status_code == 401

@@ -1,9 +1,9 @@
 """The behaviour every identity-provider adapter must show, checked against a live dev IdP.
 
-``test_keycloak_adapter.py`` (KeycloakAdapter over the dev IdP's Keycloak admin REST API) and
-``test_embedded_adapter.py`` (EmbeddedAdapter on the dev IdP's store) run the same checks:
-each ``check_*`` coroutine below takes a :class:`Harness` and asserts through the port only
-(plus the tokens the provider issues, and ``inspect`` for profile fields no token carries).
+``test_keycloak_adapter.py`` (KeycloakAdapter over the dev IdP's Keycloak admin REST API) runs
+these checks; a provider adapter added later runs the same: each ``check_*`` coroutine below
+takes a :class:`Harness` and asserts through the port only (plus the tokens the provider
+issues, and ``inspect`` for profile fields no token carries).
 """
 
 from __future__ import annotations

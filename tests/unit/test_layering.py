@@ -66,3 +66,46 @@ def test_the_gateway_imports_no_service() -> None:
 def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     (tmp_path / "x.py").write_text("from services.identity import rules\nimport gateway.app\n")
     assert [m for _, m in _imports(tmp_path)] == ["services.identity", "gateway.app"]
+
+
+# Where role names may be spelled out: the catalogue itself, Alembic migrations (history,
+# never edited), and tests and bench scripts (they create users of named roles). Everywhere
+# else names a role group of the catalogue.
+def _may_name_roles(relative: str) -> bool:
+    return (
+        relative == "lokos/catalogue.py"
+        or relative.startswith(("tests/", "bench/"))
+        or "/migrations/" in relative
+    )
+
+
+def _role_literals(paths: list[Path]) -> list[str]:
+    """``file:line: CODE`` for every string constant that is a role code of the catalogue."""
+    from lokos import catalogue
+
+    found = []
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        found += [
+            f"{path}:{node.lineno}: {node.value}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in catalogue.BY_CODE
+        ]
+    return found
+
+
+def test_no_role_name_outside_the_catalogue() -> None:
+    files = [
+        p
+        for top in sorted(ROOT.iterdir())
+        if top.is_dir() and not top.name.startswith(".")
+        for p in sorted(top.rglob("*.py"))
+        if not _may_name_roles(p.relative_to(ROOT).as_posix())
+    ]
+    assert _role_literals(files) == []
+
+
+def test_the_check_sees_a_role_name(tmp_path: Path) -> None:
+    (tmp_path / "x.py").write_text('ALLOWED = {"BLOCK_ADMIN", "not a role"}\n')
+    found = _role_literals([tmp_path / "x.py"])
+    assert [f.split(": ")[-1] for f in found] == ["BLOCK_ADMIN"]

@@ -69,8 +69,8 @@ def test_metadata_round_trip_keeps_every_grant() -> None:
     }
 
 
-def test_codes_at_level() -> None:
-    assert who("state").codes_at("block") is None
+def test_reach_by_level_of_the_given_roles() -> None:
+    assert who("state").reach({"X"}) is None
     p = Principal(
         "UP_X",
         "up",
@@ -78,7 +78,11 @@ def test_codes_at_level() -> None:
         (
             RoleGrant("A", Scope("block", frozenset({"1"}))),
             RoleGrant("B", Scope("block", frozenset({"2"}))),
+            RoleGrant("C", Scope("district", frozenset({"9"}))),
+            RoleGrant("D", Scope("state")),
         ),
     )
-    assert p.codes_at("block") == {"1", "2"}
-    assert p.codes_at("district") == frozenset()
+    assert p.reach({"A", "B"}) == {"block": {"1", "2"}}
+    assert p.reach({"A", "C"}) == {"block": {"1"}, "district": {"9"}}
+    assert p.reach({"A", "D"}) is None
+    assert p.reach({"E"}) == {}

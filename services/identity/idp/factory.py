@@ -1,40 +1,23 @@
-"""Which identity provider identity talks to: Keycloak when configured, else the embedded IdP."""
+"""Identity's identity provider: Keycloak's admin REST API and OpenID Connect endpoints, in every
+mode. The embedded platform's development IdP (``devidp``) speaks the same API, so development
+runs production's adapter."""
 
 from __future__ import annotations
 
-import httpx
-
+from lokos import secretfiles
 from services.identity.config import IdentitySettings
+from services.identity.idp.keycloak import KeycloakAdapter
 from services.identity.idp.port import IdentityProvider
-
-# Seconds for one request to the embedded IdP (logins hash passwords: allow a little).
-_EMBEDDED_TIMEOUT = 15.0
 
 
 def identity_provider(settings: IdentitySettings) -> IdentityProvider:
-    """The :class:`IdentityProvider` of these settings.
-
-    ``LOKOS_KEYCLOAK_URL`` set: Keycloak at that URL, administered as
-    ``LOKOS_KEYCLOAK_ADMIN_USER`` / ``LOKOS_KEYCLOAK_ADMIN_PASSWORD`` of its master realm.
-    Otherwise the embedded IdP: its store under ``data_dir/idp`` for the realms of
-    ``LOKOS_IDP_REALMS``, its OpenID Connect endpoints under ``LOKOS_IDP_URL``.
-    The caller closes the provider (``await provider.close()``).
-    """
-    if settings.keycloak_url:
-        from services.identity.idp.keycloak import KeycloakAdapter
-
-        return KeycloakAdapter(
-            settings.keycloak_url,
-            settings.keycloak_admin_user,
-            settings.keycloak_admin_password,
-        )
-    from services.identity.idp.embedded import EmbeddedAdapter
-
-    realms = [realm.strip() for realm in settings.idp_realms.split(",") if realm.strip()]
-    return EmbeddedAdapter(
-        settings.data_dir / "idp",
-        realms,
-        settings.idp_url,
-        httpx.AsyncClient(timeout=_EMBEDDED_TIMEOUT),
-        close_http=True,
+    """The provider at ``LOKOS_KEYCLOAK_URL`` (else the development IdP at ``LOKOS_IDP_URL``),
+        administered as ``LOKOS_KEYCLOAK_ADMIN_USER`` / ``LOKOS_KEYCLOAK_ADMIN_PASSWORD`` of its
+        master realm (the development IdP's password: the one generated into the data folder when
+    none is configured). The caller closes the provider (``await provider.close()``)."""
+    password = settings.keycloak_admin_password
+    if not password and not settings.keycloak_url:
+        password = secretfiles.token(settings.data_dir / secretfiles.DEV_IDP_ADMIN_PASSWORD, 24)
+    return KeycloakAdapter(
+        settings.keycloak_url or settings.idp_url, settings.keycloak_admin_user, password
     )

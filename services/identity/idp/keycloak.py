@@ -36,7 +36,7 @@ def builtin_roles(realm: str) -> frozenset[str]:
     return frozenset({f"default-roles-{realm}", *BUILTIN_ROLES})
 
 
-# ------------------------------------------------------------------ shared with embedded.py
+# ------------------------------------------------------------------ token responses
 
 
 def session_id_of(body: dict[str, Any]) -> str:

@@ -6,10 +6,8 @@ from typing import Any
 
 import grpc
 
-from lokos.errors import NotFound
 from lokos.profiles.v1 import profiles_pb2
-from services.profiles import access, records
-from services.profiles.cbo import repository, service
+from services.profiles.cbo import service
 from services.profiles.deps import Deps
 from services.profiles.mapping import cbo_to_proto, shg_to_proto, to_date
 from services.profiles.rpcutil import caller, present, today
@@ -78,19 +76,4 @@ class CboRpc:
         return shg_to_proto(cbo)
 
     async def GetShg(self, request: profiles_pb2.GetShgRequest, ctx: Ctx) -> profiles_pb2.Shg:
-        # The hot read: a prepared lookup on the read pool (no ORM session).
-        cbo = await repository.find_cbo(self.deps.db, records.parse_uuid(request.id, "id"))
-        if cbo is None or cbo.cbo_type != "SHG":
-            raise NotFound(f"SHG {request.id} not found")
-        access.require_reader(
-            caller(),
-            access.path(
-                cbo.state,
-                cbo.district_lgd_code,
-                cbo.block_lgd_code,
-                (str(cbo.id),),
-                cbo.village_lgd_code,
-            ),
-            f"SHG {request.id}",
-        )
-        return shg_to_proto(cbo)
+        return shg_to_proto(await service.read_shg(self.deps.db, caller(), request.id))

@@ -9,20 +9,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
+from lokos.db import Database
 from lokos.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from lokos.principal import Principal
+from lokos.principal import GeoPath, Principal
 from services.profiles import access, events, identifiers, records, validation
 from services.profiles.cbo import repository
 from services.profiles.deps import Deps
 from services.profiles.models import CBO_TYPES, Cbo, audit_log
 
 _PLAIN = ("name", "name_local", "shg_type", "formed_on", "panchayat_lgd_code", "village_lgd_code")
-
-
-def _where(c: Cbo) -> Any:
-    return access.path(
-        c.state, c.district_lgd_code, c.block_lgd_code, (str(c.id),), c.village_lgd_code
-    )
 
 
 async def _geography_errors(
@@ -96,7 +91,7 @@ async def create_cbo(
     unit, geo_errors = await _geography_errors(session, principal, block, fields)
     if geo_errors:
         raise ValidationFailed(geo_errors)
-    where = access.path(unit.state, unit.district_lgd_code, unit.lgd_code)
+    where = GeoPath(unit.state, district=unit.district_lgd_code, block=unit.lgd_code)
     if not principal.can_reach(where, access.CBO_CREATORS):
         raise PermissionDenied(f"you may not register CBOs in block {block}", code="not_a_maker")
     fingerprint = records.create_fingerprint(
@@ -126,10 +121,19 @@ async def create_cbo(
         )
         await events.cbo_event(session, cbo, "created")
     else:
-        access.require_reader(principal, _where(cbo), "CBO")
+        access.require_reader(principal, access.where(cbo), "CBO")
         records.check_same_create(cbo.create_fingerprint, fingerprint)
     await session.commit()
     return cbo, created
+
+
+async def read_shg(db: Database, principal: Principal, shg_id: str) -> Cbo:
+    """The hot read: a prepared lookup on the read pool (no ORM session)."""
+    cbo = await repository.find_cbo(db, records.parse_uuid(shg_id, "id"))
+    if cbo is None or cbo.cbo_type != "SHG":
+        raise NotFound(f"SHG {shg_id} not found")
+    access.require_reader(principal, access.where(cbo), f"SHG {shg_id}")
+    return cbo
 
 
 async def update_cbo(
@@ -145,7 +149,7 @@ async def update_cbo(
     cbo = await repository.get_cbo(session, records.parse_uuid(cbo_id, "id"), for_update=True)
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
-    access.require_maker(principal, _where(cbo), "this CBO")
+    access.require_maker(principal, access.where(cbo), "this CBO")
     errors = validation.cbo_errors(fields, cbo_type=cbo.cbo_type, today=today, creating=False)
     if errors:
         raise ValidationFailed(errors)
@@ -177,7 +181,7 @@ async def get_cbo(
     cbo = await repository.get_cbo(session, records.parse_uuid(cbo_id, "id"))
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
-    access.require_reader(principal, _where(cbo), f"CBO {cbo_id}")
+    access.require_reader(principal, access.where(cbo), f"CBO {cbo_id}")
     parent = await repository.parent_of(session, cbo.id)
     members = await repository.approved_members(session, cbo.id) if cbo.cbo_type == "SHG" else 0
     remarks = await repository.last_remarks(session, cbo.cbo_type.lower(), cbo.id)

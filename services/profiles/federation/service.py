@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
 from lokos.errors import Conflict, NotFound, ValidationFailed
-from lokos.principal import GeoPath, Principal
+from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles import access, events, records
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.mapping import ts
-from services.profiles.models import Cbo, FederationLink, audit_log
+from services.profiles.models import FederationLink, audit_log
 
 PARENT_TYPE = {"SHG": "VO", "VO": "CLF"}
 
@@ -24,12 +24,6 @@ def _view(link: FederationLink) -> profiles_pb2.FederationView:
         valid_from=ts(link.valid_from),
         valid_to=ts(link.valid_to),
         linked_by=link.linked_by,
-    )
-
-
-def _where(c: Cbo) -> GeoPath:
-    return access.path(
-        c.state, c.district_lgd_code, c.block_lgd_code, (str(c.id),), c.village_lgd_code
     )
 
 
@@ -53,7 +47,7 @@ async def link(
     if parent.status != "approved":
         raise Conflict("the parent must be approved first", code="parent_not_approved")
     for cbo in (child, parent):
-        access.require_maker(principal, _where(cbo), f"{cbo.cbo_type} {cbo.id}")
+        access.require_maker(principal, access.where(cbo), f"{cbo.cbo_type} {cbo.id}")
     current = (
         await session.execute(
             select(FederationLink).where(
@@ -95,7 +89,7 @@ async def history(
     cbo = await cbo_repository.get_cbo(session, records.parse_uuid(cbo_id, "id"))
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
-    access.require_reader(principal, _where(cbo), f"CBO {cbo_id}")
+    access.require_reader(principal, access.where(cbo), f"CBO {cbo_id}")
     rows = await session.execute(
         select(FederationLink)
         .where(FederationLink.child_id == cbo.id)

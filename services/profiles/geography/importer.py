@@ -36,6 +36,7 @@ from typing import IO
 from google.protobuf import json_format
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos import catalogue
 from lokos.audit import record_audit
 from lokos.errors import PermissionDenied, ValidationFailed
 from lokos.outbox import add_event
@@ -51,7 +52,6 @@ MAX_NAME = 128
 MAX_CODE = 16
 # Errors listed in a report; the rest are only counted (``more_errors``).
 MAX_ERRORS = 1000
-IMPORTERS = frozenset({"NATIONAL_ADMIN", "STATE_ADMIN"})
 EVENT = "profiles.geography.imported"
 # Keys of the import_batch table are shared with other imports; this prefix keeps them apart.
 KEY_PREFIX = "geography:"
@@ -536,7 +536,7 @@ def _difference(existing: Unit, new: Unit) -> str:
 
 
 def may_import(principal: Principal, state: str) -> None:
-    if not principal.can_reach(GeoPath(state), IMPORTERS):
+    if not principal.can_reach(GeoPath(state), catalogue.GEOGRAPHY_ADMINS):
         raise PermissionDenied("only a state admin may import geography", code="not_importer")
 
 

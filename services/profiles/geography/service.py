@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
+from lokos.catalogue import BLOCK_EDITORS, GEOGRAPHY_ADMINS
 from lokos.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from lokos.outbox import add_event
 from lokos.principal import GeoPath, Principal
@@ -18,10 +19,6 @@ from lokos.profiles.v1 import profiles_pb2
 from services.profiles.geography import repository
 from services.profiles.mapping import block_to_proto, district_to_proto
 from services.profiles.models import GeoUnit, audit_log, outbox
-
-# Who may add geography masters, at which level (a district admin: blocks of her district).
-GEOGRAPHY_EDITORS = frozenset({"NATIONAL_ADMIN", "STATE_ADMIN"})
-BLOCK_EDITORS = GEOGRAPHY_EDITORS | {"DISTRICT_ADMIN"}
 
 DISTRICT_CREATED = "profiles.district.created"
 BLOCK_CREATED = "profiles.block.created"
@@ -68,7 +65,7 @@ async def create_district(
     )
     if errors:
         raise ValidationFailed(errors)
-    if not principal.can_reach(GeoPath(state), GEOGRAPHY_EDITORS):
+    if not principal.can_reach(GeoPath(state), GEOGRAPHY_ADMINS):
         raise PermissionDenied("only a state admin may add districts")
     own = await repository.state_unit(session, state)
     district = await repository.add_unit(

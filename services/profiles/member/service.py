@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos.audit import record_audit
 from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
-from lokos.principal import GeoPath, Principal
+from lokos.principal import Principal
 from services.profiles import access, events, identifiers, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
@@ -38,13 +38,6 @@ _IDENTIFIER_COLUMNS = {
     "aadhaar": ("aadhaar_masked", "aadhaar_hash"),
 }
 MAX_PAGE = 250
-
-
-def where(m: Member) -> GeoPath:
-    """Members are reached through their SHG: bookkeepers by the SHG's id."""
-    return access.path(
-        m.state, m.district_lgd_code, m.block_lgd_code, (str(m.shg_id),), m.village_lgd_code
-    )
 
 
 def _columns(deps: Deps, fields: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -113,10 +106,7 @@ async def create_member(
     if errors:
         raise ValidationFailed(errors)
     shg = await _shg(session, shg_id)
-    shg_where = access.path(
-        shg.state, shg.district_lgd_code, shg.block_lgd_code, (str(shg.id),), shg.village_lgd_code
-    )
-    access.require_maker(principal, shg_where, "this SHG")
+    access.require_maker(principal, access.where(shg), "this SHG")
     if shg.status == "inactive":
         raise Conflict("the SHG is inactive", code="shg_inactive")
     columns, _ = _columns(deps, fields)
@@ -150,7 +140,7 @@ async def create_member(
         )
         await events.member_event(session, member, "created")
     else:
-        access.require_reader(principal, where(member), "member")
+        access.require_reader(principal, access.where(member), "member")
         records.check_same_create(member.create_fingerprint, fingerprint)
     await session.commit()
     return member, created
@@ -171,7 +161,7 @@ async def update_member(
     )
     if member is None:
         raise NotFound(f"member {member_id} not found")
-    access.require_maker(principal, where(member), "this member")
+    access.require_maker(principal, access.where(member), "this member")
     errors = validation.member_errors(fields, today=today, creating=False)
     if errors:
         raise ValidationFailed(errors)
@@ -205,7 +195,7 @@ async def get_member(
     member = await repository.get_member(session, records.parse_uuid(member_id, "id"))
     if member is None:
         raise NotFound(f"member {member_id} not found")
-    access.require_reader(principal, where(member), f"member {member_id}")
+    access.require_reader(principal, access.where(member), f"member {member_id}")
     remarks = await cbo_repository.last_remarks(session, "member", member.id)
     return member, remarks
 
@@ -218,13 +208,7 @@ async def list_members(
     shg = await _shg(session, shg_id)
     access.require_reader(
         principal,
-        access.path(
-            shg.state,
-            shg.district_lgd_code,
-            shg.block_lgd_code,
-            (str(shg.id),),
-            shg.village_lgd_code,
-        ),
+        access.where(shg),
         f"SHG {shg_id}",
     )
     return await repository.members_of(session, shg.id, limit, max(offset, 0))

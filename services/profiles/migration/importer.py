@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos import catalogue
 from lokos.audit import record_audit
 from lokos.errors import Conflict, LokosError, PermissionDenied, ValidationFailed
 from lokos.outbox import add_event, add_events_copy
@@ -54,7 +55,6 @@ from services.profiles.models import Cbo, GeoUnit, ImportBatch, Member, audit_lo
 
 log = logging.getLogger(__name__)
 
-IMPORTERS = frozenset({"STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN"})
 MIGRATION_IMPORTED = "profiles.migration.imported"
 SHG_CREATED = "profiles.shg.created"
 MEMBER_CREATED = "profiles.member.created"
@@ -92,7 +92,7 @@ async def import_migration(
     caller who may not import. Rows outside the caller's scope are rejected rows.
     """
     started = time.perf_counter()
-    if not principal.has_any_role(IMPORTERS):
+    if not principal.has_any_role(catalogue.MIS_IMPORTERS):
         raise PermissionDenied(
             "only a state, district or block admin may import from the old MIS",
             code="not_an_importer",
@@ -308,7 +308,9 @@ async def _geography(session: AsyncSession, principal: Principal) -> csvformat.G
     )
     for code, district in rows:
         where = GeoPath(state, district=district, block=code)
-        blocks[code] = csvformat.Block(district, principal.can_reach(where, IMPORTERS))
+        blocks[code] = csvformat.Block(
+            district, principal.can_reach(where, catalogue.MIS_IMPORTERS)
+        )
     reachable = [code for code, b in blocks.items() if b.reachable]
     villages: dict[str, csvformat.Village] = {}
     if reachable:

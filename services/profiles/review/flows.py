@@ -20,15 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos import context
 from lokos.audit import record_audit
 from lokos.db import Database
+from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from lokos.principal import GeoPath, Principal
+from lokos.principal import Principal
 from services.profiles import access, codes, duplicates, events, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
 from services.profiles.mapping import IDENTIFIERS
 from services.profiles.masters.data import is_code
 from services.profiles.member import repository as member_repository
-from services.profiles.member.service import where as member_where
 from services.profiles.models import Cbo, Member, Submission, audit_log
 from services.profiles.review import repository
 
@@ -56,18 +56,6 @@ async def _load(
     if c is None or c.cbo_type.lower() != entity_type:
         raise NotFound(f"{entity_type.upper()} {entity_id} not found")
     return c
-
-
-def _where(record: Cbo | Member) -> GeoPath:
-    if isinstance(record, Member):
-        return member_where(record)
-    return access.path(
-        record.state,
-        record.district_lgd_code,
-        record.block_lgd_code,
-        (str(record.id),),
-        record.village_lgd_code,
-    )
 
 
 def _entity_type(record: Cbo | Member) -> str:
@@ -113,7 +101,7 @@ async def submit(
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     record = await _load(session, entity_type, records.parse_uuid(entity_id, "id"), for_update=True)
-    access.require_maker(principal, _where(record), f"this {entity_type}")
+    access.require_maker(principal, access.where(record), f"this {entity_type}")
     if record.submission_id is not None:
         raise Conflict(
             f"this {entity_type} is already waiting for approval",
@@ -171,35 +159,44 @@ async def approve(
     identifier_checks: list[tuple[str, str, str]],
     today: date,
 ) -> tuple[Submission, Cbo | Member]:
-    submission, record = await _decide_prelude(session, principal, submission_id)
     if identifier_checks and any(status == "rejected" for _, status, _ in identifier_checks):
         raise ValidationFailed.one(
             "identifiers",
             "an identifier is rejected: reject the submission with remarks",
             "rejected_identifier",
         )
-    errors: list[FieldError] = []
+    # A member is checked by dedup first, with the data being approved (a waiting draft
+    # applied), and no row locked: the check may take seconds. Then the rows are locked and
+    # the member must still be the version that was checked.
+    checked: tuple[int, dedup_pb2.CheckResult] | None = None
+    asked: tuple[int, dedup_pb2.MemberRecord] | None = None
+    submission, record = await _decide_prelude(session, principal, submission_id, lock=False)
     if isinstance(record, Member):
-        present = _present_identifiers(record)
-        decided = {name for name, status, _ in identifier_checks if status == "approved"}
-        missing = sorted(present - decided)
-        if missing:
-            errors.append(
-                FieldError(
-                    "identifiers",
-                    f"verify each identifier before approving: {', '.join(missing)}",
-                    "unverified",
-                )
-            )
+        _identifier_errors(record, identifier_checks)
+        version = record.version
+        records.apply_draft(record, _draft_converters())
+        asked = (version, duplicates.member_record(record))
+    # Nothing read so far is kept (the draft applied above was only for the question): the
+    # rows are read again under lock.
+    await session.rollback()
+    if asked is not None:
+        result = await duplicates.check_before_approval(deps.dedup, principal, asked[1])
+        checked = (asked[0], result)
+    submission, record = await _decide_prelude(session, principal, submission_id, lock=True)
+    if isinstance(record, Member):
+        _identifier_errors(record, identifier_checks)
     else:
-        errors += await _cbo_approval_errors(session, deps, record, today)
-    if errors:
-        raise ValidationFailed(errors, "the record cannot be approved yet")
+        errors = await _cbo_approval_errors(session, deps, record, today)
+        if errors:
+            raise ValidationFailed(errors, "the record cannot be approved yet")
+    if isinstance(record, Member) and (checked is None or checked[0] != record.version):
+        raise Conflict(
+            "the member changed while her duplicates were checked; approve again",
+            code="version_conflict",
+        )
     records.apply_draft(record, _draft_converters())
-    if isinstance(record, Member):
-        # With the data being approved (a waiting draft applied): nothing is committed if
-        # this refuses.
-        await duplicates.check_before_approval(deps.dedup, principal, record)
+    if isinstance(record, Member) and checked is not None:
+        duplicates.refuse_duplicates(record, checked[1])  # nothing is committed if it refuses
         record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
     record.status = "approved"
     record.submission_id = None
@@ -283,16 +280,33 @@ async def reject(
     return submission, record
 
 
+def _identifier_errors(member: Member, identifier_checks: list[tuple[str, str, str]]) -> None:
+    present = _present_identifiers(member)
+    decided = {name for name, status, _ in identifier_checks if status == "approved"}
+    missing = sorted(present - decided)
+    if missing:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "identifiers",
+                    f"verify each identifier before approving: {', '.join(missing)}",
+                    "unverified",
+                )
+            ],
+            "the record cannot be approved yet",
+        )
+
+
 async def _decide_prelude(
-    session: AsyncSession, principal: Principal, submission_id: str
+    session: AsyncSession, principal: Principal, submission_id: str, *, lock: bool = True
 ) -> tuple[Submission, Cbo | Member]:
     submission = await repository.get_submission(
-        session, records.parse_uuid(submission_id, "id"), for_update=True
+        session, records.parse_uuid(submission_id, "id"), for_update=lock
     )
     if submission is None:
         raise NotFound(f"submission {submission_id} not found")
-    record = await _load(session, submission.entity_type, submission.entity_id, for_update=True)
-    access.require_checker(principal, _where(record), f"this {submission.entity_type}")
+    record = await _load(session, submission.entity_type, submission.entity_id, for_update=lock)
+    access.require_checker(principal, access.where(record), f"this {submission.entity_type}")
     if submission.maker == principal.user_id:
         raise PermissionDenied(
             "the checker cannot be the maker of a submission", code="maker_is_checker"
@@ -366,7 +380,7 @@ async def get_submission(
         raise NotFound(f"submission {submission_id} not found")
     record = await _load(session, submission.entity_type, submission.entity_id, for_update=False)
     if submission.maker != principal.user_id:
-        access.require_reader(principal, _where(record), f"submission {submission_id}")
+        access.require_reader(principal, access.where(record), f"submission {submission_id}")
     return submission, record
 
 
@@ -387,18 +401,12 @@ async def my_task(
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed.one("limit", f"must be 1 to {MAX_PAGE}", "range")
-    checker_grants = [g for g in principal.roles if g.role in access.CHECKERS]
-    if not checker_grants:
+    if not principal.has_any_role(access.CHECKERS):
         raise PermissionDenied(
             "My Task is for checkers (Block Program Managers)", code="not_the_checker"
         )
-    blocks: frozenset[str] | None
-    if any(g.scope.level in ("national", "state") for g in checker_grants):
-        blocks = None
-    else:
-        blocks = frozenset().union(
-            *(g.scope.codes for g in checker_grants if g.scope.level == "block")
-        )
+    reach = principal.reach(access.CHECKERS)
+    blocks = None if reach is None else reach.get("block", frozenset())
     return await repository.tasks(
         db,
         state=principal.state,

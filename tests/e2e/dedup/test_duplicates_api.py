@@ -123,7 +123,8 @@ def test_confirmed_duplicate_blocks_approval_and_cannot_be_overridden(api: Api) 
 
 def test_a_submission_is_traced_through_the_duplicate_check(api: Api) -> None:
     """The help desk follows one submission: gateway → profiles → dedup's check over gRPC,
-    and dedup's consumer of the submitted event, in one tree."""
+    dedup's consumer of the submitted event, and profiles' consumer of the check it emits,
+    in one tree."""
     http = api.http
     blk = make_block(api)
     member = add(http, blk.admin, new_shg(http, blk.admin, blk), 0)
@@ -142,6 +143,8 @@ def test_a_submission_is_traced_through_the_duplicate_check(api: Api) -> None:
     wanted = {
         ("dedup", "/lokos.dedup.v1.DedupService/CheckMember"),
         ("dedup", "consume profiles.member.submitted"),
+        ("dedup", "dedup recheck"),
+        ("profiles", "consume dedup.member.checked"),
     }
     assert eventually(lambda: wanted <= {(n.service, n.name) for n in spans()}, timeout=20), {
         (n.service, n.name) for n in spans()
