@@ -30,34 +30,39 @@ from gateway.routes import (
     transactions,
     users,
 )
-from gateway.security_headers import SecurityHeadersMiddleware
+from gateway.security_headers import security_headers, with_headers
 from gateway.tokens import TokenVerifier
 from lokos import i18n, rpc
 from lokos.telemetry import current_trace_id
 
 
 class RequestIdMiddleware:
-    """Every response carries ``X-Request-Id``: the trace id of the request.
+    """Every response carries ``X-Request-Id``: the trace id of the request, and the security
+    headers of :mod:`gateway.security_headers` (one wrapper of ``send`` for both: this runs
+    on every request).
 
     It also sets :data:`lokos.i18n.current_language` from ``Accept-Language`` for the request,
     so the calls to services carry it and their messages come back in that language, and the
     gateway's own problems (:mod:`gateway.messages`) are in it too.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, docs_prefix: str = "/v1/docs") -> None:
         self.app = app
+        self.docs_prefix = docs_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        added = security_headers(scope.get("path", ""), scope.get("scheme", ""), self.docs_prefix)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 trace_id = current_trace_id()
+                headers = with_headers(list(message.get("headers", ())), added)
                 if trace_id:
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-request-id", trace_id.encode())]
+                    headers.append((b"x-request-id", trace_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         # Repeated header lines are one comma-separated list (RFC 9110 §5.3).
@@ -135,19 +140,19 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     problems.install(app)
     docs.install(app, DOCS_URL)
+    # Routes are matched in order: the hot reads (SHG and profile pages) first.
+    app.include_router(shgs.router, prefix="/v1")
+    app.include_router(profiles.router, prefix="/v1")
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
     app.include_router(users.router, prefix="/v1")
     app.include_router(roles.router, prefix="/v1")
     app.include_router(geography.router, prefix="/v1")
     app.include_router(masters.router, prefix="/v1")
-    app.include_router(shgs.router, prefix="/v1")
-    app.include_router(profiles.router, prefix="/v1")
     app.include_router(reports.router, prefix="/v1")
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
     problems.document(app)
-    app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)
+    app.add_middleware(RequestIdMiddleware, docs_prefix=DOCS_URL)
     return app
