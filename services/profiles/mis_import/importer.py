@@ -51,7 +51,7 @@ from lokos.values import timestamp
 from services.profiles.deps import Deps
 from services.profiles.identifiers import mask_tail
 from services.profiles.mapping import cbo_to_proto, member_to_proto
-from services.profiles.migration import csvformat
+from services.profiles.mis_import import csvformat
 from services.profiles.models import Cbo, GeoUnit, ImportBatch, Member, audit_log, outbox
 
 log = logging.getLogger(__name__)
