@@ -48,7 +48,7 @@ from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.rpc import call_metadata, service_metadata
 from services.profiles.identifiers import verhoeff_check_digit
-from services.profiles.migration import csvformat, importer
+from services.profiles.mis_import import csvformat, importer
 
 GOAL_RATIO = 0.4
 CHUNK_BYTES = 256 * 1024

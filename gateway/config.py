@@ -25,6 +25,9 @@ class GatewaySettings(GrpcEndpoints):
     # How long a resolved principal is reused before identity is asked again, seconds.
     principal_cache_seconds: float = 30.0
     principal_cache_size: int = 50_000
+    # Largest upload (a CSV import) passed on to a service; larger ones get 413. The profiles
+    # service has its own limit too.
+    upload_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
     # Proxies trusted for X-Forwarded-Proto/-For (comma-separated addresses, "*" for any).
     forwarded_allow_ips: str = "127.0.0.1"
 

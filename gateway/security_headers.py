@@ -17,8 +17,6 @@ A header the route set itself is kept.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Swagger UI starts from an inline script and inline styles.
 DOCS_CSP = (
@@ -29,34 +27,28 @@ DOCS_CSP = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, docs_prefix: str) -> None:
-        self.app = app
-        self.docs_prefix = docs_prefix
-        self.assets_prefix = f"{docs_prefix}/assets/"
+Header = tuple[bytes, bytes]
+_COMMON: tuple[Header, ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_API = (*_COMMON, (b"content-security-policy", API_CSP.encode()), (b"cache-control", b"no-store"))
+_DOCS = (*_COMMON, (b"content-security-policy", DOCS_CSP.encode()))
+_HSTS = ((b"strict-transport-security", HSTS.encode()),)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        docs = path == self.docs_prefix or path.startswith(f"{self.docs_prefix}/")
-        added: list[tuple[bytes, bytes]] = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"content-security-policy", (DOCS_CSP if docs else API_CSP).encode()),
-        ]
-        if not path.startswith(self.assets_prefix):
-            added.append((b"cache-control", b"no-store"))
-        if scope.get("scheme") == "https":
-            added.append((b"strict-transport-security", HSTS.encode()))
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"server"]
-                present = {k.lower() for k, _ in headers}
-                message["headers"] = headers + [(k, v) for k, v in added if k not in present]
-            await send(message)
+def security_headers(path: str, scheme: str, docs_prefix: str) -> tuple[Header, ...]:
+    """The headers an answer to ``path`` carries (the docs' assets may be cached)."""
+    if path == docs_prefix or path.startswith(f"{docs_prefix}/"):
+        added = _DOCS if path.startswith(f"{docs_prefix}/assets/") else (*_DOCS, _API[-1])
+    else:
+        added = _API
+    return (*added, *_HSTS) if scheme == "https" else added
 
-        await self.app(scope, receive, send_with_headers)
+
+def with_headers(headers: list[Header], added: tuple[Header, ...]) -> list[Header]:
+    """``headers`` without a server banner, plus those of ``added`` the route did not set."""
+    kept = [(k, v) for k, v in headers if k.lower() != b"server"]
+    present = {k.lower() for k, _ in kept}
+    return kept + [(k, v) for k, v in added if k not in present]

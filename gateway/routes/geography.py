@@ -3,18 +3,16 @@ units under a parent for cascading drop-downs."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-import grpc
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway.auth import allow
 from gateway.inputs import Text
-from gateway.problems import PROBLEM_JSON, problem
+from gateway.problems import PROBLEM_JSON
 from gateway.routes.common import (
     CurrentPrincipal,
     GeographyEditor,
@@ -22,7 +20,7 @@ from gateway.routes.common import (
     metadata,
     problem_responses,
 )
-from gateway.routes.csv_reports import ImportReportOut, rejected, report_out
+from gateway.routes.csv_reports import ImportReportOut, rejected, report_out, upload_csv
 from lokos import catalogue
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
@@ -33,13 +31,8 @@ router = APIRouter(prefix="/geography", tags=["geography"], responses=problem_re
 GeographyAdmin = Annotated[Principal, Depends(allow(catalogue.GEOGRAPHY_ADMINS))]
 
 LgdCode = Field(pattern=r"^[0-9]{1,16}$", description="LGD code", examples=["162"])
-# Largest CSV accepted (the profiles service refuses larger files too).
-MAX_IMPORT_BYTES = 512 * 1024 * 1024
-# Pieces of the file sent to the service: small enough to stream, large enough to be cheap.
-CHUNK_BYTES = 256 * 1024
 # An import of a whole state's villages takes seconds; its upload may take longer.
 IMPORT_DEADLINE = 600.0
-CSV_TYPES = frozenset({"text/csv"})
 
 
 class DistrictIn(BaseModel):
@@ -190,77 +183,18 @@ async def import_geography(
     ] = None,
 ) -> ImportReportOut | JSONResponse:
     """Import LGD units from a CSV file sent as the raw body: all rows, or none."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in CSV_TYPES:
-        return problem(415, "send the file as Content-Type: text/csv", code="unsupported_media")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
-        return _too_large()
-    upload = _Upload(request, import_key or "")
-    call = c.profiles.ImportGeography(
-        upload.chunks(), metadata=metadata(principal), timeout=IMPORT_DEADLINE
-    )
-    try:
-        report = await call
-    except (grpc.aio.AioRpcError, asyncio.CancelledError):
-        if upload.too_large:  # the upload was cancelled on purpose
-            return _too_large()
-        raise
-    finally:
-        if not call.done():  # the client went away: the service drops what it received
-            call.cancel()
-    await upload.drain()
+
+    def call(chunks: AsyncIterator[profiles_pb2.CsvChunk]) -> Any:
+        return c.profiles.ImportGeography(
+            chunks, metadata=metadata(principal), timeout=IMPORT_DEADLINE
+        )
+
+    report = await upload_csv(request, call, "geography.csv", import_key or "")
+    if isinstance(report, JSONResponse):
+        return report
     if report.status == "rejected":
         return rejected(
             report,
             f"the file was rejected ({report.rejected} rows with errors); nothing was imported",
         )
     return report_out(report, ImportReportOut)
-
-
-class _FileTooLarge(Exception):
-    """Raised into the gRPC call's request stream: gRPC then cancels the call."""
-
-
-class _Upload:
-    """The request body as CsvChunks of CHUNK_BYTES, sent as it arrives (never held whole)."""
-
-    def __init__(self, request: Request, import_key: str) -> None:
-        self.body = request.stream()
-        self.import_key = import_key
-        self.size = 0
-        self.too_large = False
-
-    async def chunks(self) -> AsyncIterator[profiles_pb2.CsvChunk]:
-        pending = bytearray()
-        first = profiles_pb2.CsvChunk(filename="geography.csv", import_key=self.import_key)
-        async for piece in self.body:
-            self.size += len(piece)
-            if self.size > MAX_IMPORT_BYTES:
-                self.too_large = True
-                raise _FileTooLarge
-            pending += piece
-            while len(pending) >= CHUNK_BYTES:
-                first.data = bytes(pending[:CHUNK_BYTES])
-                del pending[:CHUNK_BYTES]
-                yield first
-                first = profiles_pb2.CsvChunk()
-        first.data = bytes(pending)
-        yield first
-
-    async def drain(self) -> None:
-        """Read what the service did not wait for (it answered early), so that the client
-        gets to read the answer."""
-        try:
-            async for piece in self.body:
-                self.size += len(piece)
-                if self.size > MAX_IMPORT_BYTES:
-                    return
-        except Exception:  # the body was left mid-read by the finished call: give up
-            return
-
-
-def _too_large() -> JSONResponse:
-    return problem(
-        413, f"the file is larger than {MAX_IMPORT_BYTES} bytes", code="payload_too_large"
-    )

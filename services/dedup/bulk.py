@@ -4,7 +4,7 @@ or a synthetic set), where lakhs or crores of members arrive at once.
 Rows stream in with ``COPY``; when the index is empty its secondary indexes are dropped first
 and built once at the end (sorting once beats crores of random B-tree inserts), with the
 index definitions taken from the models so the two never drift apart. Events keep the index
-current afterwards (:mod:`services.dedup.events`).
+current afterwards (:mod:`services.dedup.consumers`).
 """
 
 from __future__ import annotations

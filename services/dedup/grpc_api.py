@@ -5,24 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
+from lokos.values import timestamp
 from services.dedup import rules
 from services.dedup.refresh import Refresher
 from services.dedup.service import Dedup, result_to_proto
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
-
-
-def _ts(value: Any) -> Timestamp | None:
-    if value is None:
-        return None
-    t = Timestamp()
-    t.FromDatetime(value)
-    return t
 
 
 def job_to_proto(job: dict[str, Any], existing: bool = False) -> dedup_pb2.RefreshJob:
@@ -36,8 +28,8 @@ def job_to_proto(job: dict[str, Any], existing: bool = False) -> dedup_pb2.Refre
         confirmed=job["confirmed"],
         potential=job["potential"],
         requested_by=job["requested_by"],
-        requested_at=_ts(job["requested_at"]),
-        finished_at=_ts(job["finished_at"]),
+        requested_at=timestamp(job["requested_at"]),
+        finished_at=timestamp(job["finished_at"]),
         error=job["error"],
         existing=existing,
     )

@@ -11,7 +11,7 @@ from lokos.consumer import EventConsumer
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
-from services.dedup import events
+from services.dedup import consumers
 from services.dedup.config import DedupSettings
 from services.dedup.grpc_api import DedupServicer
 from services.dedup.refresh import Refresher
@@ -28,8 +28,8 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt.db,
         rt.nats,
         durable="dedup-index",
-        subjects=events.subjects(settings.state),
-        batch_handler=events.Handlers(dedup).dispatch,
+        subjects=consumers.subjects(settings.state),
+        batch_handler=consumers.Handlers(dedup).dispatch,
         service=settings.service_name,
         state=settings.state,
         batch=settings.consumer_batch,

@@ -20,9 +20,10 @@ from lokos import context
 from lokos.catalogue import DUPLICATE_REFRESHERS, READERS
 from lokos.errors import NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
+from lokos.values import parse_uuid
 from services.dedup import bulk, repository
 from services.dedup.matching import CONFIRMED, POTENTIAL
-from services.dedup.service import Dedup, parse_uuid
+from services.dedup.service import Dedup
 
 log = logging.getLogger(__name__)
 

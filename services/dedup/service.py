@@ -28,6 +28,7 @@ from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.outbox import add_events_copy
 from lokos.principal import GeoPath, Principal
+from lokos.values import parse_uuid
 from services.dedup import matching, names, repository, rules, shgs
 from services.dedup.matching import CONFIRMED, NONE, NOT_DUPLICATE, Found, Rec
 from services.dedup.models import audit_log
@@ -76,13 +77,6 @@ def where(rec: Rec) -> GeoPath:
         village=rec.village,
         cbo_ids=(str(rec.shg_id),) if rec.shg_id else (),
     )
-
-
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed.one(field, "must be a UUID", "format") from None
 
 
 def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool, int, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lokos.events import Event
+from lokos.events import Event, subject
 from lokos.profiles.v1 import profiles_pb2
 from services.identity import service
 from services.identity.models import Cbo
@@ -15,7 +15,7 @@ CONSUMED = tuple(
 
 
 def subjects(state: str) -> list[str]:
-    return [f"lokos.{state}.{t}" for t in CONSUMED]
+    return [subject(state, t) for t in CONSUMED]
 
 
 async def dispatch(session: AsyncSession, event: Event) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
 from lokos.db import Database
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
+from lokos.values import timestamp
 from services.identity import flows, rules, service
 from services.identity.idp.port import TokenSet
 from services.identity.models import Cbo, CboMapping, Device
@@ -20,21 +20,13 @@ from services.identity.service import Deps, UserRecord
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
 def _grant(g: GrantRow) -> identity_pb2.RoleGrantView:
     return identity_pb2.RoleGrantView(
         grant_id=g.id,
         role=g.role,
         scope=identity_pb2.ScopeSpec(level=g.scope_level, codes=list(g.scope_codes)),
-        valid_from=_ts(g.valid_from),
-        valid_to=_ts(g.valid_to),
+        valid_from=timestamp(g.valid_from),
+        valid_to=timestamp(g.valid_to),
         granted_by=g.granted_by,
         revoked_by=g.revoked_by or "",
     )
@@ -57,7 +49,7 @@ def _user(r: UserRecord) -> identity_pb2.UserView:
         roles=[_grant(g) for g in r.grants],
         version=u.version,
         locked=r.locked,
-        created_at=_ts(u.created_at),
+        created_at=timestamp(u.created_at),
         created_by=u.created_by,
     )
 
@@ -77,7 +69,7 @@ def _device(user_id: str, d: Device | None) -> identity_pb2.DeviceView:
     if d is None:
         return identity_pb2.DeviceView(user_id=user_id, status="none")
     return identity_pb2.DeviceView(
-        user_id=user_id, device_id=d.device_id, status=d.status, bound_at=_ts(d.bound_at)
+        user_id=user_id, device_id=d.device_id, status=d.status, bound_at=timestamp(d.bound_at)
     )
 
 
@@ -97,8 +89,8 @@ def _mapping(m: CboMapping) -> identity_pb2.CboMappingView:
     return identity_pb2.CboMappingView(
         cbo_id=m.cbo_id,
         cbo_type=m.cbo_type,
-        valid_from=_ts(m.valid_from),
-        valid_to=_ts(m.valid_to),
+        valid_from=timestamp(m.valid_from),
+        valid_to=timestamp(m.valid_to),
         mapped_by=m.mapped_by,
     )
 
@@ -123,7 +115,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.PrincipalAnswer(
             principal=a.principal.to_proto(),
             status=a.status,
-            locked_until=_ts(a.locked_until),
+            locked_until=timestamp(a.locked_until),
             ended_sessions=list(a.ended_sessions),
         )
 
@@ -318,7 +310,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             entries=[
                 identity_pb2.AuditEntry(
                     id=r.id,
-                    at=_ts(r.at),
+                    at=timestamp(r.at),
                     actor=r.actor,
                     action=r.action,
                     entity=r.entity,

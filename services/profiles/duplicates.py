@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos import context, i18n
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.errors import Conflict, LokosError, Unavailable
-from lokos.events import Event
+from lokos.events import Event, subject
 from lokos.principal import Principal
 from lokos.rpc import call_metadata, error_from_rpc
 from services.profiles.models import Member
@@ -220,4 +220,4 @@ async def dispatch(session: AsyncSession, events: list[Event]) -> None:
 
 
 def subjects(state: str) -> list[str]:
-    return [f"lokos.{state}.{t}" for t in (CHECKED, SHG_FLAGGED)]
+    return [subject(state, t) for t in (CHECKED, SHG_FLAGGED)]

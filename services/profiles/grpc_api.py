@@ -13,7 +13,7 @@ from services.profiles.federation.grpc_api import FederationRpc
 from services.profiles.geography.grpc_api import GeographyRpc
 from services.profiles.masters.grpc_api import MastersRpc
 from services.profiles.member.grpc_api import MemberRpc
-from services.profiles.migration.grpc_api import MigrationRpc
+from services.profiles.mis_import.grpc_api import MigrationRpc
 from services.profiles.review.grpc_api import ReviewRpc
 
 

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos.profiles.v1 import profiles_pb2
+from lokos.values import timestamp
 from services.profiles.models import Cbo, GeoUnit, Member, Submission
 
 IDENTIFIERS = ("mobile", "bank_account", "voter_id", "aadhaar")
-
-
-def ts(value: date | datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), UTC)
-    out = Timestamp()
-    out.FromDatetime(value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC))
-    return out
 
 
 def to_date(value: Timestamp) -> date:
@@ -59,17 +50,17 @@ def cbo_to_proto(
         panchayat_lgd_code=c.panchayat_lgd_code,
         village_lgd_code=c.village_lgd_code,
         shg_type=c.shg_type,
-        formed_on=ts(c.formed_on),
+        formed_on=timestamp(c.formed_on),
         bank_account=c.bank_account_masked,
         ifsc=c.ifsc,
         status=c.status,
         version=c.version,
         submission_id=str(c.submission_id) if c.submission_id else "",
         migrated=c.migrated,
-        approved_on=ts(c.approved_on),
+        approved_on=timestamp(c.approved_on),
         approved_by=c.approved_by,
         created_by=c.created_by,
-        created_at=ts(c.created_at),
+        created_at=timestamp(c.created_at),
         parent_id=parent_id,
         approved_members=approved_members,
         remarks=remarks or [],
@@ -88,8 +79,8 @@ def shg_to_proto(c: Cbo) -> profiles_pb2.Shg:
         block_lgd_code=c.block_lgd_code,
         status=c.status,
         version=c.version,
-        formed_on=ts(c.formed_on),
-        created_at=ts(c.created_at),
+        formed_on=timestamp(c.formed_on),
+        created_at=timestamp(c.created_at),
         created_by=c.created_by,
         panchayat_lgd_code=c.panchayat_lgd_code,
         village_lgd_code=c.village_lgd_code,
@@ -116,7 +107,7 @@ def member_to_proto(m: Member, remarks: list[str] | None = None) -> profiles_pb2
         name=m.name,
         name_local=m.name_local,
         gender=m.gender,
-        date_of_birth=ts(m.date_of_birth),
+        date_of_birth=timestamp(m.date_of_birth),
         social_category=m.social_category,
         relative_name=m.relative_name,
         relation=m.relation,
@@ -134,7 +125,7 @@ def member_to_proto(m: Member, remarks: list[str] | None = None) -> profiles_pb2
         block_lgd_code=m.block_lgd_code,
         village_lgd_code=m.village_lgd_code,
         created_by=m.created_by,
-        created_at=ts(m.created_at),
+        created_at=timestamp(m.created_at),
         remarks=remarks or [],
         state=m.state,
         district_lgd_code=m.district_lgd_code,
@@ -154,9 +145,9 @@ def submission_to_proto(
         entity_id=str(s.entity_id),
         status=s.status,
         maker=s.maker,
-        submitted_at=ts(s.submitted_at),
+        submitted_at=timestamp(s.submitted_at),
         checker=s.checker,
-        decided_at=ts(s.decided_at),
+        decided_at=timestamp(s.decided_at),
         remarks=remarks,
         identifiers=identifier_checks(decisions) if decisions else [],
         entity_status=entity_status,

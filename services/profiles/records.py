@@ -73,13 +73,6 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except (ValueError, TypeError):
-        raise ValidationFailed.one(field, "must be a UUID", "format") from None
-
-
 def create_fingerprint(key: bytes, request: dict[str, Any]) -> str:
     """What a create asked for, as a keyed hash (the request may hold an Aadhaar or account
     number, so a plain hash would be guessable): equal for the same request sent again."""

@@ -22,7 +22,7 @@ from lokos.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lokos.events import Event
 from lokos.principal import Principal, RoleGrant, Scope
 from lokos.profiles.v1 import profiles_pb2
-from services.dedup import events as dedup_events
+from services.dedup import consumers as dedup_events
 from services.dedup import rules
 from services.dedup.refresh import Refresher
 from services.dedup.service import Dedup

@@ -15,7 +15,7 @@ from lokos import bus
 from lokos.common.v1 import events_pb2
 from lokos.events import build_envelope, foreign_origin, subject
 from lokos.profiles.v1 import profiles_pb2
-from services.dedup import events as dedup_events
+from services.dedup import consumers as dedup_events
 from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates
 from services.reports import events as reports_events

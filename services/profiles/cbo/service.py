@@ -12,6 +12,7 @@ from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import GeoPath, Principal
+from lokos.values import parse_uuid
 from services.profiles import access, events, identifiers, records, validation
 from services.profiles.cbo import repository
 from services.profiles.deps import Deps
@@ -129,7 +130,7 @@ async def create_cbo(
 
 async def read_shg(db: Database, principal: Principal, shg_id: str) -> Cbo:
     """The hot read: a prepared lookup on the read pool (no ORM session)."""
-    cbo = await repository.find_cbo(db, records.parse_uuid(shg_id, "id"))
+    cbo = await repository.find_cbo(db, parse_uuid(shg_id, "id"))
     if cbo is None or cbo.cbo_type != "SHG":
         raise NotFound(f"SHG {shg_id} not found")
     access.require_reader(principal, access.where(cbo), f"SHG {shg_id}")
@@ -146,7 +147,7 @@ async def update_cbo(
     fields: dict[str, Any],
     today: date,
 ) -> Cbo:
-    cbo = await repository.get_cbo(session, records.parse_uuid(cbo_id, "id"), for_update=True)
+    cbo = await repository.get_cbo(session, parse_uuid(cbo_id, "id"), for_update=True)
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
     access.require_maker(principal, access.where(cbo), "this CBO")
@@ -178,7 +179,7 @@ async def get_cbo(
     session: AsyncSession, principal: Principal, cbo_id: str
 ) -> tuple[Cbo, str, int, list[str]]:
     """The CBO with its parent, approved members (SHGs) and latest rejection remarks."""
-    cbo = await repository.get_cbo(session, records.parse_uuid(cbo_id, "id"))
+    cbo = await repository.get_cbo(session, parse_uuid(cbo_id, "id"))
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
     access.require_reader(principal, access.where(cbo), f"CBO {cbo_id}")

@@ -9,9 +9,9 @@ from lokos.audit import record_audit
 from lokos.errors import Conflict, NotFound, ValidationFailed
 from lokos.principal import Principal
 from lokos.profiles.v1 import profiles_pb2
-from services.profiles import access, events, records
+from lokos.values import parse_uuid, timestamp
+from services.profiles import access, events
 from services.profiles.cbo import repository as cbo_repository
-from services.profiles.mapping import ts
 from services.profiles.models import FederationLink, audit_log
 
 PARENT_TYPE = {"SHG": "VO", "VO": "CLF"}
@@ -21,8 +21,8 @@ def _view(link: FederationLink) -> profiles_pb2.FederationView:
     return profiles_pb2.FederationView(
         child_id=str(link.child_id),
         parent_id=str(link.parent_id),
-        valid_from=ts(link.valid_from),
-        valid_to=ts(link.valid_to),
+        valid_from=timestamp(link.valid_from),
+        valid_to=timestamp(link.valid_to),
         linked_by=link.linked_by,
     )
 
@@ -30,10 +30,8 @@ def _view(link: FederationLink) -> profiles_pb2.FederationView:
 async def link(
     session: AsyncSession, principal: Principal, child_id: str, parent_id: str
 ) -> profiles_pb2.FederationView:
-    child = await cbo_repository.get_cbo(
-        session, records.parse_uuid(child_id, "child_id"), for_update=True
-    )
-    parent = await cbo_repository.get_cbo(session, records.parse_uuid(parent_id, "parent_id"))
+    child = await cbo_repository.get_cbo(session, parse_uuid(child_id, "child_id"), for_update=True)
+    parent = await cbo_repository.get_cbo(session, parse_uuid(parent_id, "parent_id"))
     if child is None:
         raise NotFound(f"CBO {child_id} not found")
     if parent is None:
@@ -86,7 +84,7 @@ async def link(
 async def history(
     session: AsyncSession, principal: Principal, cbo_id: str
 ) -> list[profiles_pb2.FederationView]:
-    cbo = await cbo_repository.get_cbo(session, records.parse_uuid(cbo_id, "id"))
+    cbo = await cbo_repository.get_cbo(session, parse_uuid(cbo_id, "id"))
     if cbo is None:
         raise NotFound(f"CBO {cbo_id} not found")
     access.require_reader(principal, access.where(cbo), f"CBO {cbo_id}")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos.audit import record_audit
 from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
 from lokos.principal import Principal
+from lokos.values import parse_uuid
 from services.profiles import access, events, identifiers, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
@@ -80,7 +81,7 @@ def _columns(deps: Deps, fields: dict[str, Any]) -> tuple[dict[str, Any], set[st
 
 
 async def _shg(session: AsyncSession, shg_id: str, field: str = "shg_id") -> Cbo:
-    shg = await cbo_repository.get_cbo(session, records.parse_uuid(shg_id, field))
+    shg = await cbo_repository.get_cbo(session, parse_uuid(shg_id, field))
     if shg is None or shg.cbo_type != "SHG":
         raise ValidationFailed.one(field, "no such SHG", "unknown")
     return shg
@@ -156,9 +157,7 @@ async def update_member(
     fields: dict[str, Any],
     today: date,
 ) -> Member:
-    member = await repository.get_member(
-        session, records.parse_uuid(member_id, "id"), for_update=True
-    )
+    member = await repository.get_member(session, parse_uuid(member_id, "id"), for_update=True)
     if member is None:
         raise NotFound(f"member {member_id} not found")
     access.require_maker(principal, access.where(member), "this member")
@@ -192,7 +191,7 @@ async def update_member(
 async def get_member(
     session: AsyncSession, principal: Principal, member_id: str
 ) -> tuple[Member, list[str]]:
-    member = await repository.get_member(session, records.parse_uuid(member_id, "id"))
+    member = await repository.get_member(session, parse_uuid(member_id, "id"))
     if member is None:
         raise NotFound(f"member {member_id} not found")
     access.require_reader(principal, access.where(member), f"member {member_id}")

@@ -23,6 +23,7 @@ from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.principal import Principal
+from lokos.values import parse_uuid
 from services.profiles import access, codes, duplicates, events, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
@@ -100,7 +101,7 @@ async def submit(
 ) -> tuple[Submission, Cbo | Member]:
     if entity_type not in ENTITY_TYPES:
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
-    record = await _load(session, entity_type, records.parse_uuid(entity_id, "id"), for_update=True)
+    record = await _load(session, entity_type, parse_uuid(entity_id, "id"), for_update=True)
     access.require_maker(principal, access.where(record), f"this {entity_type}")
     if record.submission_id is not None:
         raise Conflict(
@@ -301,7 +302,7 @@ async def _decide_prelude(
     session: AsyncSession, principal: Principal, submission_id: str, *, lock: bool = True
 ) -> tuple[Submission, Cbo | Member]:
     submission = await repository.get_submission(
-        session, records.parse_uuid(submission_id, "id"), for_update=lock
+        session, parse_uuid(submission_id, "id"), for_update=lock
     )
     if submission is None:
         raise NotFound(f"submission {submission_id} not found")
@@ -375,7 +376,7 @@ async def get_submission(
     session: AsyncSession, principal: Principal, submission_id: str
 ) -> tuple[Submission, Cbo | Member]:
     """Where a submission stands: for its maker, the checkers and staff who reach the record."""
-    submission = await repository.get_submission(session, records.parse_uuid(submission_id, "id"))
+    submission = await repository.get_submission(session, parse_uuid(submission_id, "id"))
     if submission is None:
         raise NotFound(f"submission {submission_id} not found")
     record = await _load(session, submission.entity_type, submission.entity_id, for_update=False)

@@ -7,8 +7,9 @@ from typing import Any
 import grpc
 
 from lokos.profiles.v1 import profiles_pb2
+from lokos.values import timestamp
 from services.profiles.deps import Deps
-from services.profiles.mapping import submission_to_proto, ts
+from services.profiles.mapping import submission_to_proto
 from services.profiles.models import Cbo, Member, Submission
 from services.profiles.review import flows
 from services.profiles.rpcutil import caller, today
@@ -102,7 +103,7 @@ class ReviewRpc:
                     name=t.name,
                     code=t.code,
                     maker=t.maker,
-                    submitted_at=ts(t.submitted_at),
+                    submitted_at=timestamp(t.submitted_at),
                     block_lgd_code=t.block,
                     panchayat_lgd_code=t.panchayat,
                     village_lgd_code=t.village,

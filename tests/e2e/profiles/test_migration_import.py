@@ -27,7 +27,7 @@ from lokos.profiles.v1 import profiles_pb2
 from services.profiles.events import member_payload
 from services.profiles.identifiers import verhoeff_check_digit
 from services.profiles.mapping import cbo_to_proto
-from services.profiles.migration.csvformat import COLUMNS, member_client_id, shg_client_id
+from services.profiles.mis_import.csvformat import COLUMNS, member_client_id, shg_client_id
 from services.profiles.models import Cbo, Member
 from tests.conftest import Api
 from tests.e2e.identity_helpers import create_user, new_code, token

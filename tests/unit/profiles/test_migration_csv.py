@@ -12,8 +12,8 @@ import pytest
 
 from lokos.errors import ValidationFailed
 from services.profiles import identifiers
-from services.profiles.migration import csvformat, importer
-from services.profiles.migration.csvformat import COLUMNS, MigrationParser
+from services.profiles.mis_import import csvformat, importer
+from services.profiles.mis_import.csvformat import COLUMNS, MigrationParser
 from services.profiles.models import Cbo, Member
 
 KEY = b"k" * 64

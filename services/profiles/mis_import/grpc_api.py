@@ -15,7 +15,7 @@ from lokos import context as request_context
 from lokos.errors import LokosError
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles.deps import Deps
-from services.profiles.migration import importer
+from services.profiles.mis_import import importer
 from services.profiles.uploads import Upload
 
 

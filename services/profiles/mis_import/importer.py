@@ -47,10 +47,11 @@ from lokos.errors import Conflict, LokosError, PermissionDenied, ValidationFaile
 from lokos.outbox import add_event, add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.profiles.v1 import profiles_pb2
+from lokos.values import timestamp
 from services.profiles.deps import Deps
 from services.profiles.identifiers import mask_tail
-from services.profiles.mapping import cbo_to_proto, member_to_proto, ts
-from services.profiles.migration import csvformat
+from services.profiles.mapping import cbo_to_proto, member_to_proto
+from services.profiles.mis_import import csvformat
 from services.profiles.models import Cbo, GeoUnit, ImportBatch, Member, audit_log, outbox
 
 log = logging.getLogger(__name__)
@@ -585,7 +586,7 @@ class _Payloads:
     def _date(self, d: date) -> Timestamp:
         t = self._dates.get(d)
         if t is None:
-            t = self._dates[d] = ts(d) or Timestamp()
+            t = self._dates[d] = timestamp(d) or Timestamp()
         return t
 
     def shg(self, rec: csvformat.ShgRecord, id_: str) -> profiles_pb2.CboEvent:

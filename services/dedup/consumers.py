@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos import context
 from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import ValidationFailed
-from lokos.events import Event
+from lokos.events import Event, subject
 from lokos.profiles.v1 import profiles_pb2
 from lokos.telemetry import extract_context
 from services.dedup import repository, shgs
@@ -31,7 +31,7 @@ SHG_PREFIX = "profiles.shg."
 
 
 def subjects(state: str) -> list[str]:
-    return [f"lokos.{state}.{MEMBER_PREFIX}>", f"lokos.{state}.{SHG_PREFIX}>"]
+    return [subject(state, MEMBER_PREFIX + ">"), subject(state, SHG_PREFIX + ">")]
 
 
 def member_record(event: profiles_pb2.MemberEvent) -> dedup_pb2.MemberRecord:
