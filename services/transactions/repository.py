@@ -59,8 +59,9 @@ async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]])
 
 
 async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``(member_id, shg_id, status, version, inactive_since)``; ``inactive_since`` is kept
-    from the first event that made her inactive and cleared when she is active again."""
+    """``(member_id, shg_id, status, version, inactive_since, left)``; ``inactive_since`` is
+    the day after her approved leaving date when ``left``, otherwise kept from the first event
+    that made her inactive, and cleared when she is active again."""
     await conn.executemany(
         """
         INSERT INTO member (member_id, shg_id, status, version, inactive_since)
@@ -69,6 +70,7 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...
             shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
             inactive_since = CASE
                 WHEN EXCLUDED.inactive_since IS NULL THEN NULL
+                WHEN $6::bool THEN EXCLUDED.inactive_since
                 ELSE coalesce(member.inactive_since, EXCLUDED.inactive_since) END
         WHERE member.version <= EXCLUDED.version
         """,
@@ -109,7 +111,9 @@ async def active_members(
     rows = await conn.fetch(
         """
         SELECT member_id FROM member
-        WHERE shg_id = $1 AND status = ANY($2::text[])
+        WHERE shg_id = $1
+          -- A member who left is still a member on the days before she left.
+          AND (status = ANY($2::text[]) OR (status = 'inactive' AND inactive_since IS NOT NULL))
           AND (active_since IS NULL OR active_since <= $3)
           AND (inactive_since IS NULL OR inactive_since > $3)
         """,

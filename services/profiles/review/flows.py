@@ -33,7 +33,7 @@ from services.profiles.models import Cbo, Member, Submission, audit_log
 from services.profiles.review import repository
 
 ENTITY_TYPES = ("shg", "vo", "clf", "member")
-_DATE_COLUMNS = {"formed_on", "date_of_birth"}
+_DATE_COLUMNS = {"formed_on", "date_of_birth", "left_on"}
 MAX_PAGE = 250
 
 
@@ -201,7 +201,9 @@ async def approve(
         # this refuses.
         await duplicates.check_before_approval(deps.dedup, principal, record)
         record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
-    record.status = "approved"
+    # An approved leaving date ends the membership: "inactive" from the day after it.
+    left = isinstance(record, Member) and record.left_on is not None
+    record.status = "inactive" if left else "approved"
     record.submission_id = None
     record.approved_on = today
     record.approved_by = principal.user_id
