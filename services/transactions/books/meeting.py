@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from services.transactions.books import accounts as acc
@@ -135,6 +136,31 @@ class BankEvent:
     amount: Paise
 
 
+class EntryStanding(enum.Enum):
+    """Where an earlier entry named by a correction stands (the service looks it up)."""
+
+    APPROVED = "APPROVED"  # in an approved meeting: frozen, corrected by reversal (A6, E5)
+    PENDING = "PENDING"  # its meeting waits for approval: the approver rejects it instead
+    REVERSED = "REVERSED"  # reversed already
+    UNKNOWN = "UNKNOWN"  # not an entry of these books
+
+
+# Entries a reversal may not undo: loans carry a schedule and state beyond their postings, and
+# the cut-off is amended by a new approved cut-off (I4), never by a meeting.
+NOT_REVERSIBLE = frozenset({"REPAYMENT", "DISBURSAL", "CUTOFF"})
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A6/E5: reverse an entry of an earlier, approved meeting in this one, with a reason. The
+    corrected transaction, if any, is then recorded in this meeting like any other."""
+
+    entry_id: int
+    reason: str
+    standing: EntryStanding
+    original: JournalEntry | None = None
+
+
 @dataclass(frozen=True)
 class Meeting:
     number: int
@@ -145,6 +171,7 @@ class Meeting:
     bank_events: tuple[BankEvent, ...] = ()
     cash_counted: Paise | None = None
     passbook: dict[str, Paise] = field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +261,42 @@ class Outcome:
     payments: Paise
     totals: Totals
     warnings: tuple[str, ...] = ()
+
+
+def _reversals(meeting: Meeting, err: Callable[[str, str], None]) -> list[JournalEntry]:
+    """The reversal entries of the meeting's corrections (A6, E5), each refused with a reason
+    naming the field when it cannot be made."""
+    out: list[JournalEntry] = []
+    seen: set[int] = set()
+    for i, c in enumerate(meeting.corrections):
+        f = f"corrections[{i}]"
+        if not c.reason.strip():
+            err(f"{f}.reason", "a correction needs a reason")
+            continue
+        if c.entry_id in seen:
+            err(f"{f}.entry_id", f"entry {c.entry_id} is corrected twice in this meeting")
+            continue
+        seen.add(c.entry_id)
+        if c.standing is EntryStanding.UNKNOWN or c.original is None:
+            err(f"{f}.entry_id", f"no entry {c.entry_id} in these books")
+        elif c.standing is EntryStanding.PENDING:
+            err(
+                f"{f}.entry_id",
+                f"entry {c.entry_id} belongs to a meeting waiting for approval: the approver "
+                "rejects that meeting instead",
+            )
+        elif c.standing is EntryStanding.REVERSED:
+            err(f"{f}.entry_id", f"entry {c.entry_id} is reversed already")
+        elif c.original.kind in NOT_REVERSIBLE or c.original.reverses is not None:
+            err(f"{f}.entry_id", f"a {c.original.kind} entry cannot be reversed by a meeting")
+        else:
+            out.append(
+                replace(
+                    c.original.reversal(meeting.date, c.reason.strip(), meeting.number),
+                    reverses=c.entry_id,
+                )
+            )
+    return out
 
 
 def _money_account(location: str) -> tuple[str, str]:
@@ -527,6 +590,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         *disbursal_entries,
         *bank_entries,
     ]
+    entries += _reversals(meeting, err)
     # bank events carry the meeting number too (they are entered at this meeting, A1)
     entries = [
         e if e.meeting_number else replace(e, meeting_number=meeting.number) for e in entries
@@ -592,6 +656,13 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
     if errors:
         raise MeetingRefused(errors)
 
+    # What this meeting's reversals moved on members' savings (signed, credit negative).
+    reversed_savings: dict[tuple[str, str], Paise] = defaultdict(int)
+    for e in entries:
+        if e.reverses is not None:
+            for p in e.postings:
+                if p.account.head in (acc.COMPULSORY_SAVINGS, acc.VOLUNTARY_SAVINGS):
+                    reversed_savings[(p.account.head, p.account.sub)] += p.signed
     rows = []
     for member in sorted(books.active_members):
         mline = next((m for m in meeting.members if m.member_id == member), None)
@@ -606,9 +677,11 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 compulsory_paid=parts["compulsory"],
                 compulsory_arrear=arrear,
                 compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member)
+                - reversed_savings[(acc.COMPULSORY_SAVINGS, member)]
                 + parts["compulsory"],
                 voluntary_paid=parts["voluntary"],
                 voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member)
+                - reversed_savings[(acc.VOLUNTARY_SAVINGS, member)]
                 + parts["voluntary"],
                 loan_due=sum(
                     dues_at(ln, meeting.number).total

@@ -14,7 +14,13 @@ from tests.conftest import Api
 from tests.e2e.identity_helpers import create_user, new_code
 from tests.e2e.profiles.profile_helpers import PW, h, new_shg, submit
 from tests.e2e.test_thin_flow import wait_for
-from tests.e2e.transactions.books_helpers import Shg, mobile_login, rs, shg_with_members
+from tests.e2e.transactions.books_helpers import (
+    Shg,
+    mobile_login,
+    rs,
+    running_balances_agree,
+    shg_with_members,
+)
 from tests.e2e.transactions.test_offline_upload import meetings, open_new_books, upload
 
 pytestmark = pytest.mark.platform
@@ -118,6 +124,7 @@ def test_maker_checker_of_meetings(api: Api) -> None:
     balances = api.http.get(f"/v1/books/{s.shg_id}/balances", headers=s.bookkeeper).json()
     assert balances["total_assets"] == rs(100) * 2 * 1
     assert balances["pending_meetings"] == []
+    running_balances_agree(api)
 
     # the bookkeeper records meeting 2 again, corrected
     code, redo = upload(api, s, meetings(s, 1, first=2))
