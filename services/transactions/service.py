@@ -771,6 +771,7 @@ class Transactions:
                     voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member),
                     compulsory_arrear=books.cs_arrears.get(member, 0),
                     compulsory_due=books.compulsory_amount,
+                    fines_receivable=books.balances.signed(acc.FINES_RECEIVABLE, member),
                     loans=[
                         pb.LoanDue(
                             loan_id=ln.loan_id,

@@ -803,6 +803,7 @@ class MemberRowView(_message.Message):
     LOAN_OUTSTANDING_FIELD_NUMBER: _builtins.int
     PRINCIPAL_REPAID_FIELD_NUMBER: _builtins.int
     INTEREST_REPAID_FIELD_NUMBER: _builtins.int
+    FINES_RECEIVABLE_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     attendance: _builtins.str
     compulsory_due: _builtins.int
@@ -818,6 +819,8 @@ class MemberRowView(_message.Message):
     loan_outstanding: _builtins.int
     principal_repaid: _builtins.int
     interest_repaid: _builtins.int
+    fines_receivable: _builtins.int
+    """D1: fines levied on her (absent without intimation) and not yet paid, after the meeting."""
     def __init__(
         self,
         *,
@@ -836,10 +839,11 @@ class MemberRowView(_message.Message):
         loan_outstanding: _builtins.int = ...,
         principal_repaid: _builtins.int = ...,
         interest_repaid: _builtins.int = ...,
+        fines_receivable: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "fines_receivable", b"fines_receivable", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1647,11 +1651,14 @@ class PackMember(_message.Message):
     COMPULSORY_ARREAR_FIELD_NUMBER: _builtins.int
     COMPULSORY_DUE_FIELD_NUMBER: _builtins.int
     LOANS_FIELD_NUMBER: _builtins.int
+    FINES_RECEIVABLE_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     compulsory_total: _builtins.int
     voluntary_total: _builtins.int
     compulsory_arrear: _builtins.int
     compulsory_due: _builtins.int
+    fines_receivable: _builtins.int
+    """D1: fines levied and not yet paid; a fine she pays settles these first."""
     @_builtins.property
     def loans(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoanDue]: ...
     def __init__(
@@ -1663,10 +1670,11 @@ class PackMember(_message.Message):
         compulsory_arrear: _builtins.int = ...,
         compulsory_due: _builtins.int = ...,
         loans: _abc.Iterable[Global___LoanDue] | None = ...,
+        fines_receivable: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_total", b"compulsory_total", "loans", b"loans", "member_id", b"member_id", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_total", b"compulsory_total", "fines_receivable", b"fines_receivable", "loans", b"loans", "member_id", b"member_id", "voluntary_total", b"voluntary_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

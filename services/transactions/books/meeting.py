@@ -229,6 +229,7 @@ class MemberRow:
     loan_outstanding: Paise
     principal_repaid: Paise = 0
     interest_repaid: Paise = 0
+    fines_receivable: Paise = 0  # D1: levied and not yet paid, after this meeting
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,32 @@ class Outcome:
     payments: Paise
     totals: Totals
     warnings: tuple[str, ...] = ()
+
+
+def _absence_fines(books: Books, meeting: Meeting) -> JournalEntry | None:
+    """D1: the fine levied on each member absent without prior intimation (not on leave), as a
+    receivable she pays when she attends: fine income now, no cash today."""
+    fine = books.policy.absence_fine
+    if not fine:
+        return None
+    attended = {m.member_id: m.attendance for m in meeting.members}
+    absent = [
+        m
+        for m in sorted(books.active_members)
+        if attended.get(m, Attendance.ABSENT) is Attendance.ABSENT
+    ]
+    if not absent:
+        return None
+    return JournalEntry(
+        meeting.date,
+        "FINE_LEVIED",
+        "fines levied on members absent without intimation",
+        (
+            *(debit(acc.FINES_RECEIVABLE, fine, m) for m in absent),
+            credit(acc.FINE_INCOME, fine * len(absent)),
+        ),
+        meeting.number,
+    )
 
 
 def _reversals(meeting: Meeting, err: Callable[[str, str], None]) -> list[JournalEntry]:
@@ -388,8 +415,19 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
             ("fine", line.fine, fine_entries, acc.FINE_INCOME),
         ):
             if amount(f"{f}.{name}", value) and value and via_ok:
-                sub = "" if head == acc.FINE_INCOME else line.member_id
-                bucket[line.via].append(credit(head, value, sub))
+                if head == acc.FINE_INCOME:
+                    # D1: a fine paid settles her fines receivable first; the rest is today's
+                    receivable = books.balances.signed(acc.FINES_RECEIVABLE, line.member_id)
+                    settled = min(value, max(receivable, 0))
+                    if settled:
+                        bucket[line.via].append(
+                            credit(acc.FINES_RECEIVABLE, settled, line.member_id)
+                        )
+                        parts["fine_settled"] += settled
+                    if value - settled:
+                        bucket[line.via].append(credit(head, value - settled))
+                else:
+                    bucket[line.via].append(credit(head, value, line.member_id))
                 totals[name] += value
                 parts[name] += value
         for j, rep in enumerate(line.repayments):
@@ -591,6 +629,9 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         *bank_entries,
     ]
     entries += _reversals(meeting, err)
+    levied = _absence_fines(books, meeting)
+    if levied is not None:
+        entries.append(levied)
     # bank events carry the meeting number too (they are entered at this meeting, A1)
     entries = [
         e if e.meeting_number else replace(e, meeting_number=meeting.number) for e in entries
@@ -663,6 +704,13 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
             for p in e.postings:
                 if p.account.head in (acc.COMPULSORY_SAVINGS, acc.VOLUNTARY_SAVINGS):
                     reversed_savings[(p.account.head, p.account.sub)] += p.signed
+    levied_on = {
+        p.account.sub: p.amount
+        for e in entries
+        if e.kind == "FINE_LEVIED"
+        for p in e.postings
+        if p.account.head == acc.FINES_RECEIVABLE
+    }
     rows = []
     for member in sorted(books.active_members):
         mline = next((m for m in meeting.members if m.member_id == member), None)
@@ -693,6 +741,9 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 disbursed=parts["disbursed"],
                 principal_repaid=parts["principal_repaid"],
                 interest_repaid=parts["interest_repaid"],
+                fines_receivable=books.balances.signed(acc.FINES_RECEIVABLE, member)
+                - parts["fine_settled"]
+                + levied_on.get(member, 0),
                 loan_outstanding=sum(
                     ln.outstanding_principal for ln in loans.values() if ln.member_id == member
                 ),

@@ -66,12 +66,18 @@ class BookPolicy:
     cutoff_required_after_meetings: int = 12
     # A7: no future-dated meetings or transactions.
     allow_future_dates: bool = False
+    # D1 [I]: the fine levied on a member absent without prior intimation, as a receivable she
+    # pays when she attends; 0 = the group levies none (LBSNAA: "upto Rs.5 or an amount decided
+    # by the group").
+    absence_fine: Paise = 0
     # Absurd-amount guard for a single line (₹1 crore): a typo, not a transaction, in an SHG book.
     max_line_amount: Paise = 1_00_00_000 * RUPEE
 
     def __post_init__(self) -> None:
         if self.rounding_unit <= 0:
             raise ValueError("rounding_unit must be positive")
+        if self.absence_fine < 0:
+            raise ValueError("absence_fine cannot be negative")
         if sorted(self.allocation_order) != sorted(Component):
             raise ValueError("allocation_order must name penalty, interest and principal once each")
 

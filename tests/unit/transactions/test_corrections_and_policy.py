@@ -12,10 +12,13 @@ from services.transactions.books import accounts as acc
 from services.transactions.books.cutoff import CutOffSheet, check_cutoff
 from services.transactions.books.ledger import JournalEntry, credit, debit
 from services.transactions.books.meeting import (
+    Attendance,
     Correction,
     EntryStanding,
     Meeting,
     MeetingRefused,
+    MemberLine,
+    books_after,
     record_meeting,
 )
 from services.transactions.books.money import rupees
@@ -133,3 +136,54 @@ def test_an_old_group_brings_its_balances_through_the_cutoff() -> None:
     # the threshold is the state's (or the book's) setting
     assert check_cutoff(empty, chart, policy_from_json({"cutoff_required_after_meetings": 13}))
     assert check_cutoff(opening_sheet(), chart, BookPolicy()).total_assets > 0
+
+
+def test_a_fine_on_an_absentee_is_a_receivable_she_pays_when_she_attends() -> None:
+    """D1 with a ₹5 absence fine: M15 (absent at meeting 25) owes it, no cash moves; at meeting
+    26 she pays ₹10 of fines: ₹5 settles what she owed, ₹5 is that day's fine income."""
+    policy = BookPolicy(absence_fine=rupees(5))
+    books = opening_books(policy)
+    m25 = meeting_25()
+    out = record_meeting(books, m25, TODAY)  # the same cash counted: the levy is not cash
+    (levy,) = [e for e in out.entries if e.kind == "FINE_LEVIED"]
+    assert {(p.account.head, p.account.sub, p.side.name, p.amount) for p in levy.postings} == {
+        (acc.FINES_RECEIVABLE, "M15", "DEBIT", rupees(5)),
+        (acc.FINE_INCOME, "", "CREDIT", rupees(5)),
+    }
+    rows = {r.member_id: r for r in out.rows}
+    assert (rows["M15"].fines_receivable, rows["M12"].fines_receivable) == (rupees(5), 0)
+    # LEAVE (absent with prior intimation) is not fined
+    on_leave = dataclasses.replace(
+        m25,
+        members=tuple(
+            dataclasses.replace(m, attendance=Attendance.LEAVE) if m.member_id == "M15" else m
+            for m in m25.members
+        ),
+    )
+    assert not [
+        e for e in record_meeting(books, on_leave, TODAY).entries if e.kind == "FINE_LEVIED"
+    ]
+
+    after = books_after(books, out)
+    m26 = dataclasses.replace(
+        m25,
+        number=26,
+        date=dt.date(2026, 2, 10),
+        members=(
+            *(MemberLine(m.member_id) for m in m25.members if m.member_id != "M15"),
+            MemberLine("M15", fine=rupees(10)),
+        ),
+        contras=(),
+        group=(),
+        cash_counted=out.closing["CASH"] + rupees(10),
+        passbook={k: v for k, v in out.closing.items() if k != "CASH"},
+    )
+    paid = record_meeting(after, m26, dt.date(2026, 2, 10))
+    (fines,) = [e for e in paid.entries if e.kind == "FINE"]
+    assert {(p.account.head, p.account.sub, p.side.name, p.amount) for p in fines.postings} == {
+        ("CASH", "", "DEBIT", rupees(10)),
+        (acc.FINES_RECEIVABLE, "M15", "CREDIT", rupees(5)),
+        (acc.FINE_INCOME, "", "CREDIT", rupees(5)),
+    }
+    assert {r.member_id: r.fines_receivable for r in paid.rows}["M15"] == 0
+    assert not [e for e in paid.entries if e.kind == "FINE_LEVIED"]  # nobody absent
