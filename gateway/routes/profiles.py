@@ -90,6 +90,12 @@ class MemberFieldsIn(BaseModel):
     relative_name: Text | None = Field(default=None, max_length=100)
     relation: Text | None = Field(default=None, max_length=16)
     household_code: Text | None = Field(default=None, max_length=32)
+    left_on: IsoDate | None = Field(
+        default=None,
+        description="Leaving the SHG: her last day as a member (with leaving_reason); "
+        "approved like any change, then she is inactive",
+    )
+    leaving_reason: Literal["death", "migration", "marriage", "voluntary", "other"] | None = None
     mobile: Text | None = Field(default=None, max_length=14)
     bank_account: Text | None = Field(default=None, max_length=24)
     ifsc: Text | None = Field(default=None, max_length=11)
@@ -127,6 +133,8 @@ class MemberOut(BaseModel):
     relative_name: str
     relation: str
     household_code: str
+    left_on: date | None
+    leaving_reason: str
     mobile: str
     bank_account: str = Field(description="Masked")
     ifsc: str
@@ -300,6 +308,8 @@ def member_out(m: profiles_pb2.MemberView) -> MemberOut:
         relative_name=m.relative_name,
         relation=m.relation,
         household_code=m.household_code,
+        left_on=_d(m.left_on, m.HasField("left_on")),
+        leaving_reason=m.leaving_reason,
         mobile=m.mobile,
         bank_account=m.bank_account,
         ifsc=m.ifsc,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -141,6 +143,11 @@ class BankEventIn(Strict):
     amount: Paise
 
 
+class CorrectionIn(Strict):
+    entry_id: StrictInt = Field(ge=1, le=SAFE_INT_MAX, description="JournalEntry id to reverse")
+    reason: Text = Field(min_length=1, max_length=500)
+
+
 class MeetingIn(Strict):
     client_id: uuid.UUID
     number: Count
@@ -151,6 +158,11 @@ class MeetingIn(Strict):
     bank_events: list[BankEventIn] = []
     cash_counted: Paise
     passbook: dict[str, Paise] = {}
+    corrections: list[CorrectionIn] = Field(
+        default=[],
+        max_length=50,
+        description="A6/E5: reverse entries of earlier approved meetings here, with a reason",
+    )
 
 
 class UploadRequest(Strict):
@@ -168,25 +180,42 @@ class Decision(Strict):
     remarks: Text = Field(default="", max_length=500)
 
 
+_FIELD, _MESSAGE, _MESSAGES, _LIST, _MAP, _MAP_OF_MESSAGES = range(6)
+
+
+@cache
+def _plan(d: Descriptor) -> tuple[tuple[str, int], ...]:
+    """How each field of a message type is written out, worked out once per type (reflection
+    on every field of every row was the largest cost of a long passbook)."""
+    out = []
+    for f in d.fields:
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            value = f.message_type.fields_by_name["value"]
+            out.append((f.name, _MAP_OF_MESSAGES if value.message_type is not None else _MAP))
+        elif f.message_type is not None:
+            out.append((f.name, _MESSAGES if f.is_repeated else _MESSAGE))
+        else:
+            out.append((f.name, _LIST if f.is_repeated else _FIELD))
+    return tuple(out)
+
+
 def plain(msg: Message) -> dict[str, Any]:
     """A proto message as JSON-ready Python with int64 as numbers (not strings), every field."""
     out: dict[str, Any] = {}
-    for f in msg.DESCRIPTOR.fields:
-        value = getattr(msg, f.name)
-        if f.message_type is not None and f.message_type.GetOptions().map_entry:
-            vf = f.message_type.fields_by_name["value"]
-            out[f.name] = {
-                k: plain(v) if vf.message_type is not None else v for k, v in value.items()
-            }
-        elif f.message_type is not None:
-            if f.is_repeated:
-                out[f.name] = [plain(v) for v in value]
-            else:
-                out[f.name] = plain(value) if msg.HasField(f.name) else None
-        elif f.is_repeated:
-            out[f.name] = list(value)
+    for name, kind in _plan(msg.DESCRIPTOR):
+        value = getattr(msg, name)
+        if kind == _FIELD:
+            out[name] = value
+        elif kind == _MESSAGES:
+            out[name] = [plain(v) for v in value]
+        elif kind == _MESSAGE:
+            out[name] = plain(value) if msg.HasField(name) else None
+        elif kind == _LIST:
+            out[name] = list(value)
+        elif kind == _MAP:
+            out[name] = dict(value)
         else:
-            out[f.name] = value
+            out[name] = {k: plain(v) for k, v in value.items()}
     return out
 
 

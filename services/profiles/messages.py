@@ -45,6 +45,9 @@ class Code(StrEnum):
     SHG_TYPE_NOT_ALLOWED = "shg_type_not_allowed"
     FORMED_ON_TOO_EARLY = "formed_on_too_early"
     FORMED_AFTER_APPROVAL = "formed_after_approval"
+    LEAVING_REASON_INVALID = "leaving_reason_invalid"
+    LEAVING_REASON_REQUIRED = "leaving_reason_required"
+    LEFT_ON_REQUIRED = "left_on_required"
 
 
 MESSAGES = Catalog(
@@ -222,6 +225,18 @@ MESSAGES = Catalog(
             "en": "Formation date must be on or before the approval date.",
             "hi": "गठन की तिथि अनुमोदन की तिथि के दिन या उससे पहले की होनी चाहिए।",
         },
+        Code.LEAVING_REASON_INVALID: {
+            "en": "{field} must be death, migration, marriage, voluntary or other.",
+            "hi": "{field}: मृत्यु, पलायन, विवाह, स्वेच्छा या अन्य में से एक चुनें।",
+        },
+        Code.LEAVING_REASON_REQUIRED: {
+            "en": "{field} is required with the leaving date.",
+            "hi": "{field}: छोड़ने की तिथि के साथ यह भरना ज़रूरी है।",
+        },
+        Code.LEFT_ON_REQUIRED: {
+            "en": "{field} is required with the leaving reason.",
+            "hi": "{field}: छोड़ने के कारण के साथ यह भरना ज़रूरी है।",
+        },
     }
 )
 
@@ -236,6 +251,8 @@ LABELS = Catalog(
         "relative_name": {"en": "Relative's name", "hi": "संबंधी का नाम"},
         "relation": {"en": "Relation", "hi": "संबंध"},
         "household_code": {"en": "Household code", "hi": "परिवार कोड"},
+        "left_on": {"en": "Leaving date", "hi": "समूह छोड़ने की तिथि"},
+        "leaving_reason": {"en": "Leaving reason", "hi": "समूह छोड़ने का कारण"},
         "mobile": {"en": "Mobile number", "hi": "मोबाइल नंबर"},
         "bank_account": {"en": "Bank account number", "hi": "बैंक खाता संख्या"},
         "ifsc": {"en": "IFSC", "hi": "IFSC कोड"},

@@ -150,6 +150,10 @@ class Member(ProfilesBase):
     relative_name: Mapped[str] = mapped_column(String(100), default="")
     relation: Mapped[str] = mapped_column(String(16), default="")
     household_code: Mapped[str] = mapped_column(String(32), default="")
+    # Leaving the SHG: the last day she is a member and why; set by an approved change, which
+    # makes her "inactive" (transactions refuses her in meetings after that day).
+    left_on: Mapped[date | None] = mapped_column(Date)
+    leaving_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
     mobile: Mapped[str] = mapped_column(String(10), default="")
     bank_account_masked: Mapped[str] = mapped_column(String(24), default="")
     bank_account_hash: Mapped[str] = mapped_column(String(64), default="")

@@ -23,6 +23,7 @@ SOCIAL_CATEGORIES = frozenset({"SC", "ST", "OBC", "GEN", "OTH"})
 RELATIONS = frozenset(
     {"HUSBAND", "FATHER", "MOTHER", "SON", "DAUGHTER", "BROTHER", "SISTER", "OTHER"}
 )
+LEAVING_REASONS = frozenset({"death", "migration", "marriage", "voluntary", "other"})
 SHG_TYPES = frozenset({"general", "elderly", "pwd", "pvtg", "other"})
 
 MIN_MEMBER_AGE = 18
@@ -76,6 +77,7 @@ def member_errors(fields: Mapping[str, object], *, today: date, creating: bool) 
     errors += _person_name(fields, "relative_name", required=False, clearable=True, local=False)
     errors += _choice(fields, "relation", RELATIONS, Code.RELATION_INVALID)
     errors += _household_code(fields)
+    errors += _leaving(fields, today)
     errors += _identifier(fields, "mobile", identifiers.mobile_valid, Code.MOBILE_INVALID)
     errors += _bank(fields)
     errors += _identifier(fields, "voter_id", identifiers.voter_id_valid, Code.VOTER_ID_INVALID)
@@ -162,6 +164,22 @@ def _date_of_birth(fields: Mapping[str, object], today: date) -> list[FieldError
     if age > MAX_MEMBER_AGE:
         return [_error("date_of_birth", Code.MEMBER_TOO_OLD)]
     return []
+
+
+def _leaving(fields: Mapping[str, object], today: date) -> list[FieldError]:
+    """The leaving date and reason come together; a member cannot leave in the future."""
+    left, errors = _date(fields, "left_on")
+    reason, reason_errors = _text(fields, "leaving_reason")
+    errors += reason_errors
+    if left is not None and left > today:
+        errors.append(_error("left_on", Code.DATE_IN_FUTURE))
+    if reason is not None and reason not in LEAVING_REASONS:
+        errors.append(_error("leaving_reason", Code.LEAVING_REASON_INVALID))
+    if left is not None and reason is None and not reason_errors:
+        errors.append(_error("leaving_reason", Code.LEAVING_REASON_REQUIRED))
+    if reason is not None and left is None and "left_on" not in fields:
+        errors.append(_error("left_on", Code.LEFT_ON_REQUIRED))
+    return errors
 
 
 def _household_code(fields: Mapping[str, object]) -> list[FieldError]:
@@ -328,6 +346,7 @@ __all__ = [
     "CBO_NAME_MAX",
     "EARLIEST_FORMATION",
     "GENDERS",
+    "LEAVING_REASONS",
     "MAX_MEMBER_AGE",
     "MEMBER_NAME_MAX",
     "MIN_MEMBER_AGE",

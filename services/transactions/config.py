@@ -1,6 +1,12 @@
+from typing import Any
+
 from lokos.config import ServiceSettings
 
 
 class TransactionsSettings(ServiceSettings):
     service_name: str = "transactions"
     grpc_port: int = 50054
+    # This state's book settings over the rulebook's defaults (``BookPolicy`` field names, as
+    # JSON: LOKOS_BOOK_POLICY='{"rounding_unit": 1, "min_age_for_lending_days": 90}'); a book's
+    # own settings go on top of these. Checked at start: a bad setting stops the service.
+    book_policy: dict[str, Any] = {}

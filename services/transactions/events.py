@@ -10,6 +10,7 @@ totals so reports never read our tables.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -56,7 +57,14 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
                 log.warning("member event %s without ids", event.id)
                 continue
             active = m.status in ACTIVE_MEMBER_STATUSES
-            on = event.envelope.occurred_at.ToDatetime().date()
+            left = m.HasField("left_on") and not active
+            # She is a member through her approved leaving date; without one (an inactive
+            # record), from the day the event says so.
+            on = (
+                m.left_on.ToDatetime().date() + dt.timedelta(days=1)
+                if left
+                else event.envelope.occurred_at.ToDatetime().date()
+            )
             held = members.get(member_id)
             if held is None or held[3] <= m.version:
                 members[member_id] = (
@@ -65,6 +73,7 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
                     m.status,
                     m.version,
                     None if active else on,
+                    left,
                 )
         elif kind.split(".")[1] in CBO_KINDS:
             c = event.payload(profiles_pb2.CboEvent).cbo

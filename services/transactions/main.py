@@ -12,6 +12,7 @@ from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
 from lokos.transactions.v1 import transactions_pb2, transactions_pb2_grpc
 from services.transactions import events
+from services.transactions.books.policy import policy_from_json
 from services.transactions.config import TransactionsSettings
 from services.transactions.grpc_api import TransactionsServicer
 from services.transactions.service import Transactions
@@ -33,7 +34,10 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     rt.background += [relay.run, consumer.run]
     rt.on_stop.append(relay.close)
-    servicer = TransactionsServicer(Transactions(rt.db, settings.state))
+    assert isinstance(settings, TransactionsSettings)
+    servicer = TransactionsServicer(
+        Transactions(rt.db, settings.state, policy_from_json(settings.book_policy))
+    )
 
     def register(server: grpc.aio.Server) -> None:
         transactions_pb2_grpc.add_TransactionsServiceServicer_to_server(servicer, server)

@@ -262,6 +262,7 @@ def row_to_proto(r: MemberRow) -> pb.MemberRowView:
         loan_outstanding=r.loan_outstanding,
         principal_repaid=r.principal_repaid,
         interest_repaid=r.interest_repaid,
+        fines_receivable=r.fines_receivable,
     )
 
 

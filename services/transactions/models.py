@@ -189,6 +189,8 @@ class JournalEntryRow(TransactionsBase):
     entry_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
     narration: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    # A6/E5: the entry this one reverses; an entry is reversed at most once.
+    reverses: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
 
 class PostingRow(TransactionsBase):
@@ -214,6 +216,20 @@ class PostingRow(TransactionsBase):
     sub: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
     # Signed paise: debit positive, credit negative (the entry's postings sum to zero).
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class AccountBalanceRow(TransactionsBase):
+    """The running balance of each account of a CBO over every live posting (pending meetings
+    included), kept by statement triggers on ``posting`` (migration 0003) so that no write path
+    can forget it: current balances, the trial balance and the meeting pack read these few rows
+    instead of summing the whole journal."""
+
+    __tablename__ = "account_balance"
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    head: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sub: Mapped[str] = mapped_column(String(64), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoanRow(TransactionsBase):

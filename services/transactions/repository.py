@@ -59,8 +59,9 @@ async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]])
 
 
 async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``(member_id, shg_id, status, version, inactive_since)``; ``inactive_since`` is kept
-    from the first event that made her inactive and cleared when she is active again."""
+    """``(member_id, shg_id, status, version, inactive_since, left)``; ``inactive_since`` is
+    the day after her approved leaving date when ``left``, otherwise kept from the first event
+    that made her inactive, and cleared when she is active again."""
     await conn.executemany(
         """
         INSERT INTO member (member_id, shg_id, status, version, inactive_since)
@@ -69,6 +70,7 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...
             shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
             inactive_since = CASE
                 WHEN EXCLUDED.inactive_since IS NULL THEN NULL
+                WHEN $6::bool THEN EXCLUDED.inactive_since
                 ELSE coalesce(member.inactive_since, EXCLUDED.inactive_since) END
         WHERE member.version <= EXCLUDED.version
         """,
@@ -109,7 +111,9 @@ async def active_members(
     rows = await conn.fetch(
         """
         SELECT member_id FROM member
-        WHERE shg_id = $1 AND status = ANY($2::text[])
+        WHERE shg_id = $1
+          -- A member who left is still a member on the days before she left.
+          AND (status = ANY($2::text[]) OR (status = 'inactive' AND inactive_since IS NOT NULL))
           AND (active_since IS NULL OR active_since <= $3)
           AND (inactive_since IS NULL OR inactive_since > $3)
         """,
@@ -194,10 +198,10 @@ async def insert_entries(
     await conn.copy_records_to_table(
         "journal_entry",
         records=[
-            (i, cbo_id, meeting_id, e.date, e.kind, e.narration)
+            (i, cbo_id, meeting_id, e.date, e.kind, e.narration, e.reverses)
             for i, e in zip(ids, entries, strict=True)
         ],
-        columns=["id", "cbo_id", "meeting_id", "entry_date", "kind", "narration"],
+        columns=["id", "cbo_id", "meeting_id", "entry_date", "kind", "narration", "reverses"],
     )
     await conn.copy_records_to_table(
         "posting",
@@ -215,8 +219,53 @@ async def balances(
     cbo_id: uuid.UUID,
     as_of: dt.date | None = None,
     approved_only: bool = False,
+    book_row: asyncpg.Record | None = None,
 ) -> list[asyncpg.Record]:
-    """Signed balance per (head, sub); ``approved_only`` leaves out pending meetings (J1)."""
+    """Signed balance per (head, sub); ``approved_only`` leaves out pending meetings (J1).
+    ``book_row``: the CBO's ``book`` row when the caller holds it already.
+
+    As of the last meeting or later (every read of today's books, the pack, each upload), the
+    running balances (``account_balance``) answer, less the postings of pending meetings when
+    only approved ones count; an earlier date sums the journal up to it (covering index)."""
+    if book_row is None:
+        book_row = await conn.fetchrow(
+            "SELECT last_date, cutoff_status FROM book WHERE cbo_id = $1", cbo_id
+        )
+    if book_row is not None and (as_of is None or as_of >= book_row["last_date"]):
+        if not approved_only:
+            return list(
+                await conn.fetch(
+                    "SELECT head, sub, balance FROM account_balance WHERE cbo_id = $1", cbo_id
+                )
+            )
+        if book_row["cutoff_status"] != "APPROVED":
+            return []  # nothing is approved before the cut-off is
+        return list(
+            await conn.fetch(
+                """
+                SELECT a.head, a.sub, (a.balance - coalesce(p.pending, 0))::bigint AS balance
+                FROM account_balance a LEFT JOIN (
+                    SELECT p.head, p.sub, sum(p.amount) AS pending
+                    FROM meeting m JOIN journal_entry j ON j.meeting_id = m.id
+                    JOIN posting p ON p.entry_id = j.id
+                    WHERE m.cbo_id = $1 AND m.status = 'CLOSED'
+                    GROUP BY p.head, p.sub
+                ) p ON p.head = a.head AND p.sub = a.sub
+                WHERE a.cbo_id = $1
+                """,
+                cbo_id,
+            )
+        )
+    return await journal_balances(conn, cbo_id, as_of, approved_only)
+
+
+async def journal_balances(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    as_of: dt.date | None = None,
+    approved_only: bool = False,
+) -> list[asyncpg.Record]:
+    """Balances summed from the journal itself (any date; the reference for the running ones)."""
     if not approved_only:
         return list(
             await conn.fetch(
@@ -252,7 +301,7 @@ async def journal(
     return list(
         await conn.fetch(
             """
-            SELECT j.id, j.entry_date, j.kind, j.narration,
+            SELECT j.id, j.entry_date, j.kind, j.narration, j.reverses,
                    array_agg(p.head ORDER BY p.id) AS heads, array_agg(p.sub ORDER BY p.id) AS subs,
                    array_agg(p.amount ORDER BY p.id) AS amounts
             FROM journal_entry j JOIN posting p ON p.entry_id = j.id
@@ -261,6 +310,29 @@ async def journal(
             """,
             cbo_id,
             meeting_id,
+        )
+    )
+
+
+async def entries_to_correct(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, ids: Sequence[int]
+) -> list[asyncpg.Record]:
+    """The CBO's entries among ``ids`` with their postings, their meeting's status (none for
+    the cut-off) and whether a later entry reverses them already."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT j.id, j.entry_date, j.kind, j.narration, j.reverses, m.status,
+                   EXISTS (SELECT 1 FROM journal_entry r WHERE r.reverses = j.id) AS reversed,
+                   array_agg(p.head ORDER BY p.id) AS heads, array_agg(p.sub ORDER BY p.id) AS subs,
+                   array_agg(p.amount ORDER BY p.id) AS amounts
+            FROM journal_entry j JOIN posting p ON p.entry_id = j.id
+            LEFT JOIN meeting m ON m.id = j.meeting_id
+            WHERE j.cbo_id = $1 AND j.id = ANY($2::bigint[])
+            GROUP BY j.id, m.status
+            """,
+            cbo_id,
+            list(ids),
         )
     )
 

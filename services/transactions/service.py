@@ -11,31 +11,41 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
-from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from lokos.db import Database
 from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
-from lokos.outbox import add_event
+from lokos.outbox import add_event, add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.transactions.v1 import transactions_pb2 as pb
-from services.transactions import access, repository
+from services.transactions import access, protojson, repository
 from services.transactions.books import accounts as acc
 from services.transactions.books.cutoff import check_cutoff
-from services.transactions.books.ledger import Account, Balances, balance_sheet, trial_balance
+from services.transactions.books.ledger import (
+    Account,
+    Balances,
+    JournalEntry,
+    Posting,
+    Side,
+    balance_sheet,
+    trial_balance,
+)
 from services.transactions.books.loans import LoanState, dues_at, overdue_as_of
 from services.transactions.books.meeting import (
     BankAccount,
     Books,
+    Correction,
+    EntryStanding,
     MeetingRefused,
     Outcome,
     record_meeting,
 )
 from services.transactions.books.meeting import FieldError as BookFieldError
-from services.transactions.books.policy import BookPolicy
+from services.transactions.books.policy import BookPolicy, policy_from_json
 from services.transactions.books.schedule import Frequency, meeting_date
 from services.transactions.mapping import (
     Reader,
@@ -84,9 +94,15 @@ class Cbo:
 
 
 class Transactions:
-    def __init__(self, db: Database, state: str) -> None:
+    def __init__(self, db: Database, state: str, policy: BookPolicy | None = None) -> None:
         self.db = db
         self.state = state
+        # The state's defaults (rulebook defaults with the state's settings on top).
+        self.policy = policy or BookPolicy()
+
+    def _policy(self, book: asyncpg.Record) -> BookPolicy:
+        """The book's settings: the state's defaults with the book's own on top."""
+        return policy_from_json(repository.loads(book["policy"]), self.policy)
 
     # --- scope --------------------------------------------------------------------------------
 
@@ -158,7 +174,7 @@ class Transactions:
             ]
             if unknown:
                 raise ValidationFailed(unknown)
-            policy = BookPolicy()
+            policy = self.policy
             chart = acc.CHARTS[cbo.cbo_type]
             try:
                 result = check_cutoff(sheet, chart, policy)
@@ -180,9 +196,7 @@ class Transactions:
                     "cutoff_status": SUBMITTED,
                     "cutoff_date": sheet.date,
                     "cutoff_last_paper_meeting": sheet.last_paper_meeting,
-                    "cutoff_payload": json_format.MessageToDict(
-                        req.cutoff, preserving_proto_field_name=True
-                    ),
+                    "cutoff_payload": protojson.to_json(req.cutoff),
                     "cutoff_total": result.total_assets,
                     "maker": principal.user_id,
                 },
@@ -264,7 +278,7 @@ class Transactions:
     async def upload_meetings(
         self, principal: Principal, req: pb.UploadMeetingsRequest, today: dt.date
     ) -> pb.UploadMeetingsResponse:
-        policy = BookPolicy()
+        policy = self.policy
         if not req.meetings:
             raise ValidationFailed.one("meetings", "send at least one meeting")
         if len(req.meetings) > policy.max_offline_meetings:
@@ -337,7 +351,7 @@ class Transactions:
                     outcome="ALREADY_RECORDED",
                     meeting=_meeting_view(again),
                 )
-            policy = BookPolicy(**repository.loads(held["policy"]))
+            policy = self._policy(held)
             pending = await repository.pending_numbers(conn, cbo.cbo_id)
             if len(pending) >= policy.max_offline_meetings:
                 return refused(
@@ -353,6 +367,8 @@ class Transactions:
             meeting = meeting_from_proto(m, r)
             if r.errors:
                 return refused([(e.field, e.message) for e in r.errors])
+            if m.corrections:
+                meeting = replace(meeting, corrections=await _corrections(conn, cbo, m))
             books = await self._books(conn, cbo, held, policy, meeting.date)
             new_ids = [d.loan_id for line in meeting.members for d in line.disbursals]
             taken = await repository.existing_loan_ids(conn, cbo.cbo_id, new_ids)
@@ -376,8 +392,8 @@ class Transactions:
                     "number": meeting.number,
                     "date": meeting.date,
                     "status": CLOSED,
-                    "payload": json_format.MessageToDict(m, preserving_proto_field_name=True),
-                    "result": json_format.MessageToDict(view, preserving_proto_field_name=True),
+                    "payload": protojson.to_json(m),
+                    "result": protojson.to_json(view),
                     "undo": {
                         "loans_before": {
                             lid: loan_to_json(books.loans[lid])
@@ -400,7 +416,7 @@ class Transactions:
                 [
                     (
                         row.member_id,
-                        json_format.MessageToDict(row, preserving_proto_field_name=True),
+                        protojson.to_json(row),
                     )
                     for row in view.rows
                 ],
@@ -430,15 +446,18 @@ class Transactions:
                 last_date=meeting.date,
                 cs_arrears={row.member_id: row.compulsory_arrear for row in out.rows},
             )
-            await self._meeting_events(session, cbo, out, "closed", principal.user_id, "")
-            stored = await repository.meeting_by_client(conn, cbo.cbo_id, m.client_id)
+            await self._meeting_events(session, cbo, out, "closed", principal.user_id, "", view)
             await session.commit()
-        assert stored is not None
+        # The answer is what was stored (the view and the row's columns), not read back.
+        view.id = str(meeting_id)
+        view.cbo_id = str(cbo.cbo_id)
+        view.client_id = m.client_id
+        view.number = meeting.number
+        view.date = meeting.date.isoformat()
+        view.status = CLOSED
+        view.maker = principal.user_id
         return pb.MeetingResult(
-            client_id=m.client_id,
-            number=meeting.number,
-            outcome="RECORDED",
-            meeting=_meeting_view(stored),
+            client_id=m.client_id, number=meeting.number, outcome="RECORDED", meeting=view
         )
 
     async def _books(
@@ -450,7 +469,7 @@ class Transactions:
         on: dt.date,
     ) -> Books:
         balances = Balances(defaultdict(int))
-        for row in await repository.balances(conn, cbo.cbo_id):
+        for row in await repository.balances(conn, cbo.cbo_id, book_row=held):
             if row["balance"]:
                 balances.by_account[Account(row["head"], row["sub"])] = row["balance"]
         loans = {
@@ -482,63 +501,72 @@ class Transactions:
         )
 
     async def _meeting_events(
-        self, session: Any, cbo: Cbo, out: Outcome, what: str, maker: str, checker: str
+        self,
+        session: Any,
+        cbo: Cbo,
+        out: Outcome,
+        what: str,
+        maker: str,
+        checker: str,
+        view: pb.MeetingView | None = None,
     ) -> None:
-        view = outcome_to_view(out)
-        await add_event(
-            session,
-            outbox,
-            f"transactions.meeting.{what}",
-            cbo.state,
-            pb.MeetingEvent(
-                cbo_id=str(cbo.cbo_id),
-                cbo_type=cbo.cbo_type.value,
-                number=out.meeting.number,
-                date=out.meeting.date.isoformat(),
-                status=CLOSED,
-                totals=view.totals,
-                block_lgd_code=cbo.block,
-                district_lgd_code=cbo.district,
-                maker=maker,
-                checker=checker,
-            ),
-        )
+        """The meeting's event and one per loan disbursed or repaid, staged with one COPY."""
+        view = view if view is not None else outcome_to_view(out)
+        events: list[tuple[str, str, Message]] = [
+            (
+                f"transactions.meeting.{what}",
+                cbo.state,
+                pb.MeetingEvent(
+                    cbo_id=str(cbo.cbo_id),
+                    cbo_type=cbo.cbo_type.value,
+                    number=out.meeting.number,
+                    date=out.meeting.date.isoformat(),
+                    status=CLOSED,
+                    totals=view.totals,
+                    block_lgd_code=cbo.block,
+                    district_lgd_code=cbo.district,
+                    maker=maker,
+                    checker=checker,
+                ),
+            )
+        ]
         for lid in out.new_loans:
             loan = out.loans[lid]
-            await add_event(
-                session,
-                outbox,
-                "transactions.loan.disbursed",
-                cbo.state,
-                pb.LoanEvent(
-                    cbo_id=str(cbo.cbo_id),
-                    loan_id=lid,
-                    member_id=loan.member_id,
-                    source=loan.source.value,
-                    meeting_number=out.meeting.number,
-                    amount=loan.terms.amount,
-                    outstanding_principal=loan.outstanding_principal,
-                ),
+            events.append(
+                (
+                    "transactions.loan.disbursed",
+                    cbo.state,
+                    pb.LoanEvent(
+                        cbo_id=str(cbo.cbo_id),
+                        loan_id=lid,
+                        member_id=loan.member_id,
+                        source=loan.source.value,
+                        meeting_number=out.meeting.number,
+                        amount=loan.terms.amount,
+                        outstanding_principal=loan.outstanding_principal,
+                    ),
+                )
             )
         for lid, alloc in out.allocations.items():
             loan = out.loans[lid]
-            await add_event(
-                session,
-                outbox,
-                "transactions.loan.repaid",
-                cbo.state,
-                pb.LoanEvent(
-                    cbo_id=str(cbo.cbo_id),
-                    loan_id=lid,
-                    member_id=loan.member_id,
-                    source=loan.source.value,
-                    meeting_number=out.meeting.number,
-                    amount=alloc.total,
-                    principal=alloc.total_principal,
-                    interest=alloc.interest,
-                    outstanding_principal=loan.outstanding_principal,
-                ),
+            events.append(
+                (
+                    "transactions.loan.repaid",
+                    cbo.state,
+                    pb.LoanEvent(
+                        cbo_id=str(cbo.cbo_id),
+                        loan_id=lid,
+                        member_id=loan.member_id,
+                        source=loan.source.value,
+                        meeting_number=out.meeting.number,
+                        amount=alloc.total,
+                        principal=alloc.total_principal,
+                        interest=alloc.interest,
+                        outstanding_principal=loan.outstanding_principal,
+                    ),
+                )
             )
+        await add_events_copy(await repository.raw(session), events)
 
     async def decide_meeting(
         self, principal: Principal, req: pb.DecideMeetingRequest
@@ -603,7 +631,7 @@ class Transactions:
                         number=r["number"],
                         date=r["date"].isoformat(),
                         status=APPROVED if req.approve else REJECTED,
-                        totals=json_format.ParseDict(result.get("totals", {}), pb.MeetingTotals()),
+                        totals=protojson.from_json(result.get("totals", {}), pb.MeetingTotals()),
                         block_lgd_code=cbo.block,
                         district_lgd_code=cbo.district,
                         maker=r["maker"],
@@ -706,7 +734,7 @@ class Transactions:
             line = view.lines.add(
                 meeting_number=r["number"], date=r["date"].isoformat(), status=r["status"]
             )
-            json_format.ParseDict(repository.loads(r["row"]), line.row)
+            protojson.from_json(repository.loads(r["row"]), line.row)
         for row in loans:
             state = loan_from_json(repository.loads(row["state"]))
             loan_view = loan_to_proto(state, row["purpose"])
@@ -728,7 +756,7 @@ class Transactions:
             held = await repository.book(conn, cbo.cbo_id)
             if held is None:
                 raise NotFound("the books of this CBO are not open", code="books_not_open")
-            policy = BookPolicy(**repository.loads(held["policy"]))
+            policy = self._policy(held)
             expected = meeting_date(held["last_date"], Frequency(held["frequency"]), 1)
             books = await self._books(conn, cbo, held, policy, max(today, expected))
             pending = await repository.pending_numbers(conn, cbo.cbo_id)
@@ -743,6 +771,7 @@ class Transactions:
                     voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member),
                     compulsory_arrear=books.cs_arrears.get(member, 0),
                     compulsory_due=books.compulsory_amount,
+                    fines_receivable=books.balances.signed(acc.FINES_RECEIVABLE, member),
                     loans=[
                         pb.LoanDue(
                             loan_id=ln.loan_id,
@@ -800,7 +829,7 @@ class Transactions:
                         f"({held['last_date'].isoformat()})",
                     )
                 )
-            policy = BookPolicy(**repository.loads(held["policy"]))
+            policy = self._policy(held)
             if not 0 <= req.compulsory_amount <= policy.max_line_amount:
                 errors.append(FieldError("compulsory_amount", "must be between 0 and the limit"))
             if errors:
@@ -872,6 +901,7 @@ class Transactions:
                     date=r["entry_date"].isoformat(),
                     kind=r["kind"],
                     narration=r["narration"],
+                    reverses=r["reverses"] or 0,
                     postings=[
                         pb.PostingView(head=h, sub=s, side="D" if a > 0 else "C", amount=abs(a))
                         for h, s, a in zip(r["heads"], r["subs"], r["amounts"], strict=True)
@@ -880,6 +910,43 @@ class Transactions:
                 for r in rows
             ]
         )
+
+
+async def _corrections(
+    conn: asyncpg.Connection, cbo: Cbo, m: pb.MeetingIn
+) -> tuple[Correction, ...]:
+    """The meeting's corrections with the entries they name, as these books hold them."""
+    rows = {
+        r["id"]: r
+        for r in await repository.entries_to_correct(
+            conn, cbo.cbo_id, [c.entry_id for c in m.corrections]
+        )
+    }
+    out = []
+    for c in m.corrections:
+        row = rows.get(c.entry_id)
+        if row is None:
+            out.append(Correction(c.entry_id, c.reason, EntryStanding.UNKNOWN))
+            continue
+        original = JournalEntry(
+            row["entry_date"],
+            row["kind"],
+            row["narration"],
+            tuple(
+                Posting(Account(h, sub), Side.DEBIT if a > 0 else Side.CREDIT, abs(a))
+                for h, sub, a in zip(row["heads"], row["subs"], row["amounts"], strict=True)
+            ),
+            reverses=row["reverses"],
+        )
+        standing = (
+            EntryStanding.REVERSED
+            if row["reversed"]
+            else EntryStanding.APPROVED
+            if row["status"] == APPROVED
+            else EntryStanding.PENDING
+        )
+        out.append(Correction(c.entry_id, c.reason, standing, original))
+    return tuple(out)
 
 
 def _cutoff_view(row: asyncpg.Record) -> pb.CutOffView:
@@ -900,7 +967,7 @@ def _cutoff_view(row: asyncpg.Record) -> pb.CutOffView:
 def _meeting_view(row: asyncpg.Record, full: bool = True) -> pb.MeetingView:
     view = pb.MeetingView()
     if full:
-        json_format.ParseDict(repository.loads(row["result"]), view)
+        protojson.from_json(repository.loads(row["result"]), view)
     view.id = str(row["id"])
     view.cbo_id = str(row["cbo_id"])
     view.client_id = row["client_id"]

@@ -897,6 +897,8 @@ class MemberFields(_message.Message):
     IFSC_FIELD_NUMBER: _builtins.int
     VOTER_ID_FIELD_NUMBER: _builtins.int
     AADHAAR_FIELD_NUMBER: _builtins.int
+    LEFT_ON_FIELD_NUMBER: _builtins.int
+    LEAVING_REASON_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     name_local: _builtins.str
     gender: _builtins.str
@@ -910,8 +912,16 @@ class MemberFields(_message.Message):
     voter_id: _builtins.str
     aadhaar: _builtins.str
     """Full number on input only; never returned."""
+    leaving_reason: _builtins.str
     @_builtins.property
     def date_of_birth(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def left_on(self) -> _timestamp_pb2.Timestamp:
+        """Leaving the SHG (death, migration, marriage, voluntary, other): the last day she is a
+        member. Only an approved member leaves, through maker-checker like any change; on
+        approval her status becomes "inactive".
+        """
+
     def __init__(
         self,
         *,
@@ -928,10 +938,12 @@ class MemberFields(_message.Message):
         ifsc: _builtins.str | None = ...,
         voter_id: _builtins.str | None = ...,
         aadhaar: _builtins.str | None = ...,
+        left_on: _timestamp_pb2.Timestamp | None = ...,
+        leaving_reason: _builtins.str | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_aadhaar", b"_aadhaar", "_bank_account", b"_bank_account", "_date_of_birth", b"_date_of_birth", "_gender", b"_gender", "_household_code", b"_household_code", "_ifsc", b"_ifsc", "_mobile", b"_mobile", "_name", b"_name", "_name_local", b"_name_local", "_relation", b"_relation", "_relative_name", b"_relative_name", "_social_category", b"_social_category", "_voter_id", b"_voter_id", "aadhaar", b"aadhaar", "bank_account", b"bank_account", "date_of_birth", b"date_of_birth", "gender", b"gender", "household_code", b"household_code", "ifsc", b"ifsc", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "relation", b"relation", "relative_name", b"relative_name", "social_category", b"social_category", "voter_id", b"voter_id"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_aadhaar", b"_aadhaar", "_bank_account", b"_bank_account", "_date_of_birth", b"_date_of_birth", "_gender", b"_gender", "_household_code", b"_household_code", "_ifsc", b"_ifsc", "_leaving_reason", b"_leaving_reason", "_left_on", b"_left_on", "_mobile", b"_mobile", "_name", b"_name", "_name_local", b"_name_local", "_relation", b"_relation", "_relative_name", b"_relative_name", "_social_category", b"_social_category", "_voter_id", b"_voter_id", "aadhaar", b"aadhaar", "bank_account", b"bank_account", "date_of_birth", b"date_of_birth", "gender", b"gender", "household_code", b"household_code", "ifsc", b"ifsc", "leaving_reason", b"leaving_reason", "left_on", b"left_on", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "relation", b"relation", "relative_name", b"relative_name", "social_category", b"social_category", "voter_id", b"voter_id"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_aadhaar", b"_aadhaar", "_bank_account", b"_bank_account", "_date_of_birth", b"_date_of_birth", "_gender", b"_gender", "_household_code", b"_household_code", "_ifsc", b"_ifsc", "_mobile", b"_mobile", "_name", b"_name", "_name_local", b"_name_local", "_relation", b"_relation", "_relative_name", b"_relative_name", "_social_category", b"_social_category", "_voter_id", b"_voter_id", "aadhaar", b"aadhaar", "bank_account", b"bank_account", "date_of_birth", b"date_of_birth", "gender", b"gender", "household_code", b"household_code", "ifsc", b"ifsc", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "relation", b"relation", "relative_name", b"relative_name", "social_category", b"social_category", "voter_id", b"voter_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_aadhaar", b"_aadhaar", "_bank_account", b"_bank_account", "_date_of_birth", b"_date_of_birth", "_gender", b"_gender", "_household_code", b"_household_code", "_ifsc", b"_ifsc", "_leaving_reason", b"_leaving_reason", "_left_on", b"_left_on", "_mobile", b"_mobile", "_name", b"_name", "_name_local", b"_name_local", "_relation", b"_relation", "_relative_name", b"_relative_name", "_social_category", b"_social_category", "_voter_id", b"_voter_id", "aadhaar", b"aadhaar", "bank_account", b"bank_account", "date_of_birth", b"date_of_birth", "gender", b"gender", "household_code", b"household_code", "ifsc", b"ifsc", "leaving_reason", b"leaving_reason", "left_on", b"left_on", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "relation", b"relation", "relative_name", b"relative_name", "social_category", b"social_category", "voter_id", b"voter_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__aadhaar: _TypeAlias = _typing.Literal["aadhaar"]  # noqa: Y015
     _WhichOneofArgType__aadhaar: _TypeAlias = _typing.Literal["_aadhaar", b"_aadhaar"]  # noqa: Y015
@@ -945,6 +957,10 @@ class MemberFields(_message.Message):
     _WhichOneofArgType__household_code: _TypeAlias = _typing.Literal["_household_code", b"_household_code"]  # noqa: Y015
     _WhichOneofReturnType__ifsc: _TypeAlias = _typing.Literal["ifsc"]  # noqa: Y015
     _WhichOneofArgType__ifsc: _TypeAlias = _typing.Literal["_ifsc", b"_ifsc"]  # noqa: Y015
+    _WhichOneofReturnType__leaving_reason: _TypeAlias = _typing.Literal["leaving_reason"]  # noqa: Y015
+    _WhichOneofArgType__leaving_reason: _TypeAlias = _typing.Literal["_leaving_reason", b"_leaving_reason"]  # noqa: Y015
+    _WhichOneofReturnType__left_on: _TypeAlias = _typing.Literal["left_on"]  # noqa: Y015
+    _WhichOneofArgType__left_on: _TypeAlias = _typing.Literal["_left_on", b"_left_on"]  # noqa: Y015
     _WhichOneofReturnType__mobile: _TypeAlias = _typing.Literal["mobile"]  # noqa: Y015
     _WhichOneofArgType__mobile: _TypeAlias = _typing.Literal["_mobile", b"_mobile"]  # noqa: Y015
     _WhichOneofReturnType__name: _TypeAlias = _typing.Literal["name"]  # noqa: Y015
@@ -971,6 +987,10 @@ class MemberFields(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__household_code) -> _WhichOneofReturnType__household_code | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__ifsc) -> _WhichOneofReturnType__ifsc | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__leaving_reason) -> _WhichOneofReturnType__leaving_reason | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__left_on) -> _WhichOneofReturnType__left_on | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__mobile) -> _WhichOneofReturnType__mobile | None: ...
     @_typing.overload
@@ -1050,6 +1070,8 @@ class MemberView(_message.Message):
     DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
     PANCHAYAT_LGD_CODE_FIELD_NUMBER: _builtins.int
     DUPLICATION_STATUS_FIELD_NUMBER: _builtins.int
+    LEFT_ON_FIELD_NUMBER: _builtins.int
+    LEAVING_REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     client_id: _builtins.str
     code: _builtins.str
@@ -1080,6 +1102,7 @@ class MemberView(_message.Message):
     panchayat_lgd_code: _builtins.str
     duplication_status: _builtins.str
     """From the de-duplication service: unchecked, none, potential, confirmed."""
+    leaving_reason: _builtins.str
     @_builtins.property
     def date_of_birth(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1088,6 +1111,10 @@ class MemberView(_message.Message):
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def remarks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def left_on(self) -> _timestamp_pb2.Timestamp:
+        """Set once approved: the member left the SHG after this day (status "inactive")."""
+
     def __init__(
         self,
         *,
@@ -1122,10 +1149,12 @@ class MemberView(_message.Message):
         district_lgd_code: _builtins.str = ...,
         panchayat_lgd_code: _builtins.str = ...,
         duplication_status: _builtins.str = ...,
+        left_on: _timestamp_pb2.Timestamp | None = ...,
+        leaving_reason: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "date_of_birth", b"date_of_birth"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "date_of_birth", b"date_of_birth", "left_on", b"left_on"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar", b"aadhaar", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "date_of_birth", b"date_of_birth", "district_lgd_code", b"district_lgd_code", "duplication_status", b"duplication_status", "gender", b"gender", "household_code", b"household_code", "id", b"id", "identifiers", b"identifiers", "ifsc", b"ifsc", "migrated", b"migrated", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "panchayat_lgd_code", b"panchayat_lgd_code", "relation", b"relation", "relative_name", b"relative_name", "remarks", b"remarks", "shg_id", b"shg_id", "social_category", b"social_category", "state", b"state", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id", b"voter_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aadhaar", b"aadhaar", "bank_account", b"bank_account", "block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "code", b"code", "created_at", b"created_at", "created_by", b"created_by", "date_of_birth", b"date_of_birth", "district_lgd_code", b"district_lgd_code", "duplication_status", b"duplication_status", "gender", b"gender", "household_code", b"household_code", "id", b"id", "identifiers", b"identifiers", "ifsc", b"ifsc", "leaving_reason", b"leaving_reason", "left_on", b"left_on", "migrated", b"migrated", "mobile", b"mobile", "name", b"name", "name_local", b"name_local", "panchayat_lgd_code", b"panchayat_lgd_code", "relation", b"relation", "relative_name", b"relative_name", "remarks", b"remarks", "shg_id", b"shg_id", "social_category", b"social_category", "state", b"state", "status", b"status", "submission_id", b"submission_id", "version", b"version", "village_lgd_code", b"village_lgd_code", "voter_id", b"voter_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -619,6 +619,7 @@ class MeetingIn(_message.Message):
     BANK_EVENTS_FIELD_NUMBER: _builtins.int
     CASH_COUNTED_FIELD_NUMBER: _builtins.int
     PASSBOOK_FIELD_NUMBER: _builtins.int
+    CORRECTIONS_FIELD_NUMBER: _builtins.int
     client_id: _builtins.str
     number: _builtins.int
     date: _builtins.str
@@ -633,6 +634,10 @@ class MeetingIn(_message.Message):
     def bank_events(self) -> _containers.RepeatedCompositeFieldContainer[Global___BankEventIn]: ...
     @_builtins.property
     def passbook(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]: ...
+    @_builtins.property
+    def corrections(self) -> _containers.RepeatedCompositeFieldContainer[Global___CorrectionIn]:
+        """A6/E5: entries of earlier, approved meetings reversed in this one, each with a reason."""
+
     def __init__(
         self,
         *,
@@ -645,14 +650,38 @@ class MeetingIn(_message.Message):
         bank_events: _abc.Iterable[Global___BankEventIn] | None = ...,
         cash_counted: _builtins.int = ...,
         passbook: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        corrections: _abc.Iterable[Global___CorrectionIn] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bank_events", b"bank_events", "cash_counted", b"cash_counted", "client_id", b"client_id", "contras", b"contras", "date", b"date", "group", b"group", "members", b"members", "number", b"number", "passbook", b"passbook"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bank_events", b"bank_events", "cash_counted", b"cash_counted", "client_id", b"client_id", "contras", b"contras", "corrections", b"corrections", "date", b"date", "group", b"group", "members", b"members", "number", b"number", "passbook", b"passbook"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MeetingIn: _TypeAlias = MeetingIn  # noqa: Y015
+
+@_typing.final
+class CorrectionIn(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    entry_id: _builtins.int
+    """JournalEntryView.id"""
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        entry_id: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry_id", b"entry_id", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CorrectionIn: _TypeAlias = CorrectionIn  # noqa: Y015
 
 @_typing.final
 class UploadMeetingsRequest(_message.Message):
@@ -774,6 +803,7 @@ class MemberRowView(_message.Message):
     LOAN_OUTSTANDING_FIELD_NUMBER: _builtins.int
     PRINCIPAL_REPAID_FIELD_NUMBER: _builtins.int
     INTEREST_REPAID_FIELD_NUMBER: _builtins.int
+    FINES_RECEIVABLE_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     attendance: _builtins.str
     compulsory_due: _builtins.int
@@ -789,6 +819,8 @@ class MemberRowView(_message.Message):
     loan_outstanding: _builtins.int
     principal_repaid: _builtins.int
     interest_repaid: _builtins.int
+    fines_receivable: _builtins.int
+    """D1: fines levied on her (absent without intimation) and not yet paid, after the meeting."""
     def __init__(
         self,
         *,
@@ -807,10 +839,11 @@ class MemberRowView(_message.Message):
         loan_outstanding: _builtins.int = ...,
         principal_repaid: _builtins.int = ...,
         interest_repaid: _builtins.int = ...,
+        fines_receivable: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "fines_receivable", b"fines_receivable", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1426,10 +1459,13 @@ class JournalEntryView(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     NARRATION_FIELD_NUMBER: _builtins.int
     POSTINGS_FIELD_NUMBER: _builtins.int
+    REVERSES_FIELD_NUMBER: _builtins.int
     id: _builtins.int
     date: _builtins.str
     kind: _builtins.str
     narration: _builtins.str
+    reverses: _builtins.int
+    """A reversal (kind REVERSAL:<kind>, narration its reason) names the entry it reverses."""
     @_builtins.property
     def postings(self) -> _containers.RepeatedCompositeFieldContainer[Global___PostingView]: ...
     def __init__(
@@ -1440,10 +1476,11 @@ class JournalEntryView(_message.Message):
         kind: _builtins.str = ...,
         narration: _builtins.str = ...,
         postings: _abc.Iterable[Global___PostingView] | None = ...,
+        reverses: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "id", b"id", "kind", b"kind", "narration", b"narration", "postings", b"postings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["date", b"date", "id", b"id", "kind", b"kind", "narration", b"narration", "postings", b"postings", "reverses", b"reverses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1614,11 +1651,14 @@ class PackMember(_message.Message):
     COMPULSORY_ARREAR_FIELD_NUMBER: _builtins.int
     COMPULSORY_DUE_FIELD_NUMBER: _builtins.int
     LOANS_FIELD_NUMBER: _builtins.int
+    FINES_RECEIVABLE_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     compulsory_total: _builtins.int
     voluntary_total: _builtins.int
     compulsory_arrear: _builtins.int
     compulsory_due: _builtins.int
+    fines_receivable: _builtins.int
+    """D1: fines levied and not yet paid; a fine she pays settles these first."""
     @_builtins.property
     def loans(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoanDue]: ...
     def __init__(
@@ -1630,10 +1670,11 @@ class PackMember(_message.Message):
         compulsory_arrear: _builtins.int = ...,
         compulsory_due: _builtins.int = ...,
         loans: _abc.Iterable[Global___LoanDue] | None = ...,
+        fines_receivable: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_total", b"compulsory_total", "loans", b"loans", "member_id", b"member_id", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_total", b"compulsory_total", "fines_receivable", b"fines_receivable", "loans", b"loans", "member_id", b"member_id", "voluntary_total", b"voluntary_total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

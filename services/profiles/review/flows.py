@@ -34,7 +34,7 @@ from services.profiles.models import Cbo, Member, Submission, audit_log
 from services.profiles.review import repository
 
 ENTITY_TYPES = ("shg", "vo", "clf", "member")
-_DATE_COLUMNS = {"formed_on", "date_of_birth"}
+_DATE_COLUMNS = {"formed_on", "date_of_birth", "left_on"}
 MAX_PAGE = 250
 
 
@@ -199,7 +199,9 @@ async def approve(
     if isinstance(record, Member) and checked is not None:
         duplicates.refuse_duplicates(record, checked[1])  # nothing is committed if it refuses
         record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
-    record.status = "approved"
+    # An approved leaving date ends the membership: "inactive" from the day after it.
+    left = isinstance(record, Member) and record.left_on is not None
+    record.status = "inactive" if left else "approved"
     record.submission_id = None
     record.approved_on = today
     record.approved_by = principal.user_id

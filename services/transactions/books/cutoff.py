@@ -158,6 +158,18 @@ def check_cutoff(sheet: CutOffSheet, chart: Chart, policy: BookPolicy) -> CutOff
                 )
             ]
         )
+    if not postings and sheet.last_paper_meeting >= policy.cutoff_required_after_meetings:
+        # I1: a CBO with this many meetings on paper has savings to bring over; an empty sheet
+        # is a new group's (fewer meetings), not an old group's books left behind.
+        raise MeetingRefused(
+            [
+                FieldError(
+                    "last_paper_meeting",
+                    f"a CBO with {policy.cutoff_required_after_meetings} or more meetings on "
+                    "paper brings its balances through the cut-off sheet; this one has none",
+                )
+            ]
+        )
     entry = (
         JournalEntry(
             sheet.date, "CUTOFF", "opening balances from the paper books", tuple(postings), None

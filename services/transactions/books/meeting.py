@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from services.transactions.books import accounts as acc
@@ -135,6 +136,31 @@ class BankEvent:
     amount: Paise
 
 
+class EntryStanding(enum.Enum):
+    """Where an earlier entry named by a correction stands (the service looks it up)."""
+
+    APPROVED = "APPROVED"  # in an approved meeting: frozen, corrected by reversal (A6, E5)
+    PENDING = "PENDING"  # its meeting waits for approval: the approver rejects it instead
+    REVERSED = "REVERSED"  # reversed already
+    UNKNOWN = "UNKNOWN"  # not an entry of these books
+
+
+# Entries a reversal may not undo: loans carry a schedule and state beyond their postings, and
+# the cut-off is amended by a new approved cut-off (I4), never by a meeting.
+NOT_REVERSIBLE = frozenset({"REPAYMENT", "DISBURSAL", "CUTOFF"})
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A6/E5: reverse an entry of an earlier, approved meeting in this one, with a reason. The
+    corrected transaction, if any, is then recorded in this meeting like any other."""
+
+    entry_id: int
+    reason: str
+    standing: EntryStanding
+    original: JournalEntry | None = None
+
+
 @dataclass(frozen=True)
 class Meeting:
     number: int
@@ -145,6 +171,7 @@ class Meeting:
     bank_events: tuple[BankEvent, ...] = ()
     cash_counted: Paise | None = None
     passbook: dict[str, Paise] = field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +229,7 @@ class MemberRow:
     loan_outstanding: Paise
     principal_repaid: Paise = 0
     interest_repaid: Paise = 0
+    fines_receivable: Paise = 0  # D1: levied and not yet paid, after this meeting
 
 
 @dataclass(frozen=True)
@@ -234,6 +262,68 @@ class Outcome:
     payments: Paise
     totals: Totals
     warnings: tuple[str, ...] = ()
+
+
+def _absence_fines(books: Books, meeting: Meeting) -> JournalEntry | None:
+    """D1: the fine levied on each member absent without prior intimation (not on leave), as a
+    receivable she pays when she attends: fine income now, no cash today."""
+    fine = books.policy.absence_fine
+    if not fine:
+        return None
+    attended = {m.member_id: m.attendance for m in meeting.members}
+    absent = [
+        m
+        for m in sorted(books.active_members)
+        if attended.get(m, Attendance.ABSENT) is Attendance.ABSENT
+    ]
+    if not absent:
+        return None
+    return JournalEntry(
+        meeting.date,
+        "FINE_LEVIED",
+        "fines levied on members absent without intimation",
+        (
+            *(debit(acc.FINES_RECEIVABLE, fine, m) for m in absent),
+            credit(acc.FINE_INCOME, fine * len(absent)),
+        ),
+        meeting.number,
+    )
+
+
+def _reversals(meeting: Meeting, err: Callable[[str, str], None]) -> list[JournalEntry]:
+    """The reversal entries of the meeting's corrections (A6, E5), each refused with a reason
+    naming the field when it cannot be made."""
+    out: list[JournalEntry] = []
+    seen: set[int] = set()
+    for i, c in enumerate(meeting.corrections):
+        f = f"corrections[{i}]"
+        if not c.reason.strip():
+            err(f"{f}.reason", "a correction needs a reason")
+            continue
+        if c.entry_id in seen:
+            err(f"{f}.entry_id", f"entry {c.entry_id} is corrected twice in this meeting")
+            continue
+        seen.add(c.entry_id)
+        if c.standing is EntryStanding.UNKNOWN or c.original is None:
+            err(f"{f}.entry_id", f"no entry {c.entry_id} in these books")
+        elif c.standing is EntryStanding.PENDING:
+            err(
+                f"{f}.entry_id",
+                f"entry {c.entry_id} belongs to a meeting waiting for approval: the approver "
+                "rejects that meeting instead",
+            )
+        elif c.standing is EntryStanding.REVERSED:
+            err(f"{f}.entry_id", f"entry {c.entry_id} is reversed already")
+        elif c.original.kind in NOT_REVERSIBLE or c.original.reverses is not None:
+            err(f"{f}.entry_id", f"a {c.original.kind} entry cannot be reversed by a meeting")
+        else:
+            out.append(
+                replace(
+                    c.original.reversal(meeting.date, c.reason.strip(), meeting.number),
+                    reverses=c.entry_id,
+                )
+            )
+    return out
 
 
 def _money_account(location: str) -> tuple[str, str]:
@@ -325,8 +415,19 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
             ("fine", line.fine, fine_entries, acc.FINE_INCOME),
         ):
             if amount(f"{f}.{name}", value) and value and via_ok:
-                sub = "" if head == acc.FINE_INCOME else line.member_id
-                bucket[line.via].append(credit(head, value, sub))
+                if head == acc.FINE_INCOME:
+                    # D1: a fine paid settles her fines receivable first; the rest is today's
+                    receivable = books.balances.signed(acc.FINES_RECEIVABLE, line.member_id)
+                    settled = min(value, max(receivable, 0))
+                    if settled:
+                        bucket[line.via].append(
+                            credit(acc.FINES_RECEIVABLE, settled, line.member_id)
+                        )
+                        parts["fine_settled"] += settled
+                    if value - settled:
+                        bucket[line.via].append(credit(head, value - settled))
+                else:
+                    bucket[line.via].append(credit(head, value, line.member_id))
                 totals[name] += value
                 parts[name] += value
         for j, rep in enumerate(line.repayments):
@@ -527,6 +628,10 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         *disbursal_entries,
         *bank_entries,
     ]
+    entries += _reversals(meeting, err)
+    levied = _absence_fines(books, meeting)
+    if levied is not None:
+        entries.append(levied)
     # bank events carry the meeting number too (they are entered at this meeting, A1)
     entries = [
         e if e.meeting_number else replace(e, meeting_number=meeting.number) for e in entries
@@ -592,6 +697,20 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
     if errors:
         raise MeetingRefused(errors)
 
+    # What this meeting's reversals moved on members' savings (signed, credit negative).
+    reversed_savings: dict[tuple[str, str], Paise] = defaultdict(int)
+    for e in entries:
+        if e.reverses is not None:
+            for p in e.postings:
+                if p.account.head in (acc.COMPULSORY_SAVINGS, acc.VOLUNTARY_SAVINGS):
+                    reversed_savings[(p.account.head, p.account.sub)] += p.signed
+    levied_on = {
+        p.account.sub: p.amount
+        for e in entries
+        if e.kind == "FINE_LEVIED"
+        for p in e.postings
+        if p.account.head == acc.FINES_RECEIVABLE
+    }
     rows = []
     for member in sorted(books.active_members):
         mline = next((m for m in meeting.members if m.member_id == member), None)
@@ -606,9 +725,11 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 compulsory_paid=parts["compulsory"],
                 compulsory_arrear=arrear,
                 compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member)
+                - reversed_savings[(acc.COMPULSORY_SAVINGS, member)]
                 + parts["compulsory"],
                 voluntary_paid=parts["voluntary"],
                 voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member)
+                - reversed_savings[(acc.VOLUNTARY_SAVINGS, member)]
                 + parts["voluntary"],
                 loan_due=sum(
                     dues_at(ln, meeting.number).total
@@ -620,6 +741,9 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 disbursed=parts["disbursed"],
                 principal_repaid=parts["principal_repaid"],
                 interest_repaid=parts["interest_repaid"],
+                fines_receivable=books.balances.signed(acc.FINES_RECEIVABLE, member)
+                - parts["fine_settled"]
+                + levied_on.get(member, 0),
                 loan_outstanding=sum(
                     ln.outstanding_principal for ln in loans.values() if ln.member_id == member
                 ),

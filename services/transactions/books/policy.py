@@ -7,7 +7,9 @@ effective settings with dates and hands a ``BookPolicy`` to the core, which neve
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from services.transactions.books.money import RUPEE, Paise
 
@@ -64,11 +66,47 @@ class BookPolicy:
     cutoff_required_after_meetings: int = 12
     # A7: no future-dated meetings or transactions.
     allow_future_dates: bool = False
+    # D1 [I]: the fine levied on a member absent without prior intimation, as a receivable she
+    # pays when she attends; 0 = the group levies none (LBSNAA: "upto Rs.5 or an amount decided
+    # by the group").
+    absence_fine: Paise = 0
     # Absurd-amount guard for a single line (₹1 crore): a typo, not a transaction, in an SHG book.
     max_line_amount: Paise = 1_00_00_000 * RUPEE
 
     def __post_init__(self) -> None:
         if self.rounding_unit <= 0:
             raise ValueError("rounding_unit must be positive")
+        if self.absence_fine < 0:
+            raise ValueError("absence_fine cannot be negative")
         if sorted(self.allocation_order) != sorted(Component):
             raise ValueError("allocation_order must name penalty, interest and principal once each")
+
+
+def policy_from_json(overrides: Mapping[str, Any], base: BookPolicy | None = None) -> BookPolicy:
+    """``base`` (the rulebook's defaults when None) with the given settings on top, as they are
+    written in JSON (a state's defaults in its configuration, an SHG's own in its book).
+    An unknown setting or a bad value is a ``ValueError`` naming it."""
+    known = {f.name for f in fields(BookPolicy)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown book settings: {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        try:
+            if name == "allocation_order":
+                values[name] = tuple(Component(v) for v in value)
+            elif name == "advance_policy":
+                values[name] = AdvancePolicy(value)
+            elif name in ("overdue_first", "allow_future_dates"):
+                if not isinstance(value, bool):
+                    raise TypeError("true or false")
+                values[name] = value
+            elif name == "max_open_loans_per_member" and value is None:
+                values[name] = None
+            else:
+                if type(value) is not int:
+                    raise TypeError("a whole number")
+                values[name] = value
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"book setting {name}: {exc}") from None
+    return replace(base or BookPolicy(), **values)

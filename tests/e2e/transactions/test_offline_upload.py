@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import Api
+from tests.e2e.profiles.profile_helpers import approve_member, h
 from tests.e2e.test_thin_flow import wait_for
 from tests.e2e.transactions.books_helpers import SB, Shg, rs, shg_with_members
 
@@ -216,3 +217,73 @@ def test_killed_mid_upload_and_retried_keeps_one_copy(api: Api) -> None:
     listed = api.http.get(f"/v1/books/{s.shg_id}/meetings", headers=s.bookkeeper).json()
     assert [m["number"] for m in listed["meetings"]] == [1, 2, 3, 4]
     assert total_assets(api, s) == rs(100) * 15 * 4
+
+
+def member_leaves(api: Api, s: Shg, member_id: str, left_on: str) -> None:
+    """Her leaving goes through maker-checker in profiles, like any change of an approved
+    member; on approval she is inactive after ``left_on``."""
+    admin = h(s.blk.admin)
+    member = api.http.get(f"/v1/members/{member_id}", headers=admin).json()
+    early = api.http.patch(
+        f"/v1/members/{member_id}",
+        json={"version": member["version"], "left_on": left_on},
+        headers=admin,
+    )
+    assert early.status_code == 422  # the reason comes with the date
+    assert [e["field"] for e in early.json()["errors"]] == ["leaving_reason"]
+    changed = api.http.patch(
+        f"/v1/members/{member_id}",
+        json={"version": member["version"], "left_on": left_on, "leaving_reason": "migration"},
+        headers=admin,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["status"] == "approved"  # the leaving waits for the checker
+    approve_member(api.http, s.blk, s.blk.admin, changed.json())
+    after = api.http.get(f"/v1/members/{member_id}", headers=admin).json()
+    assert (after["status"], after["left_on"], after["leaving_reason"]) == (
+        "inactive",
+        left_on,
+        "migration",
+    )
+
+
+def test_a_member_who_left_before_meeting_3_stops_the_chain_there(api: Api) -> None:
+    s = shg_with_members(api, count=3)
+    open_new_books(api, s)
+    leaver = s.m(3)
+    member_leaves(api, s, leaver, "2026-02-20")  # after meeting 2 (02-05), before 3 (03-05)
+
+    def copied() -> bool:
+        pack = api.http.get(f"/v1/books/{s.shg_id}/pack", headers=s.bookkeeper).json()
+        return leaver not in {m["member_id"] for m in pack["members"]}
+
+    # The service's copy of the members follows profiles' events.
+    assert wait_for(copied, timeout=30, interval=0.5)
+    ms = meetings(s, 4)  # every meeting lists all three members
+    code, answer = upload(api, s, ms)
+    assert code == 200
+    results = answer["results"]
+    assert isinstance(results, list)
+    assert [r["outcome"] for r in results] == ["RECORDED", "RECORDED", "REFUSED", "NOT_TRIED"]
+    # her line is refused, so the cash counted (with her savings) no longer matches the books
+    assert [p["field"] for p in results[2]["problems"]] == [
+        "meetings[2].members[2].member_id",
+        "meetings[2].cash_counted",
+    ]
+    assert "not an active member" in results[2]["problems"][0]["message"]
+    assert results[3]["problems"][0]["message"] == "an earlier meeting was refused"
+    listed = api.http.get(f"/v1/books/{s.shg_id}/meetings", headers=s.bookkeeper).json()
+    assert [m["number"] for m in listed["meetings"]] == [1, 2]
+
+    # Meetings 3 and 4 again without her (the cash counted without her savings) are recorded.
+    rest = []
+    for m in ms[2:]:
+        lines = [ln for ln in m["members"] if ln["member_id"] != leaver]  # type: ignore[attr-defined]
+        counted = rs(100) * 3 * 2 + rs(100) * 2 * (int(str(m["number"])) - 2)
+        rest.append(
+            {**m, "client_id": str(uuid.uuid4()), "members": lines, "cash_counted": counted}
+        )
+    code, answer = upload(api, s, rest)
+    assert code == 200, answer
+    assert [r["outcome"] for r in answer["results"]] == ["RECORDED", "RECORDED"]  # type: ignore[index]
+    assert total_assets(api, s) == rs(100) * (3 * 2 + 2 * 2)

@@ -100,6 +100,7 @@ def test_a_new_shg_opens_at_zero() -> None:
     chart = acc.CHARTS[acc.CboType.SHG]
     sheet = dataclasses.replace(
         opening_sheet(),
+        last_paper_meeting=0,  # a new SHG (I1: an old one brings its balances)
         cash=0,
         banks={},
         loans=(),

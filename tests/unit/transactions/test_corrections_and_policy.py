@@ -1,0 +1,189 @@
+"""A6/E5 corrections by the core (reversal entries, refusals named by field) and the book
+settings as JSON (a state's defaults, a book's own on top)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from services.transactions.books import accounts as acc
+from services.transactions.books.cutoff import CutOffSheet, check_cutoff
+from services.transactions.books.ledger import JournalEntry, credit, debit
+from services.transactions.books.meeting import (
+    Attendance,
+    Correction,
+    EntryStanding,
+    Meeting,
+    MeetingRefused,
+    MemberLine,
+    books_after,
+    record_meeting,
+)
+from services.transactions.books.money import rupees
+from services.transactions.books.policy import (
+    AdvancePolicy,
+    BookPolicy,
+    Component,
+    policy_from_json,
+)
+from tests.unit.transactions.worked_meeting import meeting_25, opening_books, opening_sheet
+
+TODAY = dt.date(2026, 1, 10)
+# Meeting 24's stationery, booked at ₹60 instead of ₹6: reversed in meeting 25.
+STATIONERY = JournalEntry(
+    dt.date(2025, 12, 10),
+    "GROUP_PAYMENT",
+    "stationery",
+    (debit("STATIONERY", rupees(60)), credit(acc.CASH, rupees(60))),
+    24,
+)
+
+
+def corrected(*corrections: Correction, cash_delta: int = 0) -> Meeting:
+    m = meeting_25()
+    assert m.cash_counted is not None
+    return dataclasses.replace(m, corrections=corrections, cash_counted=m.cash_counted + cash_delta)
+
+
+def test_a_reversal_flips_the_entry_into_this_meeting_and_moves_the_cash() -> None:
+    fix = Correction(7, "₹6 of stationery typed as ₹60", EntryStanding.APPROVED, STATIONERY)
+    out = record_meeting(opening_books(), corrected(fix, cash_delta=rupees(60)), TODAY)
+    (reversal,) = [e for e in out.entries if e.reverses is not None]
+    assert (reversal.kind, reversal.narration, reversal.reverses) == (
+        "REVERSAL:GROUP_PAYMENT",
+        "₹6 of stationery typed as ₹60",
+        7,
+    )
+    assert reversal.date == TODAY and reversal.meeting_number == 25
+    assert {(p.account.head, p.side.name, p.amount) for p in reversal.postings} == {
+        ("STATIONERY", "CREDIT", rupees(60)),
+        (acc.CASH, "DEBIT", rupees(60)),
+    }
+    assert out.closing["CASH"] == meeting_25().cash_counted + rupees(60)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("correction", "says"),
+    [
+        (Correction(7, " ", EntryStanding.APPROVED, STATIONERY), "needs a reason"),
+        (Correction(7, "typo", EntryStanding.UNKNOWN), "no entry 7"),
+        (Correction(7, "typo", EntryStanding.PENDING, STATIONERY), "rejects that meeting"),
+        (Correction(7, "typo", EntryStanding.REVERSED, STATIONERY), "reversed already"),
+        (
+            Correction(
+                7, "typo", EntryStanding.APPROVED, dataclasses.replace(STATIONERY, kind="REPAYMENT")
+            ),
+            "cannot be reversed",
+        ),
+    ],
+)
+def test_a_correction_that_cannot_be_made_is_named(correction: Correction, says: str) -> None:
+    with pytest.raises(MeetingRefused) as exc:
+        record_meeting(opening_books(), corrected(correction), TODAY)
+    (error,) = exc.value.errors
+    field = "reason" if "reason" in says else "entry_id"
+    assert error.field == f"corrections[0].{field}"
+    assert says in error.message
+
+
+def test_book_settings_as_json_over_a_base() -> None:
+    state = policy_from_json({"rounding_unit": 1, "min_age_for_lending_days": 90})
+    assert (state.rounding_unit, state.min_age_for_lending_days) == (1, 90)
+    book = policy_from_json(
+        {
+            "allocation_order": ["INTEREST", "PENALTY", "PRINCIPAL"],
+            "advance_policy": "REFUSE",
+            "max_open_loans_per_member": 2,
+        },
+        state,
+    )
+    assert book.rounding_unit == 1  # the state's, kept
+    assert book.allocation_order == (Component.INTEREST, Component.PENALTY, Component.PRINCIPAL)
+    assert book.advance_policy is AdvancePolicy.REFUSE
+    assert book.max_open_loans_per_member == 2
+    assert policy_from_json({}) == BookPolicy()
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"rounding_units": 1}, "unknown book settings: rounding_units"),
+        ({"rounding_unit": "1"}, "rounding_unit"),
+        ({"rounding_unit": 0}, "rounding_unit"),
+        ({"allow_future_dates": 1}, "allow_future_dates"),
+        ({"advance_policy": "LATER"}, "advance_policy"),
+        ({"allocation_order": ["INTEREST", "PRINCIPAL"]}, "allocation_order"),
+    ],
+)
+def test_a_bad_book_setting_is_named(settings: dict[str, object], named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        policy_from_json(settings)
+
+
+def test_an_old_group_brings_its_balances_through_the_cutoff() -> None:
+    """I1: 12 or more paper meetings and an empty sheet is refused; a new group opens empty."""
+    chart = acc.CHARTS[acc.CboType.SHG]
+    empty = CutOffSheet(
+        date=dt.date(2025, 12, 1), last_paper_meeting=12, cash=0, banks={}, members=()
+    )
+    with pytest.raises(MeetingRefused) as exc:
+        check_cutoff(empty, chart, BookPolicy())
+    assert [e.field for e in exc.value.errors] == ["last_paper_meeting"]
+    young = dataclasses.replace(empty, last_paper_meeting=11)
+    assert check_cutoff(young, chart, BookPolicy()).entry is None
+    # the threshold is the state's (or the book's) setting
+    assert check_cutoff(empty, chart, policy_from_json({"cutoff_required_after_meetings": 13}))
+    assert check_cutoff(opening_sheet(), chart, BookPolicy()).total_assets > 0
+
+
+def test_a_fine_on_an_absentee_is_a_receivable_she_pays_when_she_attends() -> None:
+    """D1 with a ₹5 absence fine: M15 (absent at meeting 25) owes it, no cash moves; at meeting
+    26 she pays ₹10 of fines: ₹5 settles what she owed, ₹5 is that day's fine income."""
+    policy = BookPolicy(absence_fine=rupees(5))
+    books = opening_books(policy)
+    m25 = meeting_25()
+    out = record_meeting(books, m25, TODAY)  # the same cash counted: the levy is not cash
+    (levy,) = [e for e in out.entries if e.kind == "FINE_LEVIED"]
+    assert {(p.account.head, p.account.sub, p.side.name, p.amount) for p in levy.postings} == {
+        (acc.FINES_RECEIVABLE, "M15", "DEBIT", rupees(5)),
+        (acc.FINE_INCOME, "", "CREDIT", rupees(5)),
+    }
+    rows = {r.member_id: r for r in out.rows}
+    assert (rows["M15"].fines_receivable, rows["M12"].fines_receivable) == (rupees(5), 0)
+    # LEAVE (absent with prior intimation) is not fined
+    on_leave = dataclasses.replace(
+        m25,
+        members=tuple(
+            dataclasses.replace(m, attendance=Attendance.LEAVE) if m.member_id == "M15" else m
+            for m in m25.members
+        ),
+    )
+    assert not [
+        e for e in record_meeting(books, on_leave, TODAY).entries if e.kind == "FINE_LEVIED"
+    ]
+
+    after = books_after(books, out)
+    m26 = dataclasses.replace(
+        m25,
+        number=26,
+        date=dt.date(2026, 2, 10),
+        members=(
+            *(MemberLine(m.member_id) for m in m25.members if m.member_id != "M15"),
+            MemberLine("M15", fine=rupees(10)),
+        ),
+        contras=(),
+        group=(),
+        cash_counted=out.closing["CASH"] + rupees(10),
+        passbook={k: v for k, v in out.closing.items() if k != "CASH"},
+    )
+    paid = record_meeting(after, m26, dt.date(2026, 2, 10))
+    (fines,) = [e for e in paid.entries if e.kind == "FINE"]
+    assert {(p.account.head, p.account.sub, p.side.name, p.amount) for p in fines.postings} == {
+        ("CASH", "", "DEBIT", rupees(10)),
+        (acc.FINES_RECEIVABLE, "M15", "CREDIT", rupees(5)),
+        (acc.FINE_INCOME, "", "CREDIT", rupees(5)),
+    }
+    assert {r.member_id: r.fines_receivable for r in paid.rows}["M15"] == 0
+    assert not [e for e in paid.entries if e.kind == "FINE_LEVIED"]  # nobody absent
