@@ -11,9 +11,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from lokos import context
 from lokos.db import Database
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.identity import flows, rules, service
+from services.identity import apiclients, flows, rules, service
 from services.identity.idp.port import TokenSet
-from services.identity.models import Cbo, CboMapping, Device
+from services.identity.models import ApiClient, Cbo, CboMapping, Device
 from services.identity.models import RoleGrant as GrantRow
 from services.identity.service import Deps, UserRecord
 
@@ -393,3 +393,116 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                 offset=request.offset,
             )
         return identity_pb2.CboList(cbos=[_cbo(c) for c in cbos], total=total)
+
+    # -- registered API clients
+
+    def _token_endpoint(self, realm: str) -> str:
+        s = self.deps.settings
+        base = (s.keycloak_url or s.idp_url).rstrip("/")
+        return f"{base}/realms/{realm}/protocol/openid-connect/token"
+
+    def _secret(self, r: apiclients.Registered) -> identity_pb2.ApiClientSecret:
+        return identity_pb2.ApiClientSecret(
+            client=_api_client(r.client),
+            secret=r.secret,
+            token_endpoint=self._token_endpoint(r.client.realm),
+        )
+
+    async def RegisterApiClient(
+        self, request: identity_pb2.RegisterApiClientRequest, ctx: Ctx
+    ) -> identity_pb2.ApiClientSecret:
+        async with self.db.session() as session:
+            registered = await apiclients.register(
+                session,
+                self.deps.idp,
+                context.principal(),
+                name=request.name,
+                kind=request.kind,
+                scopes=list(request.scopes),
+                rate_per_minute=request.rate_per_minute
+                or self.deps.settings.api_client_rate_per_minute,
+            )
+            return self._secret(registered)
+
+    async def RotateApiClientSecret(
+        self, request: identity_pb2.ApiClientRef, ctx: Ctx
+    ) -> identity_pb2.ApiClientSecret:
+        async with self.db.session() as session:
+            rotated = await apiclients.rotate_secret(
+                session, self.deps.idp, context.principal(), request.client_id
+            )
+            return self._secret(rotated)
+
+    async def RevokeApiClient(
+        self, request: identity_pb2.ApiClientRef, ctx: Ctx
+    ) -> identity_pb2.ApiClientView:
+        async with self.db.session() as session:
+            client = await apiclients.revoke(
+                session, self.deps.idp, context.principal(), request.client_id
+            )
+            return _api_client(client)
+
+    async def ListApiClients(
+        self, request: identity_pb2.ListApiClientsRequest, ctx: Ctx
+    ) -> identity_pb2.ListApiClientsResponse:
+        async with self.db.session() as session:
+            found = await apiclients.list_clients(session, context.principal())
+            return identity_pb2.ListApiClientsResponse(clients=[_api_client(c) for c in found])
+
+    async def AuthoriseApiCall(
+        self, request: identity_pb2.AuthoriseApiCallRequest, ctx: Ctx
+    ) -> identity_pb2.ApiClientView:
+        async with self.db.session() as session:
+            client = await apiclients.authorise_call(
+                session,
+                realm=request.realm,
+                client_id=request.client_id,
+                method=request.method,
+                path=request.path,
+                consent_id=request.consent_id,
+            )
+            return _api_client(client)
+
+    async def ListApiCalls(
+        self, request: identity_pb2.ListApiCallsRequest, ctx: Ctx
+    ) -> identity_pb2.ListApiCallsResponse:
+        async with self.db.session() as session:
+            calls = await apiclients.list_calls(
+                session,
+                context.principal(),
+                client_id=request.client_id,
+                consent_id=request.consent_id,
+                limit=request.limit,
+            )
+            return identity_pb2.ListApiCallsResponse(
+                calls=[
+                    identity_pb2.ApiCallView(
+                        id=c.id,
+                        at=_ts(c.at),
+                        client_id=c.client_id,
+                        method=c.method,
+                        path=c.path,
+                        consent_id=c.consent_id,
+                        request_id=c.request_id,
+                        outcome=c.outcome,
+                    )
+                    for c in calls
+                ]
+            )
+
+
+def _api_client(c: ApiClient) -> identity_pb2.ApiClientView:
+    return identity_pb2.ApiClientView(
+        client_id=c.client_id,
+        realm=c.realm,
+        state=c.state,
+        name=c.name,
+        kind=c.kind,
+        scopes=list(c.scopes),
+        status=c.status,
+        created_by=c.created_by,
+        created_at=_ts(c.created_at),
+        secret_rotated_at=_ts(c.secret_rotated_at),
+        revoked_at=_ts(c.revoked_at),
+        rate_per_minute=c.rate_per_minute,
+    )

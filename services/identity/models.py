@@ -188,3 +188,47 @@ class OtpChallenge(IdentityBase):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_otp_challenge_user", "user_id", "created_at"),)
+
+
+class ApiClient(IdentityBase):
+    """A department or bank registered as a client of the state's realm (service account,
+    client-credentials grant). The secret lives only at the identity provider."""
+
+    __tablename__ = "api_client"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    realm: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(24))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    # "active" or "revoked" (for good: a revoked client is never re-enabled).
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")
+    # Requests a minute the gateway lets the client send.
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+
+
+class ApiCall(IdentityBase):
+    """Every call of a registered API client, allowed or refused: who, what, under which
+    consent, from which request."""
+
+    __tablename__ = "api_call"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    client_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    consent_id: Mapped[str] = mapped_column(String(64), default="")
+    request_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (
+        Index("ix_api_call_client", "client_id", "at"),
+        Index("ix_api_call_consent", "consent_id", "at", postgresql_where=text("consent_id <> ''")),
+    )

@@ -1170,3 +1170,295 @@ class UserChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UserChanged: _TypeAlias = UserChanged  # noqa: Y015
+
+@_typing.final
+class ApiClientView(_message.Message):
+    """--- registered API clients ----------------------------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    REALM_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    SECRET_ROTATED_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    RATE_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    realm: _builtins.str
+    state: _builtins.str
+    name: _builtins.str
+    kind: _builtins.str
+    """"department", "bank" or "service_provider"."""
+    status: _builtins.str
+    """"active" or "revoked"."""
+    created_by: _builtins.str
+    rate_per_minute: _builtins.int
+    """Requests a minute the gateway lets this client send (bursts up to as many)."""
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """"aggregates", "shg-credit-history", "member-history"."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def secret_rotated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def revoked_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+        realm: _builtins.str = ...,
+        state: _builtins.str = ...,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        status: _builtins.str = ...,
+        created_by: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        secret_rotated_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+        rate_per_minute: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "revoked_at", b"revoked_at", "secret_rotated_at", b"secret_rotated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "created_at", b"created_at", "created_by", b"created_by", "kind", b"kind", "name", b"name", "rate_per_minute", b"rate_per_minute", "realm", b"realm", "revoked_at", b"revoked_at", "scopes", b"scopes", "secret_rotated_at", b"secret_rotated_at", "state", b"state", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientView: _TypeAlias = ApiClientView  # noqa: Y015
+
+@_typing.final
+class ApiClientSecret(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_FIELD_NUMBER: _builtins.int
+    SECRET_FIELD_NUMBER: _builtins.int
+    TOKEN_ENDPOINT_FIELD_NUMBER: _builtins.int
+    secret: _builtins.str
+    token_endpoint: _builtins.str
+    """Where the client gets its tokens (client-credentials grant)."""
+    @_builtins.property
+    def client(self) -> Global___ApiClientView: ...
+    def __init__(
+        self,
+        *,
+        client: Global___ApiClientView | None = ...,
+        secret: _builtins.str = ...,
+        token_endpoint: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["client", b"client"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "secret", b"secret", "token_endpoint", b"token_endpoint"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientSecret: _TypeAlias = ApiClientSecret  # noqa: Y015
+
+@_typing.final
+class RegisterApiClientRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    RATE_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    kind: _builtins.str
+    rate_per_minute: _builtins.int
+    """0: the deployment's default."""
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        rate_per_minute: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "name", b"name", "rate_per_minute", b"rate_per_minute", "scopes", b"scopes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegisterApiClientRequest: _TypeAlias = RegisterApiClientRequest  # noqa: Y015
+
+@_typing.final
+class ApiClientRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientRef: _TypeAlias = ApiClientRef  # noqa: Y015
+
+@_typing.final
+class ListApiClientsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiClientsRequest: _TypeAlias = ListApiClientsRequest  # noqa: Y015
+
+@_typing.final
+class ListApiClientsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def clients(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApiClientView]: ...
+    def __init__(
+        self,
+        *,
+        clients: _abc.Iterable[Global___ApiClientView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clients", b"clients"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiClientsResponse: _TypeAlias = ListApiClientsResponse  # noqa: Y015
+
+@_typing.final
+class AuthoriseApiCallRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REALM_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    realm: _builtins.str
+    client_id: _builtins.str
+    method: _builtins.str
+    path: _builtins.str
+    consent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        realm: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+        path: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "method", b"method", "path", b"path", "realm", b"realm"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuthoriseApiCallRequest: _TypeAlias = AuthoriseApiCallRequest  # noqa: Y015
+
+@_typing.final
+class ApiCallView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    client_id: _builtins.str
+    method: _builtins.str
+    path: _builtins.str
+    consent_id: _builtins.str
+    request_id: _builtins.str
+    outcome: _builtins.str
+    """"allowed", or why it was refused ("revoked", "unknown")."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        client_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+        path: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "client_id", b"client_id", "consent_id", b"consent_id", "id", b"id", "method", b"method", "outcome", b"outcome", "path", b"path", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiCallView: _TypeAlias = ApiCallView  # noqa: Y015
+
+@_typing.final
+class ListApiCallsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    consent_id: _builtins.str
+    limit: _builtins.int
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiCallsRequest: _TypeAlias = ListApiCallsRequest  # noqa: Y015
+
+@_typing.final
+class ListApiCallsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApiCallView]: ...
+    def __init__(
+        self,
+        *,
+        calls: _abc.Iterable[Global___ApiCallView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calls", b"calls"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiCallsResponse: _TypeAlias = ListApiCallsResponse  # noqa: Y015

@@ -150,6 +150,36 @@ class IdentityServiceStub:
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
                 response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
                 _registered_method=True)
+        self.RegisterApiClient = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RegisterApiClient',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+                _registered_method=True)
+        self.RotateApiClientSecret = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RotateApiClientSecret',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+                _registered_method=True)
+        self.RevokeApiClient = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RevokeApiClient',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+                _registered_method=True)
+        self.ListApiClients = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListApiClients',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.FromString,
+                _registered_method=True)
+        self.AuthoriseApiCall = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+                _registered_method=True)
+        self.ListApiCalls = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListApiCalls',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -299,6 +329,46 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterApiClient(self, request, context):
+        """Registered API clients (departments, banks): a state admin registers, rotates, revokes.
+        The secret is in the answer of Register and RotateSecret only, never stored by identity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateApiClientSecret(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiClient(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiClients(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthoriseApiCall(self, request, context):
+        """The gateway, on every external call: is the client active, with which scopes? The call
+        is recorded (client id, method, path, consent id, request id) whatever the answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiCalls(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -416,6 +486,36 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListUnlinkedCbos,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.FromString,
                     response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.SerializeToString,
+            ),
+            'RegisterApiClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterApiClient,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.SerializeToString,
+            ),
+            'RotateApiClientSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateApiClientSecret,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.SerializeToString,
+            ),
+            'RevokeApiClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiClient,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.SerializeToString,
+            ),
+            'ListApiClients': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiClients,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.SerializeToString,
+            ),
+            'AuthoriseApiCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthoriseApiCall,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.SerializeToString,
+            ),
+            'ListApiCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiCalls,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1039,6 +1139,168 @@ class IdentityService:
             '/lokos.identity.v1.IdentityService/ListUnlinkedCbos',
             lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
             lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterApiClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RegisterApiClient',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateApiClientSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RotateApiClientSecret',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RevokeApiClient',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiClients(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListApiClients',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthoriseApiCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListApiCalls',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
             options,
             channel_credentials,
             insecure,

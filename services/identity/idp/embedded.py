@@ -18,9 +18,16 @@ from typing import Any
 
 import httpx
 
+from devidp.admin import AdminError
+from devidp.clients import ClientAdmin
 from devidp.store import IdpStore, User, default_role_names
-from lokos.errors import Conflict, ValidationFailed
-from services.identity.idp.keycloak import oauth_error, realm_not_found, token_set
+from lokos.errors import Conflict, NotFound, ValidationFailed
+from services.identity.idp.keycloak import (
+    oauth_error,
+    realm_not_found,
+    service_client_representation,
+    token_set,
+)
 from services.identity.idp.port import IdpUnavailable, InvalidCredentials, TokenSet
 
 
@@ -38,6 +45,8 @@ class EmbeddedAdapter:
         password_iterations: int = 27500,
     ) -> None:
         self.store = IdpStore(idp_dir, realms, password_iterations=password_iterations)
+        # The embedded IdP's own client administration (what its admin API serves).
+        self._clients = ClientAdmin(self.store)
         self.issuer_base = issuer_base.rstrip("/")
         self._http = http
         self._close_http = close_http
@@ -198,6 +207,55 @@ class EmbeddedAdapter:
 
     async def create_realm(self, representation: dict[str, Any]) -> None:
         await self.ensure_realm(representation)
+
+    # -------------------------------------------------------------- registered API clients
+
+    def _internal_id(self, realm: str, client_id: str) -> str:
+        found = self._clients.list_clients(realm, {"clientId": client_id})
+        if not found:
+            raise NotFound(
+                f"client {client_id} does not exist in realm {realm}", code="client_not_found"
+            )
+        return str(found[0]["id"])
+
+    def _create_service_client(
+        self, realm: str, client_id: str, name: str, attributes: dict[str, str]
+    ) -> str:
+        payload = service_client_representation(client_id, name, attributes)
+        try:
+            internal = self._clients.create_client(realm, payload)
+        except AdminError as exc:
+            if exc.status == 409:
+                raise Conflict(f"client {client_id} already exists", code="client_exists") from None
+            raise
+        return str(self._clients.get_secret(realm, internal)["value"])
+
+    async def create_service_client(
+        self, realm: str, client_id: str, *, name: str, attributes: dict[str, str]
+    ) -> str:
+        return await asyncio.to_thread(
+            self._create_service_client, realm, client_id, name, attributes
+        )
+
+    def _rotate(self, realm: str, client_id: str) -> str:
+        internal = self._internal_id(realm, client_id)
+        return str(self._clients.regenerate_secret(realm, internal)["value"])
+
+    async def rotate_client_secret(self, realm: str, client_id: str) -> str:
+        return await asyncio.to_thread(self._rotate, realm, client_id)
+
+    def _set_client_enabled(self, realm: str, client_id: str, enabled: bool) -> None:
+        internal = self._internal_id(realm, client_id)
+        self._clients.update_client(realm, internal, {"enabled": enabled})
+
+    async def set_client_enabled(self, realm: str, client_id: str, enabled: bool) -> None:
+        await asyncio.to_thread(self._set_client_enabled, realm, client_id, enabled)
+
+    def _delete_client(self, realm: str, client_id: str) -> None:
+        self._clients.delete_client(realm, self._internal_id(realm, client_id))
+
+    async def delete_client(self, realm: str, client_id: str) -> None:
+        await asyncio.to_thread(self._delete_client, realm, client_id)
 
     async def close(self) -> None:
         if self._close_http:
