@@ -23,6 +23,7 @@ from gateway.ratelimit import LoginLimiter
 from gateway.routes import (
     api_clients,
     auth,
+    consents,
     duplicates,
     geography,
     health,
@@ -149,6 +150,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
+    app.include_router(consents.router, prefix="/v1")
     app.mount(EXTERNAL_PREFIX, external)
     problems.document(app)
     app.add_middleware(RequestIdMiddleware)

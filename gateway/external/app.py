@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import problems
 from gateway.config import GatewaySettings
-from gateway.external import aggregates
+from gateway.external import aggregates, members
 from lokos import catalogue
 from lokos.errors import LokosError
 
@@ -97,20 +97,20 @@ def create_external_app(settings: GatewaySettings) -> FastAPI:
         auto_error=False,
     )
     problems.install(app)
-    app.include_router(
-        aggregates.router,
-        dependencies=[Security(scheme)],
-        responses={
-            code: {"description": text, "content": {problems.PROBLEM_JSON: {}}}
-            for code, text in (
-                (401, "Missing, expired or untrusted token, or not a registered client"),
-                (403, "Revoked client, scope not granted, or no consent"),
-                (422, "Invalid input; `errors` names each field"),
-                (429, "Over the client's rate; retry after Retry-After seconds"),
-                (503, "A service is unavailable; retry after Retry-After"),
-            )
-        },
-    )
+    responses: dict[int | str, dict[str, object]] = {
+        code: {"description": text, "content": {problems.PROBLEM_JSON: {}}}
+        for code, text in (
+            (401, "Missing, expired or untrusted token, or not a registered client"),
+            (403, "Revoked client, scope not granted, or no consent"),
+            (404, "No such record (or none this client may see)"),
+            (413, "Request body too large"),
+            (422, "Invalid input; `errors` names each field"),
+            (429, "Over the client's rate; retry after Retry-After seconds"),
+            (503, "A service is unavailable; retry after Retry-After"),
+        )
+    }
+    for router in (aggregates.router, members.router):
+        app.include_router(router, dependencies=[Security(scheme)], responses=responses)
     problems.document(app)
     app.add_middleware(BodyLimit, max_bytes=settings.external_max_body_bytes)
     return app

@@ -36,6 +36,8 @@ class ApiCaller:
     name: str
     scopes: frozenset[str]
     principal: Principal
+    # The consent the call reads member-level data under (checked by identity), if any.
+    consent: identity_pb2.ConsentView | None = None
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -50,7 +52,9 @@ class ExternalAuth:
     clients: Clients
     limiter: ClientLimiter
 
-    async def caller(self, request: Request, *, consent_id: str = "") -> ApiCaller:
+    async def caller(
+        self, request: Request, *, consent_id: str = "", member_id: str = ""
+    ) -> ApiCaller:
         header = request.headers.get("authorization", "")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
@@ -68,19 +72,28 @@ class ExternalAuth:
                 method=request.method,
                 path=request.url.path,
                 consent_id=consent_id,
+                member_id=member_id,
             ),
             metadata=service_metadata(current_trace_id()),
             timeout=self.clients.deadline,
         )
-        self.limiter.learn(answer.client_id, answer.rate_per_minute)
-        scopes = frozenset(s for s in answer.scopes if s in catalogue.API_SCOPES)
+        client = answer.client
+        self.limiter.learn(client.client_id, client.rate_per_minute)
+        scopes = frozenset(s for s in client.scopes if s in catalogue.API_SCOPES)
+        grants = [RoleGrant(catalogue.API_SCOPES[s], Scope("state")) for s in sorted(scopes)]
+        consent = answer.consent if answer.HasField("consent") else None
+        if consent is not None and "member-history" in scopes:
+            # Member-level reads reach only the consenting member's SHG books.
+            member_role = catalogue.API_SCOPES["member-history"]
+            grants = [g for g in grants if g.role != member_role]
+            grants.append(RoleGrant(member_role, Scope("cbo", frozenset({consent.shg_id}))))
         principal = Principal(
-            user_id=f"{CLIENT_PREFIX}{answer.client_id}",
-            state=answer.state,
-            realm=answer.realm,
-            roles=tuple(RoleGrant(catalogue.API_SCOPES[s], Scope("state")) for s in sorted(scopes)),
+            user_id=f"{CLIENT_PREFIX}{client.client_id}",
+            state=client.state,
+            realm=client.realm,
+            roles=tuple(grants),
         )
-        return ApiCaller(answer.client_id, answer.name, scopes, principal)
+        return ApiCaller(client.client_id, client.name, scopes, principal, consent)
 
 
 async def api_caller(request: Request) -> ApiCaller:

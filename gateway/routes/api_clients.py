@@ -150,16 +150,17 @@ async def list_api_calls(
         metadata=metadata(admin),
         timeout=c.deadline,
     )
-    return [
-        ApiCallOut(
-            id=x.id,
-            at=_time(x.at, x.HasField("at")),
-            client_id=x.client_id,
-            method=x.method,
-            path=x.path,
-            consent_id=x.consent_id,
-            request_id=x.request_id,
-            outcome=x.outcome,
-        )
-        for x in answer.calls
-    ]
+    return [call_out(x) for x in answer.calls]
+
+
+def call_out(x: identity_pb2.ApiCallView) -> ApiCallOut:
+    return ApiCallOut(
+        id=x.id,
+        at=_time(x.at, x.HasField("at")),
+        client_id=x.client_id,
+        method=x.method,
+        path=x.path,
+        consent_id=x.consent_id,
+        request_id=x.request_id,
+        outcome=x.outcome,
+    )

@@ -26,14 +26,21 @@ from lokos import catalogue, context
 from lokos.audit import record_audit
 from lokos.errors import FieldError, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from lokos.principal import Principal
+from services.identity import consents
 from services.identity.flows import realm_for
 from services.identity.idp.port import IdentityProvider
-from services.identity.models import ApiCall, ApiClient, audit_log
+from services.identity.models import ApiCall, ApiClient, Consent, audit_log
 
 NAME_MAX = 128
 PATH_MAX = 512
 LIST_MAX = 500
 RATE_MAX = 6000
+CONSENT_REFUSALS = {
+    "no_consent": "no consent of the member for this client",
+    "consent_pending": "the member has not given this consent yet",
+    "consent_expired": "this consent has expired",
+    "consent_revoked": "this consent was revoked",
+}
 _NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{2,128}$")
 
 
@@ -222,19 +229,26 @@ async def authorise_call(
     method: str,
     path: str,
     consent_id: str,
-) -> ApiClient:
-    """The active client ``client_id`` of ``realm``; the call is recorded whatever the answer.
+    member_id: str = "",
+) -> tuple[ApiClient, Consent | None]:
+    """The active client ``client_id`` of ``realm`` (and, for member-level data, the consent
+    that lets it read ``member_id``); the call is recorded whatever the answer.
 
     Only the gateway (a system principal) asks. An unknown client (another realm's, or one of
-    the realm's own apps) is ``Unauthenticated``; a revoked one ``PermissionDenied``.
+    the realm's own apps) is ``Unauthenticated``; a revoked one, or a member-level read without
+    an active consent of this client for this member, ``PermissionDenied``.
     """
     context.service_caller()
     client = await session.get(ApiClient, client_id)
+    consent: Consent | None = None
     outcome = "allowed"
     if client is None or client.realm != realm:
         outcome = "unknown"
     elif client.status != "active":
         outcome = "revoked"
+    elif member_id:
+        consent = await consents.find(session, consent_id)
+        outcome = consents.check_fetch(consent, client_id, member_id) or "allowed"
     session.add(
         ApiCall(
             client_id=client_id[:64],
@@ -252,15 +266,24 @@ async def authorise_call(
         )
     if outcome == "revoked":
         raise PermissionDenied("this API client has been revoked", code="api_client_revoked")
+    if outcome != "allowed":
+        raise PermissionDenied(
+            CONSENT_REFUSALS.get(outcome, "no consent of the member for this client"),
+            code=outcome,
+        )
     assert client is not None
-    return client
+    return client, consent
 
 
 async def list_calls(
     session: AsyncSession, actor: Principal, *, client_id: str, consent_id: str, limit: int
 ) -> list[ApiCall]:
-    """The latest calls of a client (or under a consent), newest first: for the state admin."""
-    _check_registrar(actor)
+    """The latest calls of a client (for the state admin), or under a consent (also for those
+    who see the member: her bookkeeper, her block's staff), newest first."""
+    if consent_id and not client_id:
+        await consents.get(session, actor, consent_id)  # NotFound unless she is in reach
+    else:
+        _check_registrar(actor)
     q = select(ApiCall).order_by(ApiCall.id.desc()).limit(max(1, min(limit or 100, LIST_MAX)))
     if client_id:
         owned = await session.get(ApiClient, client_id)

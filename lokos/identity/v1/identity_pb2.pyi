@@ -1354,11 +1354,16 @@ class AuthoriseApiCallRequest(_message.Message):
     METHOD_FIELD_NUMBER: _builtins.int
     PATH_FIELD_NUMBER: _builtins.int
     CONSENT_ID_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
     realm: _builtins.str
     client_id: _builtins.str
     method: _builtins.str
     path: _builtins.str
     consent_id: _builtins.str
+    """Set when the call reads member-level data: the consent must be the client's, active,
+    unexpired and for this member; otherwise the call is refused (and recorded).
+    """
+    member_id: _builtins.str
     def __init__(
         self,
         *,
@@ -1367,14 +1372,41 @@ class AuthoriseApiCallRequest(_message.Message):
         method: _builtins.str = ...,
         path: _builtins.str = ...,
         consent_id: _builtins.str = ...,
+        member_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "method", b"method", "path", b"path", "realm", b"realm"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "member_id", b"member_id", "method", b"method", "path", b"path", "realm", b"realm"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AuthoriseApiCallRequest: _TypeAlias = AuthoriseApiCallRequest  # noqa: Y015
+
+@_typing.final
+class AuthorisedCall(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_FIELD_NUMBER: _builtins.int
+    CONSENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def client(self) -> Global___ApiClientView: ...
+    @_builtins.property
+    def consent(self) -> Global___ConsentView:
+        """Present when consent_id was given and holds."""
+
+    def __init__(
+        self,
+        *,
+        client: Global___ApiClientView | None = ...,
+        consent: Global___ConsentView | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "consent", b"consent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "consent", b"consent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuthorisedCall: _TypeAlias = AuthorisedCall  # noqa: Y015
 
 @_typing.final
 class ApiCallView(_message.Message):
@@ -1462,3 +1494,238 @@ class ListApiCallsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListApiCallsResponse: _TypeAlias = ListApiCallsResponse  # noqa: Y015
+
+@_typing.final
+class ConsentView(_message.Message):
+    """--- consents ---------------------------------------------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_NAME_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    SHG_ID_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_TEXT_FIELD_NUMBER: _builtins.int
+    DATA_SCOPE_FIELD_NUMBER: _builtins.int
+    DATE_FROM_FIELD_NUMBER: _builtins.int
+    DATE_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CAPTURED_BY_FIELD_NUMBER: _builtins.int
+    CAPTURED_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_BY_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    client_id: _builtins.str
+    """The requester: a registered API client."""
+    client_name: _builtins.str
+    member_id: _builtins.str
+    """The data principal: the member (her SHG filled in when the consent is captured)."""
+    shg_id: _builtins.str
+    block_lgd_code: _builtins.str
+    purpose_code: _builtins.str
+    purpose_text: _builtins.str
+    date_from: _builtins.str
+    """FIDataRange: the consented dates of data, ISO dates, both included."""
+    date_to: _builtins.str
+    mode: _builtins.str
+    """consentMode: "VIEW" (LokOS serves to view; it cannot see what a client stores)."""
+    status: _builtins.str
+    """"requested", "active", "revoked", "expired"."""
+    captured_by: _builtins.str
+    """How it was captured: "otp:bookkeeper" with who."""
+    revoked_by: _builtins.str
+    @_builtins.property
+    def data_scope(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """"savings", "loans", "repayment_history"."""
+
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def captured_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def revoked_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        client_name: _builtins.str = ...,
+        member_id: _builtins.str = ...,
+        shg_id: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        purpose_code: _builtins.str = ...,
+        purpose_text: _builtins.str = ...,
+        data_scope: _abc.Iterable[_builtins.str] | None = ...,
+        date_from: _builtins.str = ...,
+        date_to: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        mode: _builtins.str = ...,
+        status: _builtins.str = ...,
+        captured_by: _builtins.str = ...,
+        captured_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_by: _builtins.str = ...,
+        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["captured_at", b"captured_at", "created_at", b"created_at", "expires_at", b"expires_at", "revoked_at", b"revoked_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "captured_at", b"captured_at", "captured_by", b"captured_by", "client_id", b"client_id", "client_name", b"client_name", "consent_id", b"consent_id", "created_at", b"created_at", "data_scope", b"data_scope", "date_from", b"date_from", "date_to", b"date_to", "expires_at", b"expires_at", "member_id", b"member_id", "mode", b"mode", "purpose_code", b"purpose_code", "purpose_text", b"purpose_text", "revoked_at", b"revoked_at", "revoked_by", b"revoked_by", "shg_id", b"shg_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentView: _TypeAlias = ConsentView  # noqa: Y015
+
+@_typing.final
+class RequestConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    PURPOSE_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_TEXT_FIELD_NUMBER: _builtins.int
+    DATA_SCOPE_FIELD_NUMBER: _builtins.int
+    DATE_FROM_FIELD_NUMBER: _builtins.int
+    DATE_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_ON_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    purpose_code: _builtins.str
+    purpose_text: _builtins.str
+    date_from: _builtins.str
+    date_to: _builtins.str
+    expires_on: _builtins.str
+    """ISO date the consent ends (at most a year ahead)."""
+    mode: _builtins.str
+    @_builtins.property
+    def data_scope(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+        purpose_code: _builtins.str = ...,
+        purpose_text: _builtins.str = ...,
+        data_scope: _abc.Iterable[_builtins.str] | None = ...,
+        date_from: _builtins.str = ...,
+        date_to: _builtins.str = ...,
+        expires_on: _builtins.str = ...,
+        mode: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_scope", b"data_scope", "date_from", b"date_from", "date_to", b"date_to", "expires_on", b"expires_on", "member_id", b"member_id", "mode", b"mode", "purpose_code", b"purpose_code", "purpose_text", b"purpose_text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestConsentRequest: _TypeAlias = RequestConsentRequest  # noqa: Y015
+
+@_typing.final
+class ConsentRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentRef: _TypeAlias = ConsentRef  # noqa: Y015
+
+@_typing.final
+class ConsentOtpSent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    SENT_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_IN_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    sent_to: _builtins.str
+    expires_in: _builtins.int
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        sent_to: _builtins.str = ...,
+        expires_in: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id", "expires_in", b"expires_in", "sent_to", b"sent_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentOtpSent: _TypeAlias = ConsentOtpSent  # noqa: Y015
+
+@_typing.final
+class GrantConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    OTP_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    otp: _builtins.str
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        otp: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id", "otp", b"otp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GrantConsentRequest: _TypeAlias = GrantConsentRequest  # noqa: Y015
+
+@_typing.final
+class ListConsentsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["member_id", b"member_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConsentsRequest: _TypeAlias = ListConsentsRequest  # noqa: Y015
+
+@_typing.final
+class ListConsentsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def consents(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConsentView]: ...
+    def __init__(
+        self,
+        *,
+        consents: _abc.Iterable[Global___ConsentView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consents", b"consents"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConsentsResponse: _TypeAlias = ListConsentsResponse  # noqa: Y015

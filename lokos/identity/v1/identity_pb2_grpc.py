@@ -173,12 +173,42 @@ class IdentityServiceStub:
         self.AuthoriseApiCall = channel.unary_unary(
                 '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
-                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.FromString,
                 _registered_method=True)
         self.ListApiCalls = channel.unary_unary(
                 '/lokos.identity.v1.IdentityService/ListApiCalls',
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
                 response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
+                _registered_method=True)
+        self.RequestConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RequestConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.SendConsentOtp = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/SendConsentOtp',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.FromString,
+                _registered_method=True)
+        self.GrantConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GrantConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.RevokeConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RevokeConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.GetConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GetConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.ListConsents = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListConsents',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.FromString,
                 _registered_method=True)
 
 
@@ -369,6 +399,46 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestConsent(self, request, context):
+        """Consent for member-level data, modelled on the DEPA consent artefact (X2, X3): a client
+        with the member-history scope requests; the bookkeeper captures it with an OTP sent to the
+        member's registered mobile; anyone who may see the member, or the member through her
+        bookkeeper, revokes it at once. Every fetch under it is in ListApiCalls by consent id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendConsentOtp(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GrantConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -510,12 +580,42 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'AuthoriseApiCall': grpc.unary_unary_rpc_method_handler(
                     servicer.AuthoriseApiCall,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.FromString,
-                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.SerializeToString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.SerializeToString,
             ),
             'ListApiCalls': grpc.unary_unary_rpc_method_handler(
                     servicer.ListApiCalls,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.FromString,
                     response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.SerializeToString,
+            ),
+            'RequestConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'SendConsentOtp': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendConsentOtp,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.SerializeToString,
+            ),
+            'GrantConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'RevokeConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'GetConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'ListConsents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsents,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1273,7 +1373,7 @@ class IdentityService:
             target,
             '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
             lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
-            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1301,6 +1401,168 @@ class IdentityService:
             '/lokos.identity.v1.IdentityService/ListApiCalls',
             lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
             lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RequestConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendConsentOtp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/SendConsentOtp',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GrantConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RevokeConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GetConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListConsents',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
