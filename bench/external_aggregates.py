@@ -27,6 +27,7 @@ import asyncpg
 import httpx
 from rich.table import Table
 
+from bench import common
 from bench.common import (
     LatencyStats,
     console,
@@ -137,7 +138,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=10_000_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--port-offset",
+        type=int,
+        default=0,
+        help="shift every bench port (when another platform holds them)",
+    )
     args = parser.parse_args()
+    for name in ("GATEWAY_PORT", "IDP_PORT", "PG_PORT", "NATS_PORT", "NATS_MONITOR_PORT"):
+        setattr(common, name, getattr(common, name) + args.port_offset)
+    common.GRPC_PORT_BASE += args.port_offset
     with shared_platform() as shared:
         p = shared.platform
         rows, total, load_s = asyncio.run(

@@ -151,12 +151,16 @@ async def get_aggregates(
         rows=[_row_out(r) for r in page.rows],
         next_cursor=_encode_cursor(page.rows[-1]) if page.more and page.rows else None,
     )
-    etag = 'W/"' + hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32] + '"'
+    body = out.model_dump_json().encode()
+    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "private, no-cache"
-    return out
+    # The body serialised once: for the ETag and for the answer.
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"ETag": etag, "Cache-Control": "private, no-cache"},
+    )
 
 
 @router.get(

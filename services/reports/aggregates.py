@@ -247,22 +247,40 @@ async def aggregates(
     found = [_row(r) for r in await session.execute(page_q)]
     more = len(found) > query.limit
     rows = found[: query.limit]
+    # A whole answer that no filter narrowed below the parents holds every sibling already.
+    complete = (
+        not more
+        and query.after is None
+        and not query.block
+        and (query.group_by == "block" or not query.district)
+    )
     if rows:
-        await _withhold(session, state, query, rows, threshold)
+        await _withhold(session, state, query, rows, threshold, rows if complete else None)
     return Page(rows, more)
 
 
-async def _withhold(
-    session: AsyncSession, state: str, query: Query, rows: list[Row], threshold: int
-) -> None:
-    """Suppress within each table of siblings (same parent, same month) the page touches."""
+async def _siblings(session: AsyncSession, state: str, query: Query, rows: list[Row]) -> list[Row]:
+    """Every area under the parents of ``rows``, in the months of ``rows``."""
     periods = sorted({r.period for r in rows})
     sib_q = _grouped(state, Query(query.group_by)).where(AreaMonth.period.in_(periods))
     if query.group_by == "block":
         sib_q = sib_q.where(AreaMonth.district_lgd_code.in_(sorted({r.district for r in rows})))
+    return [_row(r) for r in await session.execute(sib_q.order_by("district", "block", "period"))]
+
+
+async def _withhold(
+    session: AsyncSession,
+    state: str,
+    query: Query,
+    rows: list[Row],
+    threshold: int,
+    siblings: list[Row] | None,
+) -> None:
+    """Suppress within each table of siblings (same parent, same month) the page touches."""
+    if siblings is None:
+        siblings = await _siblings(session, state, query, rows)
     tables: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for r in await session.execute(sib_q.order_by("district", "block", "period")):
-        sibling = _row(r)
+    for sibling in siblings:
         parent = sibling.district if query.group_by == "block" else ""
         tables[(parent, sibling.period)].append(sibling)
     wanted = {(r.district, r.block, r.period): r for r in rows}
