@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from devidp.admin import ADMIN_USERNAME, install_admin_api
+from devidp.clients import install_client_admin_api
 from devidp.config import IdpSettings
 from devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
 from devidp.store import MASTER_REALM, Client, IdpStore
@@ -267,7 +268,7 @@ class DevIdp:
         if not client_id:
             raise OAuthError(401, "invalid_client", "Missing parameter: client_id")
         client = self.store.get_client(realm, client_id)
-        if client is None:
+        if client is None or not client.enabled:
             raise OAuthError(401, "invalid_client", "Invalid client or Invalid client credentials")
         if client.confidential:
             if not secret:
@@ -491,6 +492,7 @@ def create_app(settings: IdpSettings) -> FastAPI:
     app.state.idp = idp
     # Keycloak's admin REST API (the subset LokOS uses), authorised by master-realm tokens.
     install_admin_api(app, store, key, settings)
+    install_client_admin_api(app, store, key, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -171,6 +171,8 @@ class Client:
     service_account: bool
     service_account_user_id: str | None
     service_account_roles: tuple[str, ...]
+    # A disabled client gets no tokens (Keycloak: ``enabled`` of the ClientRepresentation).
+    enabled: bool = True
 
     @property
     def confidential(self) -> bool:
@@ -385,6 +387,7 @@ def _client(record: dict[str, Any]) -> Client:
         service_account=bool(record.get("service_account", False)),
         service_account_user_id=record.get("service_account_user_id"),
         service_account_roles=tuple(record.get("service_account_roles", [])),
+        enabled=record.get("enabled", True) is not False,
     )
 
 

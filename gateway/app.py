@@ -14,10 +14,16 @@ from gateway import docs, problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
+from gateway.external.app import PREFIX as EXTERNAL_PREFIX
+from gateway.external.app import create_external_app
+from gateway.external.auth import ExternalAuth
+from gateway.external.limits import ClientLimiter
 from gateway.invalidation import PrincipalInvalidation
 from gateway.ratelimit import LoginLimiter
 from gateway.routes import (
+    api_clients,
     auth,
+    consents,
     duplicates,
     geography,
     health,
@@ -108,6 +114,16 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             per_user=settings.login_failures_per_user,
             window_seconds=settings.login_window_seconds,
         )
+        # The external API: its own verifier (any client of a trusted realm may hold a token;
+        # identity says whether it is a registered one), the same service clients.
+        external.state.clients = clients
+        external.state.external_auth = ExternalAuth(
+            TokenVerifier(
+                settings.idp_url, settings.realms, http, audience=settings.token_audience
+            ),
+            clients,
+            ClientLimiter(settings.external_rate_per_minute),
+        )
         invalidation = PrincipalInvalidation(settings, app.state.principals)
         invalidation.start()
         yield
@@ -138,6 +154,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             "exclude": _untraced,
         },
     )
+    external = create_external_app(settings)
     problems.install(app)
     docs.install(app, DOCS_URL)
     # Routes are matched in order: the hot reads (SHG and profile pages) first.
@@ -153,6 +170,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    app.include_router(api_clients.router, prefix="/v1")
+    app.include_router(consents.router, prefix="/v1")
+    app.mount(EXTERNAL_PREFIX, external)
     problems.document(app)
     app.add_middleware(RequestIdMiddleware, docs_prefix=DOCS_URL)
     return app

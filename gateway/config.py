@@ -22,6 +22,10 @@ class GatewaySettings(GrpcEndpoints):
     login_failures_per_address: int = Field(default=50, ge=1)
     login_failures_per_user: int = Field(default=10, ge=1)
     login_window_seconds: float = Field(default=300.0, gt=0)
+    # External report API (gateway/external): requests a minute of a registered client before
+    # identity names its own rate, and the largest request body it may send.
+    external_rate_per_minute: int = Field(default=120, ge=1)
+    external_max_body_bytes: int = Field(default=16_384, ge=1024)
     # How long a resolved principal is reused before identity is asked again, seconds.
     principal_cache_seconds: float = 30.0
     principal_cache_size: int = 50_000

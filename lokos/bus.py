@@ -82,7 +82,20 @@ USERS: tuple[BusUser, ...] = (
             ),
         ),
     ),
-    BusUser("reports", durables=(Durable("reports-read-models", ("profiles.shg.created",)),)),
+    BusUser(
+        "reports",
+        durables=(
+            Durable("reports-read-models", ("profiles.shg.created",)),
+            Durable(
+                "reports-aggregates",
+                (
+                    "profiles.shg.created",
+                    "profiles.member.approved",
+                    "transactions.meeting.approved",
+                ),
+            ),
+        ),
+    ),
     BusUser("gateway", publishes=False, listens=("identity.user.changed",)),
 )
 

@@ -265,3 +265,16 @@ def channels_of(roles: Iterable[str]) -> frozenset[str]:
         if known is not None:
             allowed &= known.channels
     return allowed
+
+
+# --- Registered API clients (departments, banks): not people, so not roles of ROLES. --------
+# The data scopes a state admin grants a client. The gateway turns each scope into a grant of
+# the client's principal (at state scope), which services check like any role.
+API_SCOPES: dict[str, str] = {
+    "aggregates": "API_AGGREGATES",
+    "shg-credit-history": "API_SHG_CREDIT_HISTORY",
+    "member-history": "API_MEMBER_HISTORY",
+}
+API_CLIENT_KINDS = ("department", "bank", "service_provider")
+# Who registers, rotates and revokes a state's API clients.
+API_CLIENT_REGISTRARS = frozenset({"STATE_ADMIN"})

@@ -31,6 +31,8 @@ class IdentitySettings(ServiceSettings, GrpcEndpoints):
 
     # SMS OTP for binding a mobile device.
     otp_ttl_seconds: int = 300
+    # Requests a minute a registered API client may send unless its registration says otherwise.
+    api_client_rate_per_minute: int = 120
     otp_max_attempts: int = 5
     otp_resend_interval_seconds: int = 30
     otp_max_per_hour: int = 5

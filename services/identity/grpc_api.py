@@ -6,14 +6,16 @@ from datetime import UTC
 from typing import Any
 
 import grpc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
 from lokos.db import Database
+from lokos.errors import Unavailable
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.values import timestamp
-from services.identity import flows, rules, service
+from services.identity import apiclients, consents, flows, rules, service
 from services.identity.idp.port import TokenSet
-from services.identity.models import Cbo, CboMapping, Device
+from services.identity.models import ApiClient, Cbo, CboMapping, Consent, Device
 from services.identity.models import RoleGrant as GrantRow
 from services.identity.service import Deps, UserRecord
 
@@ -100,9 +102,13 @@ def _spec(r: identity_pb2.RoleSpec) -> rules.GrantSpec:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, db: Database, deps: Deps) -> None:
+    def __init__(
+        self, db: Database, deps: Deps, members: consents.MemberDirectory | None = None
+    ) -> None:
         self.db = db
         self.deps = deps
+        # Where a consent's member is read (profiles, as the bookkeeper); main.py gives it.
+        self.members = members
 
     async def GetPrincipal(
         self, request: identity_pb2.GetPrincipalRequest, ctx: Ctx
@@ -385,3 +391,216 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                 offset=request.offset,
             )
         return identity_pb2.CboList(cbos=[_cbo(c) for c in cbos], total=total)
+
+    # -- registered API clients
+
+    def _token_endpoint(self, realm: str) -> str:
+        s = self.deps.settings
+        base = (s.keycloak_url or s.idp_url).rstrip("/")
+        return f"{base}/realms/{realm}/protocol/openid-connect/token"
+
+    def _secret(self, r: apiclients.Registered) -> identity_pb2.ApiClientSecret:
+        return identity_pb2.ApiClientSecret(
+            client=_api_client(r.client),
+            secret=r.secret,
+            token_endpoint=self._token_endpoint(r.client.realm),
+        )
+
+    async def RegisterApiClient(
+        self, request: identity_pb2.RegisterApiClientRequest, ctx: Ctx
+    ) -> identity_pb2.ApiClientSecret:
+        async with self.db.session() as session:
+            registered = await apiclients.register(
+                session,
+                self.deps.idp,
+                context.principal(),
+                name=request.name,
+                kind=request.kind,
+                scopes=list(request.scopes),
+                rate_per_minute=request.rate_per_minute
+                or self.deps.settings.api_client_rate_per_minute,
+            )
+            return self._secret(registered)
+
+    async def RotateApiClientSecret(
+        self, request: identity_pb2.ApiClientRef, ctx: Ctx
+    ) -> identity_pb2.ApiClientSecret:
+        async with self.db.session() as session:
+            rotated = await apiclients.rotate_secret(
+                session, self.deps.idp, context.principal(), request.client_id
+            )
+            return self._secret(rotated)
+
+    async def RevokeApiClient(
+        self, request: identity_pb2.ApiClientRef, ctx: Ctx
+    ) -> identity_pb2.ApiClientView:
+        async with self.db.session() as session:
+            client = await apiclients.revoke(
+                session, self.deps.idp, context.principal(), request.client_id
+            )
+            return _api_client(client)
+
+    async def ListApiClients(
+        self, request: identity_pb2.ListApiClientsRequest, ctx: Ctx
+    ) -> identity_pb2.ListApiClientsResponse:
+        async with self.db.session() as session:
+            found = await apiclients.list_clients(session, context.principal())
+            return identity_pb2.ListApiClientsResponse(clients=[_api_client(c) for c in found])
+
+    async def AuthoriseApiCall(
+        self, request: identity_pb2.AuthoriseApiCallRequest, ctx: Ctx
+    ) -> identity_pb2.AuthorisedCall:
+        async with self.db.session() as session:
+            client, consent = await apiclients.authorise_call(
+                session,
+                realm=request.realm,
+                client_id=request.client_id,
+                method=request.method,
+                path=request.path,
+                consent_id=request.consent_id,
+                member_id=request.member_id,
+            )
+            answer = identity_pb2.AuthorisedCall(client=_api_client(client))
+            if consent is not None:
+                answer.consent.CopyFrom(_consent(consent, client.name))
+            return answer
+
+    # -- consents
+
+    async def RequestConsent(
+        self, request: identity_pb2.RequestConsentRequest, ctx: Ctx
+    ) -> identity_pb2.ConsentView:
+        ask = consents.ConsentAsk(
+            member_id=request.member_id,
+            purpose_code=request.purpose_code,
+            purpose_text=request.purpose_text,
+            data_scope=list(request.data_scope),
+            date_from=request.date_from,
+            date_to=request.date_to,
+            expires_on=request.expires_on,
+            mode=request.mode or "VIEW",
+        )
+        async with self.db.session() as session:
+            consent = await consents.request(session, context.principal(), ask)
+            return await self._consent_view(session, consent)
+
+    async def _consent_view(
+        self, session: AsyncSession, consent: Consent
+    ) -> identity_pb2.ConsentView:
+        client = await session.get(ApiClient, consent.client_id)
+        return _consent(consent, client.name if client is not None else "")
+
+    async def SendConsentOtp(
+        self, request: identity_pb2.ConsentRef, ctx: Ctx
+    ) -> identity_pb2.ConsentOtpSent:
+        if self.members is None:
+            raise Unavailable("member directory not configured", code="profiles_unavailable")
+        async with self.db.session() as session:
+            consent, sent_to = await consents.send_otp(
+                session, self.deps, self.members, context.principal(), request.consent_id
+            )
+            return identity_pb2.ConsentOtpSent(
+                consent_id=str(consent.id),
+                sent_to=sent_to,
+                expires_in=self.deps.settings.otp_ttl_seconds,
+            )
+
+    async def GrantConsent(
+        self, request: identity_pb2.GrantConsentRequest, ctx: Ctx
+    ) -> identity_pb2.ConsentView:
+        async with self.db.session() as session:
+            consent = await consents.grant(
+                session, self.deps, context.principal(), request.consent_id, request.otp
+            )
+            return await self._consent_view(session, consent)
+
+    async def RevokeConsent(
+        self, request: identity_pb2.ConsentRef, ctx: Ctx
+    ) -> identity_pb2.ConsentView:
+        async with self.db.session() as session:
+            consent = await consents.revoke(session, context.principal(), request.consent_id)
+            return await self._consent_view(session, consent)
+
+    async def GetConsent(
+        self, request: identity_pb2.ConsentRef, ctx: Ctx
+    ) -> identity_pb2.ConsentView:
+        async with self.db.session() as session:
+            consent = await consents.get(session, context.principal(), request.consent_id)
+            return await self._consent_view(session, consent)
+
+    async def ListConsents(
+        self, request: identity_pb2.ListConsentsRequest, ctx: Ctx
+    ) -> identity_pb2.ListConsentsResponse:
+        async with self.db.session() as session:
+            found = await consents.list_for_member(session, context.principal(), request.member_id)
+            return identity_pb2.ListConsentsResponse(
+                consents=[await self._consent_view(session, c) for c in found]
+            )
+
+    async def ListApiCalls(
+        self, request: identity_pb2.ListApiCallsRequest, ctx: Ctx
+    ) -> identity_pb2.ListApiCallsResponse:
+        async with self.db.session() as session:
+            calls = await apiclients.list_calls(
+                session,
+                context.principal(),
+                client_id=request.client_id,
+                consent_id=request.consent_id,
+                limit=request.limit,
+            )
+            return identity_pb2.ListApiCallsResponse(
+                calls=[
+                    identity_pb2.ApiCallView(
+                        id=c.id,
+                        at=timestamp(c.at),
+                        client_id=c.client_id,
+                        method=c.method,
+                        path=c.path,
+                        consent_id=c.consent_id,
+                        request_id=c.request_id,
+                        outcome=c.outcome,
+                    )
+                    for c in calls
+                ]
+            )
+
+
+def _api_client(c: ApiClient) -> identity_pb2.ApiClientView:
+    return identity_pb2.ApiClientView(
+        client_id=c.client_id,
+        realm=c.realm,
+        state=c.state,
+        name=c.name,
+        kind=c.kind,
+        scopes=list(c.scopes),
+        status=c.status,
+        created_by=c.created_by,
+        created_at=timestamp(c.created_at),
+        secret_rotated_at=timestamp(c.secret_rotated_at),
+        revoked_at=timestamp(c.revoked_at),
+        rate_per_minute=c.rate_per_minute,
+    )
+
+
+def _consent(c: Consent, client_name: str) -> identity_pb2.ConsentView:
+    return identity_pb2.ConsentView(
+        consent_id=str(c.id),
+        client_id=c.client_id,
+        client_name=client_name,
+        member_id=c.member_id,
+        shg_id=c.shg_id,
+        block_lgd_code=c.block_lgd_code,
+        purpose_code=c.purpose_code,
+        purpose_text=c.purpose_text,
+        data_scope=list(c.data_scope),
+        date_from=c.date_from.isoformat(),
+        date_to=c.date_to.isoformat(),
+        expires_at=timestamp(c.expires_at),
+        mode=c.mode,
+        status=consents.status_of(c),
+        captured_by=c.captured_by,
+        captured_at=timestamp(c.captured_at),
+        revoked_by=c.revoked_by,
+        revoked_at=timestamp(c.revoked_at),
+        created_at=timestamp(c.created_at),
+    )

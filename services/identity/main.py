@@ -17,6 +17,7 @@ from lokos.process import Runtime, run
 from lokos.rpc import channel
 from services.identity import consumers, service
 from services.identity.config import IdentitySettings
+from services.identity.consents import ProfilesMembers
 from services.identity.geography import ProfilesGeography
 from services.identity.grpc_api import IdentityServicer
 from services.identity.idp.factory import identity_provider
@@ -74,7 +75,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         await http.aclose()
 
     rt.on_stop.append(close)
-    servicer = IdentityServicer(rt.db, deps)
+    servicer = IdentityServicer(rt.db, deps, ProfilesMembers(profiles, settings.grpc_deadline))
 
     def register(server: grpc.aio.Server) -> None:
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)

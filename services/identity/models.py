@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -188,3 +189,85 @@ class OtpChallenge(IdentityBase):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_otp_challenge_user", "user_id", "created_at"),)
+
+
+class ApiClient(IdentityBase):
+    """A department or bank registered as a client of the state's realm (service account,
+    client-credentials grant). The secret lives only at the identity provider."""
+
+    __tablename__ = "api_client"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    realm: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(24))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    # "active" or "revoked" (for good: a revoked client is never re-enabled).
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")
+    # Requests a minute the gateway lets the client send.
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+
+
+class ApiCall(IdentityBase):
+    """Every call of a registered API client, allowed or refused: who, what, under which
+    consent, from which request."""
+
+    __tablename__ = "api_call"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    client_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(512))
+    consent_id: Mapped[str] = mapped_column(String(64), default="")
+    request_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (
+        Index("ix_api_call_client", "client_id", "at"),
+        Index("ix_api_call_consent", "consent_id", "at", postgresql_where=text("consent_id <> ''")),
+    )
+
+
+class Consent(IdentityBase):
+    """A member's consent to one API client, after the DEPA consent artefact (X2, X3)."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[str] = mapped_column(String(36))
+    # Filled when the consent is captured (the bookkeeper's read of the member).
+    shg_id: Mapped[str] = mapped_column(String(36), default="")
+    block_lgd_code: Mapped[str] = mapped_column(String(16), default="")
+    purpose_code: Mapped[str] = mapped_column(String(16))
+    purpose_text: Mapped[str] = mapped_column(String(256))
+    data_scope: Mapped[list[str]] = mapped_column(ARRAY(String(24)))
+    date_from: Mapped[date] = mapped_column(Date)
+    date_to: Mapped[date] = mapped_column(Date)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    mode: Mapped[str] = mapped_column(String(8))
+    # "requested", "active", "revoked" (expiry is read from expires_at).
+    status: Mapped[str] = mapped_column(String(16))
+    # The member's registered mobile the OTP went to (masked) and the OTP's keyed hash.
+    otp_hash: Mapped[str] = mapped_column(String(64), default="")
+    otp_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    captured_by: Mapped[str] = mapped_column(String(80), default="")
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(String(80), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_consent_member", "member_id"),
+        Index("ix_consent_block", "state", "block_lgd_code"),
+    )

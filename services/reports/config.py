@@ -1,6 +1,10 @@
+from pydantic import Field
+
 from lokos.config import ServiceSettings
 
 
 class ReportsSettings(ServiceSettings):
     service_name: str = "reports"
     grpc_port: int = 50055
+    # Aggregates served to API clients withhold people counts below this (X3); per state.
+    small_cell_threshold: int = Field(default=5, ge=2, le=100)

@@ -10,7 +10,7 @@ import grpc
 from lokos.consumer import EventConsumer
 from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
-from services.reports import events
+from services.reports import aggregates, events
 from services.reports.config import ReportsSettings
 from services.reports.grpc_api import ReportsServicer
 
@@ -28,7 +28,20 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         state=rt.settings.state,
     )
     rt.background.append(consumer.run)
-    servicer = ReportsServicer(rt.db)
+    # The external aggregates' read model has a durable of its own (services.reports.aggregates).
+    aggregates_consumer = EventConsumer(
+        rt.db,
+        rt.nats,
+        durable="reports-aggregates",
+        subjects=aggregates.subjects(rt.settings.state),
+        handler=aggregates.dispatch,
+        service=rt.settings.service_name,
+        state=rt.settings.state,
+    )
+    rt.background.append(aggregates_consumer.run)
+    settings = rt.settings
+    threshold = settings.small_cell_threshold if isinstance(settings, ReportsSettings) else 5
+    servicer = ReportsServicer(rt.db, threshold)
 
     def register(server: grpc.aio.Server) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(servicer, server)

@@ -27,8 +27,22 @@ BOOK_MAKERS = BOOKKEEPERS
 BOOK_READERS = STAFF_READERS | BOOKKEEPERS | SHG_BOOK_APPROVERS
 
 
+# A registered API client reads a member's passbook under her consent: the gateway grants it at
+# the scope of her SHG only (gateway/external/auth.py), never state-wide.
+API_MEMBER_READER = catalogue.API_SCOPES["member-history"]
+
+
+def _consented(principal: Principal, where: GeoPath) -> bool:
+    return any(
+        g.role == API_MEMBER_READER
+        and g.scope.level == "cbo"
+        and g.scope.covers(where, principal.state)
+        for g in principal.roles
+    )
+
+
 def require_reader(principal: Principal, where: GeoPath) -> None:
-    if not principal.can_reach(where, BOOK_READERS):
+    if not (principal.can_reach(where, BOOK_READERS) or _consented(principal, where)):
         raise NotFound("books of this CBO not found", code="cbo_not_found")
 
 

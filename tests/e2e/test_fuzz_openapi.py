@@ -41,14 +41,20 @@ EXCLUDED = [
 
 
 def _schemathesis(
-    api: Api, report_dir: Path, budget: int, filters: list[str], token: str | None
+    api: Api,
+    report_dir: Path,
+    budget: int,
+    filters: list[str],
+    token: str | None,
+    *,
+    schema: str = "",
 ) -> subprocess.CompletedProcess[str]:
     command = [
         str(Path(sys.executable).with_name("st")),
         "--config-file",
         str(Path(__file__).with_name("schemathesis.toml")),
         "run",
-        f"{api.platform.gateway_url}/v1/openapi.json",
+        schema or f"{api.platform.gateway_url}/v1/openapi.json",
         *(["--header", f"Authorization: Bearer {token}"] if token else []),
         "--phases",
         "examples,coverage,fuzzing",

@@ -18,6 +18,7 @@ from lokos.profiles.v1 import profiles_pb2
 from services.dedup import consumers as dedup_events
 from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates
+from services.reports import aggregates as reports_aggregates
 from services.reports import events as reports_events
 from services.transactions import events as transactions_events
 
@@ -29,6 +30,7 @@ HANDLED: dict[str, Callable[[str], list[str]]] = {
     "profiles-duplicates": profiles_duplicates.subjects,
     "dedup-index": dedup_events.subjects,
     "reports-read-models": reports_events.subjects,
+    "reports-aggregates": reports_aggregates.subjects,
     "transactions-profiles": transactions_events.subjects,
 }
 

@@ -1170,3 +1170,562 @@ class UserChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UserChanged: _TypeAlias = UserChanged  # noqa: Y015
+
+@_typing.final
+class ApiClientView(_message.Message):
+    """--- registered API clients ----------------------------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    REALM_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    SECRET_ROTATED_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    RATE_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    realm: _builtins.str
+    state: _builtins.str
+    name: _builtins.str
+    kind: _builtins.str
+    """"department", "bank" or "service_provider"."""
+    status: _builtins.str
+    """"active" or "revoked"."""
+    created_by: _builtins.str
+    rate_per_minute: _builtins.int
+    """Requests a minute the gateway lets this client send (bursts up to as many)."""
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """"aggregates", "shg-credit-history", "member-history"."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def secret_rotated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def revoked_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+        realm: _builtins.str = ...,
+        state: _builtins.str = ...,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        status: _builtins.str = ...,
+        created_by: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        secret_rotated_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+        rate_per_minute: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "revoked_at", b"revoked_at", "secret_rotated_at", b"secret_rotated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "created_at", b"created_at", "created_by", b"created_by", "kind", b"kind", "name", b"name", "rate_per_minute", b"rate_per_minute", "realm", b"realm", "revoked_at", b"revoked_at", "scopes", b"scopes", "secret_rotated_at", b"secret_rotated_at", "state", b"state", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientView: _TypeAlias = ApiClientView  # noqa: Y015
+
+@_typing.final
+class ApiClientSecret(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_FIELD_NUMBER: _builtins.int
+    SECRET_FIELD_NUMBER: _builtins.int
+    TOKEN_ENDPOINT_FIELD_NUMBER: _builtins.int
+    secret: _builtins.str
+    token_endpoint: _builtins.str
+    """Where the client gets its tokens (client-credentials grant)."""
+    @_builtins.property
+    def client(self) -> Global___ApiClientView: ...
+    def __init__(
+        self,
+        *,
+        client: Global___ApiClientView | None = ...,
+        secret: _builtins.str = ...,
+        token_endpoint: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["client", b"client"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "secret", b"secret", "token_endpoint", b"token_endpoint"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientSecret: _TypeAlias = ApiClientSecret  # noqa: Y015
+
+@_typing.final
+class RegisterApiClientRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    RATE_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    kind: _builtins.str
+    rate_per_minute: _builtins.int
+    """0: the deployment's default."""
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        rate_per_minute: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "name", b"name", "rate_per_minute", b"rate_per_minute", "scopes", b"scopes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RegisterApiClientRequest: _TypeAlias = RegisterApiClientRequest  # noqa: Y015
+
+@_typing.final
+class ApiClientRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiClientRef: _TypeAlias = ApiClientRef  # noqa: Y015
+
+@_typing.final
+class ListApiClientsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiClientsRequest: _TypeAlias = ListApiClientsRequest  # noqa: Y015
+
+@_typing.final
+class ListApiClientsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def clients(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApiClientView]: ...
+    def __init__(
+        self,
+        *,
+        clients: _abc.Iterable[Global___ApiClientView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clients", b"clients"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiClientsResponse: _TypeAlias = ListApiClientsResponse  # noqa: Y015
+
+@_typing.final
+class AuthoriseApiCallRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REALM_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    realm: _builtins.str
+    client_id: _builtins.str
+    method: _builtins.str
+    path: _builtins.str
+    consent_id: _builtins.str
+    """Set when the call reads member-level data: the consent must be the client's, active,
+    unexpired and for this member; otherwise the call is refused (and recorded).
+    """
+    member_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        realm: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+        path: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+        member_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "member_id", b"member_id", "method", b"method", "path", b"path", "realm", b"realm"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuthoriseApiCallRequest: _TypeAlias = AuthoriseApiCallRequest  # noqa: Y015
+
+@_typing.final
+class AuthorisedCall(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_FIELD_NUMBER: _builtins.int
+    CONSENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def client(self) -> Global___ApiClientView: ...
+    @_builtins.property
+    def consent(self) -> Global___ConsentView:
+        """Present when consent_id was given and holds."""
+
+    def __init__(
+        self,
+        *,
+        client: Global___ApiClientView | None = ...,
+        consent: Global___ConsentView | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "consent", b"consent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client", b"client", "consent", b"consent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuthorisedCall: _TypeAlias = AuthorisedCall  # noqa: Y015
+
+@_typing.final
+class ApiCallView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    PATH_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    client_id: _builtins.str
+    method: _builtins.str
+    path: _builtins.str
+    consent_id: _builtins.str
+    request_id: _builtins.str
+    outcome: _builtins.str
+    """"allowed", or why it was refused ("revoked", "unknown")."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        client_id: _builtins.str = ...,
+        method: _builtins.str = ...,
+        path: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "client_id", b"client_id", "consent_id", b"consent_id", "id", b"id", "method", b"method", "outcome", b"outcome", "path", b"path", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiCallView: _TypeAlias = ApiCallView  # noqa: Y015
+
+@_typing.final
+class ListApiCallsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
+    consent_id: _builtins.str
+    limit: _builtins.int
+    def __init__(
+        self,
+        *,
+        client_id: _builtins.str = ...,
+        consent_id: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "consent_id", b"consent_id", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiCallsRequest: _TypeAlias = ListApiCallsRequest  # noqa: Y015
+
+@_typing.final
+class ListApiCallsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def calls(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApiCallView]: ...
+    def __init__(
+        self,
+        *,
+        calls: _abc.Iterable[Global___ApiCallView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["calls", b"calls"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiCallsResponse: _TypeAlias = ListApiCallsResponse  # noqa: Y015
+
+@_typing.final
+class ConsentView(_message.Message):
+    """--- consents ---------------------------------------------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_NAME_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    SHG_ID_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_TEXT_FIELD_NUMBER: _builtins.int
+    DATA_SCOPE_FIELD_NUMBER: _builtins.int
+    DATE_FROM_FIELD_NUMBER: _builtins.int
+    DATE_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CAPTURED_BY_FIELD_NUMBER: _builtins.int
+    CAPTURED_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_BY_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    client_id: _builtins.str
+    """The requester: a registered API client."""
+    client_name: _builtins.str
+    member_id: _builtins.str
+    """The data principal: the member (her SHG filled in when the consent is captured)."""
+    shg_id: _builtins.str
+    block_lgd_code: _builtins.str
+    purpose_code: _builtins.str
+    purpose_text: _builtins.str
+    date_from: _builtins.str
+    """FIDataRange: the consented dates of data, ISO dates, both included."""
+    date_to: _builtins.str
+    mode: _builtins.str
+    """consentMode: "VIEW" (LokOS serves to view; it cannot see what a client stores)."""
+    status: _builtins.str
+    """"requested", "active", "revoked", "expired"."""
+    captured_by: _builtins.str
+    """How it was captured: "otp:bookkeeper" with who."""
+    revoked_by: _builtins.str
+    @_builtins.property
+    def data_scope(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """"savings", "loans", "repayment_history"."""
+
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def captured_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def revoked_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        client_name: _builtins.str = ...,
+        member_id: _builtins.str = ...,
+        shg_id: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        purpose_code: _builtins.str = ...,
+        purpose_text: _builtins.str = ...,
+        data_scope: _abc.Iterable[_builtins.str] | None = ...,
+        date_from: _builtins.str = ...,
+        date_to: _builtins.str = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        mode: _builtins.str = ...,
+        status: _builtins.str = ...,
+        captured_by: _builtins.str = ...,
+        captured_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_by: _builtins.str = ...,
+        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["captured_at", b"captured_at", "created_at", b"created_at", "expires_at", b"expires_at", "revoked_at", b"revoked_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "captured_at", b"captured_at", "captured_by", b"captured_by", "client_id", b"client_id", "client_name", b"client_name", "consent_id", b"consent_id", "created_at", b"created_at", "data_scope", b"data_scope", "date_from", b"date_from", "date_to", b"date_to", "expires_at", b"expires_at", "member_id", b"member_id", "mode", b"mode", "purpose_code", b"purpose_code", "purpose_text", b"purpose_text", "revoked_at", b"revoked_at", "revoked_by", b"revoked_by", "shg_id", b"shg_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentView: _TypeAlias = ConsentView  # noqa: Y015
+
+@_typing.final
+class RequestConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    PURPOSE_CODE_FIELD_NUMBER: _builtins.int
+    PURPOSE_TEXT_FIELD_NUMBER: _builtins.int
+    DATA_SCOPE_FIELD_NUMBER: _builtins.int
+    DATE_FROM_FIELD_NUMBER: _builtins.int
+    DATE_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_ON_FIELD_NUMBER: _builtins.int
+    MODE_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    purpose_code: _builtins.str
+    purpose_text: _builtins.str
+    date_from: _builtins.str
+    date_to: _builtins.str
+    expires_on: _builtins.str
+    """ISO date the consent ends (at most a year ahead)."""
+    mode: _builtins.str
+    @_builtins.property
+    def data_scope(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+        purpose_code: _builtins.str = ...,
+        purpose_text: _builtins.str = ...,
+        data_scope: _abc.Iterable[_builtins.str] | None = ...,
+        date_from: _builtins.str = ...,
+        date_to: _builtins.str = ...,
+        expires_on: _builtins.str = ...,
+        mode: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_scope", b"data_scope", "date_from", b"date_from", "date_to", b"date_to", "expires_on", b"expires_on", "member_id", b"member_id", "mode", b"mode", "purpose_code", b"purpose_code", "purpose_text", b"purpose_text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RequestConsentRequest: _TypeAlias = RequestConsentRequest  # noqa: Y015
+
+@_typing.final
+class ConsentRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentRef: _TypeAlias = ConsentRef  # noqa: Y015
+
+@_typing.final
+class ConsentOtpSent(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    SENT_TO_FIELD_NUMBER: _builtins.int
+    EXPIRES_IN_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    sent_to: _builtins.str
+    expires_in: _builtins.int
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        sent_to: _builtins.str = ...,
+        expires_in: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id", "expires_in", b"expires_in", "sent_to", b"sent_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConsentOtpSent: _TypeAlias = ConsentOtpSent  # noqa: Y015
+
+@_typing.final
+class GrantConsentRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENT_ID_FIELD_NUMBER: _builtins.int
+    OTP_FIELD_NUMBER: _builtins.int
+    consent_id: _builtins.str
+    otp: _builtins.str
+    def __init__(
+        self,
+        *,
+        consent_id: _builtins.str = ...,
+        otp: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consent_id", b"consent_id", "otp", b"otp"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GrantConsentRequest: _TypeAlias = GrantConsentRequest  # noqa: Y015
+
+@_typing.final
+class ListConsentsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    member_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        member_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["member_id", b"member_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConsentsRequest: _TypeAlias = ListConsentsRequest  # noqa: Y015
+
+@_typing.final
+class ListConsentsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONSENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def consents(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConsentView]: ...
+    def __init__(
+        self,
+        *,
+        consents: _abc.Iterable[Global___ConsentView] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consents", b"consents"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConsentsResponse: _TypeAlias = ListConsentsResponse  # noqa: Y015

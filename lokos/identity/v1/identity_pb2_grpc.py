@@ -150,6 +150,66 @@ class IdentityServiceStub:
                 request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
                 response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
                 _registered_method=True)
+        self.RegisterApiClient = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RegisterApiClient',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+                _registered_method=True)
+        self.RotateApiClientSecret = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RotateApiClientSecret',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+                _registered_method=True)
+        self.RevokeApiClient = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RevokeApiClient',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+                _registered_method=True)
+        self.ListApiClients = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListApiClients',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.FromString,
+                _registered_method=True)
+        self.AuthoriseApiCall = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.FromString,
+                _registered_method=True)
+        self.ListApiCalls = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListApiCalls',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
+                _registered_method=True)
+        self.RequestConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RequestConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.SendConsentOtp = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/SendConsentOtp',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.FromString,
+                _registered_method=True)
+        self.GrantConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GrantConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.RevokeConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/RevokeConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.GetConsent = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/GetConsent',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+                _registered_method=True)
+        self.ListConsents = channel.unary_unary(
+                '/lokos.identity.v1.IdentityService/ListConsents',
+                request_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.SerializeToString,
+                response_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -299,6 +359,86 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterApiClient(self, request, context):
+        """Registered API clients (departments, banks): a state admin registers, rotates, revokes.
+        The secret is in the answer of Register and RotateSecret only, never stored by identity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateApiClientSecret(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiClient(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiClients(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthoriseApiCall(self, request, context):
+        """The gateway, on every external call: is the client active, with which scopes? The call
+        is recorded (client id, method, path, consent id, request id) whatever the answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiCalls(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestConsent(self, request, context):
+        """Consent for member-level data, modelled on the DEPA consent artefact (X2, X3): a client
+        with the member-history scope requests; the bookkeeper captures it with an OTP sent to the
+        member's registered mobile; anyone who may see the member, or the member through her
+        bookkeeper, revokes it at once. Every fetch under it is in ListApiCalls by consent id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendConsentOtp(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GrantConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -416,6 +556,66 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListUnlinkedCbos,
                     request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.FromString,
                     response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.SerializeToString,
+            ),
+            'RegisterApiClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterApiClient,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.SerializeToString,
+            ),
+            'RotateApiClientSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateApiClientSecret,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.SerializeToString,
+            ),
+            'RevokeApiClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiClient,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.SerializeToString,
+            ),
+            'ListApiClients': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiClients,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.SerializeToString,
+            ),
+            'AuthoriseApiCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthoriseApiCall,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.SerializeToString,
+            ),
+            'ListApiCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiCalls,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.SerializeToString,
+            ),
+            'RequestConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'SendConsentOtp': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendConsentOtp,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.SerializeToString,
+            ),
+            'GrantConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'RevokeConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'GetConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsent,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.SerializeToString,
+            ),
+            'ListConsents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsents,
+                    request_deserializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.FromString,
+                    response_serializer=lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1039,6 +1239,330 @@ class IdentityService:
             '/lokos.identity.v1.IdentityService/ListUnlinkedCbos',
             lokos_dot_identity_dot_v1_dot_identity__pb2.UnlinkedCbosRequest.SerializeToString,
             lokos_dot_identity_dot_v1_dot_identity__pb2.CboList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterApiClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RegisterApiClient',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RegisterApiClientRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateApiClientSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RotateApiClientSecret',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientSecret.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RevokeApiClient',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ApiClientView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiClients(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListApiClients',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiClientsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthoriseApiCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/AuthoriseApiCall',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.AuthoriseApiCallRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.AuthorisedCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListApiCalls',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListApiCallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RequestConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.RequestConsentRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendConsentOtp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/SendConsentOtp',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentOtpSent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GrantConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.GrantConsentRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/RevokeConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/GetConsent',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentRef.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ConsentView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.identity.v1.IdentityService/ListConsents',
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsRequest.SerializeToString,
+            lokos_dot_identity_dot_v1_dot_identity__pb2.ListConsentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -62,6 +62,29 @@ class IdentityServiceStub:
     UnlinkCbos: _grpc.UnaryUnaryMultiCallable[_identity_pb2.CboLinkRequest, _identity_pb2.CboLinkResponse]
     ListUserCbos: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UserRef, _identity_pb2.CboList]
     ListUnlinkedCbos: _grpc.UnaryUnaryMultiCallable[_identity_pb2.UnlinkedCbosRequest, _identity_pb2.CboList]
+    RegisterApiClient: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RegisterApiClientRequest, _identity_pb2.ApiClientSecret]
+    """Registered API clients (departments, banks): a state admin registers, rotates, revokes.
+    The secret is in the answer of Register and RotateSecret only, never stored by identity.
+    """
+    RotateApiClientSecret: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ApiClientRef, _identity_pb2.ApiClientSecret]
+    RevokeApiClient: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ApiClientRef, _identity_pb2.ApiClientView]
+    ListApiClients: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListApiClientsRequest, _identity_pb2.ListApiClientsResponse]
+    AuthoriseApiCall: _grpc.UnaryUnaryMultiCallable[_identity_pb2.AuthoriseApiCallRequest, _identity_pb2.AuthorisedCall]
+    """The gateway, on every external call: is the client active, with which scopes? The call
+    is recorded (client id, method, path, consent id, request id) whatever the answer.
+    """
+    ListApiCalls: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListApiCallsRequest, _identity_pb2.ListApiCallsResponse]
+    RequestConsent: _grpc.UnaryUnaryMultiCallable[_identity_pb2.RequestConsentRequest, _identity_pb2.ConsentView]
+    """Consent for member-level data, modelled on the DEPA consent artefact (X2, X3): a client
+    with the member-history scope requests; the bookkeeper captures it with an OTP sent to the
+    member's registered mobile; anyone who may see the member, or the member through her
+    bookkeeper, revokes it at once. Every fetch under it is in ListApiCalls by consent id.
+    """
+    SendConsentOtp: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentOtpSent]
+    GrantConsent: _grpc.UnaryUnaryMultiCallable[_identity_pb2.GrantConsentRequest, _identity_pb2.ConsentView]
+    RevokeConsent: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentView]
+    GetConsent: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentView]
+    ListConsents: _grpc.UnaryUnaryMultiCallable[_identity_pb2.ListConsentsRequest, _identity_pb2.ListConsentsResponse]
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -96,6 +119,29 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     UnlinkCbos: _aio.UnaryUnaryMultiCallable[_identity_pb2.CboLinkRequest, _identity_pb2.CboLinkResponse]  # type: ignore[assignment]
     ListUserCbos: _aio.UnaryUnaryMultiCallable[_identity_pb2.UserRef, _identity_pb2.CboList]  # type: ignore[assignment]
     ListUnlinkedCbos: _aio.UnaryUnaryMultiCallable[_identity_pb2.UnlinkedCbosRequest, _identity_pb2.CboList]  # type: ignore[assignment]
+    RegisterApiClient: _aio.UnaryUnaryMultiCallable[_identity_pb2.RegisterApiClientRequest, _identity_pb2.ApiClientSecret]  # type: ignore[assignment]
+    """Registered API clients (departments, banks): a state admin registers, rotates, revokes.
+    The secret is in the answer of Register and RotateSecret only, never stored by identity.
+    """
+    RotateApiClientSecret: _aio.UnaryUnaryMultiCallable[_identity_pb2.ApiClientRef, _identity_pb2.ApiClientSecret]  # type: ignore[assignment]
+    RevokeApiClient: _aio.UnaryUnaryMultiCallable[_identity_pb2.ApiClientRef, _identity_pb2.ApiClientView]  # type: ignore[assignment]
+    ListApiClients: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListApiClientsRequest, _identity_pb2.ListApiClientsResponse]  # type: ignore[assignment]
+    AuthoriseApiCall: _aio.UnaryUnaryMultiCallable[_identity_pb2.AuthoriseApiCallRequest, _identity_pb2.AuthorisedCall]  # type: ignore[assignment]
+    """The gateway, on every external call: is the client active, with which scopes? The call
+    is recorded (client id, method, path, consent id, request id) whatever the answer.
+    """
+    ListApiCalls: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListApiCallsRequest, _identity_pb2.ListApiCallsResponse]  # type: ignore[assignment]
+    RequestConsent: _aio.UnaryUnaryMultiCallable[_identity_pb2.RequestConsentRequest, _identity_pb2.ConsentView]  # type: ignore[assignment]
+    """Consent for member-level data, modelled on the DEPA consent artefact (X2, X3): a client
+    with the member-history scope requests; the bookkeeper captures it with an OTP sent to the
+    member's registered mobile; anyone who may see the member, or the member through her
+    bookkeeper, revokes it at once. Every fetch under it is in ListApiCalls by consent id.
+    """
+    SendConsentOtp: _aio.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentOtpSent]  # type: ignore[assignment]
+    GrantConsent: _aio.UnaryUnaryMultiCallable[_identity_pb2.GrantConsentRequest, _identity_pb2.ConsentView]  # type: ignore[assignment]
+    RevokeConsent: _aio.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentView]  # type: ignore[assignment]
+    GetConsent: _aio.UnaryUnaryMultiCallable[_identity_pb2.ConsentRef, _identity_pb2.ConsentView]  # type: ignore[assignment]
+    ListConsents: _aio.UnaryUnaryMultiCallable[_identity_pb2.ListConsentsRequest, _identity_pb2.ListConsentsResponse]  # type: ignore[assignment]
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -265,5 +311,100 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_pb2.UnlinkedCbosRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_pb2.CboList, _abc.Awaitable[_identity_pb2.CboList]]: ...
+
+    @_abc_1.abstractmethod
+    def RegisterApiClient(
+        self,
+        request: _identity_pb2.RegisterApiClientRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ApiClientSecret, _abc.Awaitable[_identity_pb2.ApiClientSecret]]:
+        """Registered API clients (departments, banks): a state admin registers, rotates, revokes.
+        The secret is in the answer of Register and RotateSecret only, never stored by identity.
+        """
+
+    @_abc_1.abstractmethod
+    def RotateApiClientSecret(
+        self,
+        request: _identity_pb2.ApiClientRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ApiClientSecret, _abc.Awaitable[_identity_pb2.ApiClientSecret]]: ...
+
+    @_abc_1.abstractmethod
+    def RevokeApiClient(
+        self,
+        request: _identity_pb2.ApiClientRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ApiClientView, _abc.Awaitable[_identity_pb2.ApiClientView]]: ...
+
+    @_abc_1.abstractmethod
+    def ListApiClients(
+        self,
+        request: _identity_pb2.ListApiClientsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ListApiClientsResponse, _abc.Awaitable[_identity_pb2.ListApiClientsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AuthoriseApiCall(
+        self,
+        request: _identity_pb2.AuthoriseApiCallRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.AuthorisedCall, _abc.Awaitable[_identity_pb2.AuthorisedCall]]:
+        """The gateway, on every external call: is the client active, with which scopes? The call
+        is recorded (client id, method, path, consent id, request id) whatever the answer.
+        """
+
+    @_abc_1.abstractmethod
+    def ListApiCalls(
+        self,
+        request: _identity_pb2.ListApiCallsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ListApiCallsResponse, _abc.Awaitable[_identity_pb2.ListApiCallsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def RequestConsent(
+        self,
+        request: _identity_pb2.RequestConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ConsentView, _abc.Awaitable[_identity_pb2.ConsentView]]:
+        """Consent for member-level data, modelled on the DEPA consent artefact (X2, X3): a client
+        with the member-history scope requests; the bookkeeper captures it with an OTP sent to the
+        member's registered mobile; anyone who may see the member, or the member through her
+        bookkeeper, revokes it at once. Every fetch under it is in ListApiCalls by consent id.
+        """
+
+    @_abc_1.abstractmethod
+    def SendConsentOtp(
+        self,
+        request: _identity_pb2.ConsentRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ConsentOtpSent, _abc.Awaitable[_identity_pb2.ConsentOtpSent]]: ...
+
+    @_abc_1.abstractmethod
+    def GrantConsent(
+        self,
+        request: _identity_pb2.GrantConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ConsentView, _abc.Awaitable[_identity_pb2.ConsentView]]: ...
+
+    @_abc_1.abstractmethod
+    def RevokeConsent(
+        self,
+        request: _identity_pb2.ConsentRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ConsentView, _abc.Awaitable[_identity_pb2.ConsentView]]: ...
+
+    @_abc_1.abstractmethod
+    def GetConsent(
+        self,
+        request: _identity_pb2.ConsentRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ConsentView, _abc.Awaitable[_identity_pb2.ConsentView]]: ...
+
+    @_abc_1.abstractmethod
+    def ListConsents(
+        self,
+        request: _identity_pb2.ListConsentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_pb2.ListConsentsResponse, _abc.Awaitable[_identity_pb2.ListConsentsResponse]]: ...
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -4,8 +4,10 @@
 isort:skip_file
 Reports: read models built only from events; dashboards and summaries."""
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf.internal import containers as _containers
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -67,3 +69,133 @@ class Dashboard(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Dashboard: _TypeAlias = Dashboard  # noqa: Y015
+
+@_typing.final
+class GetAggregatesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PERIOD_FROM_FIELD_NUMBER: _builtins.int
+    PERIOD_TO_FIELD_NUMBER: _builtins.int
+    AFTER_DISTRICT_FIELD_NUMBER: _builtins.int
+    AFTER_BLOCK_FIELD_NUMBER: _builtins.int
+    AFTER_PERIOD_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    group_by: _builtins.str
+    """"district" or "block"."""
+    district_lgd_code: _builtins.str
+    block_lgd_code: _builtins.str
+    period_from: _builtins.str
+    """Months "YYYY-MM", both ends included; empty: unbounded."""
+    period_to: _builtins.str
+    after_district: _builtins.str
+    """The key of the last row of the previous page (district, block, period); empty: first page."""
+    after_block: _builtins.str
+    after_period: _builtins.str
+    limit: _builtins.int
+    def __init__(
+        self,
+        *,
+        group_by: _builtins.str = ...,
+        district_lgd_code: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        period_from: _builtins.str = ...,
+        period_to: _builtins.str = ...,
+        after_district: _builtins.str = ...,
+        after_block: _builtins.str = ...,
+        after_period: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_block", b"after_block", "after_district", b"after_district", "after_period", b"after_period", "block_lgd_code", b"block_lgd_code", "district_lgd_code", b"district_lgd_code", "group_by", b"group_by", "limit", b"limit", "period_from", b"period_from", "period_to", b"period_to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetAggregatesRequest: _TypeAlias = GetAggregatesRequest  # noqa: Y015
+
+@_typing.final
+class AggregateCell(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEASURE_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    SUPPRESSED_FIELD_NUMBER: _builtins.int
+    measure: _builtins.str
+    value: _builtins.int
+    suppressed: _builtins.bool
+    """True when the value is withheld (small cell or its complement); value is then 0."""
+    def __init__(
+        self,
+        *,
+        measure: _builtins.str = ...,
+        value: _builtins.int = ...,
+        suppressed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure", b"measure", "suppressed", b"suppressed", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AggregateCell: _TypeAlias = AggregateCell  # noqa: Y015
+
+@_typing.final
+class AggregateRow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    CELLS_FIELD_NUMBER: _builtins.int
+    district_lgd_code: _builtins.str
+    block_lgd_code: _builtins.str
+    period: _builtins.str
+    @_builtins.property
+    def cells(self) -> _containers.RepeatedCompositeFieldContainer[Global___AggregateCell]: ...
+    def __init__(
+        self,
+        *,
+        district_lgd_code: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        period: _builtins.str = ...,
+        cells: _abc.Iterable[Global___AggregateCell] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "cells", b"cells", "district_lgd_code", b"district_lgd_code", "period", b"period"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AggregateRow: _TypeAlias = AggregateRow  # noqa: Y015
+
+@_typing.final
+class AggregatesPage(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    MORE_FIELD_NUMBER: _builtins.int
+    SUPPRESSION_THRESHOLD_FIELD_NUMBER: _builtins.int
+    state: _builtins.str
+    more: _builtins.bool
+    suppression_threshold: _builtins.int
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___AggregateRow]: ...
+    def __init__(
+        self,
+        *,
+        state: _builtins.str = ...,
+        rows: _abc.Iterable[Global___AggregateRow] | None = ...,
+        more: _builtins.bool = ...,
+        suppression_threshold: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["more", b"more", "rows", b"rows", "state", b"state", "suppression_threshold", b"suppression_threshold"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AggregatesPage: _TypeAlias = AggregatesPage  # noqa: Y015

@@ -40,6 +40,11 @@ class ReportsServiceStub:
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
                 response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.FromString,
                 _registered_method=True)
+        self.GetAggregates = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetAggregates',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.FromString,
+                _registered_method=True)
 
 
 class ReportsServiceServicer:
@@ -51,6 +56,14 @@ class ReportsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAggregates(self, request, context):
+        """Aggregates by geography and month for registered API clients (scope "aggregates"), with
+        small cells suppressed; keyset pages in (district, block, period) order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -58,6 +71,11 @@ def add_ReportsServiceServicer_to_server(servicer, server):
                     servicer.GetDashboard,
                     request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
                     response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.SerializeToString,
+            ),
+            'GetAggregates': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAggregates,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +105,33 @@ class ReportsService:
             '/lokos.reports.v1.ReportsService/GetDashboard',
             lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
             lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAggregates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetAggregates',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.FromString,
             options,
             channel_credentials,
             insecure,

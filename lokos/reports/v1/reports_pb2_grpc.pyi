@@ -33,11 +33,19 @@ class ReportsServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> ReportsServiceAsyncStub: ...
     GetDashboard: _grpc.UnaryUnaryMultiCallable[_reports_pb2.GetDashboardRequest, _reports_pb2.Dashboard]
+    GetAggregates: _grpc.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]
+    """Aggregates by geography and month for registered API clients (scope "aggregates"), with
+    small cells suppressed; keyset pages in (district, block, period) order.
+    """
 
 @_typing.type_check_only
 class ReportsServiceAsyncStub(ReportsServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetDashboard: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetDashboardRequest, _reports_pb2.Dashboard]  # type: ignore[assignment]
+    GetAggregates: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]  # type: ignore[assignment]
+    """Aggregates by geography and month for registered API clients (scope "aggregates"), with
+    small cells suppressed; keyset pages in (district, block, period) order.
+    """
 
 class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -46,5 +54,15 @@ class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _reports_pb2.GetDashboardRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_reports_pb2.Dashboard, _abc.Awaitable[_reports_pb2.Dashboard]]: ...
+
+    @_abc_1.abstractmethod
+    def GetAggregates(
+        self,
+        request: _reports_pb2.GetAggregatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.AggregatesPage, _abc.Awaitable[_reports_pb2.AggregatesPage]]:
+        """Aggregates by geography and month for registered API clients (scope "aggregates"), with
+        small cells suppressed; keyset pages in (district, block, period) order.
+        """
 
 def add_ReportsServiceServicer_to_server(servicer: ReportsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

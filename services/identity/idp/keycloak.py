@@ -23,7 +23,7 @@ from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 from keycloak.connection import ConnectionManager
 from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 
-from lokos.errors import LokosError, NotFound, ValidationFailed
+from lokos.errors import Conflict, LokosError, NotFound, ValidationFailed
 from services.identity.idp.port import IdpUnavailable, InvalidCredentials, TokenSet
 
 T = TypeVar("T")
@@ -352,6 +352,52 @@ class KeycloakAdapter:
             return False
         return True
 
+    # -------------------------------------------------------------- registered API clients
+
+    async def _client_uuid(self, realm: str, client_id: str) -> tuple[KeycloakAdmin, str]:
+        admin = await self._admin(realm)
+        # GET /admin/realms/{realm}/clients?clientId=…
+        internal = await self._call(
+            "client search", admin.a_get_client_id(client_id), not_found=realm_not_found(realm)
+        )
+        if internal is None:
+            raise NotFound(
+                f"client {client_id} does not exist in realm {realm}", code="client_not_found"
+            )
+        return admin, str(internal)
+
+    async def create_service_client(
+        self, realm: str, client_id: str, *, name: str, attributes: dict[str, str]
+    ) -> str:
+        admin = await self._admin(realm)
+        payload = service_client_representation(client_id, name, attributes)
+        # POST /admin/realms/{realm}/clients → 201 + Location …/clients/{id}
+        internal = await self._call("client creation", _create_client(admin, payload))
+        if internal is None:
+            raise Conflict(f"client {client_id} already exists", code="client_exists")
+        # GET …/clients/{id}/client-secret → CredentialRepresentation {type, value}
+        rep = await self._call("client secret", admin.a_get_client_secrets(internal))
+        return str(rep["value"])
+
+    async def rotate_client_secret(self, realm: str, client_id: str) -> str:
+        admin, internal = await self._client_uuid(realm, client_id)
+        # POST …/clients/{id}/client-secret → the new CredentialRepresentation
+        rep = await self._call("client secret rotation", admin.a_generate_client_secrets(internal))
+        return str(rep["value"])
+
+    async def set_client_enabled(self, realm: str, client_id: str, enabled: bool) -> None:
+        admin, internal = await self._client_uuid(realm, client_id)
+        # PUT …/clients/{id} with the fields to change
+        await self._call(
+            "client update",
+            admin.a_update_client(internal, {"clientId": client_id, "enabled": enabled}),
+        )
+
+    async def delete_client(self, realm: str, client_id: str) -> None:
+        admin, internal = await self._client_uuid(realm, client_id)
+        # DELETE …/clients/{id}
+        await self._call("client deletion", admin.a_delete_client(internal))
+
     # -------------------------------------------------------------- realms
 
     async def ensure_realm(self, representation: dict[str, Any]) -> bool:
@@ -419,3 +465,52 @@ async def _import_realm(admin: KeycloakAdmin, representation: dict[str, Any]) ->
             return False
         raise
     return True
+
+
+# ------------------------------------------------------------------ registered API clients
+
+# Every registered API client's tokens must name the gateway as audience (the gateway checks
+# ``aud``); Keycloak adds a client id to ``aud`` through an audience protocol mapper.
+GATEWAY_AUDIENCE = "lokos-gateway"
+
+
+def service_client_representation(
+    client_id: str, name: str, attributes: dict[str, str]
+) -> dict[str, Any]:
+    """The ClientRepresentation of a registered API client: confidential, service account
+    (client-credentials grant) only, no browser or password flows, the gateway in ``aud``."""
+    return {
+        "clientId": client_id,
+        "name": name,
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": False,
+        "clientAuthenticatorType": "client-secret",
+        "serviceAccountsEnabled": True,
+        "standardFlowEnabled": False,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "attributes": attributes,
+        "protocolMappers": [
+            {
+                "name": "gateway audience",
+                "protocol": "openid-connect",
+                "protocolMapper": "oidc-audience-mapper",
+                "config": {
+                    "included.client.audience": GATEWAY_AUDIENCE,
+                    "access.token.claim": "true",
+                    "id.token.claim": "false",
+                },
+            }
+        ],
+    }
+
+
+async def _create_client(admin: KeycloakAdmin, payload: dict[str, Any]) -> str | None:
+    """``POST /admin/realms/{realm}/clients``: the new internal id, ``None`` on 409."""
+    try:
+        return str(await admin.a_create_client(payload))
+    except KeycloakError as exc:
+        if exc.response_code == 409:
+            return None
+        raise

@@ -97,4 +97,23 @@ class IdentityProvider(Protocol):
         """Provision a realm from a Keycloak realm representation (idempotent)."""
         ...
 
+    # Registered API clients (departments, banks): confidential clients with a service
+    # account and the client-credentials grant. Secrets are returned, never stored by identity.
+
+    async def create_service_client(
+        self, realm: str, client_id: str, *, name: str, attributes: dict[str, str]
+    ) -> str:
+        """Create the client; return its secret. ``Conflict`` when the client id is taken."""
+        ...
+
+    async def rotate_client_secret(self, realm: str, client_id: str) -> str:
+        """A new secret for the client (the old one stops working); return it."""
+        ...
+
+    async def set_client_enabled(self, realm: str, client_id: str, enabled: bool) -> None:
+        """A disabled client gets no new tokens."""
+        ...
+
+    async def delete_client(self, realm: str, client_id: str) -> None: ...
+
     async def close(self) -> None: ...
