@@ -120,6 +120,42 @@ def _staff(level: str, creators_admin: set[str], creators_others: set[str]) -> l
 _COMMUNITY_SCOPES = ("block", "panchayat", "village")
 _BLOCK_ADMIN = frozenset({"BLOCK_ADMIN"})
 
+# The national help desk (advisory 004: "takes issues from state teams"), created by the
+# national admin. They see requests, traces and tickets, never members' personal data: no
+# service counts them among its readers (lokos.roles), so profiles and dedup refuse them.
+HELPDESK_ROLES: tuple[Role, ...] = (
+    Role(
+        "NATIONAL_HELPDESK_AGENT",
+        "National Help Desk Agent",
+        "राष्ट्रीय हेल्प डेस्क एजेंट",
+        "staff",
+        "national",
+        ("national",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="national",
+    ),
+    Role(
+        "NATIONAL_HELPDESK_LEAD",
+        "National Help Desk Lead",
+        "राष्ट्रीय हेल्प डेस्क प्रमुख",
+        "staff",
+        "national",
+        ("national",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="national",
+    ),
+    # A state's contact for the help desk: raises and follows her state's tickets.
+    Role(
+        "STATE_HELPDESK_CONTACT",
+        "State Help Desk Contact",
+        "राज्य हेल्प डेस्क संपर्क",
+        "staff",
+        "state",
+        ("state",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="state",
+    ),
+)
 ROLES: tuple[Role, ...] = (
     *_staff("national", {"NATIONAL_ADMIN"}, {"NATIONAL_ADMIN"}),
     *_staff("state", {"NATIONAL_ADMIN"}, {"STATE_ADMIN"}),
@@ -185,6 +221,7 @@ ROLES: tuple[Role, ...] = (
         _BLOCK_ADMIN,
         "CLF",
     ),
+    *HELPDESK_ROLES,
 )
 
 BY_CODE: dict[str, Role] = {r.code: r for r in ROLES}

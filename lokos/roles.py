@@ -36,3 +36,10 @@ READERS = STAFF_READERS | COMMUNITY_READERS
 CBO_CREATORS = STAFF_MAKERS
 # Who may run "Refresh Duplicate" for a block: its checker and the staff who upload.
 DUPLICATE_REFRESHERS = CHECKERS | STAFF_MAKERS
+# The national help desk: agents work tickets, the lead also takes escalations.
+HELPDESK_AGENTS = frozenset({"NATIONAL_HELPDESK_AGENT", "NATIONAL_HELPDESK_LEAD"})
+HELPDESK_LEADS = frozenset({"NATIONAL_HELPDESK_LEAD"})
+# A state's help desk contact: raises and follows her own state's tickets only.
+HELPDESK_CONTACTS = frozenset({"STATE_HELPDESK_CONTACT"})
+# State staff who may raise a ticket for their state (besides the contact).
+TICKET_RAISERS = HELPDESK_CONTACTS | {"STATE_ADMIN", "STATE_PROGRAM_MANAGER"}
