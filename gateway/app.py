@@ -21,6 +21,7 @@ from gateway.routes import (
     duplicates,
     geography,
     health,
+    helpdesk,
     imports,
     masters,
     profiles,
@@ -31,7 +32,7 @@ from gateway.routes import (
 )
 from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.tokens import TokenVerifier
-from lokos import i18n, rpc
+from lokos import i18n, rpc, telemetry
 from lokos.telemetry import current_trace_id
 
 
@@ -55,6 +56,8 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # Routed by now, and the request's span still open (it ends with the body).
+                tag_references(scope.get("path_params") or {})
                 trace_id = current_trace_id()
                 if trace_id:
                     message.setdefault("headers", [])
@@ -68,6 +71,21 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             i18n.current_language.reset(token)
+
+
+# Path parameters that name a record the help desk searches requests by (lokos.telemetry).
+_REFERENCE_PARAMS = {"cbo_id": "cbo_code", "shg_id": "cbo_code", "submission_id": "submission_ref"}
+
+
+def tag_references(path_params: dict[str, object]) -> None:
+    """Mark the request's span with the CBO or submission its path names."""
+    refs = {
+        key: str(path_params[param])
+        for param, key in _REFERENCE_PARAMS.items()
+        if path_params.get(param)
+    }
+    if refs:
+        telemetry.tag(**refs)
 
 
 DOCS_URL = "/v1/docs"
@@ -132,6 +150,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    app.include_router(helpdesk.router, prefix="/v1")
     problems.document(app)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)

@@ -83,6 +83,8 @@ USERS: tuple[BusUser, ...] = (
         ),
     ),
     BusUser("reports", durables=(Durable("reports-read-models", ("profiles.shg.created",)),)),
+    # Publishes ticket events; consumes nothing (request search reads the trace files).
+    BusUser("helpdesk"),
     BusUser("gateway", publishes=False, listens=("identity.user.changed",)),
 )
 
