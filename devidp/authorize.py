@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 STANDARD_FLOW_CLIENTS = frozenset({"lokos-web"})
 CODE_LIFESPAN = 60  # seconds, Keycloak's "Client login timeout"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_CORS_ENDPOINTS = ("/protocol/openid-connect/token", "/revoke", "/logout")
 
 
 class FlowError(Exception):
@@ -244,6 +245,14 @@ class AuthorizationFlow:
             self._revoked = {j: e for j, e in self._revoked.items() if e > now}
             self._revoked[str(claims.get("jti", ""))] = int(claims.get("exp", now))
 
+    def allowed_origin(self, origin: str) -> bool:
+        """Whether some allowed redirect URI lies on ``origin`` (scheme://host[:port])."""
+        probe = f"{origin.rstrip('/')}/console/"
+        return any(
+            fnmatchcase(probe, p) or fnmatchcase(f"{origin.rstrip('/')}/", p)
+            for p in self.redirect_patterns
+        )
+
     def revoked(self, jti: str) -> bool:
         with self._lock:
             return jti in self._revoked
@@ -317,6 +326,17 @@ def install(app: FastAPI, idp: DevIdp, flow: AuthorizationFlow) -> None:
     from devidp.app import OAuthError, _basic_credentials, _form, _realm_not_found
 
     auth_path = "/realms/{realm}/protocol/openid-connect/auth"
+
+    @app.middleware("http")
+    async def cors(request: Request, call_next: Any) -> Response:
+        """A page that may receive codes (its origin matches a redirect URI) may call the token,
+        revocation and logout endpoints from the browser, as Keycloak's web origins "+" allow."""
+        response: Response = await call_next(request)
+        origin = request.headers.get("origin", "")
+        if origin and request.url.path.endswith(_CORS_ENDPOINTS) and flow.allowed_origin(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        return response
 
     @app.get(auth_path)
     async def authorize(realm: str, request: Request) -> Response:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import docs, problems
+from gateway import console, docs, problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
@@ -152,8 +152,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(transactions.router, prefix="/v1")
     app.include_router(helpdesk.router, prefix="/v1")
     problems.document(app)
+    console.install(app, settings)
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_URL)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_prefix=DOCS_URL,
+        console_prefix=console.PREFIX,
+        console_csp=console.content_security_policy(settings),
+    )
     # One server span per request; the ASGI receive/send sub-spans cost more than they tell.
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]

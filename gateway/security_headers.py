@@ -30,10 +30,15 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, docs_prefix: str) -> None:
+    def __init__(
+        self, app: ASGIApp, docs_prefix: str, console_prefix: str = "", console_csp: str = ""
+    ) -> None:
         self.app = app
         self.docs_prefix = docs_prefix
         self.assets_prefix = f"{docs_prefix}/assets/"
+        # The web console's pages: their own scripts and styles, and the IdP's token endpoint.
+        self.console_prefix = f"{console_prefix}/" if console_prefix else ""
+        self.console_csp = console_csp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,11 +46,13 @@ class SecurityHeadersMiddleware:
             return
         path: str = scope.get("path", "")
         docs = path == self.docs_prefix or path.startswith(f"{self.docs_prefix}/")
+        console = bool(self.console_prefix) and path.startswith(self.console_prefix)
+        csp = self.console_csp if console else DOCS_CSP if docs else API_CSP
         added: list[tuple[bytes, bytes]] = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"no-referrer"),
-            (b"content-security-policy", (DOCS_CSP if docs else API_CSP).encode()),
+            (b"content-security-policy", csp.encode()),
         ]
         if not path.startswith(self.assets_prefix):
             added.append((b"cache-control", b"no-store"))
