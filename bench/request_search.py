@@ -21,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -36,6 +37,7 @@ from bench.common import (
     write_results,
 )
 from launcher.platform import running_platform
+from launcher.settings import PlatformSettings
 from lokos.db import asyncpg_dsn
 
 GOAL_P99_MS = 200.0
@@ -221,20 +223,27 @@ def measure(
     return LatencyStats.from_ns(samples)
 
 
+def settings_at(data: Path, port_base: int) -> PlatformSettings:
+    """The bench platform's settings; ``port_base`` > 0 puts it on the ports the tests derive
+    from LOKOS_TEST_PORT_BASE (when the bench ports are taken by another run)."""
+    settings = bench_settings(data)
+    if not port_base:
+        return settings
+    return settings.model_copy(
+        update={
+            "gateway_port": port_base + 80,
+            "idp_port": port_base + 180,
+            "pg_port": port_base + 432,
+            "nats_port": port_base + 222,
+            "nats_monitor_port": 0,
+            "grpc_port_base": port_base + 51,
+        }
+    )
+
+
 def run(spans: int, n: int, port_base: int) -> SearchResult:
     data = new_data_dir("search")
-    settings = bench_settings(data)
-    if port_base:
-        settings = settings.model_copy(
-            update={
-                "gateway_port": port_base + 80,
-                "idp_port": port_base + 180,
-                "pg_port": port_base + 432,
-                "nats_port": port_base + 222,
-                "nats_monitor_port": 0,
-                "grpc_port_base": port_base + 51,
-            }
-        )
+    settings = settings_at(data, port_base)
     try:
         with running_platform(settings, wipe=True) as p:
             dsn = asyncpg_dsn(p.database_url("helpdesk"))
