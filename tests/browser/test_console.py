@@ -135,6 +135,10 @@ def test_the_help_desk_raises_and_resolves_a_ticket_and_sees_a_timeline(
     page.select_option("#t-category", "profile")
     page.fill("#t-request", world["member_request"])
     snap(page, shots, "tickets")
+    with page.expect_download() as download:
+        page.click("#report")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("state,category,status,age_band,tickets,breached,")
     page.click("#raise button[type=submit]")
     expect(page.locator("#ticket-status")).to_have_text("open")
     page.click("#act-assign")

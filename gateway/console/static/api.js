@@ -102,5 +102,17 @@ export const tickets = (params) => call("GET", "/helpdesk/tickets", { params });
 export const ticket = (id) => call("GET", `/helpdesk/tickets/${id}`);
 export const raiseTicket = (body) => call("POST", "/helpdesk/tickets", { body });
 export const actOnTicket = (id, body) => call("POST", `/helpdesk/tickets/${id}/actions`, { body });
+// The ticket report as a file: fetched with the token, handed to the browser as a download.
+export async function downloadTicketReport() {
+  const token = await accessToken();
+  const r = await fetch("/v1/helpdesk/tickets/report.csv", { headers: { Authorization: `Bearer ${token}` } });
+  if (!r.ok) throw new ApiError(r.status, { detail: await r.text() });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await r.blob());
+  link.download = "helpdesk-tickets.csv";
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 export const searchRequests = (params) => call("GET", "/helpdesk/requests", { params });
 export const requestTrace = (id) => call("GET", `/helpdesk/requests/${id}`);

@@ -203,7 +203,9 @@ async function ticketList(params, view) {
     } catch (e) { form.append(failure(e)); }
   });
   show(view, h("h1", {}, t("tickets")),
-    field("status-filter", "status", filter),
+    h("div", { class: "row" }, field("status-filter", "status", filter),
+      h("button", { type: "button", id: "report", class: "secondary", onclick: () => api.downloadTicketReport() },
+        t("report"))),
     scroll(h("table", { id: "tickets" },
       h("thead", {}, h("tr", {}, ["ticket", "title", "state", "category", "severity", "status", "due"]
         .map((k) => h("th", { scope: "col" }, t(k))))),

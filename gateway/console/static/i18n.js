@@ -20,7 +20,7 @@ const TEXT = {
     no_results: "No requests found.", started: "Started", duration: "Duration (ms)",
     hops: "Hops", timeline: "Timeline", service: "Service", failed: "Failed", ok: "OK",
     linked_tickets: "Tickets citing this request", references: "References", save: "Save",
-    scroll_table: "Table (scrolls sideways)", language: "Language", loading: "Loading…", error: "Something went wrong",
+    scroll_table: "Table (scrolls sideways)", report: "Download report (CSV)", language: "Language", loading: "Loading…", error: "Something went wrong",
   },
   hi: {
     dashboard: "डैशबोर्ड", mytask: "मेरा कार्य", tickets: "टिकट", search: "अनुरोध खोज",
@@ -42,7 +42,7 @@ const TEXT = {
     no_results: "कोई अनुरोध नहीं मिला।", started: "शुरू", duration: "अवधि (मि.से.)",
     hops: "चरण", timeline: "समय-रेखा", service: "सेवा", failed: "विफल", ok: "ठीक",
     linked_tickets: "इस अनुरोध वाले टिकट", references: "संदर्भ", save: "सहेजें",
-    scroll_table: "तालिका (बगल में खिसकती है)", language: "भाषा", loading: "लोड हो रहा है…", error: "कुछ गलत हो गया",
+    scroll_table: "तालिका (बगल में खिसकती है)", report: "रिपोर्ट डाउनलोड करें (CSV)", language: "भाषा", loading: "लोड हो रहा है…", error: "कुछ गलत हो गया",
   },
 };
 
