@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status install test lint typecheck proto proto-check bench clean
+.PHONY: up down status install test lint typecheck proto proto-check bench clean chromium
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11); set PYTHON=..."; exit 1; }
@@ -42,7 +42,13 @@ proto: $(STAMP)
 proto-check: $(STAMP)
 	$(BIN)/python -m lokos.protogen --check
 
-test: $(STAMP) lint typecheck
+# The console's browser tests drive Debian's chromium (tests/browser): installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+test: $(STAMP) lint typecheck chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

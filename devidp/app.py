@@ -21,7 +21,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from devidp import authorize
 from devidp.admin import ADMIN_USERNAME, install_admin_api
+from devidp.authorize import AuthorizationFlow, FlowError
 from devidp.clients import install_client_admin_api
 from devidp.config import IdpSettings
 from devidp.keys import ALGORITHM, SigningKey, load_or_create_signing_key
@@ -34,7 +36,13 @@ MASTER_AUDIENCE = "master-realm"
 GRANT_PASSWORD = "password"
 GRANT_REFRESH = "refresh_token"
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
-SUPPORTED_GRANTS = (GRANT_PASSWORD, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS)
+GRANT_AUTHORIZATION_CODE = "authorization_code"  # the browser flow (devidp.authorize)
+SUPPORTED_GRANTS = (
+    GRANT_PASSWORD,
+    GRANT_REFRESH,
+    GRANT_CLIENT_CREDENTIALS,
+    GRANT_AUTHORIZATION_CODE,
+)
 DEFAULT_SCOPES = ("profile", "email")
 KNOWN_SCOPES = frozenset({"openid", *DEFAULT_SCOPES})
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -98,6 +106,8 @@ class DevIdp:
         self.settings = settings
         self.key = key
         self.store = store
+        # The browser flow, introspection and revocation (devidp.authorize; set by create_app).
+        self.authorization: AuthorizationFlow | None = None
 
     def has_realm(self, realm: str) -> bool:
         return self.store.has_realm(realm)
@@ -112,12 +122,17 @@ class DevIdp:
         oidc = f"{issuer}/protocol/openid-connect"
         return {
             "issuer": issuer,
+            "authorization_endpoint": f"{oidc}/auth",
             "token_endpoint": f"{oidc}/token",
+            "introspection_endpoint": f"{oidc}/token/introspect",
+            "revocation_endpoint": f"{oidc}/revoke",
+            "code_challenge_methods_supported": ["S256"],
+            "response_modes_supported": ["query"],
             "jwks_uri": f"{oidc}/certs",
             "userinfo_endpoint": f"{oidc}/userinfo",
             "end_session_endpoint": f"{oidc}/logout",
             "grant_types_supported": list(SUPPORTED_GRANTS),
-            "response_types_supported": ["token"],
+            "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [ALGORITHM],
             "userinfo_signing_alg_values_supported": [ALGORITHM],
@@ -290,6 +305,13 @@ class DevIdp:
         if grant_type not in SUPPORTED_GRANTS:
             raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type")
         client = self._authenticate_client(realm, params, basic)
+        if grant_type == GRANT_AUTHORIZATION_CODE:
+            if self.authorization is None:
+                raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type")
+            try:
+                return self.authorization.exchange(realm, client.client_id, params)
+            except FlowError as exc:
+                raise OAuthError(exc.status, exc.error, exc.description) from None
         if grant_type == GRANT_PASSWORD:
             return self._password_grant(realm, client, params)
         if grant_type == GRANT_REFRESH:
@@ -493,6 +515,9 @@ def create_app(settings: IdpSettings) -> FastAPI:
     # Keycloak's admin REST API (the subset LokOS uses), authorised by master-realm tokens.
     install_admin_api(app, store, key, settings)
     install_client_admin_api(app, store, key, settings)
+    # The browser login (authorisation code + PKCE), introspection and revocation.
+    idp.authorization = AuthorizationFlow(idp, settings.redirect_patterns)
+    authorize.install(app, idp, idp.authorization)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

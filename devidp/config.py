@@ -39,6 +39,12 @@ class IdpSettings(LokosSettings):
     admin_password: str = Field(default="", repr=False)
     # Create the demo administrators (UP_STATEADMIN, NATIONAL_ADMIN) at start.
     seed_demo: bool = False
+    # Where the browser flow may send a code back (comma-separated; * matches anything, as
+    # the development IdP's stand-in for a client's "Valid redirect URIs"): the web console
+    # served by a gateway on this machine, and a web app in development.
+    idp_redirect_uris: str = (
+        "http://127.0.0.1:*/console/*,http://localhost:*/console/*,http://localhost:3000/*"
+    )
 
     @field_validator("idp_realms", mode="before")
     @classmethod
@@ -65,6 +71,10 @@ class IdpSettings(LokosSettings):
         if self.idp_public_url:
             return self.idp_public_url.rstrip("/")
         return f"http://{self.idp_host}:{self.idp_port}"
+
+    @property
+    def redirect_patterns(self) -> list[str]:
+        return [p.strip() for p in self.idp_redirect_uris.split(",") if p.strip()]
 
     @property
     def idp_dir(self) -> Path:

@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import docs, problems
+from gateway import console, docs, problems
 from gateway.auth import PrincipalResolver
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
@@ -27,6 +27,7 @@ from gateway.routes import (
     duplicates,
     geography,
     health,
+    helpdesk,
     imports,
     masters,
     profiles,
@@ -36,9 +37,9 @@ from gateway.routes import (
     transactions,
     users,
 )
-from gateway.security_headers import security_headers, with_headers
+from gateway.security_headers import console_headers, security_headers, with_headers
 from gateway.tokens import TokenVerifier
-from lokos import i18n, rpc
+from lokos import i18n, rpc, telemetry
 from lokos.telemetry import current_trace_id
 
 
@@ -52,18 +53,33 @@ class RequestIdMiddleware:
     gateway's own problems (:mod:`gateway.messages`) are in it too.
     """
 
-    def __init__(self, app: ASGIApp, docs_prefix: str = "/v1/docs") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        docs_prefix: str = "/v1/docs",
+        console_prefix: str = "",
+        console_csp: str = "",
+    ) -> None:
         self.app = app
         self.docs_prefix = docs_prefix
+        # The web console's pages: their own scripts and styles, and the IdP's token endpoint.
+        self.console_prefix = f"{console_prefix}/" if console_prefix else ""
+        self.console_headers = console_headers(console_csp)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        added = security_headers(scope.get("path", ""), scope.get("scheme", ""), self.docs_prefix)
+        path: str = scope.get("path", "")
+        if self.console_prefix and path.startswith(self.console_prefix):
+            added = self.console_headers
+        else:
+            added = security_headers(path, scope.get("scheme", ""), self.docs_prefix)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # Routed by now, and the request's span still open (it ends with the body).
+                tag_references(scope.get("path_params") or {})
                 trace_id = current_trace_id()
                 headers = with_headers(list(message.get("headers", ())), added)
                 if trace_id:
@@ -78,6 +94,21 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             i18n.current_language.reset(token)
+
+
+# Path parameters that name a record the help desk searches requests by (lokos.telemetry).
+_REFERENCE_PARAMS = {"cbo_id": "cbo_code", "shg_id": "cbo_code", "submission_id": "submission_ref"}
+
+
+def tag_references(path_params: dict[str, object]) -> None:
+    """Mark the request's span with the CBO or submission its path names."""
+    refs = {
+        key: str(path_params[param])
+        for param, key in _REFERENCE_PARAMS.items()
+        if path_params.get(param)
+    }
+    if refs:
+        telemetry.tag(**refs)
 
 
 DOCS_URL = "/v1/docs"
@@ -172,7 +203,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(transactions.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
     app.include_router(consents.router, prefix="/v1")
+    app.include_router(helpdesk.router, prefix="/v1")
     app.mount(EXTERNAL_PREFIX, external)
     problems.document(app)
-    app.add_middleware(RequestIdMiddleware, docs_prefix=DOCS_URL)
+    console.install(app, settings)
+    app.add_middleware(
+        RequestIdMiddleware,
+        docs_prefix=DOCS_URL,
+        console_prefix=console.PREFIX,
+        console_csp=console.content_security_policy(settings),
+    )
     return app

@@ -29,7 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.clients import Clients
 from gateway.tokens import TokenVerifier, VerifiedToken
-from lokos import catalogue
+from lokos import catalogue, telemetry
 from lokos.errors import Locked, PermissionDenied, Unauthenticated
 from lokos.identity.v1 import identity_pb2
 from lokos.principal import Principal
@@ -175,6 +175,7 @@ async def current_principal(request: Request, _: Bearer = None) -> Principal:
     principal = await resolver.resolve(
         request.headers.get("authorization"), request.headers.get(DEVICE_HEADER)
     )
+    telemetry.tag(user_id=principal.user_id)  # the help desk finds a user's requests by it
     if principal.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise PermissionDenied(
             "your password is temporary: change it first (POST /v1/me/password)",

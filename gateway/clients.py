@@ -8,13 +8,14 @@ import grpc
 
 from gateway.config import GatewaySettings
 from lokos.dedup.v1 import dedup_pb2_grpc
+from lokos.helpdesk.v1 import helpdesk_pb2_grpc
 from lokos.identity.v1 import identity_pb2_grpc
 from lokos.profiles.v1 import profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.rpc import channel
 from lokos.transactions.v1 import transactions_pb2_grpc
 
-SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports")
+SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports", "helpdesk")
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Clients:
     dedup: dedup_pb2_grpc.DedupServiceAsyncStub
     reports: reports_pb2_grpc.ReportsServiceAsyncStub
     transactions: transactions_pb2_grpc.TransactionsServiceAsyncStub
+    helpdesk: helpdesk_pb2_grpc.HelpdeskServiceAsyncStub
     deadline: float
 
     @classmethod
@@ -35,6 +37,7 @@ class Clients:
             "dedup": s.dedup_grpc,
             "transactions": s.transactions_grpc,
             "reports": s.reports_grpc,
+            "helpdesk": s.helpdesk_grpc,
         }
         chans = {name: channel(target) for name, target in targets.items()}
         return cls(
@@ -44,6 +47,7 @@ class Clients:
             dedup=dedup_pb2_grpc.DedupServiceStub(chans["dedup"]),
             reports=reports_pb2_grpc.ReportsServiceStub(chans["reports"]),
             transactions=transactions_pb2_grpc.TransactionsServiceStub(chans["transactions"]),
+            helpdesk=helpdesk_pb2_grpc.HelpdeskServiceStub(chans["helpdesk"]),
             deadline=s.grpc_deadline,
         )
 

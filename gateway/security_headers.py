@@ -47,6 +47,11 @@ def security_headers(path: str, scheme: str, docs_prefix: str) -> tuple[Header, 
     return (*added, *_HSTS) if scheme == "https" else added
 
 
+def console_headers(csp: str) -> tuple[Header, ...]:
+    """The web console's pages: the API's headers with the console's own policy."""
+    return (*_COMMON, (b"content-security-policy", csp.encode()), _API[-1])
+
+
 def with_headers(headers: list[Header], added: tuple[Header, ...]) -> list[Header]:
     """``headers`` without a server banner, plus those of ``added`` the route did not set."""
     kept = [(k, v) for k, v in headers if k.lower() != b"server"]

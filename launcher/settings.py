@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lokos.config import LokosSettings
 
-SERVICES = ("identity", "profiles", "dedup", "transactions", "reports")
+SERVICES = ("identity", "profiles", "dedup", "transactions", "reports", "helpdesk")
 
 
 class PlatformSettings(LokosSettings):
@@ -17,7 +17,7 @@ class PlatformSettings(LokosSettings):
     # NATS monitoring (/varz, /connz, /jsz) has no authentication: 0 keeps it off; a port
     # opens it on 127.0.0.1 only.
     nats_monitor_port: int = 0
-    # gRPC ports: identity, profiles, dedup, transactions, reports in that order.
+    # gRPC ports: identity, profiles, dedup, transactions, reports, helpdesk in that order.
     grpc_port_base: int = 50051
     # Server binaries folder; empty: search the system, then the pgserver wheel.
     pg_bindir: str = ""

@@ -96,6 +96,8 @@ USERS: tuple[BusUser, ...] = (
             ),
         ),
     ),
+    # Publishes ticket events; consumes nothing (request search reads the trace files).
+    BusUser("helpdesk"),
     BusUser("gateway", publishes=False, listens=("identity.user.changed",)),
 )
 

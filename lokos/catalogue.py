@@ -120,6 +120,42 @@ def _staff(level: str, creators_admin: set[str], creators_others: set[str]) -> l
 _COMMUNITY_SCOPES = ("block", "panchayat", "village")
 _BLOCK_ADMIN = frozenset({"BLOCK_ADMIN"})
 
+# The national help desk (advisory 004: "takes issues from state teams"), created by the
+# national admin. They see requests, traces and tickets, never members' personal data: no
+# service counts them among its readers (below), so profiles and dedup refuse them.
+HELPDESK_ROLES: tuple[Role, ...] = (
+    Role(
+        "NATIONAL_HELPDESK_AGENT",
+        "National Help Desk Agent",
+        "राष्ट्रीय हेल्प डेस्क एजेंट",
+        "staff",
+        "national",
+        ("national",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="national",
+    ),
+    Role(
+        "NATIONAL_HELPDESK_LEAD",
+        "National Help Desk Lead",
+        "राष्ट्रीय हेल्प डेस्क प्रमुख",
+        "staff",
+        "national",
+        ("national",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="national",
+    ),
+    # A state's contact for the help desk: raises and follows her state's tickets.
+    Role(
+        "STATE_HELPDESK_CONTACT",
+        "State Help Desk Contact",
+        "राज्य हेल्प डेस्क संपर्क",
+        "staff",
+        "state",
+        ("state",),
+        frozenset({"NATIONAL_ADMIN"}),
+        entry="state",
+    ),
+)
 ROLES: tuple[Role, ...] = (
     *_staff("national", {"NATIONAL_ADMIN"}, {"NATIONAL_ADMIN"}),
     *_staff("state", {"NATIONAL_ADMIN"}, {"STATE_ADMIN"}),
@@ -185,11 +221,15 @@ ROLES: tuple[Role, ...] = (
         _BLOCK_ADMIN,
         "CLF",
     ),
+    *HELPDESK_ROLES,
 )
 
 BY_CODE: dict[str, Role] = {r.code: r for r in ROLES}
 ADMIN_ROLES = frozenset(r.code for r in ROLES if r.is_admin)
 STAFF_ROLES = frozenset(r.code for r in ROLES if not r.is_community)
+# The mission's own staff: every staff role but the help desk, which sees requests and tickets,
+# never the records themselves.
+PROGRAM_STAFF = STAFF_ROLES - frozenset(r.code for r in HELPDESK_ROLES)
 COMMUNITY_ROLES = frozenset(r.code for r in ROLES if r.is_community)
 NATIONAL_ROLES = frozenset(r.code for r in ROLES if r.entry == "national")
 STATE_REALM_ROLES = frozenset(r.code for r in ROLES if r.entry == "state")
@@ -220,7 +260,7 @@ MAKERS = BOOKKEEPERS | STAFF_MAKERS
 CHECKERS = _codes("BLOCK_PROGRAM_MANAGER")
 # Readers: staff whose scope reaches a record (every staff role, the block's MIS included),
 # and community users for their mapped CBOs.
-STAFF_READERS = STAFF_ROLES
+STAFF_READERS = PROGRAM_STAFF
 COMMUNITY_READERS = COMMUNITY_ROLES
 READERS = STAFF_READERS | COMMUNITY_READERS
 # Who may register a brand-new CBO in a block (bookkeepers are mapped to CBOs that exist).
@@ -239,6 +279,13 @@ BLOCK_EDITORS = GEOGRAPHY_ADMINS | _codes("DISTRICT_ADMIN")
 MIS_IMPORTERS = _codes("STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN")
 # Who creates community users and maps CBOs to them.
 COMMUNITY_USER_ADMINS = _BLOCK_ADMIN
+# The national help desk: agents work tickets, the lead also takes escalations.
+HELPDESK_AGENTS = _codes("NATIONAL_HELPDESK_AGENT", "NATIONAL_HELPDESK_LEAD")
+HELPDESK_LEADS = _codes("NATIONAL_HELPDESK_LEAD")
+# A state's help desk contact: raises and follows her own state's tickets only.
+HELPDESK_CONTACTS = _codes("STATE_HELPDESK_CONTACT")
+# State staff who may raise a ticket for their state (besides the contact).
+TICKET_RAISERS = HELPDESK_CONTACTS | _codes("STATE_ADMIN", "STATE_PROGRAM_MANAGER")
 
 
 def role(code: str) -> Role:

@@ -34,6 +34,9 @@ class LokosSettings(BaseSettings):
     # Share of requests traced (the gateway decides; services follow their caller). 1.0 traces
     # every request, as the help desk needs on a state's instance; lower it under heavy load.
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    # With an OTLP endpoint, also write spans to data_dir/traces (a volume shared by every
+    # process in docker-compose), which the help desk indexes for request search.
+    trace_local_copy: bool = False
     log_level: str = "INFO"
     # Internal trust (docs/security.md). Keys that sign principals between processes,
     # "kid:hex,kid2:hex" (at least 32 bytes each): the first signs, every one verifies, which
@@ -81,5 +84,6 @@ class GrpcEndpoints(LokosSettings):
     dedup_grpc: str = "127.0.0.1:50053"
     transactions_grpc: str = "127.0.0.1:50054"
     reports_grpc: str = "127.0.0.1:50055"
+    helpdesk_grpc: str = "127.0.0.1:50056"
     # Deadline for one internal call, seconds.
     grpc_deadline: float = 5.0

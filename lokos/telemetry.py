@@ -27,6 +27,10 @@ from lokos.config import LokosSettings
 
 # Rotate a process's span file past this size (keeps one older file).
 MAX_TRACE_FILE_BYTES = 64 * 1024 * 1024
+# The reference ids a hop may carry, as span attributes (``lokos.<name>``), which the help desk
+# searches requests by. Identifiers of records and users only, never personal data.
+REFERENCE_KEYS = ("user_id", "cbo_code", "submission_ref")
+_STATUS_KEYS = ("http.status_code", "http.response.status_code")
 
 
 class JsonLinesSpanExporter(SpanExporter):
@@ -60,6 +64,15 @@ class JsonLinesSpanExporter(SpanExporter):
                     event.attributes.get("exception.message", "")
                 )
         status = span.status
+        attributes = span.attributes or {}
+        refs: dict[str, object] = {
+            key: str(attributes[f"lokos.{key}"])
+            for key in REFERENCE_KEYS
+            if attributes.get(f"lokos.{key}")
+        }
+        for key in _STATUS_KEYS:
+            if isinstance(attributes.get(key), int):
+                refs["http_status"] = attributes[key]
         return {
             "trace_id": format(ctx.trace_id, "032x") if ctx else "",
             "span_id": format(ctx.span_id, "016x") if ctx else "",
@@ -71,6 +84,7 @@ class JsonLinesSpanExporter(SpanExporter):
             "end": span.end_time,
             "status": status.status_code.name,
             "error": error or (status.description or ""),
+            **refs,
         }
 
     def shutdown(self) -> None:
@@ -83,18 +97,31 @@ def setup_telemetry(settings: LokosSettings) -> TracerProvider:
         resource=Resource.create({"service.name": settings.service_name}),
         sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
     )
-    exporter: SpanExporter
+    exporters: list[SpanExporter] = []
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter(endpoint=settings.otlp_endpoint, insecure=True)
-    else:
-        exporter = JsonLinesSpanExporter(
-            settings.trace_dir / f"{settings.service_name}.jsonl", settings.service_name
+        exporters.append(OTLPSpanExporter(endpoint=settings.otlp_endpoint, insecure=True))
+    if not settings.otlp_endpoint or settings.trace_local_copy:
+        exporters.append(
+            JsonLinesSpanExporter(
+                settings.trace_dir / f"{settings.service_name}.jsonl", settings.service_name
+            )
         )
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
+    for exporter in exporters:
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
     trace.set_tracer_provider(provider)
     return provider
+
+
+def tag(**refs: str) -> None:
+    """Mark the current hop with reference ids (``REFERENCE_KEYS``) request search finds it by."""
+    span = trace.get_current_span()
+    for key, value in refs.items():
+        if key not in REFERENCE_KEYS:
+            raise ValueError(f"{key} is not a reference key of a span")
+        if value:
+            span.set_attribute(f"lokos.{key}", value)
 
 
 def current_trace_id() -> str:

@@ -11,6 +11,7 @@ databases=(
   lokos_dedup
   lokos_transactions
   lokos_reports
+  lokos_helpdesk
 )
 
 for database in "${databases[@]}"; do

@@ -16,8 +16,8 @@ from lokos.telemetry import current_trace_id
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 # Route permissions, derived from the role catalogue; services check scope on their own data.
 GeographyEditor = Annotated[Principal, Depends(allow(catalogue.BLOCK_EDITORS))]
-Staff = Annotated[Principal, Depends(allow(catalogue.STAFF_ROLES))]
-ProfileMaker = Annotated[Principal, Depends(allow(catalogue.STAFF_ROLES | catalogue.BOOKKEEPERS))]
+Staff = Annotated[Principal, Depends(allow(catalogue.PROGRAM_STAFF))]
+ProfileMaker = Annotated[Principal, Depends(allow(catalogue.PROGRAM_STAFF | catalogue.BOOKKEEPERS))]
 
 
 async def clients(request: Request) -> Clients:  # async: no thread-pool hop per request

@@ -32,6 +32,8 @@ MOBILE_SESSION_SECONDS = 86400
 WEB_SESSION_IDLE_SECONDS = 1800
 WEB_SESSION_MAX_SECONDS = 36000
 WEB_DEV_ORIGIN = "http://localhost:3000"
+# The web console the gateway serves (gateway/console), on the compose host's published port.
+CONSOLE_URI = "http://localhost:8080/console/*"
 
 # States and union territories by lower-case code (ISO 3166-2:IN, with common older aliases).
 STATE_NAMES: dict[str, str] = {
@@ -208,7 +210,7 @@ def clients() -> list[dict[str, Any]]:
             publicClient=True,
             standardFlowEnabled=True,
             directAccessGrantsEnabled=True,
-            redirectUris=[f"{WEB_DEV_ORIGIN}/*"],
+            redirectUris=[f"{WEB_DEV_ORIGIN}/*", CONSOLE_URI],
             webOrigins=["+"],
             attributes={
                 "pkce.code.challenge.method": "S256",

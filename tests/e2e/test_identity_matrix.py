@@ -27,6 +27,10 @@ CREATES: dict[str, set[str]] = {
         "NATIONAL_THEMATIC",
         "NATIONAL_ADMIN",
         "STATE_ADMIN",
+        # The national help desk and each state's contact for it (advisory 004).
+        "NATIONAL_HELPDESK_AGENT",
+        "NATIONAL_HELPDESK_LEAD",
+        "STATE_HELPDESK_CONTACT",
     },
     "STATE_ADMIN": {"STATE_PROGRAM_MANAGER", "STATE_THEMATIC", "DISTRICT_ADMIN"},
     "DISTRICT_ADMIN": {"DISTRICT_PROGRAM_MANAGER", "DISTRICT_THEMATIC", "BLOCK_ADMIN"},

@@ -36,6 +36,7 @@ GRPC_PORTS = {
     "dedup": 50053,
     "transactions": 50054,
     "reports": 50055,
+    "helpdesk": 50056,
 }
 GATEWAY = "gateway"
 GATEWAY_PORT = 8080

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos import telemetry
 from lokos.audit import record_audit
 from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
 from lokos.principal import Principal
@@ -99,6 +100,7 @@ async def create_member(
     fields: dict[str, Any],
     today: date,
 ) -> tuple[Member, bool]:
+    telemetry.tag(cbo_code=shg_id)  # the help desk finds this request by the SHG
     errors: list[FieldError] = []
     try:
         client_uuid = uuid.UUID(client_id)

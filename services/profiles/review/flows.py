@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lokos import context
+from lokos import context, telemetry
 from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2
@@ -132,6 +132,7 @@ async def submit(
     )
     session.add(submission)
     await session.flush()
+    telemetry.tag(submission_ref=str(submission.id))  # the help desk searches by it
     record.submission_id = submission.id
     if record.status != "approved":
         record.status = "pending"

@@ -90,7 +90,12 @@ def test_discovery_document(client: TestClient) -> None:
     assert doc["jwks_uri"] == f"{issuer}/protocol/openid-connect/certs"
     assert doc["end_session_endpoint"] == f"{issuer}/protocol/openid-connect/logout"
     assert doc["userinfo_endpoint"] == f"{issuer}/protocol/openid-connect/userinfo"
-    assert set(doc["grant_types_supported"]) == {"password", "refresh_token", "client_credentials"}
+    assert set(doc["grant_types_supported"]) == {
+        "password",
+        "refresh_token",
+        "client_credentials",
+        "authorization_code",
+    }
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
 
 
@@ -205,7 +210,11 @@ def test_unknown_client_and_unsupported_grant(client: TestClient) -> None:
     assert unknown.status_code == 401
     assert unknown.json()["error"] == "invalid_client"
     unsupported = client.post(
-        path, data={"grant_type": "authorization_code", "client_id": "lokos-web"}
+        path,
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "client_id": "lokos-web",
+        },
     )
     assert unsupported.status_code == 400
     assert unsupported.json()["error"] == "unsupported_grant_type"

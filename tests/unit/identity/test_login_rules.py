@@ -55,5 +55,9 @@ def test_a_state_admin_reaches_no_one_across_realms() -> None:
     assert rules.may_manage_across_realms(national_pm, ["STATE_ADMIN"]) is False
 
 
-def test_the_roles_a_national_admin_reaches_are_the_state_admins() -> None:
-    assert rules.roles_reached_across_realms(NATIONAL_ADMIN) == {"STATE_ADMIN"}
+def test_the_roles_a_national_admin_reaches_are_those_it_creates_in_states() -> None:
+    # State Admins, and each state's help desk contact (created by the national admin too).
+    assert rules.roles_reached_across_realms(NATIONAL_ADMIN) == {
+        "STATE_ADMIN",
+        "STATE_HELPDESK_CONTACT",
+    }

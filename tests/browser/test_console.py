@@ -1,0 +1,157 @@
+"""The web console in a real headless Chromium (Debian's ``chromium``, driven by Playwright
+through its executable path): log in through the IdP's page, drill the dashboard down to a
+block, approve a pending member from My Task, raise and resolve a ticket, and see a request's
+timeline. Every page is screenshotted and checked with axe-core (WCAG 2 A/AA)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import DEMO_PASSWORD, DEMO_USER, Api
+from tests.e2e.helpdesk.helpdesk_helpers import PW, Desk, h, make_desk
+from tests.e2e.profiles.profile_helpers import Block, make_block, member_body, new_shg, submit
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
+    folder.mkdir(exist_ok=True)
+    print(f"\nconsole screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def world(api: Api) -> dict[str, Any]:
+    """A block with a Block Program Manager, an SHG, a member waiting for her, and the help desk."""
+    blk: Block = make_block(api)
+    shg = new_shg(api.http, blk.admin, blk)
+    r = api.http.post("/v1/members", json=member_body(str(shg["id"]), 2), headers=h(blk.admin))
+    assert r.status_code == 201, r.text
+    member = r.json()
+    s = submit(api.http, blk.admin, "member", member)
+    assert s.status_code == 201, s.text
+    return {
+        "blk": blk,
+        "submission": s.json()["id"],
+        "member_request": r.headers["x-request-id"],
+        "desk": make_desk(api),
+    }
+
+
+def check_accessibility(page: Page) -> None:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}))"
+        ".violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    assert violations == [], json.dumps(violations, indent=1)
+
+
+def snap(page: Page, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    check_accessibility(page)
+
+
+def sign_in(browser: Browser, api: Api, entry: str, user: str, password: str) -> Page:
+    # bypass_csp: only so that the test can inject axe-core; the console itself needs none.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    page.goto(f"{api.platform.gateway_url}/console/")
+    page.click(f"#signin-{entry}")
+    page.wait_for_selector("#kc-login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#kc-login")
+    page.wait_for_selector("#nav a")
+    return page
+
+
+def test_dashboard_drills_down_to_a_block(
+    browser: Browser, api: Api, world: dict[str, Any], shots: Path
+) -> None:
+    blk: Block = world["blk"]
+    page = sign_in(browser, api, "state", DEMO_USER, DEMO_PASSWORD)
+    snap(page, shots, "login-done-dashboard")
+    page.goto(f"{api.platform.gateway_url}/console/#/dashboard")
+    expect(page.locator("#shgs-formed")).to_be_visible()
+    page.click(f'a[data-code="{blk.district}"]')
+    expect(page.locator(f'a[data-code="{blk.block}"]')).to_be_visible()
+    snap(page, shots, "dashboard-district")
+    page.click(f'a[data-code="{blk.block}"]')
+    expect(page.locator("#p-shgs")).to_be_visible()
+    expect(page.locator("#shgs-formed")).to_have_text("1")
+    snap(page, shots, "dashboard-block")
+    page.click("#lang")
+    expect(page.locator("#p-shgs")).to_have_text("प्रखंड के एसएचजी")
+    snap(page, shots, "dashboard-block-hindi")
+    page.context.close()
+
+
+def test_a_block_program_manager_approves_a_member_from_my_task(
+    browser: Browser, api: Api, world: dict[str, Any], shots: Path
+) -> None:
+    blk: Block = world["blk"]
+    page = sign_in(browser, api, "state", blk.bpm_id, PW)
+    page.goto(f"{api.platform.gateway_url}/console/#/mytask")
+    row = page.locator(f'tr[data-submission="{world["submission"]}"]')
+    expect(row).to_be_visible()
+    snap(page, shots, "mytask")
+    row.locator("input.verified").check()
+    row.locator("button.approve").click()
+    expect(row.locator('[role="status"]')).to_have_text("Approved")
+    snap(page, shots, "mytask-approved")
+    r = api.http.get(f"/v1/submissions/{world['submission']}", headers=h(blk.bpm))
+    assert r.json()["status"] == "approved", r.text
+    page.context.close()
+
+
+def test_the_help_desk_raises_and_resolves_a_ticket_and_sees_a_timeline(
+    browser: Browser, api: Api, world: dict[str, Any], shots: Path
+) -> None:
+    desk: Desk = world["desk"]
+    page = sign_in(browser, api, "national", desk.agent_id, PW)
+    page.goto(f"{api.platform.gateway_url}/console/#/tickets")
+    title = f"Member not approved {uuid.uuid4().hex[:6]}"
+    page.fill("#t-title", title)
+    page.select_option("#t-category", "profile")
+    page.fill("#t-request", world["member_request"])
+    snap(page, shots, "tickets")
+    with page.expect_download() as download:
+        page.click("#report")
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("state,category,status,age_band,tickets,breached,")
+    page.click("#raise button[type=submit]")
+    expect(page.locator("#ticket-status")).to_have_text("open")
+    page.click("#act-assign")
+    expect(page.locator("#ticket-status")).to_have_text("assigned")
+    page.fill("#action-text", "Approved by the BPM today")
+    page.click("#act-resolve")
+    expect(page.locator("#ticket-status")).to_have_text("resolved")
+    expect(page.locator("#history li")).to_have_count(3)
+    snap(page, shots, "ticket-resolved")
+
+    page.click(f'a[href="#/search?request_id={world["member_request"]}"]')
+    expect(page.locator("#trace")).to_be_visible(timeout=30_000)
+    assert page.locator("#trace .lane").count() > 3
+    expect(page.locator("#trace")).to_contain_text("gateway")
+    snap(page, shots, "request-timeline")
+    page.context.close()
