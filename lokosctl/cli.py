@@ -8,6 +8,8 @@ lokos logs <process>     the last lines of one process's log
 lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outbox)
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
+lokos secrets compose    print a .env with this deployment's generated secrets
+lokos secrets k8s <ns>   print the Secret objects of a Kubernetes overlay (kubectl apply -f -)
 lokos k8s generate       rewrite the generated files of the Kubernetes overlays (deploy/k8s)
 lokos migrate up <svc>   migrate one service's database to head (LOKOS_DATABASE_URL)
 lokos migrate down <svc> <revision>   roll one service's schema back (before an image rollback)
@@ -42,6 +44,14 @@ migrate_app = typer.Typer(
     no_args_is_help=True, help="Schema migrations of one service (Alembic), for upgrades."
 )
 app.add_typer(migrate_app, name="migrate")
+secrets_app = typer.Typer(
+    no_args_is_help=True,
+    help="A deployment's secrets, generated once into a private folder and printed for use.",
+)
+app.add_typer(secrets_app, name="secrets")
+SecretsDir = Annotated[
+    Path, typer.Option("--dir", help="Private folder of this deployment's generated secrets")
+]
 # Piped output (scripts, tests, CI logs) is not wrapped at 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=200)
 
@@ -287,6 +297,28 @@ def realm_create(
         "  confidential clients got random secrets: read or regenerate them in the admin "
         "console (Clients → Credentials)"
     )
+
+
+@secrets_app.command("compose")
+def secrets_compose(folder: SecretsDir = Path("deploy-secrets")) -> None:
+    """Print docker-compose.yml's .env: every password, key and client secret, generated
+    into FOLDER the first time and the same on every later run."""
+    from lokosctl import deploysecrets
+
+    sys.stdout.write(deploysecrets.compose_env(folder))
+
+
+@secrets_app.command("k8s")
+def secrets_k8s(
+    namespace: Annotated[str, typer.Argument(help="The overlay's namespace (lokos-up)")],
+    folder: SecretsDir = Path("deploy-secrets"),
+) -> None:
+    """Print the Secret objects an overlay references (pipe to `kubectl apply -f -`)."""
+    import yaml
+
+    from lokosctl import deploysecrets
+
+    sys.stdout.write(yaml.safe_dump_all(deploysecrets.k8s_secrets(folder, namespace)))
 
 
 @k8s_app.command("generate")
