@@ -8,6 +8,8 @@ lokos logs <process>     the last lines of one process's log
 lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outbox)
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
+lokos backup <folder>    back up the running platform (databases, stream, keys)
+lokos restore <backup>   restore a backup into the running platform (`lokos up -d` first)
 lokos secrets compose    print a .env with this deployment's generated secrets
 lokos secrets k8s <ns>   print the Secret objects of a Kubernetes overlay (kubectl apply -f -)
 lokos k8s generate       rewrite the generated files of the Kubernetes overlays (deploy/k8s)
@@ -297,6 +299,39 @@ def realm_create(
         "  confidential clients got random secrets: read or regenerate them in the admin "
         "console (Clients → Credentials)"
     )
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="Folder the backup is written under")],
+) -> None:
+    """Back up the running platform: each service's database, the event stream, the keys."""
+    from lokosctl import backup as backups
+
+    platform = _platform()
+    if not platform.running():
+        console.print("not running: `lokos up -d` first")
+        raise typer.Exit(1)
+    taken = backups.backup(platform, out)
+    console.print(
+        f"[green]backed up[/] to {taken.folder}: {taken.messages} events, databases "
+        + ", ".join(f"{s}@{r or '-'}" for s, r in taken.databases.items())
+    )
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder written by `lokos backup`")],
+) -> None:
+    """Replace the running platform's databases, stream and keys with a backup's."""
+    from lokosctl import backup as backups
+
+    platform = _platform()
+    if not platform.running():
+        console.print("not running: `lokos up -d` first (PostgreSQL and NATS must be up)")
+        raise typer.Exit(1)
+    resent = backups.restore(platform, source)
+    console.print(f"[green]restored[/] {source}; events sent again: {resent}")
 
 
 @secrets_app.command("compose")
