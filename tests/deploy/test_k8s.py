@@ -324,6 +324,13 @@ def test_secrets_are_referenced_the_same_way_everywhere(overlay: str) -> None:
         for variable, file in (("CERT", "tls.crt"), ("KEY", "tls.key"), ("CA", "ca.crt")):
             if env.get(f"LOKOS_GRPC_TLS_{variable}") != f"{mount}/{file}":
                 problems.append(f"{process}: LOKOS_GRPC_TLS_{variable} outside the mounted secret")
+    # Keys a service would generate into its (per-pod) data folder are the deployment's.
+    for process, variable in (
+        ("profiles", "LOKOS_IDENTIFIER_KEY"),
+        ("identity", "LOKOS_OTP_SECRET"),
+    ):
+        if _secret_ref(_env(overlay, processes[process]).get(variable)) is None:
+            problems.append(f"{process}: {variable} is not from a secret (replicas would differ)")
     nats = _container(_one(overlay, "StatefulSet", "nats"), "nats")
     nats_env = _env(overlay, nats)
     for user in (bus.ADMIN, *(u.name for u in bus.USERS)):
