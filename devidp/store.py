@@ -361,7 +361,9 @@ def _new_client(
 ) -> dict[str, Any]:
     if public:
         secret = None
-    elif not secret or secret == PLACEHOLDER_SECRET:
+    elif not secret or secret == PLACEHOLDER_SECRET or secret.startswith("${"):
+        # A template's placeholder (an export's asterisks, or a ${VARIABLE} the deployment
+        # fills in) is no secret: make one, as Keycloak's admin API does for a new client.
         secret = secrets.token_urlsafe(32)
     return {
         "client_id": client_id,

@@ -131,6 +131,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             http,
             audience=settings.token_audience,
             clients=settings.clients,
+            discovery_base=settings.idp_internal_url,
         )
         app.state.settings = settings
         app.state.clients = clients

@@ -10,8 +10,10 @@ class GatewaySettings(GrpcEndpoints):
     # Issuer base of the identity provider (Keycloak or the embedded one).
     # Realms are at /realms/<realm>.
     idp_url: str = "http://127.0.0.1:8180"
-    # The identity provider as browsers reach it, for the web console's login (empty: idp_url).
-    console_idp_url: str = ""
+    # Where the gateway itself reaches the identity provider for discovery and keys (the back
+    # channel, e.g. http://keycloak:8080 inside compose or the cluster) when browsers reach it
+    # at idp_url, the public front channel that every token names as its issuer. Empty: idp_url.
+    idp_internal_url: str = ""
     # Only tokens of these realms are trusted (comma-separated).
     trusted_realms: str = "lokos-national,lokos-up"
     token_audience: str = "lokos-gateway"

@@ -94,12 +94,16 @@ class TokenVerifier:
         clock: Callable[[], float] = time.monotonic,
         verified_cache_size: int = 20_000,
         verified_cache_seconds: float = 60.0,
+        discovery_base: str = "",
     ) -> None:
         if isinstance(realms, str):
             raise TypeError("realms must be a sequence of realm names, not one string")
         if not realms:
             raise ValueError("at least one trusted realm is required")
         self.issuer_base = issuer_base.rstrip("/")
+        # Where discovery is fetched (the back channel): the issuer base unless the provider
+        # is reached inside the cluster at another address than the public one in ``iss``.
+        self.discovery_base = (discovery_base or issuer_base).rstrip("/")
         self.realms: tuple[str, ...] = tuple(realms)
         self.audience = audience
         # The realms' known clients: a token's ``azp`` must be one of them (None: any).
@@ -270,7 +274,9 @@ class TokenVerifier:
     async def _fetch_keys(self, realm: str, state: _RealmKeys) -> dict[str, jwt.PyJWK]:
         issuer = self.issuer(realm)
         if state.jwks_uri is None:
-            discovery = await self._get_json(f"{issuer}/.well-known/openid-configuration")
+            discovery = await self._get_json(
+                f"{self.discovery_base}/realms/{realm}/.well-known/openid-configuration"
+            )
             if discovery.get("issuer") != issuer:
                 raise _BadIdpResponse(
                     f"discovery document of {realm} names issuer {discovery.get('issuer')!r}"

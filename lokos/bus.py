@@ -209,6 +209,7 @@ def link(settings: LokosSettings, *, owner: bool = False) -> NatsLink:
         password=password,
         inbox_prefix=inbox_prefix(name),
         ensure_stream=owner,
+        stream_replicas=settings.nats_stream_replicas,
     )
 
 
@@ -244,9 +245,12 @@ def filters(config: ConsumerConfig) -> set[str]:
     return set(config.filter_subjects or ([config.filter_subject] if config.filter_subject else []))
 
 
-async def provision(js: JetStreamContext, state: str, durables: Iterable[Durable] = ()) -> int:
-    """Create the stream and every durable of the table (plus ``durables``); how many changed."""
-    await ensure_stream(js)
+async def provision(
+    js: JetStreamContext, state: str, durables: Iterable[Durable] = (), *, replicas: int = 1
+) -> int:
+    """Create the stream (``replicas`` copies) and every durable of the table (plus
+    ``durables``); how many durables changed."""
+    await ensure_stream(js, replicas)
     changed = 0
     for d in [*(d for u in USERS for d in u.durables), *durables]:
         if await ensure_durable(js, consumer_config(d, state)):
@@ -264,7 +268,7 @@ async def keep(settings: LokosSettings, interval: float = 30.0) -> None:
         while True:
             try:
                 js = await nats_link.jetstream()
-                await provision(js, settings.state)
+                await provision(js, settings.state, replicas=settings.nats_stream_replicas)
             except Exception as exc:
                 log.warning("bus: provisioning failed (%s); retrying", exc)
                 await asyncio.sleep(1)

@@ -28,6 +28,9 @@ class LokosSettings(BaseSettings):
     # service_name. Password empty: the one the embedded platform generated under data_dir.
     nats_user: str = ""
     nats_password: SecretStr = SecretStr("")
+    # Copies of the stream LOKOS the bus owner keeps: 1 on one server, 3 on a 3-node cluster
+    # (Kubernetes), so that losing one NATS server loses no event.
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     # OTLP/gRPC endpoint (http://collector:4317).
     # Empty: spans go to JSON lines under data_dir/traces.
     otlp_endpoint: str = ""

@@ -143,6 +143,7 @@ class NatsLink:
         password: str = "",
         inbox_prefix: str = "",
         ensure_stream: bool = False,
+        stream_replicas: int = 1,
     ) -> None:
         self.url = url
         self.name = name
@@ -153,6 +154,7 @@ class NatsLink:
         self.inbox_prefix = inbox_prefix or "_INBOX"
         # Create the stream when missing: the bus owner's right (lokos.bus), not a service's.
         self.ensure_stream = ensure_stream
+        self.stream_replicas = stream_replicas
         self._nc: NatsClient | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -172,7 +174,7 @@ class NatsLink:
                     inbox_prefix=self.inbox_prefix,
                 )
                 if self.ensure_stream:
-                    await ensure_stream(nc.jetstream())
+                    await ensure_stream(nc.jetstream(), self.stream_replicas)
                 self._nc = nc
                 self._ready.set()
                 log.info("connected to NATS at %s", self.url)
@@ -219,13 +221,18 @@ async def connect(
     )
 
 
-async def ensure_stream(js: JetStreamContext) -> None:
-    """Create the LOKOS stream when missing (idempotent; every process may call it)."""
+async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the LOKOS stream when missing, with ``replicas`` copies (idempotent); an
+    existing stream with another number of copies is scaled to it."""
     try:
-        await js.stream_info(STREAM)
-        return
+        info = await js.stream_info(STREAM)
     except NotFoundError:
-        pass
+        info = None
+    if info is not None:
+        if (info.config.num_replicas or 1) != replicas:
+            info.config.num_replicas = replicas
+            await js.update_stream(info.config)
+        return
     await js.add_stream(
         StreamConfig(
             name=STREAM,
@@ -234,5 +241,6 @@ async def ensure_stream(js: JetStreamContext) -> None:
             retention=RetentionPolicy.LIMITS,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             max_age=30 * 24 * 3600.0,
+            num_replicas=replicas,
         )
     )

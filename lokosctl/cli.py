@@ -8,6 +8,13 @@ lokos logs <process>     the last lines of one process's log
 lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outbox)
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
+lokos backup <folder>    back up the running platform (databases, stream, keys)
+lokos restore <backup>   restore a backup into the running platform (`lokos up -d` first)
+lokos secrets compose    print a .env with this deployment's generated secrets
+lokos secrets k8s <ns>   print the Secret objects of a Kubernetes overlay (kubectl apply -f -)
+lokos k8s generate       rewrite the generated files of the Kubernetes overlays (deploy/k8s)
+lokos migrate up <svc>   migrate one service's database to head (LOKOS_DATABASE_URL)
+lokos migrate down <svc> <revision>   roll one service's schema back (before an image rollback)
 """
 
 from __future__ import annotations
@@ -33,6 +40,20 @@ realm_app = typer.Typer(
     no_args_is_help=True, help="Keycloak realms of LokOS, generated from the role catalogue."
 )
 app.add_typer(realm_app, name="realm")
+k8s_app = typer.Typer(no_args_is_help=True, help="Kubernetes manifests of LokOS (deploy/k8s).")
+app.add_typer(k8s_app, name="k8s")
+migrate_app = typer.Typer(
+    no_args_is_help=True, help="Schema migrations of one service (Alembic), for upgrades."
+)
+app.add_typer(migrate_app, name="migrate")
+secrets_app = typer.Typer(
+    no_args_is_help=True,
+    help="A deployment's secrets, generated once into a private folder and printed for use.",
+)
+app.add_typer(secrets_app, name="secrets")
+SecretsDir = Annotated[
+    Path, typer.Option("--dir", help="Private folder of this deployment's generated secrets")
+]
 # Piped output (scripts, tests, CI logs) is not wrapped at 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=200)
 
@@ -278,6 +299,123 @@ def realm_create(
         "  confidential clients got random secrets: read or regenerate them in the admin "
         "console (Clients → Credentials)"
     )
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Argument(help="Folder the backup is written under")],
+) -> None:
+    """Back up the running platform: each service's database, the event stream, the keys."""
+    from lokosctl import backup as backups
+
+    platform = _platform()
+    if not platform.running():
+        console.print("not running: `lokos up -d` first")
+        raise typer.Exit(1)
+    taken = backups.backup(platform, out)
+    console.print(
+        f"[green]backed up[/] to {taken.folder}: {taken.messages} events, databases "
+        + ", ".join(f"{s}@{r or '-'}" for s, r in taken.databases.items())
+    )
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder written by `lokos backup`")],
+) -> None:
+    """Replace the running platform's databases, stream and keys with a backup's."""
+    from lokosctl import backup as backups
+
+    platform = _platform()
+    if not platform.running():
+        console.print("not running: `lokos up -d` first (PostgreSQL and NATS must be up)")
+        raise typer.Exit(1)
+    resent = backups.restore(platform, source)
+    console.print(f"[green]restored[/] {source}; events sent again: {resent}")
+
+
+@secrets_app.command("compose")
+def secrets_compose(folder: SecretsDir = Path("deploy-secrets")) -> None:
+    """Print docker-compose.yml's .env: every password, key and client secret, generated
+    into FOLDER the first time and the same on every later run."""
+    from lokosctl import deploysecrets
+
+    sys.stdout.write(deploysecrets.compose_env(folder))
+
+
+@secrets_app.command("k8s")
+def secrets_k8s(
+    namespace: Annotated[str, typer.Argument(help="The overlay's namespace (lokos-up)")],
+    folder: SecretsDir = Path("deploy-secrets"),
+) -> None:
+    """Print the Secret objects an overlay references (pipe to `kubectl apply -f -`)."""
+    import yaml
+
+    from lokosctl import deploysecrets
+
+    sys.stdout.write(yaml.safe_dump_all(deploysecrets.k8s_secrets(folder, namespace)))
+
+
+@k8s_app.command("generate")
+def k8s_generate(
+    repo: Annotated[Path, typer.Option("--repo", help="The repository's root")] = Path("."),
+) -> None:
+    """Write each overlay's authorization.conf (lokos/bus.py) and realm-import.yaml
+    (deploy/keycloak/) for the overlay's state."""
+    from lokosctl import k8s
+
+    for path, text in k8s.generated_files(repo).items():
+        before = path.read_text(encoding="utf-8") if path.exists() else None
+        path.write_text(text, encoding="utf-8")
+        status = "unchanged" if before == text else ("updated" if before else "written")
+        console.print(f"{path}  {status}")
+
+
+def _migrations(service: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(f"services.{service}")
+    if spec is None or not spec.submodule_search_locations:
+        raise typer.BadParameter(f"no service {service!r}", param_hint="SERVICE")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
+    if not folder.is_dir():
+        raise typer.BadParameter(f"service {service!r} has no migrations", param_hint="SERVICE")
+    return folder
+
+
+@migrate_app.command("up")
+def migrate_up(
+    service: Annotated[str, typer.Argument(help="identity, profiles, dedup, …")],
+) -> None:
+    """Migrate SERVICE's database (LOKOS_DATABASE_URL) to this release's head, as the
+    service itself does at start (the Job runs it before a rollout)."""
+    from lokos.config import ServiceSettings
+    from lokos.db import prepare_database
+
+    settings = ServiceSettings()
+    folder = _migrations(service)
+    asyncio.run(prepare_database(folder, settings.database_url, create=settings.create_database))
+    console.print(f"{service}: migrated to head")
+
+
+@migrate_app.command("down")
+def migrate_down(
+    service: Annotated[str, typer.Argument(help="identity, profiles, dedup, …")],
+    revision: Annotated[str, typer.Argument(help="The revision the previous release ran")],
+) -> None:
+    """Roll SERVICE's schema back to REVISION (run with the NEW release's image, which knows
+    how to undo its own migrations, before going back to the old image)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from lokos.config import ServiceSettings
+
+    settings = ServiceSettings()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_migrations(service)))
+    cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    command.downgrade(cfg, revision)
+    console.print(f"{service}: rolled back to {revision}")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ NATIONAL_REALM = "lokos-national"
 
 
 def idp_public_url(settings: GatewaySettings) -> str:
-    """The identity provider as browsers reach it (may differ from the gateway's own view)."""
-    return (settings.console_idp_url or settings.idp_url).rstrip("/")
+    """The identity provider as browsers reach it: the front channel, the issuer tokens name
+    (the gateway itself may reach it elsewhere, ``idp_internal_url``)."""
+    return settings.idp_url.rstrip("/")
 
 
 def content_security_policy(settings: GatewaySettings) -> str:

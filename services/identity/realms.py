@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import secrets
 from typing import Any
 
@@ -19,7 +20,11 @@ from lokos import catalogue
 
 NATIONAL_REALM = "lokos-national"
 REALM_PREFIX = "lokos-"
-PLACEHOLDER_SECRET = "**********"
+# A confidential client's secret in the templates is a placeholder, never a value: Keycloak's
+# start-up import (--import-realm) and the operator's KeycloakRealmImport (spec.placeholders)
+# replace ``${VARIABLE}`` from the deployment's environment or secret, so each deployment
+# gets its own generated secret (docker-compose.yml, deploy/k8s/, docs/runbook.md).
+SECRET_PLACEHOLDER = re.compile(r"^\$\{(LOKOS_[A-Z0-9_]+_CLIENT_SECRET)\}$")
 GATEWAY_CLIENT = "lokos-gateway"
 WEB_CLIENT = "lokos-web"
 MOBILE_CLIENT = "lokos-mobile"
@@ -189,8 +194,45 @@ def _client(client_id: str, name: str, description: str, **settings: Any) -> dic
     client.update(settings)
     if not client["publicClient"]:
         client["clientAuthenticatorType"] = "client-secret"
-        client["secret"] = PLACEHOLDER_SECRET
+        client["secret"] = secret_placeholder(client["clientId"])
     return client
+
+
+def secret_variable(client_id: str) -> str:
+    """The deployment's variable holding ``client_id``'s secret: lokos-gateway →
+    LOKOS_GATEWAY_CLIENT_SECRET."""
+    return f"LOKOS_{client_id.removeprefix(REALM_PREFIX).upper().replace('-', '_')}_CLIENT_SECRET"
+
+
+def secret_placeholder(client_id: str) -> str:
+    """``${LOKOS_GATEWAY_CLIENT_SECRET}``: what the templates carry instead of a secret."""
+    return "${" + secret_variable(client_id) + "}"
+
+
+def placeholder_variable(secret: str) -> str | None:
+    """The variable a template's secret refers to, or None when it is not a placeholder."""
+    match = SECRET_PLACEHOLDER.match(secret)
+    return match.group(1) if match else None
+
+
+def service_account_users() -> list[dict[str, Any]]:
+    """The service-account user of each client with service accounts, written out.
+
+    Keycloak creates a missing one while importing the client, and that step aborts the
+    start-up import of several 26.x releases ("Session not bound to a realm", keycloak issues
+    #33637, #34673, #38647); a realm that already lists the user never takes that path. No
+    roles and no credentials: what the account may do is decided by identity.
+    """
+    return [
+        {
+            "username": f"service-account-{client['clientId']}",
+            "enabled": True,
+            "serviceAccountClientId": client["clientId"],
+            "realmRoles": [],
+        }
+        for client in clients()
+        if client.get("serviceAccountsEnabled")
+    ]
 
 
 def clients() -> list[dict[str, Any]]:
@@ -290,6 +332,7 @@ def realm_representation(realm: str) -> dict[str, Any]:
         "ssoSessionMaxLifespan": SSO_SESSION_SECONDS,
         "roles": {"realm": realm_roles(realm)},
         "clients": clients(),
+        "users": service_account_users(),
         "components": {
             "org.keycloak.userprofile.UserProfileProvider": [
                 {
@@ -316,6 +359,6 @@ def with_generated_secrets(representation: dict[str, Any]) -> dict[str, Any]:
     through the admin API: Keycloak would otherwise keep the placeholder, or no secret)."""
     result = copy.deepcopy(representation)
     for client in result.get("clients", []):
-        if client.get("secret") == PLACEHOLDER_SECRET:
+        if placeholder_variable(str(client.get("secret", ""))):
             client["secret"] = secrets.token_urlsafe(32)
     return result

@@ -336,3 +336,59 @@ async def test_unreachable_idp_is_unavailable_not_unauthenticated(idp: RunningId
         verifier = TokenVerifier(dead_base, ["lokos-up"], http)
         with pytest.raises(Unavailable):
             await verifier.verify(token)
+
+
+@pytest.fixture(scope="module")
+def split_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningIdp]:
+    """An IdP whose public address (the front channel, every token's issuer) is
+    http://localhost:<port>, while processes reach it at http://127.0.0.1:<port>."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    front = f"http://localhost:{port}"
+    data_dir = tmp_path_factory.mktemp("devidp-split")
+    settings = IdpSettings(
+        data_dir=data_dir,
+        idp_host="127.0.0.1",
+        idp_port=port,
+        idp_public_url=front,
+        idp_realms=["lokos-up"],
+        password_iterations=1000,
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the dev IdP did not start")
+        time.sleep(0.01)
+    try:
+        yield RunningIdp(base=front, data_dir=data_dir, store=app.state.store)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+async def test_discovery_on_the_back_channel_issuer_from_the_front_channel(
+    split_idp: RunningIdp,
+) -> None:
+    """Keycloak behind a public hostname: the gateway fetches discovery at its internal
+    address (LOKOS_IDP_INTERNAL_URL) and still trusts only the public issuer."""
+    back = split_idp.base.replace("localhost", "127.0.0.1")
+    _, body = await split_idp.password_token()
+    assert _claims_of(body["access_token"])["iss"] == f"{split_idp.base}/realms/lokos-up"
+    counter = Counter()
+    async with httpx.AsyncClient(event_hooks={"request": [counter]}) as http:
+        verifier = TokenVerifier(split_idp.base, ["lokos-up"], http, discovery_base=back)
+        verified = await verifier.verify(body["access_token"])
+        assert verified.realm == "lokos-up"
+        assert counter.urls[0] == f"{back}/realms/lokos-up/.well-known/openid-configuration"
+        # The internal address is never an issuer: a verifier whose issuer base is the back
+        # channel refuses the same token.
+        inside = TokenVerifier(back, ["lokos-up"], http)
+        with pytest.raises(Unauthenticated):
+            await inside.verify(body["access_token"])

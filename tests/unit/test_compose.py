@@ -47,13 +47,15 @@ INFRASTRUCTURE = ("postgres", "nats", "keycloak", "otel-collector", "jaeger")
 _SERVICE_CLASSES = ("lokos.config:ServiceSettings", "lokos.config:GrpcEndpoints")
 SETTINGS_CLASSES: dict[str, tuple[str, ...]] = {
     **{name: _SERVICE_CLASSES for name in GRPC_PORTS},
+    # identity also talks to Keycloak (its own settings class).
+    "identity": ("services.identity.config:IdentitySettings",),
     GATEWAY: ("gateway.config:GatewaySettings",),
     # The bus owner (python -m lokos.bus): creates the stream and the durable consumers.
     "bus": ("lokos.config:LokosSettings",),
 }
 LOKOS_PROCESSES = tuple(SETTINGS_CLASSES)
 
-PLACEHOLDER_SECRET = "**********"
+KEYCLOAK_INTERNAL_URL = "http://keycloak:8080"
 
 
 # --- reading docker-compose.yml ---------------------------------------------------------
@@ -216,6 +218,7 @@ def test_every_lokos_process_is_known_to_this_test() -> None:
         name
         for name, service in _services().items()
         if name not in SETTINGS_CLASSES
+        and name not in INFRASTRUCTURE  # keycloak: LOKOS_*_CLIENT_SECRET fill its realm files
         and ("build" in service or any(key.startswith("LOKOS_") for key in _environment(service)))
     )
     assert not unknown, (
@@ -385,6 +388,36 @@ def test_token_issuer_is_the_gateways_idp_url() -> None:
         f"gateway LOKOS_IDP_URL {idp_url!r} differs from keycloak KC_HOSTNAME {hostname!r}: "
         "token issuers would not match"
     )
+    raw = (_raw_environment(GATEWAY)["LOKOS_IDP_URL"], _raw_environment("keycloak")["KC_HOSTNAME"])
+    assert raw[0] == raw[1], f"both must come from the one setting: {raw}"
+
+
+def test_browsers_use_the_front_channel_and_processes_the_back_channel() -> None:
+    """Browsers reach Keycloak at KC_HOSTNAME, which must be a name they can resolve and a
+    port published on the host; the gateway and identity call it on the compose network."""
+    front = urlsplit(_env("keycloak")["KC_HOSTNAME"])
+    assert front.hostname not in _services(), (
+        f"KC_HOSTNAME names the compose service {front.hostname!r}, which browsers cannot resolve"
+    )
+    published = dict(_port_mappings(_service("keycloak")))
+    assert str(front.port) in published, (
+        f"KC_HOSTNAME's port {front.port} is not published by keycloak ({published})"
+    )
+    assert published[str(front.port)] == "8080"
+    assert str(front.port) != str(GATEWAY_PORT), "the gateway owns the host's port 8080"
+    assert _env("keycloak").get("KC_HOSTNAME_BACKCHANNEL_DYNAMIC") == "true"
+    assert _env(GATEWAY).get("LOKOS_IDP_INTERNAL_URL") == KEYCLOAK_INTERNAL_URL
+    assert _env("identity").get("LOKOS_KEYCLOAK_URL") == KEYCLOAK_INTERNAL_URL
+    assert _raw_environment("identity")["LOKOS_KEYCLOAK_ADMIN_PASSWORD"].startswith(
+        "${KEYCLOAK_ADMIN_PASSWORD:?"
+    )
+
+
+def test_keycloak_is_a_pinned_release() -> None:
+    image = str(_service("keycloak")["image"])
+    assert re.fullmatch(r"quay\.io/keycloak/keycloak:\d+\.\d+\.\d+", image), (
+        f"{image}: pin a release (26.0's early patches abort an import with service accounts)"
+    )
 
 
 def test_realm_clients_issue_tokens_for_the_gateway() -> None:
@@ -413,16 +446,23 @@ def test_realm_clients_issue_tokens_for_the_gateway() -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_realm_files_hold_only_placeholder_secrets() -> None:
-    real = [
-        f"{path.name}: client {client.get('clientId')!r}"
-        for path in sorted(KEYCLOAK_DIR.glob("*.json"))
-        for client in _realm(path.stem).get("clients", [])
-        if "secret" in client and client["secret"] != PLACEHOLDER_SECRET
-    ]
-    assert not real, (
-        f"client secrets must be the placeholder {PLACEHOLDER_SECRET!r}:\n" + "\n".join(real)
-    )
+def test_client_secrets_are_generated_per_deployment_and_injected() -> None:
+    """The realm files carry ${VARIABLE} placeholders, never a value (Keycloak would keep
+    "**********" as the secret); keycloak gets each variable, required from .env."""
+    from services.identity import realms
+
+    keycloak = _raw_environment("keycloak")
+    problems = []
+    for path in sorted(KEYCLOAK_DIR.glob("*.json")):
+        for client in _realm(path.stem).get("clients", []):
+            if client.get("publicClient"):
+                continue
+            variable = realms.placeholder_variable(str(client.get("secret", "")))
+            if variable is None:
+                problems.append(f"{path.name}: {client['clientId']} secret is not a placeholder")
+            elif not keycloak.get(variable, "").startswith(f"${{{variable}:?"):
+                problems.append(f"keycloak: {variable} is not required from .env")
+    assert not problems, "\n".join(problems)
 
 
 def test_national_realm_holds_only_national_roles() -> None:

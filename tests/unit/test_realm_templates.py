@@ -123,9 +123,15 @@ def test_no_real_secrets(path: Path) -> None:
         if client["publicClient"]:
             assert "secret" not in client, client["clientId"]
         else:
-            assert client["secret"] == realms.PLACEHOLDER_SECRET, client["clientId"]
+            assert client["secret"] == realms.secret_placeholder(client["clientId"])
+            assert realms.placeholder_variable(client["secret"]) == (
+                f"LOKOS_{client['clientId'].removeprefix('lokos-').upper()}_CLIENT_SECRET"
+            )
     text = path.read_text(encoding="utf-8")
-    assert "password" not in json.dumps(_load(path).get("users", [])), "no users in templates"
+    users = _load(path).get("users", [])
+    fields = {"username", "enabled", "serviceAccountClientId", "realmRoles"}
+    assert all(set(u) == fields for u in users), users
+    assert "password" not in json.dumps(users), "no user with a password in templates"
     assert '"credentials"' not in text
 
 
@@ -155,7 +161,7 @@ def test_provisioned_copies_get_random_secrets() -> None:
     provisioned = realms.with_generated_secrets(representation)
     secrets = [c["secret"] for c in provisioned["clients"] if "secret" in c]
     assert len(secrets) == 2 and len(set(secrets)) == 2
-    assert realms.PLACEHOLDER_SECRET not in secrets
+    assert not [s for s in secrets if realms.placeholder_variable(s)]
     assert representation == realms.realm_representation("lokos-up"), "the original is untouched"
 
 
@@ -177,3 +183,18 @@ def test_cli_writes_the_templates(tmp_path: Path) -> None:
     assert (tmp_path / "lokos-br.json").exists()
     bad = CliRunner().invoke(cli, ["realm", "template", "--out", str(tmp_path), "--state", "u/p"])
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_service_accounts_are_listed_so_the_start_up_import_never_creates_them(path: Path) -> None:
+    """Keycloak 26.x aborts a start-up import that has to create a service-account user
+    (keycloak #33637, #34673, #38647): every client with service accounts has its user in the
+    file, named as Keycloak names it, without roles or credentials."""
+    data = _load(path)
+    with_accounts = {c["clientId"] for c in data["clients"] if c.get("serviceAccountsEnabled")}
+    assert with_accounts == {"lokos-external"}
+    users = {u["serviceAccountClientId"]: u for u in data["users"]}
+    assert set(users) == with_accounts
+    for client_id, user in users.items():
+        assert user["username"] == f"service-account-{client_id}"
+        assert user["realmRoles"] == [] and "credentials" not in user
