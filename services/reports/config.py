@@ -4,3 +4,5 @@ from lokos.config import ServiceSettings
 class ReportsSettings(ServiceSettings):
     service_name: str = "reports"
     grpc_port: int = 50055
+    # Events applied to the read models in one transaction.
+    consumer_batch: int = 500

@@ -18,14 +18,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
+    settings = ReportsSettings()
     consumer = EventConsumer(
         rt.db,
         rt.nats,
-        durable="reports-read-models",
+        durable="reports-feed",
         subjects=events.subjects(rt.settings.state),
-        handler=events.dispatch,
+        batch_handler=events.dispatch,
         service=rt.settings.service_name,
         state=rt.settings.state,
+        batch=settings.consumer_batch,
     )
     rt.background.append(consumer.run)
     servicer = ReportsServicer(rt.db)

@@ -28,7 +28,7 @@ HANDLED: dict[str, Callable[[str], list[str]]] = {
     "identity-cbos": identity_consumers.subjects,
     "profiles-duplicates": profiles_duplicates.subjects,
     "dedup-index": dedup_events.subjects,
-    "reports-read-models": reports_events.subjects,
+    "reports-feed": reports_events.subjects,
     "transactions-profiles": transactions_events.subjects,
 }
 
