@@ -435,7 +435,7 @@ async def _wait_quiet(p: Platform, timeout: float) -> float:
     nc = await nats.connect(p.nats_url, user=user, password=password)
     try:
         js = nc.jetstream()
-        for durable in ("reports-read-models", "identity-cbos"):
+        for durable in ("reports-feed", "identity-cbos"):
             while True:
                 try:
                     info = await js.consumer_info(STREAM, durable)

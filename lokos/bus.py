@@ -85,7 +85,19 @@ USERS: tuple[BusUser, ...] = (
     BusUser(
         "reports",
         durables=(
-            Durable("reports-read-models", ("profiles.shg.created",)),
+            Durable(
+                # A new name, not new filters on the old durable: it starts from the stream's
+                # first event, so the read models are built from the whole history.
+                "reports-feed",
+                (
+                    *(f"profiles.{k}.>" for k in ("shg", "vo", "clf", "member")),
+                    "profiles.federation.linked",
+                    "identity.user.changed",
+                    "transactions.meeting.>",
+                    "transactions.cutoff.approved",
+                    "transactions.loan.>",
+                ),
+            ),
             Durable(
                 "reports-aggregates",
                 (

@@ -51,6 +51,13 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+def _event(envelope: events_pb2.EventEnvelope, msg: Msg) -> Event:
+    meta = msg.metadata if msg.reply else None
+    if meta is None:
+        return Event(envelope, msg.subject)
+    return Event(envelope, msg.subject, meta.num_delivered, meta.num_pending or 0)
+
+
 class EventConsumer:
     """Feeds events matching ``subjects`` to ``handler`` exactly once in effect."""
 
@@ -175,9 +182,7 @@ class EventConsumer:
             if await self._reject(msg, envelope):
                 continue
             good.append(msg)
-            events.append(
-                Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
-            )
+            events.append(_event(envelope, msg))
         if not events:
             return
         attributes = {"messaging.system": "nats", "messaging.consumer.group.name": self.durable}
@@ -257,7 +262,7 @@ class EventConsumer:
             return
         if await self._reject(msg, envelope):
             return
-        event = Event(envelope, msg.subject, msg.metadata.num_delivered if msg.metadata else 1)
+        event = _event(envelope, msg)
         parent = extract_context(msg.headers)
         with tracer.start_as_current_span(
             f"consume {envelope.type}",

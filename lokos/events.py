@@ -89,6 +89,9 @@ class Event:
     envelope: events_pb2.EventEnvelope
     subject: str
     delivered: int = 1
+    # Messages of the consumer still waiting behind this one (JetStream's num_pending): how
+    # far a read model lags.
+    pending: int = 0
 
     @property
     def id(self) -> str:

@@ -19,7 +19,7 @@ read; the trace keeps the same tree (gateway → service → service, consumers)
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,7 +301,15 @@ class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        return handler  # streamed answers: none yet; context.principal() refuses there
+        if handler.unary_stream is not None:  # downloads: the answer is a stream of chunks
+            return grpc.unary_stream_rpc_method_handler(
+                _streaming_in_context(
+                    handler.unary_stream, metadata, received, details.method, self.translate
+                ),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler  # streams both ways: none yet; context.principal() refuses there
 
 
 def _refusal(handler: Any, err: LokosError) -> Any:
@@ -371,6 +379,47 @@ def _in_context(
                     else:
                         log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
                         await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
+        finally:
+            context.current_principal.reset(tokens[0])
+            context.current_request_id.reset(tokens[1])
+            i18n.current_language.reset(tokens[2])
+            _received.reset(tokens[3])
+
+    return wrapped
+
+
+def _streaming_in_context(
+    behavior: Callable[[Any, Any], AsyncIterator[Any]],
+    metadata: dict[str, Any],
+    received: _Received,
+    method: str,
+    translate: ErrorTranslator | None = None,
+) -> Callable[[Any, Any], AsyncIterator[Any]]:
+    """:func:`_in_context` for a method that answers with a stream: the context holds while
+    the stream is written; an error ends the stream with its status."""
+
+    async def wrapped(request: Any, ctx: Any) -> AsyncIterator[Any]:
+        tokens = (
+            context.current_principal.set(received.principal),
+            context.current_request_id.set(received.request_id),
+            i18n.current_language.set(i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))),
+            _received.set(received),
+        )
+        try:
+            async for item in behavior(request, ctx):
+                yield item
+        except LokosError as err:
+            await ctx.abort_with_status(rpc_status.to_status(error_to_status(err)))
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            known = translate(exc) if translate is not None else None
+            if known is None:
+                log.exception("unhandled error in %s", method)
+                await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+            else:
+                log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
+                await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
         finally:
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])

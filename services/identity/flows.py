@@ -159,6 +159,7 @@ async def login(session: AsyncSession, deps: Deps, req: LoginInput) -> TokenSet 
     user.lockouts = 0
     tokens = replace(tokens, password_change_required=user.password_change_required)
     if req.client == "web":
+        await events.user_changed(session, user, "login")
         await session.commit()
         return tokens
     return await _mobile(session, deps, user, req, realm, client_id, tokens)
@@ -223,6 +224,7 @@ async def _mobile(
             )
             await events.user_changed(session, user, "device")
         await repository.add_device_session(session, tokens.session_id, user.user_id, req.device_id)
+        await events.user_changed(session, user, "login")
         await session.commit()
         return tokens
     # Another device: this session is not for use until an OTP proves the phone.
@@ -239,6 +241,7 @@ async def _mobile(
     await repository.add_device_session(session, fresh.session_id, user.user_id, req.device_id)
     await _audit_device(session, user, "device.bound", old, req.device_id, "SMS OTP")
     await events.user_changed(session, user, "device")
+    await events.user_changed(session, user, "login")
     await session.commit()
     return fresh
 

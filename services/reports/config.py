@@ -8,3 +8,5 @@ class ReportsSettings(ServiceSettings):
     grpc_port: int = 50055
     # Aggregates served to API clients withhold people counts below this (X3); per state.
     small_cell_threshold: int = Field(default=5, ge=2, le=100)
+    # Events applied to the read models in one transaction.
+    consumer_batch: int = 500

@@ -1,15 +1,62 @@
-"""ReportsService over gRPC."""
+"""ReportsService over gRPC: proto ↔ the service's dataclasses, nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
 from lokos.db import Database
-from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
+from lokos.reports.v1 import reports_pb2 as pb
+from lokos.reports.v1 import reports_pb2_grpc
 from services.reports import aggregates, service
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+
+def _ts(value: datetime | date | None) -> Timestamp | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def _filter(req: pb.GetDashboardRequest) -> service.Filter:
+    return service.Filter(
+        district=req.district_lgd_code, block=req.block_lgd_code, clf_id=req.clf_id, vo_id=req.vo_id
+    )
+
+
+def _fresh(f: service.Freshness) -> pb.Freshness:
+    return pb.Freshness(as_of=_ts(f.as_of), lag_seconds=f.lag_seconds, pending_events=f.pending)
+
+
+def _panels(p: service.Panels) -> pb.Panels:
+    return pb.Panels(
+        shgs_formed=p.shgs_formed,
+        members=p.members,
+        sc_members=p.sc,
+        st_members=p.st,
+        obc_members=p.obc,
+        general_members=p.general,
+        other_members=p.other,
+        with_bank_account=p.with_bank_account,
+        without_bank_account=p.without_bank_account,
+        without_bank_account_3_months=p.without_bank_account_3_months,
+        without_bank_account_6_months=p.without_bank_account_6_months,
+        with_transactions=p.with_transactions,
+        without_transactions=p.without_transactions,
+        compulsory_savings=p.compulsory_savings,
+        voluntary_savings=p.voluntary_savings,
+        loan_outstanding=p.loan_outstanding,
+    )
 
 
 class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
@@ -17,26 +64,104 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         self.db = db
         self.small_cell_threshold = small_cell_threshold
 
-    async def GetDashboard(
-        self, request: reports_pb2.GetDashboardRequest, ctx: grpc.aio.ServicerContext[Any, Any]
-    ) -> reports_pb2.Dashboard:
+    async def GetDashboard(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.Dashboard:
         async with self.db.session() as session:
-            d = await service.dashboard(
-                session,
-                context.principal(),
-                district=request.district_lgd_code,
-                block=request.block_lgd_code,
-            )
-        return reports_pb2.Dashboard(
+            d = await service.dashboard(session, context.principal(), _filter(request))
+        return pb.Dashboard(
             state=d.state,
-            district_lgd_code=d.district_lgd_code,
-            block_lgd_code=d.block_lgd_code,
-            shgs_formed=d.shgs_formed,
+            district_lgd_code=d.filter.district,
+            block_lgd_code=d.filter.block,
+            clf_id=d.filter.clf_id,
+            vo_id=d.filter.vo_id,
+            shgs_formed=d.panels.shgs_formed,
+            panels=_panels(d.panels),
+            freshness=_fresh(d.freshness),
         )
 
-    async def GetAggregates(
-        self, request: reports_pb2.GetAggregatesRequest, ctx: grpc.aio.ServicerContext[Any, Any]
-    ) -> reports_pb2.AggregatesPage:
+    async def DrillDown(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.DrillDownResponse:
+        async with self.db.session() as session:
+            d = await service.drill_down(session, context.principal(), _filter(request))
+        return pb.DrillDownResponse(
+            level=d.level,
+            rows=[
+                pb.DrillDownRow(level=r.level, code=r.code, name=r.name, panels=_panels(r.panels))
+                for r in d.rows
+            ],
+            freshness=_fresh(d.freshness),
+        )
+
+    async def ListShgs(self, request: pb.ListShgsRequest, ctx: Ctx) -> pb.ListShgsResponse:
+        async with self.db.session() as session:
+            page = await service.list_shgs(
+                session,
+                context.principal(),
+                _filter(request.filter),
+                request.page_size,
+                request.page_token,
+            )
+        return pb.ListShgsResponse(
+            shgs=[
+                pb.ShgRow(
+                    shg_id=s.shg_id,
+                    code=s.code,
+                    name=s.name,
+                    status=s.status,
+                    district_lgd_code=s.district,
+                    block_lgd_code=s.block,
+                    vo_id=s.vo_id,
+                    clf_id=s.clf_id,
+                    formed_on=_ts(s.formed_on),
+                    has_bank_account=s.has_bank_account,
+                    panels=_panels(s.panels),
+                )
+                for s in page.shgs
+            ],
+            next_page_token=page.next_page_token,
+            freshness=_fresh(page.freshness),
+        )
+
+    async def GetCboSummary(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.CboSummary:
+        async with self.db.session() as session:
+            s = await service.cbo_summary(session, context.principal(), _filter(request))
+        return pb.CboSummary(
+            cbos=[pb.CboSummaryRow(**vars(line)) for line in s.cbos],
+            meetings=[pb.MeetingSummaryRow(**vars(line)) for line in s.meetings],
+            freshness=_fresh(s.freshness),
+        )
+
+    async def GetUserReport(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.UserReport:
+        async with self.db.session() as session:
+            u = await service.user_report(session, context.principal(), _filter(request))
+        return pb.UserReport(
+            rows=[
+                pb.UserReportRow(
+                    level=r.level,
+                    role=r.role,
+                    active=r.active,
+                    inactive=r.inactive,
+                    mapped=r.mapped,
+                    unmapped=r.unmapped,
+                    logged_in_last_30_days=r.logged_in_last_30_days,
+                    never_logged_in=r.never_logged_in,
+                    last_login=_ts(r.last_login),
+                )
+                for r in u.rows
+            ],
+            freshness=_fresh(u.freshness),
+        )
+
+    async def ExportReport(
+        self, request: pb.ExportRequest, ctx: Ctx
+    ) -> AsyncIterator[pb.ExportChunk]:
+        async with self.db.session() as session:
+            header, chunks = await service.export(
+                session, context.principal(), request.report, _filter(request.filter)
+            )
+            yield pb.ExportChunk(header=header)
+            async for rows in chunks:
+                yield pb.ExportChunk(rows=[pb.ExportRow(cells=r) for r in rows])
+
+    async def GetAggregates(self, request: pb.GetAggregatesRequest, ctx: Ctx) -> pb.AggregatesPage:
         after = (request.after_district, request.after_block, request.after_period)
         query = aggregates.Query(
             group_by=request.group_by,
@@ -52,17 +177,17 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
             page = await aggregates.aggregates(
                 session, principal, query, threshold=self.small_cell_threshold
             )
-        return reports_pb2.AggregatesPage(
+        return pb.AggregatesPage(
             state=principal.state,
             more=page.more,
             suppression_threshold=self.small_cell_threshold,
             rows=[
-                reports_pb2.AggregateRow(
+                pb.AggregateRow(
                     district_lgd_code=r.district,
                     block_lgd_code=r.block,
                     period=r.period,
                     cells=[
-                        reports_pb2.AggregateCell(
+                        pb.AggregateCell(
                             measure=m,
                             value=0 if m in r.withheld else r.values[m],
                             suppressed=m in r.withheld,

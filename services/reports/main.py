@@ -18,14 +18,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
+    settings = rt.settings if isinstance(rt.settings, ReportsSettings) else ReportsSettings()
     consumer = EventConsumer(
         rt.db,
         rt.nats,
-        durable="reports-read-models",
+        durable="reports-feed",
         subjects=events.subjects(rt.settings.state),
-        handler=events.dispatch,
+        batch_handler=events.dispatch,
         service=rt.settings.service_name,
         state=rt.settings.state,
+        batch=settings.consumer_batch,
     )
     rt.background.append(consumer.run)
     # The external aggregates' read model has a durable of its own (services.reports.aggregates).
@@ -39,9 +41,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         state=rt.settings.state,
     )
     rt.background.append(aggregates_consumer.run)
-    settings = rt.settings
-    threshold = settings.small_cell_threshold if isinstance(settings, ReportsSettings) else 5
-    servicer = ReportsServicer(rt.db, threshold)
+    servicer = ReportsServicer(rt.db, settings.small_cell_threshold)
 
     def register(server: grpc.aio.Server) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(servicer, server)

@@ -1,8 +1,19 @@
-"""Read models of the reports database, maintained only by event consumers."""
+"""Read models of the reports database, maintained only by event consumers.
+
+Rows copied from events (``cbo``, ``member``, ``meeting``, ``loan_movement``, ``app_user``,
+``user_cbo``) are snapshots, last event wins. From them the consumer recomputes, for the SHGs
+and blocks an event batch touched, ``shg_stats`` (one row per SHG: the dashboard's numbers of
+that SHG) and ``block_rollup`` (the sums of a block per month of formation), so that a
+dashboard of a whole state reads a few thousand rollup rows, never crores of members.
+``applied`` records per source the last event applied: the reports' "as of" and lag.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lokos.consumer import inbox_table
@@ -16,16 +27,189 @@ class ReportsBase(DeclarativeBase):
 metadata = ReportsBase.metadata
 inbox = inbox_table(metadata)
 
+_CODE = String(16)
+_ID = String(64)
 
-class ShgCount(ReportsBase):
-    """SHGs formed per block: the dashboard's "SHGs information" counts."""
 
-    __tablename__ = "shg_count"
+class Cbo(ReportsBase):
+    """An SHG, VO or CLF as its last profiles event left it."""
 
-    state: Mapped[str] = mapped_column(String(16), primary_key=True)
-    district_lgd_code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    block_lgd_code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    shgs_formed: Mapped[int] = mapped_column(BigInteger, default=0)
+    __tablename__ = "cbo"
+    __table_args__ = (
+        Index("ix_cbo_block", "state", "block_lgd_code", "cbo_type"),
+        Index("ix_cbo_parent", "parent_id"),
+    )
+
+    cbo_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(_CODE)
+    district_lgd_code: Mapped[str] = mapped_column(_CODE)
+    block_lgd_code: Mapped[str] = mapped_column(_CODE)
+    code: Mapped[str] = mapped_column(String(64), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    migrated: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_bank_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    formed_on: Mapped[date] = mapped_column(Date)
+    # The open federation link: the VO of an SHG, the CLF of a VO.
+    parent_id: Mapped[str] = mapped_column(_ID, default="")
+
+
+class Member(ReportsBase):
+    __tablename__ = "member"
+    __table_args__ = (Index("ix_member_shg", "shg_id"),)
+
+    member_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    shg_id: Mapped[str] = mapped_column(_ID)
+    social_category: Mapped[str] = mapped_column(String(8), default="")
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class Meeting(ReportsBase):
+    """A meeting of a CBO's books, by number; a rejected and re-entered meeting keeps its
+    number, so the row carries the last attempt's status."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_block", "block_lgd_code", "cbo_type"),)
+
+    cbo_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    district_lgd_code: Mapped[str] = mapped_column(_CODE)
+    block_lgd_code: Mapped[str] = mapped_column(_CODE)
+    held_on: Mapped[date] = mapped_column(Date)
+    # CLOSED (waiting for the approver), APPROVED, REJECTED (back with the bookkeeper).
+    status: Mapped[str] = mapped_column(String(16))
+    compulsory: Mapped[int] = mapped_column(BigInteger, default=0)
+    voluntary: Mapped[int] = mapped_column(BigInteger, default=0)
+    loans_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+    maker: Mapped[str] = mapped_column(String(64), default="")
+    checker: Mapped[str] = mapped_column(String(64), default="")
+    # How often the approver sent this meeting back.
+    rejections: Mapped[int] = mapped_column(Integer, default=0)
+    # When the meeting was last closed (entered) and last decided: the bookkeeper's month.
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CutOff(ReportsBase):
+    __tablename__ = "cutoff"
+
+    cbo_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    cutoff_date: Mapped[date] = mapped_column(Date)
+    total_assets: Mapped[int] = mapped_column(BigInteger, default=0)
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanMovement(ReportsBase):
+    """A loan as a meeting left it (disbursed or repaid there); a rejected meeting's rows are
+    removed, so a loan's latest row is its state in the books."""
+
+    __tablename__ = "loan_movement"
+    __table_args__ = (Index("ix_loan_movement_cbo", "cbo_id", "meeting_number"),)
+
+    loan_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    meeting_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cbo_id: Mapped[str] = mapped_column(_ID)
+    member_id: Mapped[str] = mapped_column(_ID, default="")
+    source: Mapped[str] = mapped_column(String(16), default="")
+    disbursed: Mapped[int] = mapped_column(BigInteger, default=0)
+    principal_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
+    interest_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
+    outstanding_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AppUser(ReportsBase):
+    __tablename__ = "app_user"
+    __table_args__ = (Index("ix_app_user_state", "state"),)
+
+    user_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    state: Mapped[str] = mapped_column(_CODE)
+    category: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    district_lgd_code: Mapped[str] = mapped_column(_CODE, default="")
+    block_lgd_code: Mapped[str] = mapped_column(_CODE, default="")
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    # Districts and blocks of the user's role scopes (for the caller's reach).
+    districts: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
+    blocks: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
+    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserCbo(ReportsBase):
+    __tablename__ = "user_cbo"
+    __table_args__ = (Index("ix_user_cbo_cbo", "cbo_id"),)
+
+    user_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    cbo_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+
+
+class ShgStats(ReportsBase):
+    """One SHG's contribution to the dashboard, recomputed when one of its events arrives."""
+
+    __tablename__ = "shg_stats"
+    __table_args__ = (
+        Index("ix_shg_stats_block", "block_lgd_code", "shg_id"),
+        Index("ix_shg_stats_vo", "vo_id"),
+        Index("ix_shg_stats_clf", "clf_id"),
+    )
+
+    shg_id: Mapped[str] = mapped_column(_ID, primary_key=True)
+    state: Mapped[str] = mapped_column(_CODE)
+    district_lgd_code: Mapped[str] = mapped_column(_CODE)
+    block_lgd_code: Mapped[str] = mapped_column(_CODE)
+    vo_id: Mapped[str] = mapped_column(_ID, default="")
+    clf_id: Mapped[str] = mapped_column(_ID, default="")
+    formed_on: Mapped[date] = mapped_column(Date)
+    has_bank_account: Mapped[bool] = mapped_column(Boolean)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    sc: Mapped[int] = mapped_column(Integer, default=0)
+    st: Mapped[int] = mapped_column(Integer, default=0)
+    obc: Mapped[int] = mapped_column(Integer, default=0)
+    general: Mapped[int] = mapped_column(Integer, default=0)
+    other: Mapped[int] = mapped_column(Integer, default=0)
+    has_transactions: Mapped[bool] = mapped_column(Boolean, default=False)
+    compulsory: Mapped[int] = mapped_column(BigInteger, default=0)
+    voluntary: Mapped[int] = mapped_column(BigInteger, default=0)
+    loan_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BlockRollup(ReportsBase):
+    """The sums of a block's SHGs formed in one month: a state's dashboard in a few thousand
+    rows. SHGs without a bank account are split by month of formation so that "> 3 months
+    without" needs only the boundary month from ``shg_stats``."""
+
+    __tablename__ = "block_rollup"
+
+    state: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    district_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    block_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    formed_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    shgs: Mapped[int] = mapped_column(BigInteger, default=0)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+    sc: Mapped[int] = mapped_column(BigInteger, default=0)
+    st: Mapped[int] = mapped_column(BigInteger, default=0)
+    obc: Mapped[int] = mapped_column(BigInteger, default=0)
+    general: Mapped[int] = mapped_column(BigInteger, default=0)
+    other: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_bank: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_transactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    compulsory: Mapped[int] = mapped_column(BigInteger, default=0)
+    voluntary: Mapped[int] = mapped_column(BigInteger, default=0)
+    loan_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Applied(ReportsBase):
+    """Per source service, the last event applied to the read models and what still waits."""
+
+    __tablename__ = "applied"
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_event_id: Mapped[str] = mapped_column(String(36))
+    last_event_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pending: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AreaMonth(ReportsBase):

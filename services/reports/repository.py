@@ -1,60 +1,621 @@
-"""Queries of the reports read models."""
+"""SQL of the reports read models: writes of the consumer, and the report queries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reports.models import ShgCount
+# Meeting statuses as the transactions service names them.
+CLOSED, APPROVED, REJECTED = "CLOSED", "APPROVED", "REJECTED"
 
 
-async def add_shgs(session: AsyncSession, state: str, district: str, block: str, n: int) -> None:
-    stmt = insert(ShgCount).values(
-        state=state, district_lgd_code=district, block_lgd_code=block, shgs_formed=n
+async def raw(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under ``session``, inside its (opened) transaction."""
+    conn = await session.connection()
+    dbapi = await conn.get_raw_connection()
+    pg: asyncpg.Connection = dbapi.driver_connection
+    if not pg.is_in_transaction():
+        await session.execute(text("SELECT 1"))
+    return pg
+
+
+# --- writes of the consumer -------------------------------------------------------------------
+
+
+async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    await conn.executemany(
+        """
+        INSERT INTO cbo (cbo_id, cbo_type, state, district_lgd_code, block_lgd_code, code, name,
+                         status, migrated, has_bank_account, formed_on, parent_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (cbo_id) DO UPDATE SET
+            cbo_type = EXCLUDED.cbo_type, state = EXCLUDED.state,
+            district_lgd_code = EXCLUDED.district_lgd_code,
+            block_lgd_code = EXCLUDED.block_lgd_code, code = EXCLUDED.code,
+            name = EXCLUDED.name, status = EXCLUDED.status, migrated = EXCLUDED.migrated,
+            has_bank_account = EXCLUDED.has_bank_account, formed_on = EXCLUDED.formed_on,
+            parent_id = EXCLUDED.parent_id
+        """,
+        rows,
     )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ShgCount.state, ShgCount.district_lgd_code, ShgCount.block_lgd_code],
-            set_={"shgs_formed": ShgCount.shgs_formed + stmt.excluded.shgs_formed},
+
+
+async def link_federation(conn: asyncpg.Connection, links: Mapping[str, str]) -> None:
+    await conn.executemany("UPDATE cbo SET parent_id = $2 WHERE cbo_id = $1", list(links.items()))
+
+
+async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> set[str]:
+    """Upsert members; the SHGs they belonged to before and belong to now."""
+    ids = [str(r[0]) for r in rows]
+    before = await conn.fetch("SELECT shg_id FROM member WHERE member_id = ANY($1::text[])", ids)
+    await conn.executemany(
+        """
+        INSERT INTO member (member_id, shg_id, social_category, status) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (member_id) DO UPDATE SET shg_id = EXCLUDED.shg_id,
+            social_category = EXCLUDED.social_category, status = EXCLUDED.status
+        """,
+        rows,
+    )
+    return {r["shg_id"] for r in before} | {str(r[1]) for r in rows}
+
+
+async def upsert_users(
+    conn: asyncpg.Connection,
+    rows: Sequence[tuple[object, ...]],
+    cbos: Mapping[str, list[tuple[str, str]]],
+) -> None:
+    await conn.executemany(
+        """
+        INSERT INTO app_user (user_id, state, category, status, district_lgd_code,
+                              block_lgd_code, roles, districts, blocks)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state,
+            category = EXCLUDED.category, status = EXCLUDED.status,
+            district_lgd_code = EXCLUDED.district_lgd_code,
+            block_lgd_code = EXCLUDED.block_lgd_code, roles = EXCLUDED.roles,
+            districts = EXCLUDED.districts, blocks = EXCLUDED.blocks
+        """,
+        rows,
+    )
+    await conn.execute("DELETE FROM user_cbo WHERE user_id = ANY($1::text[])", list(cbos))
+    await conn.executemany(
+        "INSERT INTO user_cbo (user_id, cbo_id, cbo_type) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
+        [(u, c, t) for u, mapped in cbos.items() for c, t in mapped],
+    )
+
+
+async def record_logins(conn: asyncpg.Connection, logins: Mapping[str, datetime]) -> None:
+    await conn.executemany(
+        "UPDATE app_user SET last_login = greatest(last_login, $2) WHERE user_id = $1",
+        list(logins.items()),
+    )
+
+
+async def upsert_meeting(
+    conn: asyncpg.Connection, row: tuple[object, ...], *, decided: bool
+) -> None:
+    """A meeting closed (entered: a new attempt, ``closed_at`` = now) or decided."""
+    await conn.execute(
+        """
+        INSERT INTO meeting (cbo_id, number, cbo_type, district_lgd_code, block_lgd_code,
+                             held_on, status, compulsory, voluntary, loans_outstanding, maker,
+                             checker, rejections, closed_at, decided_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                CASE WHEN $7::varchar = 'REJECTED' THEN 1 ELSE 0 END, $13,
+                CASE WHEN $14::bool THEN $13::timestamptz END)
+        ON CONFLICT (cbo_id, number) DO UPDATE SET
+            held_on = EXCLUDED.held_on, status = EXCLUDED.status,
+            compulsory = EXCLUDED.compulsory, voluntary = EXCLUDED.voluntary,
+            loans_outstanding = EXCLUDED.loans_outstanding, maker = EXCLUDED.maker,
+            checker = EXCLUDED.checker,
+            rejections = meeting.rejections + EXCLUDED.rejections,
+            closed_at = CASE WHEN $14::bool THEN meeting.closed_at ELSE EXCLUDED.closed_at END,
+            decided_at = EXCLUDED.decided_at
+        """,
+        *row,
+        decided,
+    )
+
+
+async def drop_loan_movements(conn: asyncpg.Connection, cbo_id: str, number: int) -> None:
+    await conn.execute(
+        "DELETE FROM loan_movement WHERE cbo_id = $1 AND meeting_number = $2", cbo_id, number
+    )
+
+
+async def upsert_cutoff(
+    conn: asyncpg.Connection, cbo_id: str, on: date, total: int, when: datetime
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO cutoff (cbo_id, cutoff_date, total_assets, approved_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (cbo_id) DO UPDATE SET cutoff_date = EXCLUDED.cutoff_date,
+            total_assets = EXCLUDED.total_assets, approved_at = EXCLUDED.approved_at
+        """,
+        cbo_id,
+        on,
+        total,
+        when,
+    )
+
+
+async def upsert_loan_movement(conn: asyncpg.Connection, row: tuple[object, ...]) -> None:
+    await conn.execute(
+        """
+        INSERT INTO loan_movement (loan_id, meeting_number, cbo_id, member_id, source,
+                                   disbursed, principal_repaid, interest_repaid,
+                                   outstanding_principal)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (loan_id, meeting_number) DO UPDATE SET
+            disbursed = greatest(loan_movement.disbursed, EXCLUDED.disbursed),
+            principal_repaid = greatest(loan_movement.principal_repaid,
+                                        EXCLUDED.principal_repaid),
+            interest_repaid = greatest(loan_movement.interest_repaid, EXCLUDED.interest_repaid),
+            outstanding_principal = EXCLUDED.outstanding_principal
+        """,
+        *row,
+    )
+
+
+_STATS = f"""
+INSERT INTO shg_stats (shg_id, state, district_lgd_code, block_lgd_code, vo_id, clf_id,
+                       formed_on, has_bank_account, members, sc, st, obc, general, other,
+                       has_transactions, compulsory, voluntary, loan_outstanding)
+SELECT s.cbo_id, s.state, s.district_lgd_code, s.block_lgd_code, s.parent_id,
+       coalesce(v.parent_id, ''), s.formed_on, s.has_bank_account,
+       m.members, m.sc, m.st, m.obc, m.general, m.members - m.sc - m.st - m.obc - m.general,
+       t.n > 0, coalesce(t.cs, 0), coalesce(t.vs, 0), coalesce(lo.loans_outstanding, 0)
+  FROM cbo s
+  LEFT JOIN cbo v ON v.cbo_id = s.parent_id AND s.parent_id <> ''
+  CROSS JOIN LATERAL (
+       SELECT count(*) AS members,
+              count(*) FILTER (WHERE social_category = 'SC') AS sc,
+              count(*) FILTER (WHERE social_category = 'ST') AS st,
+              count(*) FILTER (WHERE social_category = 'OBC') AS obc,
+              count(*) FILTER (WHERE social_category IN ('GEN', 'GENERAL')) AS general
+         FROM member WHERE shg_id = s.cbo_id AND status <> 'inactive') m
+  CROSS JOIN LATERAL (
+       SELECT count(*) AS n, sum(compulsory) AS cs, sum(voluntary) AS vs
+         FROM meeting WHERE cbo_id = s.cbo_id AND status = '{APPROVED}') t
+  LEFT JOIN LATERAL (
+       SELECT loans_outstanding FROM meeting
+        WHERE cbo_id = s.cbo_id AND status = '{APPROVED}'
+        ORDER BY number DESC LIMIT 1) lo ON true
+ WHERE s.cbo_type = 'SHG' AND s.cbo_id = ANY($1::text[])
+ON CONFLICT (shg_id) DO UPDATE SET
+    state = EXCLUDED.state, district_lgd_code = EXCLUDED.district_lgd_code,
+    block_lgd_code = EXCLUDED.block_lgd_code, vo_id = EXCLUDED.vo_id,
+    clf_id = EXCLUDED.clf_id, formed_on = EXCLUDED.formed_on,
+    has_bank_account = EXCLUDED.has_bank_account, members = EXCLUDED.members,
+    sc = EXCLUDED.sc, st = EXCLUDED.st, obc = EXCLUDED.obc, general = EXCLUDED.general,
+    other = EXCLUDED.other, has_transactions = EXCLUDED.has_transactions,
+    compulsory = EXCLUDED.compulsory, voluntary = EXCLUDED.voluntary,
+    loan_outstanding = EXCLUDED.loan_outstanding
+"""
+
+_ROLLUP_SUMS = """
+    count(*), sum(members), sum(sc), sum(st), sum(obc), sum(general), sum(other),
+    count(*) FILTER (WHERE has_bank_account), count(*) FILTER (WHERE has_transactions),
+    sum(compulsory), sum(voluntary), sum(loan_outstanding)
+"""
+
+_ROLLUP_COLUMNS = (
+    "shgs, members, sc, st, obc, general, other, with_bank, with_transactions,"
+    " compulsory, voluntary, loan_outstanding"
+)
+
+
+async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None:
+    """Recompute the stats of the touched SHGs (and of the SHGs of touched VOs: their CLF may
+    have changed), then the rollups of every block they lie in."""
+    ids = sorted(touched)
+    shgs = [
+        r["cbo_id"]
+        for r in await conn.fetch(
+            "SELECT cbo_id FROM cbo WHERE cbo_type = 'SHG'"
+            " AND (cbo_id = ANY($1::text[]) OR parent_id = ANY($1::text[]))",
+            ids,
         )
+    ]
+    if not shgs:
+        return
+    blocks_sql = (
+        "SELECT DISTINCT state, district_lgd_code, block_lgd_code FROM shg_stats"
+        " WHERE shg_id = ANY($1::text[])"
     )
+    blocks = {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
+    await conn.execute(_STATS, shgs)
+    blocks |= {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
+    await rebuild_rollups(conn, sorted(blocks))
+
+
+async def rebuild_rollups(conn: asyncpg.Connection, blocks: Sequence[tuple[Any, ...]]) -> None:
+    if not blocks:
+        return
+    states = [b[0] for b in blocks]
+    districts = [b[1] for b in blocks]
+    codes = [b[2] for b in blocks]
+    await conn.execute(
+        """
+        DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
+         WHERE r.state = b.s AND r.district_lgd_code = b.d AND r.block_lgd_code = b.k
+        """,
+        states,
+        districts,
+        codes,
+    )
+    await conn.execute(
+        f"""
+        INSERT INTO block_rollup (state, district_lgd_code, block_lgd_code, formed_month,
+                                  {_ROLLUP_COLUMNS})
+        SELECT s.state, s.district_lgd_code, s.block_lgd_code,
+               date_trunc('month', s.formed_on)::date, {_ROLLUP_SUMS}
+          FROM shg_stats s
+          JOIN unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
+            ON s.state = b.s AND s.district_lgd_code = b.d AND s.block_lgd_code = b.k
+         GROUP BY 1, 2, 3, 4
+        """,
+        states,
+        districts,
+        codes,
+    )
+
+
+async def record_applied(
+    conn: asyncpg.Connection, source: str, event_id: str, when: datetime, pending: int
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO applied (source, last_event_id, last_event_at, applied_at, pending)
+        VALUES ($1, $2, $3, now(), $4)
+        ON CONFLICT (source) DO UPDATE SET last_event_id = EXCLUDED.last_event_id,
+            last_event_at = greatest(applied.last_event_at, EXCLUDED.last_event_at),
+            applied_at = now(), pending = EXCLUDED.pending
+        """,
+        source,
+        event_id,
+        when,
+        pending,
+    )
+
+
+# --- queries of the reports -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Reach:
-    """Units a caller is confined to: rows in any of these districts or blocks."""
+class Scope:
+    """Which SHGs a report covers: the filter, within the caller's reach.
 
-    districts: frozenset[str]
-    blocks: frozenset[str]
+    ``districts``/``blocks`` None means the whole state; otherwise rows must lie in one of
+    those districts or blocks."""
+
+    state: str
+    district: str = ""
+    block: str = ""
+    clf_id: str = ""
+    vo_id: str = ""
+    districts: frozenset[str] | None = None
+    blocks: frozenset[str] | None = None
 
 
-async def count_shgs(
-    session: AsyncSession, state: str, *, district: str = "", block: str = "", reach: Reach | None
-) -> int:
-    """SHGs formed in ``state``, narrowed by the filter and by the caller's reach."""
-    q = select(func.coalesce(func.sum(ShgCount.shgs_formed), 0)).where(ShgCount.state == state)
-    if district:
-        q = q.where(ShgCount.district_lgd_code == district)
-    if block:
-        q = q.where(ShgCount.block_lgd_code == block)
-    if reach is not None:
-        q = q.where(
-            or_(
-                ShgCount.district_lgd_code.in_(reach.districts),
-                ShgCount.block_lgd_code.in_(reach.blocks),
+def _where(scope: Scope, args: list[object], prefix: str = "") -> str:
+    """SQL conditions on a table with state/district_lgd_code/block_lgd_code columns."""
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    p = prefix
+    conds = [f"{p}state = {arg(scope.state)}"]
+    if scope.district:
+        conds.append(f"{p}district_lgd_code = {arg(scope.district)}")
+    if scope.block:
+        conds.append(f"{p}block_lgd_code = {arg(scope.block)}")
+    if scope.districts is not None or scope.blocks is not None:
+        conds.append(
+            f"({p}district_lgd_code = ANY({arg(sorted(scope.districts or ()))}::text[])"
+            f" OR {p}block_lgd_code = ANY({arg(sorted(scope.blocks or ()))}::text[]))"
+        )
+    return " AND ".join(conds)
+
+
+_PANEL_FROM_STATS = """
+    count(*) AS shgs, coalesce(sum(members), 0) AS members, coalesce(sum(sc), 0) AS sc,
+    coalesce(sum(st), 0) AS st, coalesce(sum(obc), 0) AS obc,
+    coalesce(sum(general), 0) AS general, coalesce(sum(other), 0) AS other,
+    count(*) FILTER (WHERE has_bank_account) AS with_bank,
+    count(*) FILTER (WHERE NOT has_bank_account AND formed_on < $B3) AS nobank_3,
+    count(*) FILTER (WHERE NOT has_bank_account AND formed_on < $B6) AS nobank_6,
+    count(*) FILTER (WHERE has_transactions) AS with_transactions,
+    coalesce(sum(compulsory), 0) AS compulsory, coalesce(sum(voluntary), 0) AS voluntary,
+    coalesce(sum(loan_outstanding), 0) AS loan_outstanding
+"""
+
+
+def _panel_sql(args: list[object], before_3: date, before_6: date) -> str:
+    args.extend([before_3, before_6])
+    return _PANEL_FROM_STATS.replace("$B3", f"${len(args) - 1}").replace("$B6", f"${len(args)}")
+
+
+async def panels_from_stats(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    before_3: date,
+    before_6: date,
+    group: str = "",
+) -> list[asyncpg.Record]:
+    """Panels over ``shg_stats`` (a block, a CLF or a VO), optionally per ``group`` column."""
+    args: list[object] = []
+    where = _where(scope, args)
+    if scope.clf_id:
+        args.append(scope.clf_id)
+        where += f" AND clf_id = ${len(args)}"
+    if scope.vo_id:
+        args.append(scope.vo_id)
+        where += f" AND vo_id = ${len(args)}"
+    select = _panel_sql(args, before_3, before_6)
+    if group:
+        return list(
+            await conn.fetch(
+                f"SELECT {group} AS code, {select} FROM shg_stats WHERE {where}"
+                f" GROUP BY {group} ORDER BY {group}",
+                *args,
             )
         )
-    return int((await session.execute(q)).scalar_one())
-
-
-async def district_of_block(session: AsyncSession, state: str, block: str) -> str:
-    """The district a block's SHGs were counted under; empty when it has none yet."""
-    q = (
-        select(ShgCount.district_lgd_code)
-        .where(ShgCount.state == state, ShgCount.block_lgd_code == block)
-        .limit(1)
+    return list(
+        await conn.fetch(f"SELECT '' AS code, {select} FROM shg_stats WHERE {where}", *args)
     )
-    return (await session.execute(q)).scalar_one_or_none() or ""
+
+
+async def panels_from_rollup(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    before_3: date,
+    before_6: date,
+    group: str = "",
+) -> list[dict[str, Any]]:
+    """Panels of a state, district or block from ``block_rollup``; SHGs without a bank account
+    for more than 3 (6) months: whole months before the boundary's month from the rollup, the
+    boundary month itself from ``shg_stats`` (exact to the day)."""
+    args: list[object] = []
+    where = _where(scope, args)
+    args.extend([before_3.replace(day=1), before_6.replace(day=1)])
+    m3, m6 = f"${len(args) - 1}", f"${len(args)}"
+    key = group or "''"
+    rollup = await conn.fetch(
+        f"""
+        SELECT {key} AS code, coalesce(sum(shgs), 0) AS shgs,
+               coalesce(sum(members), 0) AS members, coalesce(sum(sc), 0) AS sc,
+               coalesce(sum(st), 0) AS st, coalesce(sum(obc), 0) AS obc,
+               coalesce(sum(general), 0) AS general, coalesce(sum(other), 0) AS other,
+               coalesce(sum(with_bank), 0) AS with_bank,
+               coalesce(sum(shgs - with_bank) FILTER (WHERE formed_month < {m3}), 0) AS nobank_3,
+               coalesce(sum(shgs - with_bank) FILTER (WHERE formed_month < {m6}), 0) AS nobank_6,
+               coalesce(sum(with_transactions), 0) AS with_transactions,
+               coalesce(sum(compulsory), 0) AS compulsory,
+               coalesce(sum(voluntary), 0) AS voluntary,
+               coalesce(sum(loan_outstanding), 0) AS loan_outstanding
+          FROM block_rollup WHERE {where}
+          {f"GROUP BY {group} ORDER BY {group}" if group else ""}
+        """,
+        *args,
+    )
+    # The boundary months: SHGs without an account formed in the month of the boundary but
+    # before the boundary day.
+    bargs: list[object] = []
+    bwhere = _where(scope, bargs)
+    bargs.extend([before_3.replace(day=1), before_3, before_6.replace(day=1), before_6])
+    a3, z3, a6, z6 = (f"${len(bargs) - 3 + i}" for i in range(4))
+    in3 = f"formed_on >= {a3} AND formed_on < {z3}"
+    in6 = f"formed_on >= {a6} AND formed_on < {z6}"
+    edge = await conn.fetch(
+        f"""
+        SELECT {key} AS code, count(*) FILTER (WHERE {in3}) AS nobank_3,
+               count(*) FILTER (WHERE {in6}) AS nobank_6
+          FROM shg_stats
+         WHERE {bwhere} AND NOT has_bank_account AND (({in3}) OR ({in6}))
+         {f"GROUP BY {group}" if group else ""}
+        """,
+        *bargs,
+    )
+    extra = {r["code"]: (r["nobank_3"], r["nobank_6"]) for r in edge}
+    out = []
+    for r in rollup:
+        d = dict(r)
+        e3, e6 = extra.get(r["code"], (0, 0))
+        d["nobank_3"] += e3
+        d["nobank_6"] += e6
+        out.append(d)
+    return out
+
+
+async def cbo_names(conn: asyncpg.Connection, ids: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch("SELECT cbo_id, name FROM cbo WHERE cbo_id = ANY($1::text[])", ids)
+    return {r["cbo_id"]: r["name"] for r in rows}
+
+
+async def cbo_place(conn: asyncpg.Connection, cbo_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT cbo_id, cbo_type, state, district_lgd_code, block_lgd_code FROM cbo"
+        " WHERE cbo_id = $1",
+        cbo_id,
+    )
+
+
+async def district_of_block(conn: asyncpg.Connection, state: str, block: str) -> str | None:
+    """The district a block's CBOs were recorded under; None when it has none yet."""
+    value = await conn.fetchval(
+        "SELECT district_lgd_code FROM cbo WHERE state = $1 AND block_lgd_code = $2 LIMIT 1",
+        state,
+        block,
+    )
+    return None if value is None else str(value)
+
+
+async def district_known(conn: asyncpg.Connection, state: str, district: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM cbo WHERE state = $1 AND district_lgd_code = $2)",
+            state,
+            district,
+        )
+    )
+
+
+async def shg_page(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    after: str,
+    limit: int,
+    before_3: date,
+    before_6: date,
+) -> list[asyncpg.Record]:
+    args: list[object] = []
+    where = _where(scope, args, "s.")
+    if scope.clf_id:
+        args.append(scope.clf_id)
+        where += f" AND s.clf_id = ${len(args)}"
+    if scope.vo_id:
+        args.append(scope.vo_id)
+        where += f" AND s.vo_id = ${len(args)}"
+    args.append(after)
+    where += f" AND s.shg_id > ${len(args)}"
+    args.append(limit)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT s.*, c.code, c.name, c.status FROM shg_stats s JOIN cbo c ON c.cbo_id = s.shg_id
+             WHERE {where} ORDER BY s.shg_id LIMIT ${len(args)}
+            """,
+            *args,
+        )
+    )
+
+
+async def cbo_summary(
+    conn: asyncpg.Connection, scope: Scope, bookkeeper_roles: Mapping[str, str]
+) -> list[asyncpg.Record]:
+    """Per CBO type: totals by status, of the CBOs mapped to an active user holding the
+    bookkeeper role of that type (``bookkeeper_roles``: CBO type → role)."""
+    args: list[object] = []
+    where = _where(scope, args, "c.")
+    args.extend([list(bookkeeper_roles), list(bookkeeper_roles.values())])
+    types, roles = f"${len(args) - 1}", f"${len(args)}"
+    return list(
+        await conn.fetch(
+            f"""
+            WITH mapped AS (
+                SELECT DISTINCT uc.cbo_id FROM user_cbo uc JOIN app_user u USING (user_id)
+                  JOIN unnest({types}::text[], {roles}::text[]) AS bk(cbo_type, role)
+                    ON bk.cbo_type = uc.cbo_type AND bk.role = ANY(u.roles)
+                 WHERE u.status = 'active')
+            SELECT c.cbo_type,
+                   count(*) AS total,
+                   count(m.cbo_id) AS mapped,
+                   count(m.cbo_id) FILTER (WHERE c.migrated) AS mapped_migrated,
+                   count(m.cbo_id) FILTER (WHERE NOT c.migrated) AS mapped_new,
+                   count(m.cbo_id) FILTER (WHERE c.status = 'approved') AS approved,
+                   count(m.cbo_id) FILTER (WHERE c.status = 'rejected') AS rejected,
+                   count(m.cbo_id) FILTER (WHERE c.status = 'pending') AS pending,
+                   count(m.cbo_id) FILTER (WHERE c.status = 'incomplete') AS incomplete,
+                   count(m.cbo_id) FILTER (WHERE c.status IN ('new', 'modified'))
+                     AS with_bookkeeper,
+                   count(*) FILTER (WHERE c.status = 'approved') AS approved_overall
+              FROM cbo c LEFT JOIN mapped m ON m.cbo_id = c.cbo_id
+             WHERE {where}
+             GROUP BY c.cbo_type
+            """,
+            *args,
+        )
+    )
+
+
+async def bookkeepers(
+    conn: asyncpg.Connection, scope: Scope, role: str, cbo_type: str
+) -> tuple[int, int]:
+    """Active users holding ``role`` within the scope, and those mapped to a CBO of the type."""
+    args: list[object] = []
+    where = _where(scope, args, "u.")
+    args.extend([role, cbo_type])
+    row = await conn.fetchrow(
+        f"""
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM user_cbo uc
+                                   WHERE uc.user_id = u.user_id
+                                     AND uc.cbo_type = ${len(args)})) AS mapped
+          FROM app_user u
+         WHERE {where} AND u.status = 'active' AND ${len(args) - 1} = ANY(u.roles)
+        """,
+        *args,
+    )
+    assert row is not None
+    return int(row["n"]), int(row["mapped"])
+
+
+async def meeting_summary(
+    conn: asyncpg.Connection, scope: Scope, since: Sequence[date]
+) -> list[asyncpg.Record]:
+    args: list[object] = []
+    where = _where(scope, args, "c.")
+    args.extend(since)
+    d30, d60, d90 = (f"${len(args) - 2 + i}" for i in range(3))
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT c.cbo_type,
+                   count(mt.cbo_id) AS submitted,
+                   count(mt.cbo_id) FILTER (WHERE mt.status = '{APPROVED}') AS approved,
+                   coalesce(sum(mt.rejections), 0) AS rejected,
+                   count(mt.cbo_id) FILTER (WHERE mt.status = '{CLOSED}') AS with_approver,
+                   count(mt.cbo_id) FILTER (WHERE mt.status = '{REJECTED}') AS with_bookkeeper,
+                   count(DISTINCT co.cbo_id) AS with_cutoff,
+                   count(DISTINCT mt.cbo_id) FILTER (WHERE mt.held_on >= {d30}) AS met_30,
+                   count(DISTINCT mt.cbo_id) FILTER (WHERE mt.held_on >= {d60}) AS met_60,
+                   count(DISTINCT mt.cbo_id) FILTER (WHERE mt.held_on >= {d90}) AS met_90
+              FROM cbo c
+              LEFT JOIN meeting mt ON mt.cbo_id = c.cbo_id
+              LEFT JOIN cutoff co ON co.cbo_id = c.cbo_id
+             WHERE {where}
+             GROUP BY c.cbo_type
+            """,
+            *args,
+        )
+    )
+
+
+async def user_report(
+    conn: asyncpg.Connection, scope: Scope, since: datetime
+) -> list[asyncpg.Record]:
+    args: list[object] = []
+    where = _where(scope, args, "u.")
+    args.append(since)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT r.role,
+                   count(*) FILTER (WHERE u.status = 'active') AS active,
+                   count(*) FILTER (WHERE u.status <> 'active') AS inactive,
+                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM user_cbo uc
+                                                   WHERE uc.user_id = u.user_id)) AS mapped,
+                   count(*) FILTER (WHERE u.last_login >= ${len(args)}) AS recent,
+                   count(*) FILTER (WHERE u.last_login IS NULL) AS never,
+                   max(u.last_login) AS last_login
+              FROM app_user u CROSS JOIN LATERAL unnest(u.roles) AS r(role)
+             WHERE {where}
+             GROUP BY r.role ORDER BY r.role
+            """,
+            *args,
+        )
+    )
+
+
+async def freshness(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return list(await conn.fetch("SELECT * FROM applied"))

@@ -1,77 +1,599 @@
-"""Rules of reports: what each event adds to the read models, and who sees which slice."""
+"""Rules of reports: who sees which slice, what a filter means, and each report's numbers.
+
+The read models are kept by :mod:`services.reports.ingest`; here they are only read. Every
+report is confined to the caller's reach (her staff roles' districts and blocks; state-wide
+roles see the state) in this service, whatever the gateway checked: a filter naming a unit
+outside the reach is refused (403), not answered with zeros that would read as "no SHGs".
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lokos.catalogue import STAFF_READERS
-from lokos.errors import PermissionDenied
-from lokos.events import Event
+from lokos import catalogue
+from lokos.errors import FieldError, PermissionDenied, ValidationFailed
 from lokos.principal import Principal
-from lokos.profiles.v1 import profiles_pb2
-from services.reports import repository
+from services.reports import labels, repository
+from services.reports.repository import Scope
 
-DASHBOARD_VIEWERS = STAFF_READERS
+DASHBOARD_VIEWERS = catalogue.STAFF_READERS
+# The bookkeeper role of each CBO type (the CBO summary's "No of Bookkeepers").
+BOOKKEEPER_ROLES: dict[str, str] = {
+    r.cbo_category: r.code
+    for r in catalogue.ROLES
+    if r.is_community and r.code == f"{r.cbo_category}_BOOKKEEPER"
+}
+CBO_TYPES = ("SHG", "VO", "CLF")
+MAX_PAGE = 500
+# Rows per streamed chunk of an export, and SHGs read per query while exporting.
+EXPORT_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Filter:
+    district: str = ""
+    block: str = ""
+    clf_id: str = ""
+    vo_id: str = ""
+
+
+@dataclass(frozen=True)
+class Freshness:
+    as_of: datetime | None
+    lag_seconds: int
+    pending: int
+
+
+@dataclass
+class Panels:
+    shgs_formed: int = 0
+    members: int = 0
+    sc: int = 0
+    st: int = 0
+    obc: int = 0
+    general: int = 0
+    other: int = 0
+    with_bank_account: int = 0
+    without_bank_account: int = 0
+    without_bank_account_3_months: int = 0
+    without_bank_account_6_months: int = 0
+    with_transactions: int = 0
+    without_transactions: int = 0
+    compulsory_savings: int = 0
+    voluntary_savings: int = 0
+    loan_outstanding: int = 0
+
+    @classmethod
+    def of(cls, r: Mapping[str, Any]) -> Panels:
+        g = r.__getitem__
+        shgs = int(g("shgs"))
+        return cls(
+            shgs_formed=shgs,
+            members=int(g("members")),
+            sc=int(g("sc")),
+            st=int(g("st")),
+            obc=int(g("obc")),
+            general=int(g("general")),
+            other=int(g("other")),
+            with_bank_account=int(g("with_bank")),
+            without_bank_account=shgs - int(g("with_bank")),
+            without_bank_account_3_months=int(g("nobank_3")),
+            without_bank_account_6_months=int(g("nobank_6")),
+            with_transactions=int(g("with_transactions")),
+            without_transactions=shgs - int(g("with_transactions")),
+            # The books keep paise; the dashboard shows whole rupees.
+            compulsory_savings=int(g("compulsory")) // 100,
+            voluntary_savings=int(g("voluntary")) // 100,
+            loan_outstanding=int(g("loan_outstanding")) // 100,
+        )
+
+    def cells(self) -> list[str]:
+        return [str(v) for v in vars(self).values()]
 
 
 @dataclass(frozen=True)
 class Dashboard:
     state: str
-    district_lgd_code: str
-    block_lgd_code: str
-    shgs_formed: int
+    filter: Filter
+    panels: Panels
+    freshness: Freshness
 
 
-async def on_shg_created(session: AsyncSession, event: Event) -> None:
-    shg = event.payload(profiles_pb2.CboEvent).cbo
-    await repository.add_shgs(session, shg.state, shg.district_lgd_code, shg.block_lgd_code, 1)
+@dataclass(frozen=True)
+class DrillRow:
+    level: str
+    code: str
+    name: str
+    panels: Panels
 
 
-async def dashboard(
-    session: AsyncSession, principal: Principal, *, district: str = "", block: str = ""
-) -> Dashboard:
-    """Counts for the filter, limited to the districts and blocks the caller reaches.
-
-    A filter naming a district or block outside the caller's reach is refused (403), not
-    answered with zeros that would read as "no SHGs there".
-    """
-    if not principal.has_any_role(DASHBOARD_VIEWERS):
-        raise PermissionDenied("your roles do not include the dashboard")
-    reach = _reach(principal)
-    if reach is not None and (district or block):
-        await _check_filter(session, principal.state, reach, district, block)
-    count = await repository.count_shgs(
-        session, principal.state, district=district, block=block, reach=reach
-    )
-    return Dashboard(principal.state, district, block, count)
+@dataclass(frozen=True)
+class DrillDown:
+    level: str
+    rows: list[DrillRow]
+    freshness: Freshness
 
 
-async def _check_filter(
-    session: AsyncSession, state: str, reach: repository.Reach, district: str, block: str
-) -> None:
-    """The filtered unit lies within ``reach``: a reached block, or a block or district of a
-    reached district. A block's district is the one its SHGs were counted under (or the
-    district filter, for a block with none yet)."""
-    if block:
-        if block in reach.blocks:
-            return
-        block_district = await repository.district_of_block(session, state, block) or district
-        if block_district and block_district in reach.districts:
-            return
-        raise PermissionDenied(
-            f"block {block} is outside your scope", code="dashboard_out_of_scope"
-        )
-    if district not in reach.districts:
-        raise PermissionDenied(
-            f"district {district} is outside your scope", code="dashboard_out_of_scope"
-        )
+@dataclass(frozen=True)
+class ShgLine:
+    shg_id: str
+    code: str
+    name: str
+    status: str
+    district: str
+    block: str
+    vo_id: str
+    clf_id: str
+    formed_on: date
+    has_bank_account: bool
+    panels: Panels
 
 
-def _reach(principal: Principal) -> repository.Reach | None:
+@dataclass(frozen=True)
+class ShgPage:
+    shgs: list[ShgLine]
+    next_page_token: str
+    freshness: Freshness
+
+
+@dataclass(frozen=True)
+class CboSummaryLine:
+    cbo_type: str
+    bookkeepers: int
+    bookkeepers_mapped: int
+    total: int
+    mapped: int
+    mapped_percent: int
+    mapped_migrated: int
+    mapped_new: int
+    approved: int
+    rejected: int
+    pending_with_block_manager: int
+    incomplete: int
+    pending_with_bookkeeper: int
+    approved_percent_of_mapped: int
+    approved_percent_overall: int
+
+
+@dataclass(frozen=True)
+class MeetingSummaryLine:
+    cbo_type: str
+    submitted: int
+    approved: int
+    rejected: int
+    pending_with_approver: int
+    pending_with_bookkeeper: int
+    cbos_with_cutoff: int
+    cbos_met_last_30_days: int
+    cbos_met_last_60_days: int
+    cbos_met_last_90_days: int
+
+
+@dataclass(frozen=True)
+class CboSummary:
+    cbos: list[CboSummaryLine]
+    meetings: list[MeetingSummaryLine]
+    freshness: Freshness
+
+
+@dataclass(frozen=True)
+class UserLine:
+    level: str
+    role: str
+    active: int
+    inactive: int
+    mapped: int
+    unmapped: int
+    logged_in_last_30_days: int
+    never_logged_in: int
+    last_login: datetime | None
+
+
+@dataclass(frozen=True)
+class UserReport:
+    rows: list[UserLine]
+    freshness: Freshness
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report as a header and rows of text, for the downloads."""
+
+    header: list[str]
+    rows: AsyncIterator[list[list[str]]] = field(repr=False)
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down, as the seeds show it (25 of 2,116 mapped: "1 %")."""
+    return part * 100 // whole if whole else 0
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for d in range(day.day, 27, -1):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    return date(year, month, min(day.day, 28))
+
+
+# --- reach and filters ------------------------------------------------------------------------
+
+
+def reach(principal: Principal) -> tuple[frozenset[str], frozenset[str]] | None:
     """The districts and blocks the caller's staff roles cover; None for state-wide roles."""
     reach = principal.reach(DASHBOARD_VIEWERS)
     if reach is None:
         return None
-    return repository.Reach(reach.get("district", frozenset()), reach.get("block", frozenset()))
+    return reach.get("district", frozenset()), reach.get("block", frozenset())
+
+
+async def scope_of(conn: asyncpg.Connection, principal: Principal, f: Filter) -> Scope:
+    """The scope a filter gives for the caller: 422 naming the field for a filter that does not
+    hold together, 403 for one outside her reach."""
+    if not principal.has_any_role(DASHBOARD_VIEWERS):
+        raise PermissionDenied("your roles do not include the reports")
+    state = principal.state
+    district, block = f.district, f.block
+    for name, cbo_id, kind in (("clf_id", f.clf_id, "CLF"), ("vo_id", f.vo_id, "VO")):
+        if not cbo_id:
+            continue
+        place = await repository.cbo_place(conn, cbo_id)
+        if place is None or place["cbo_type"] != kind or place["state"] != state:
+            raise ValidationFailed.one(name, f"no {kind} with this id", "unknown_cbo")
+        if block and place["block_lgd_code"] != block:
+            raise ValidationFailed.one(name, f"the {kind} is not in block {block}", "mismatch")
+        if district and place["district_lgd_code"] != district:
+            raise ValidationFailed.one(
+                name, f"the {kind} is not in district {district}", "mismatch"
+            )
+        district, block = place["district_lgd_code"], place["block_lgd_code"]
+    block_district = await repository.district_of_block(conn, state, block) if block else None
+    if block and district and block_district is not None and block_district != district:
+        raise ValidationFailed.one(
+            "block_lgd_code", f"block {block} is not in district {district}", "mismatch"
+        )
+    reached = reach(principal)
+    scope = Scope(state, district, block, f.clf_id, f.vo_id)
+    if reached is not None:
+        # Outside the reach is refused before anything is said about the unit itself.
+        districts, blocks = reached
+        if block:
+            home = block_district or district
+            if block not in blocks and home not in districts:
+                raise PermissionDenied(
+                    f"block {block} is outside your scope", code="dashboard_out_of_scope"
+                )
+        elif district and district not in districts:
+            raise PermissionDenied(
+                f"district {district} is outside your scope", code="dashboard_out_of_scope"
+            )
+        scope = replace(scope, districts=districts, blocks=blocks)
+    if f.district and not block and not await repository.district_known(conn, state, district):
+        raise ValidationFailed.one(
+            "district_lgd_code", f"no CBO is recorded in district {district}", "unknown_unit"
+        )
+    return scope
+
+
+async def freshness(conn: asyncpg.Connection, now: datetime | None = None) -> Freshness:
+    """As of the newest event applied; the lag is how old that event is while others wait
+    behind it (none waiting: no lag)."""
+    rows = await repository.freshness(conn)
+    if not rows:
+        return Freshness(None, 0, 0)
+    as_of = max(r["last_event_at"] for r in rows)
+    latest = max(rows, key=lambda r: r["applied_at"])
+    pending = int(latest["pending"])
+    now = now or datetime.now(UTC)
+    lag = max(0, int((now - as_of).total_seconds())) if pending else 0
+    return Freshness(as_of, lag, pending)
+
+
+def _boundaries(today: date) -> tuple[date, date]:
+    """SHGs formed before these days have been without an account for > 3 and > 6 months."""
+    return months_before(today, 3), months_before(today, 6)
+
+
+# --- R1 dashboard and drill-down --------------------------------------------------------------
+
+
+async def dashboard(session: AsyncSession, principal: Principal, f: Filter) -> Dashboard:
+    conn = await repository.raw(session)
+    scope = await scope_of(conn, principal, f)
+    rows = await _panels(conn, scope)
+    panels = Panels.of(rows[0]) if rows else Panels()
+    return Dashboard(principal.state, f, panels, await freshness(conn))
+
+
+async def _panels(
+    conn: asyncpg.Connection, scope: Scope, group: str = ""
+) -> list[Mapping[str, Any]]:
+    b3, b6 = _boundaries(datetime.now(UTC).date())
+    if scope.clf_id or scope.vo_id:
+        return list(await repository.panels_from_stats(conn, scope, b3, b6, group))
+    if group in ("clf_id", "vo_id", "shg_id"):
+        return list(await repository.panels_from_stats(conn, scope, b3, b6, group))
+    return list(await repository.panels_from_rollup(conn, scope, b3, b6, group))
+
+
+def _next_level(scope: Scope) -> tuple[str, str]:
+    """(level of the rows, column grouping them) one level below the filter."""
+    if scope.vo_id:
+        return "shg", "shg_id"
+    if scope.clf_id:
+        return "vo", "vo_id"
+    if scope.block:
+        return "clf", "clf_id"
+    if scope.district:
+        return "block", "block_lgd_code"
+    return "district", "district_lgd_code"
+
+
+async def drill_down(session: AsyncSession, principal: Principal, f: Filter) -> DrillDown:
+    conn = await repository.raw(session)
+    scope = await scope_of(conn, principal, f)
+    level, group = _next_level(scope)
+    rows = await _panels(conn, scope, group)
+    codes = [str(r["code"]) for r in rows]
+    names = await repository.cbo_names(conn, codes) if level in ("clf", "vo", "shg") else {}
+    out = [
+        DrillRow(level, str(r["code"]), names.get(str(r["code"]), ""), Panels.of(r)) for r in rows
+    ]
+    return DrillDown(level, out, await freshness(conn))
+
+
+async def list_shgs(
+    session: AsyncSession, principal: Principal, f: Filter, page_size: int, page_token: str
+) -> ShgPage:
+    if not 1 <= page_size <= MAX_PAGE:
+        raise ValidationFailed.one("page_size", f"between 1 and {MAX_PAGE}", "out_of_range")
+    if not (f.block or f.clf_id or f.vo_id):
+        raise ValidationFailed.one(
+            "block_lgd_code", "the SHG list needs a block, a CLF or a VO", "required"
+        )
+    conn = await repository.raw(session)
+    scope = await scope_of(conn, principal, f)
+    b3, b6 = _boundaries(datetime.now(UTC).date())
+    rows = await repository.shg_page(conn, scope, page_token, page_size, b3, b6)
+    shgs = [_shg_line(r, b3, b6) for r in rows]
+    token = shgs[-1].shg_id if len(shgs) == page_size else ""
+    return ShgPage(shgs, token, await freshness(conn))
+
+
+def _shg_line(r: asyncpg.Record, b3: date, b6: date) -> ShgLine:
+    nobank = not r["has_bank_account"]
+    panels = Panels.of(
+        {
+            "shgs": 1,
+            "members": r["members"],
+            "sc": r["sc"],
+            "st": r["st"],
+            "obc": r["obc"],
+            "general": r["general"],
+            "other": r["other"],
+            "with_bank": int(r["has_bank_account"]),
+            "nobank_3": int(nobank and r["formed_on"] < b3),
+            "nobank_6": int(nobank and r["formed_on"] < b6),
+            "with_transactions": int(r["has_transactions"]),
+            "compulsory": r["compulsory"],
+            "voluntary": r["voluntary"],
+            "loan_outstanding": r["loan_outstanding"],
+        }
+    )
+    return ShgLine(
+        r["shg_id"],
+        r["code"],
+        r["name"],
+        r["status"],
+        r["district_lgd_code"],
+        r["block_lgd_code"],
+        r["vo_id"],
+        r["clf_id"],
+        r["formed_on"],
+        r["has_bank_account"],
+        panels,
+    )
+
+
+# --- R2 CBO summary, meetings summary, users ---------------------------------------------------
+
+
+async def cbo_summary(session: AsyncSession, principal: Principal, f: Filter) -> CboSummary:
+    conn = await repository.raw(session)
+    scope = await scope_of(conn, principal, f)
+    # CBO counts are of units, not of one CLF's SHGs: the federation filter does not apply.
+    scope = replace(scope, clf_id="", vo_id="")
+    by_type = {
+        r["cbo_type"]: r for r in await repository.cbo_summary(conn, scope, BOOKKEEPER_ROLES)
+    }
+    lines = []
+    for t in CBO_TYPES:
+        r = by_type.get(t)
+        n, mapped_bk = await repository.bookkeepers(conn, scope, BOOKKEEPER_ROLES[t], t)
+        total = int(r["total"]) if r else 0
+        mapped = int(r["mapped"]) if r else 0
+        approved = int(r["approved"]) if r else 0
+
+        def v(key: str, r: object = r) -> int:
+            return int(r[key]) if r else 0  # type: ignore[index]
+
+        lines.append(
+            CboSummaryLine(
+                cbo_type=t,
+                bookkeepers=n,
+                bookkeepers_mapped=mapped_bk,
+                total=total,
+                mapped=mapped,
+                mapped_percent=percent(mapped, total),
+                mapped_migrated=v("mapped_migrated"),
+                mapped_new=v("mapped_new"),
+                approved=approved,
+                rejected=v("rejected"),
+                pending_with_block_manager=v("pending"),
+                incomplete=v("incomplete"),
+                pending_with_bookkeeper=v("with_bookkeeper"),
+                approved_percent_of_mapped=percent(approved, mapped),
+                approved_percent_overall=percent(v("approved_overall"), total),
+            )
+        )
+    today = datetime.now(UTC).date()
+    since = [today - timedelta(days=d) for d in (30, 60, 90)]
+    met = {r["cbo_type"]: r for r in await repository.meeting_summary(conn, scope, since)}
+    meetings = []
+    for t in CBO_TYPES:
+        r = met.get(t)
+
+        def m(key: str, r: object = r) -> int:
+            return int(r[key]) if r else 0  # type: ignore[index]
+
+        meetings.append(
+            MeetingSummaryLine(
+                t,
+                m("submitted"),
+                m("approved"),
+                m("rejected"),
+                m("with_approver"),
+                m("with_bookkeeper"),
+                m("with_cutoff"),
+                m("met_30"),
+                m("met_60"),
+                m("met_90"),
+            )
+        )
+    return CboSummary(lines, meetings, await freshness(conn))
+
+
+def role_level(role: str) -> str:
+    try:
+        r = catalogue.role(role)
+    except KeyError:
+        return ""
+    return "community" if r.is_community else r.level
+
+
+async def user_report(session: AsyncSession, principal: Principal, f: Filter) -> UserReport:
+    conn = await repository.raw(session)
+    scope = replace(await scope_of(conn, principal, f), clf_id="", vo_id="")
+    since = datetime.now(UTC) - timedelta(days=30)
+    rows = await repository.user_report(conn, scope, since)
+    order = {lv: i for i, lv in enumerate((*catalogue.LEVELS, "community"))}
+    lines = [
+        UserLine(
+            role_level(r["role"]),
+            r["role"],
+            int(r["active"]),
+            int(r["inactive"]),
+            int(r["mapped"]),
+            int(r["active"]) + int(r["inactive"]) - int(r["mapped"]),
+            int(r["recent"]),
+            int(r["never"]),
+            r["last_login"],
+        )
+        for r in rows
+    ]
+    lines.sort(key=lambda u: (order.get(u.level, 99), u.role))
+    return UserReport(lines, await freshness(conn))
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+REPORTS = ("dashboard", "drilldown", "shgs", "cbo-summary", "meeting-summary", "users")
+
+
+async def export(
+    session: AsyncSession, principal: Principal, report: str, f: Filter
+) -> tuple[list[str], AsyncIterator[list[list[str]]]]:
+    """The header (in the caller's language) and the rows of ``report``, in chunks.
+
+    Checks run before the first row: a bad filter fails the call, not the download midway."""
+    if report not in REPORTS:
+        raise ValidationFailed.one("report", f"one of {', '.join(REPORTS)}", "unknown_report")
+    if report == "shgs":
+        conn = await repository.raw(session)
+        scope = await scope_of(conn, principal, f)
+        if not (scope.block or scope.clf_id or scope.vo_id):
+            raise ValidationFailed.one(
+                "block_lgd_code", "the SHG list needs a block, a CLF or a VO", "required"
+            )
+        return labels.header(labels.SHG_COLUMNS), _shg_rows(conn, scope)
+    if report == "dashboard":
+        d = await dashboard(session, principal, f)
+        rows = [
+            [label, str(value)]
+            for label, value in zip(
+                labels.header(labels.PANEL_COLUMNS), d.panels.cells(), strict=True
+            )
+        ]
+        return labels.header(labels.DASHBOARD_COLUMNS), _once(rows)
+    if report == "drilldown":
+        dd = await drill_down(session, principal, f)
+        rows = [[r.level, r.code, r.name, *r.panels.cells()] for r in dd.rows]
+        return labels.header(labels.DRILL_COLUMNS + labels.PANEL_COLUMNS), _once(rows)
+    if report in ("cbo-summary", "meeting-summary"):
+        s = await cbo_summary(session, principal, f)
+        if report == "cbo-summary":
+            rows = [[str(v) for v in vars(line).values()] for line in s.cbos]
+            return labels.header(labels.CBO_SUMMARY_COLUMNS), _once(rows)
+        rows = [[str(v) for v in vars(line).values()] for line in s.meetings]
+        return labels.header(labels.MEETING_SUMMARY_COLUMNS), _once(rows)
+    u = await user_report(session, principal, f)
+    rows = [
+        [
+            *(str(v) for v in vars(line).values() if not isinstance(v, datetime | None)),
+            line.last_login.isoformat() if line.last_login else "",
+        ]
+        for line in u.rows
+    ]
+    return labels.header(labels.USER_COLUMNS), _once(rows)
+
+
+async def _once(rows: list[list[str]]) -> AsyncIterator[list[list[str]]]:
+    yield rows
+
+
+async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[list[list[str]]]:
+    """A block's SHGs, a keyset page per query: memory holds one page whatever the size."""
+    b3, b6 = _boundaries(datetime.now(UTC).date())
+    after = ""
+    while True:
+        rows: Sequence[asyncpg.Record] = await repository.shg_page(
+            conn, scope, after, EXPORT_CHUNK, b3, b6
+        )
+        if not rows:
+            return
+        chunk = []
+        for r in rows:
+            s = _shg_line(r, b3, b6)
+            chunk.append(
+                [
+                    s.shg_id,
+                    s.code,
+                    s.name,
+                    s.status,
+                    s.district,
+                    s.block,
+                    s.vo_id,
+                    s.clf_id,
+                    s.formed_on.isoformat(),
+                    *s.panels.cells()[1:],
+                ]
+            )
+        yield chunk
+        if len(rows) < EXPORT_CHUNK:
+            return
+        after = rows[-1]["shg_id"]
+
+
+def field_error(field_name: str, message: str) -> FieldError:
+    return FieldError(field_name, message, "invalid")

@@ -29,7 +29,7 @@ HANDLED: dict[str, Callable[[str], list[str]]] = {
     "identity-cbos": identity_consumers.subjects,
     "profiles-duplicates": profiles_duplicates.subjects,
     "dedup-index": dedup_events.subjects,
-    "reports-read-models": reports_events.subjects,
+    "reports-feed": reports_events.subjects,
     "reports-aggregates": reports_aggregates.subjects,
     "transactions-profiles": transactions_events.subjects,
 }

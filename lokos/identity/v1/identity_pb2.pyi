@@ -1150,26 +1150,60 @@ class UserChanged(_message.Message):
     USER_ID_FIELD_NUMBER: _builtins.int
     REALM_FIELD_NUMBER: _builtins.int
     WHAT_FIELD_NUMBER: _builtins.int
+    USER_FIELD_NUMBER: _builtins.int
+    CBOS_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     realm: _builtins.str
     what: _builtins.str
     """"created", "updated", "roles", "status", "device", "cbos", "password", "locked", "unlocked",
-    "session" (a session ended: logout).
+    "session" (a session ended: logout), "login" (a login succeeded).
     """
+    @_builtins.property
+    def user(self) -> Global___UserView:
+        """The user after the change, for read models (reports): roles with scope, status, level."""
+
+    @_builtins.property
+    def cbos(self) -> _containers.RepeatedCompositeFieldContainer[Global___MappedCbo]:
+        """The CBOs mapped to the user now."""
+
     def __init__(
         self,
         *,
         user_id: _builtins.str = ...,
         realm: _builtins.str = ...,
         what: _builtins.str = ...,
+        user: Global___UserView | None = ...,
+        cbos: _abc.Iterable[Global___MappedCbo] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["realm", b"realm", "user_id", b"user_id", "what", b"what"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbos", b"cbos", "realm", b"realm", "user", b"user", "user_id", b"user_id", "what", b"what"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___UserChanged: _TypeAlias = UserChanged  # noqa: Y015
+
+@_typing.final
+class MappedCbo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    CBO_TYPE_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    cbo_type: _builtins.str
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        cbo_type: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbo_id", b"cbo_id", "cbo_type", b"cbo_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MappedCbo: _TypeAlias = MappedCbo  # noqa: Y015
 
 @_typing.final
 class ApiClientView(_message.Message):

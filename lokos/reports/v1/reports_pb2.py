@@ -23,27 +23,58 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elokos/reports/v1/reports.proto\x12\x10lokos.reports.v1\"H\n\x13GetDashboardRequest\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\"b\n\tDashboard\x12\r\n\x05state\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bshgs_formed\x18\x04 \x01(\x03\"\xd5\x01\n\x14GetAggregatesRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bperiod_from\x18\x04 \x01(\t\x12\x11\n\tperiod_to\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x66ter_district\x18\x06 \x01(\t\x12\x13\n\x0b\x61\x66ter_block\x18\x07 \x01(\t\x12\x14\n\x0c\x61\x66ter_period\x18\x08 \x01(\t\x12\r\n\x05limit\x18\t \x01(\x05\"C\n\rAggregateCell\x12\x0f\n\x07measure\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03\x12\x12\n\nsuppressed\x18\x03 \x01(\x08\"\x81\x01\n\x0c\x41ggregateRow\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12.\n\x05\x63\x65lls\x18\x04 \x03(\x0b\x32\x1f.lokos.reports.v1.AggregateCell\"z\n\x0e\x41ggregatesPage\x12\r\n\x05state\x18\x01 \x01(\t\x12,\n\x04rows\x18\x02 \x03(\x0b\x32\x1e.lokos.reports.v1.AggregateRow\x12\x0c\n\x04more\x18\x03 \x01(\x08\x12\x1d\n\x15suppression_threshold\x18\x04 \x01(\x05\x32\xbf\x01\n\x0eReportsService\x12R\n\x0cGetDashboard\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1b.lokos.reports.v1.Dashboard\x12Y\n\rGetAggregates\x12&.lokos.reports.v1.GetAggregatesRequest\x1a .lokos.reports.v1.AggregatesPageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elokos/reports/v1/reports.proto\x12\x10lokos.reports.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"g\n\x13GetDashboardRequest\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06\x63lf_id\x18\x03 \x01(\t\x12\r\n\x05vo_id\x18\x04 \x01(\t\"c\n\tFreshness\x12)\n\x05\x61s_of\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blag_seconds\x18\x02 \x01(\x03\x12\x16\n\x0epending_events\x18\x03 \x01(\x03\"\xac\x03\n\x06Panels\x12\x13\n\x0bshgs_formed\x18\x01 \x01(\x03\x12\x0f\n\x07members\x18\x02 \x01(\x03\x12\x12\n\nsc_members\x18\x03 \x01(\x03\x12\x12\n\nst_members\x18\x04 \x01(\x03\x12\x13\n\x0bobc_members\x18\x05 \x01(\x03\x12\x17\n\x0fgeneral_members\x18\x06 \x01(\x03\x12\x15\n\rother_members\x18\x07 \x01(\x03\x12\x19\n\x11with_bank_account\x18\x08 \x01(\x03\x12\x1c\n\x14without_bank_account\x18\t \x01(\x03\x12%\n\x1dwithout_bank_account_3_months\x18\n \x01(\x03\x12%\n\x1dwithout_bank_account_6_months\x18\x0b \x01(\x03\x12\x19\n\x11with_transactions\x18\x0c \x01(\x03\x12\x1c\n\x14without_transactions\x18\r \x01(\x03\x12\x1a\n\x12\x63ompulsory_savings\x18\x0e \x01(\x03\x12\x19\n\x11voluntary_savings\x18\x0f \x01(\x03\x12\x18\n\x10loan_outstanding\x18\x10 \x01(\x03\"\xdb\x01\n\tDashboard\x12\r\n\x05state\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bshgs_formed\x18\x04 \x01(\x03\x12(\n\x06panels\x18\x05 \x01(\x0b\x32\x18.lokos.reports.v1.Panels\x12.\n\tfreshness\x18\x06 \x01(\x0b\x32\x1b.lokos.reports.v1.Freshness\x12\x0e\n\x06\x63lf_id\x18\x07 \x01(\t\x12\r\n\x05vo_id\x18\x08 \x01(\t\"c\n\x0c\x44rillDownRow\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12(\n\x06panels\x18\x04 \x01(\x0b\x32\x18.lokos.reports.v1.Panels\"\x80\x01\n\x11\x44rillDownResponse\x12\r\n\x05level\x18\x01 \x01(\t\x12,\n\x04rows\x18\x02 \x03(\x0b\x32\x1e.lokos.reports.v1.DrillDownRow\x12.\n\tfreshness\x18\x03 \x01(\x0b\x32\x1b.lokos.reports.v1.Freshness\"o\n\x0fListShgsRequest\x12\x35\n\x06\x66ilter\x18\x01 \x01(\x0b\x32%.lokos.reports.v1.GetDashboardRequest\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x89\x02\n\x06ShgRow\x12\x0e\n\x06shg_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x05 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x06 \x01(\t\x12\r\n\x05vo_id\x18\x07 \x01(\t\x12\x0e\n\x06\x63lf_id\x18\x08 \x01(\t\x12-\n\tformed_on\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10has_bank_account\x18\n \x01(\x08\x12(\n\x06panels\x18\x0b \x01(\x0b\x32\x18.lokos.reports.v1.Panels\"\x83\x01\n\x10ListShgsResponse\x12&\n\x04shgs\x18\x01 \x03(\x0b\x32\x18.lokos.reports.v1.ShgRow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\tfreshness\x18\x03 \x01(\x0b\x32\x1b.lokos.reports.v1.Freshness\"\xf9\x02\n\rCboSummaryRow\x12\x10\n\x08\x63\x62o_type\x18\x01 \x01(\t\x12\x13\n\x0b\x62ookkeepers\x18\x02 \x01(\x03\x12\x1a\n\x12\x62ookkeepers_mapped\x18\x03 \x01(\x03\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x0e\n\x06mapped\x18\x05 \x01(\x03\x12\x16\n\x0emapped_percent\x18\x06 \x01(\x03\x12\x17\n\x0fmapped_migrated\x18\x07 \x01(\x03\x12\x12\n\nmapped_new\x18\x08 \x01(\x03\x12\x10\n\x08\x61pproved\x18\t \x01(\x03\x12\x10\n\x08rejected\x18\n \x01(\x03\x12\"\n\x1apending_with_block_manager\x18\x0b \x01(\x03\x12\x12\n\nincomplete\x18\x0c \x01(\x03\x12\x1f\n\x17pending_with_bookkeeper\x18\r \x01(\x03\x12\"\n\x1a\x61pproved_percent_of_mapped\x18\x0e \x01(\x03\x12 \n\x18\x61pproved_percent_overall\x18\x0f \x01(\x03\"\x93\x02\n\x11MeetingSummaryRow\x12\x10\n\x08\x63\x62o_type\x18\x01 \x01(\t\x12\x11\n\tsubmitted\x18\x02 \x01(\x03\x12\x10\n\x08\x61pproved\x18\x03 \x01(\x03\x12\x10\n\x08rejected\x18\x04 \x01(\x03\x12\x1d\n\x15pending_with_approver\x18\x05 \x01(\x03\x12\x1f\n\x17pending_with_bookkeeper\x18\x06 \x01(\x03\x12\x18\n\x10\x63\x62os_with_cutoff\x18\x07 \x01(\x03\x12\x1d\n\x15\x63\x62os_met_last_30_days\x18\x08 \x01(\x03\x12\x1d\n\x15\x63\x62os_met_last_60_days\x18\t \x01(\x03\x12\x1d\n\x15\x63\x62os_met_last_90_days\x18\n \x01(\x03\"\xa2\x01\n\nCboSummary\x12-\n\x04\x63\x62os\x18\x01 \x03(\x0b\x32\x1f.lokos.reports.v1.CboSummaryRow\x12\x35\n\x08meetings\x18\x02 \x03(\x0b\x32#.lokos.reports.v1.MeetingSummaryRow\x12.\n\tfreshness\x18\x03 \x01(\x0b\x32\x1b.lokos.reports.v1.Freshness\"\xd9\x01\n\rUserReportRow\x12\r\n\x05level\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x03 \x01(\x03\x12\x10\n\x08inactive\x18\x04 \x01(\x03\x12\x0e\n\x06mapped\x18\x05 \x01(\x03\x12\x10\n\x08unmapped\x18\x06 \x01(\x03\x12\x1e\n\x16logged_in_last_30_days\x18\x07 \x01(\x03\x12\x17\n\x0fnever_logged_in\x18\x08 \x01(\x03\x12.\n\nlast_login\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\nUserReport\x12-\n\x04rows\x18\x01 \x03(\x0b\x32\x1f.lokos.reports.v1.UserReportRow\x12.\n\tfreshness\x18\x02 \x01(\x0b\x32\x1b.lokos.reports.v1.Freshness\"V\n\rExportRequest\x12\x0e\n\x06report\x18\x01 \x01(\t\x12\x35\n\x06\x66ilter\x18\x02 \x01(\x0b\x32%.lokos.reports.v1.GetDashboardRequest\"H\n\x0b\x45xportChunk\x12\x0e\n\x06header\x18\x01 \x03(\t\x12)\n\x04rows\x18\x02 \x03(\x0b\x32\x1b.lokos.reports.v1.ExportRow\"\x1a\n\tExportRow\x12\r\n\x05\x63\x65lls\x18\x01 \x03(\t\"\xd5\x01\n\x14GetAggregatesRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bperiod_from\x18\x04 \x01(\t\x12\x11\n\tperiod_to\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x66ter_district\x18\x06 \x01(\t\x12\x13\n\x0b\x61\x66ter_block\x18\x07 \x01(\t\x12\x14\n\x0c\x61\x66ter_period\x18\x08 \x01(\t\x12\r\n\x05limit\x18\t \x01(\x05\"C\n\rAggregateCell\x12\x0f\n\x07measure\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03\x12\x12\n\nsuppressed\x18\x03 \x01(\x08\"\x81\x01\n\x0c\x41ggregateRow\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12.\n\x05\x63\x65lls\x18\x04 \x03(\x0b\x32\x1f.lokos.reports.v1.AggregateCell\"z\n\x0e\x41ggregatesPage\x12\r\n\x05state\x18\x01 \x01(\t\x12,\n\x04rows\x18\x02 \x03(\x0b\x32\x1e.lokos.reports.v1.AggregateRow\x12\x0c\n\x04more\x18\x03 \x01(\x08\x12\x1d\n\x15suppression_threshold\x18\x04 \x01(\x05\x32\xe9\x04\n\x0eReportsService\x12R\n\x0cGetDashboard\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1b.lokos.reports.v1.Dashboard\x12W\n\tDrillDown\x12%.lokos.reports.v1.GetDashboardRequest\x1a#.lokos.reports.v1.DrillDownResponse\x12Q\n\x08ListShgs\x12!.lokos.reports.v1.ListShgsRequest\x1a\".lokos.reports.v1.ListShgsResponse\x12T\n\rGetCboSummary\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1c.lokos.reports.v1.CboSummary\x12T\n\rGetUserReport\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1c.lokos.reports.v1.UserReport\x12P\n\x0c\x45xportReport\x12\x1f.lokos.reports.v1.ExportRequest\x1a\x1d.lokos.reports.v1.ExportChunk0\x01\x12Y\n\rGetAggregates\x12&.lokos.reports.v1.GetAggregatesRequest\x1a .lokos.reports.v1.AggregatesPageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lokos.reports.v1.reports_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETDASHBOARDREQUEST']._serialized_start=52
-  _globals['_GETDASHBOARDREQUEST']._serialized_end=124
-  _globals['_DASHBOARD']._serialized_start=126
-  _globals['_DASHBOARD']._serialized_end=224
-  _globals['_GETAGGREGATESREQUEST']._serialized_start=227
-  _globals['_GETAGGREGATESREQUEST']._serialized_end=440
-  _globals['_AGGREGATECELL']._serialized_start=442
-  _globals['_AGGREGATECELL']._serialized_end=509
-  _globals['_AGGREGATEROW']._serialized_start=512
-  _globals['_AGGREGATEROW']._serialized_end=641
-  _globals['_AGGREGATESPAGE']._serialized_start=643
-  _globals['_AGGREGATESPAGE']._serialized_end=765
-  _globals['_REPORTSSERVICE']._serialized_start=768
-  _globals['_REPORTSSERVICE']._serialized_end=959
+  _globals['_GETDASHBOARDREQUEST']._serialized_start=85
+  _globals['_GETDASHBOARDREQUEST']._serialized_end=188
+  _globals['_FRESHNESS']._serialized_start=190
+  _globals['_FRESHNESS']._serialized_end=289
+  _globals['_PANELS']._serialized_start=292
+  _globals['_PANELS']._serialized_end=720
+  _globals['_DASHBOARD']._serialized_start=723
+  _globals['_DASHBOARD']._serialized_end=942
+  _globals['_DRILLDOWNROW']._serialized_start=944
+  _globals['_DRILLDOWNROW']._serialized_end=1043
+  _globals['_DRILLDOWNRESPONSE']._serialized_start=1046
+  _globals['_DRILLDOWNRESPONSE']._serialized_end=1174
+  _globals['_LISTSHGSREQUEST']._serialized_start=1176
+  _globals['_LISTSHGSREQUEST']._serialized_end=1287
+  _globals['_SHGROW']._serialized_start=1290
+  _globals['_SHGROW']._serialized_end=1555
+  _globals['_LISTSHGSRESPONSE']._serialized_start=1558
+  _globals['_LISTSHGSRESPONSE']._serialized_end=1689
+  _globals['_CBOSUMMARYROW']._serialized_start=1692
+  _globals['_CBOSUMMARYROW']._serialized_end=2069
+  _globals['_MEETINGSUMMARYROW']._serialized_start=2072
+  _globals['_MEETINGSUMMARYROW']._serialized_end=2347
+  _globals['_CBOSUMMARY']._serialized_start=2350
+  _globals['_CBOSUMMARY']._serialized_end=2512
+  _globals['_USERREPORTROW']._serialized_start=2515
+  _globals['_USERREPORTROW']._serialized_end=2732
+  _globals['_USERREPORT']._serialized_start=2734
+  _globals['_USERREPORT']._serialized_end=2841
+  _globals['_EXPORTREQUEST']._serialized_start=2843
+  _globals['_EXPORTREQUEST']._serialized_end=2929
+  _globals['_EXPORTCHUNK']._serialized_start=2931
+  _globals['_EXPORTCHUNK']._serialized_end=3003
+  _globals['_EXPORTROW']._serialized_start=3005
+  _globals['_EXPORTROW']._serialized_end=3031
+  _globals['_GETAGGREGATESREQUEST']._serialized_start=3034
+  _globals['_GETAGGREGATESREQUEST']._serialized_end=3247
+  _globals['_AGGREGATECELL']._serialized_start=3249
+  _globals['_AGGREGATECELL']._serialized_end=3316
+  _globals['_AGGREGATEROW']._serialized_start=3319
+  _globals['_AGGREGATEROW']._serialized_end=3448
+  _globals['_AGGREGATESPAGE']._serialized_start=3450
+  _globals['_AGGREGATESPAGE']._serialized_end=3572
+  _globals['_REPORTSSERVICE']._serialized_start=3575
+  _globals['_REPORTSSERVICE']._serialized_end=4192
 # @@protoc_insertion_point(module_scope)

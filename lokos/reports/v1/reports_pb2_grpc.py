@@ -40,6 +40,31 @@ class ReportsServiceStub:
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
                 response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.FromString,
                 _registered_method=True)
+        self.DrillDown = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/DrillDown',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.DrillDownResponse.FromString,
+                _registered_method=True)
+        self.ListShgs = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/ListShgs',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsResponse.FromString,
+                _registered_method=True)
+        self.GetCboSummary = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetCboSummary',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.CboSummary.FromString,
+                _registered_method=True)
+        self.GetUserReport = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetUserReport',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.FromString,
+                _registered_method=True)
+        self.ExportReport = channel.unary_stream(
+                '/lokos.reports.v1.ReportsService/ExportReport',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ExportRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ExportChunk.FromString,
+                _registered_method=True)
         self.GetAggregates = channel.unary_unary(
                 '/lokos.reports.v1.ReportsService/GetAggregates',
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.SerializeToString,
@@ -51,7 +76,44 @@ class ReportsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetDashboard(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """R1: the three panels of the dashboard for one filter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DrillDown(self, request, context):
+        """R1 drill-down: the panels of each unit one level below the filter (state → districts →
+        blocks → CLFs → VOs → SHGs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShgs(self, request, context):
+        """The SHGs of a block, CLF or VO, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCboSummary(self, request, context):
+        """R2: per CBO type, and the meetings/cut-offs counterpart.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUserReport(self, request, context):
+        """Users by level, role and status; bookkeepers mapped/unmapped; last login.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportReport(self, request, context):
+        """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -71,6 +133,31 @@ def add_ReportsServiceServicer_to_server(servicer, server):
                     servicer.GetDashboard,
                     request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
                     response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.SerializeToString,
+            ),
+            'DrillDown': grpc.unary_unary_rpc_method_handler(
+                    servicer.DrillDown,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.DrillDownResponse.SerializeToString,
+            ),
+            'ListShgs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShgs,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsResponse.SerializeToString,
+            ),
+            'GetCboSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCboSummary,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.CboSummary.SerializeToString,
+            ),
+            'GetUserReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUserReport,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.SerializeToString,
+            ),
+            'ExportReport': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportReport,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ExportRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ExportChunk.SerializeToString,
             ),
             'GetAggregates': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAggregates,
@@ -105,6 +192,141 @@ class ReportsService:
             '/lokos.reports.v1.ReportsService/GetDashboard',
             lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
             lokos_dot_reports_dot_v1_dot_reports__pb2.Dashboard.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DrillDown(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/DrillDown',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.DrillDownResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShgs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/ListShgs',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.ListShgsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCboSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetCboSummary',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.CboSummary.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUserReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetUserReport',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/ExportReport',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.ExportRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.ExportChunk.FromString,
             options,
             channel_credentials,
             insecure,

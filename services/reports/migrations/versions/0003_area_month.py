@@ -1,7 +1,7 @@
 """area_month and counted_member: the external aggregates read model
 
 Revision ID: e1a90001
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 17:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e1a90001"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,335 @@
+"""Reports built from events, end to end through the gateway: one block's SHGs with members of
+every social category, bank accounts of different ages, a VO and a CLF, a bookkeeper and an
+approver, meetings with savings and a loan (one rejected) give exactly the expected numbers in
+every panel at block, district and federation level; the state's are the sum of its districts;
+a Block Program Manager sees only her block; bad filters are 4xx naming the field; downloads
+stream as CSV and XLSX with Hindi headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from services.reports.service import months_before
+from tests.conftest import Api
+from tests.e2e.profiles.profile_helpers import add_member, h, new_shg, submit
+from tests.e2e.test_thin_flow import wait_for
+from tests.e2e.transactions.books_helpers import Shg, rs, shg_with_members
+from tests.e2e.transactions.test_maker_checker import approved_vo, approver_of, decide
+from tests.e2e.transactions.test_offline_upload import open_new_books, upload
+
+pytestmark = pytest.mark.platform
+
+
+def _meetings(s: Shg) -> list[dict[str, object]]:
+    """Meeting 1: ₹100 compulsory from each of the two members, ₹50 voluntary from the first;
+    meeting 2: the same compulsory and a ₹150 loan to the second member from cash;
+    meeting 3: compulsory again (the approver will send it back)."""
+    m1, m2 = s.members
+    return [
+        {
+            "client_id": str(uuid.uuid4()),
+            "number": 1,
+            "date": "2026-01-05",
+            "members": [
+                {"member_id": m1, "compulsory": rs(100), "voluntary": rs(50)},
+                {"member_id": m2, "compulsory": rs(100)},
+            ],
+            "cash_counted": rs(250),
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "number": 2,
+            "date": "2026-02-05",
+            "members": [
+                {"member_id": m1, "compulsory": rs(100)},
+                {
+                    "member_id": m2,
+                    "compulsory": rs(100),
+                    "disbursals": [
+                        {
+                            "loan_id": "L-M02",
+                            "amount": rs(150),
+                            "rate": 200,
+                            "method": "DECLINING_EMI",
+                            "tenure": 3,
+                            "purpose": "goat",
+                        }
+                    ],
+                },
+            ],
+            "cash_counted": rs(300),
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "number": 3,
+            "date": "2026-03-05",
+            "members": [{"member_id": m, "compulsory": rs(100)} for m in s.members],
+            "cash_counted": rs(500),
+        },
+    ]
+
+
+def _get(api: Api, path: str, token: str, **params: str) -> httpx.Response:
+    return api.http.get(f"/v1/reports/{path}", params=params, headers=h(token))
+
+
+def _panels(api: Api, token: str, **params: str) -> dict[str, Any]:
+    r = _get(api, "dashboard", token, **params)
+    assert r.status_code == 200, r.text
+    return dict(r.json()["panels"])
+
+
+@pytest.fixture(scope="module")
+def scenario(api: Api) -> dict[str, Any]:
+    # The SHG with books: formed 2023-04-01, no bank account, members SC and ST, mapped to an
+    # SHG bookkeeper; linked to a VO, the VO to a CLF.
+    s = shg_with_members(api, count=2)
+    blk = s.blk
+    today = datetime.now(UTC).date()
+    ago = {n: months_before(today, n) for n in (2, 4, 7)}
+    banked = new_shg(
+        api.http,
+        blk.admin,
+        blk,
+        "Lakshmi SHG",
+        bank_account="123456789012",
+        ifsc="SBIN0001234",
+    )
+    for i in range(5):  # SC, ST, OBC, GEN, OTH
+        add_member(api.http, blk.admin, str(banked["id"]), i)
+    for n in (2, 4, 7):
+        new_shg(api.http, blk.admin, blk, f"New SHG {n}", formed_on=ago[n].isoformat())
+    vo = approved_vo(api, s, "Ujala VO")
+    clf = new_shg(api.http, blk.admin, blk, "Pragati CLF", cbo_type="CLF")
+    sub = submit(api.http, blk.admin, "clf", clf).json()
+    ok = api.http.post(f"/v1/submissions/{sub['id']}/approve", json={}, headers=h(blk.bpm))
+    assert ok.status_code == 200, ok.text
+    for child, parent in ((s.shg_id, vo), (str(banked["id"]), vo), (vo, str(clf["id"]))):
+        r = api.http.post(
+            f"/v1/cbos/{child}/federation", json={"parent_id": parent}, headers=h(blk.admin)
+        )
+        assert r.status_code == 200, r.text
+    approver = approver_of(api, s, vo)
+    open_new_books(api, s)
+    code, answer = upload(api, s, _meetings(s))
+    assert code == 200, answer
+    assert wait_for(lambda: decide(api, s, approver, None, True)[0] == 200, timeout=30)
+    for number, approve in ((1, True), (2, True), (3, False)):
+        code, body = decide(api, s, approver, number, approve, "" if approve else "cash differs")
+        assert code == 200, body
+    return {"s": s, "vo": vo, "clf": str(clf["id"]), "banked": str(banked["id"])}
+
+
+BLOCK = {
+    "shgs_formed": 5,
+    "members": 7,
+    "sc_members": 2,
+    "st_members": 2,
+    "obc_members": 1,
+    "general_members": 1,
+    "other_members": 1,
+    "with_bank_account": 1,
+    "without_bank_account": 4,
+    # formed 2023-04-01, 4 and 7 months ago (not the one of 2 months)
+    "without_bank_account_3_months": 3,
+    "without_bank_account_6_months": 2,
+    "with_transactions": 1,
+    "without_transactions": 4,
+    # approved meetings only: 2 × ₹200 compulsory, ₹50 voluntary, ₹150 lent
+    "compulsory_savings": 400,
+    "voluntary_savings": 50,
+    "loan_outstanding": 150,
+}
+
+FEDERATION = {
+    **BLOCK,
+    "shgs_formed": 2,
+    "without_bank_account": 1,
+    "without_bank_account_3_months": 1,
+    "without_bank_account_6_months": 1,
+    "without_transactions": 1,
+}
+
+
+def _differences(got: dict[str, Any], want: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+
+
+def test_dashboard_numbers_at_every_level(api: Api, scenario: dict[str, Any]) -> None:
+    s: Shg = scenario["s"]
+    blk = s.blk
+    assert wait_for(lambda: _panels(api, api.token, block_lgd_code=blk.block) == BLOCK, 90), (
+        _differences(_panels(api, api.token, block_lgd_code=blk.block), BLOCK),
+        api.platform.log_tail("reports", 60),
+    )
+    assert _panels(api, api.token, district_lgd_code=blk.district) == BLOCK
+    assert _panels(api, api.token, clf_id=scenario["clf"]) == FEDERATION
+    assert _panels(api, api.token, vo_id=scenario["vo"]) == FEDERATION
+    # The block's Program Manager: her block, unfiltered or not.
+    assert _panels(api, blk.bpm) == BLOCK
+    assert _panels(api, blk.bpm, block_lgd_code=blk.block) == BLOCK
+    fresh = _get(api, "dashboard", blk.bpm).json()["freshness"]
+    assert fresh["as_of"] is not None and fresh["lag_seconds"] >= 0
+
+    # Drill-down: state → districts (the state is their sum) → blocks → CLFs → VOs → SHGs.
+    state = _get(api, "dashboard/drill-down", api.token).json()
+    assert state["level"] == "district"
+    total = _panels(api, api.token)
+    for key in BLOCK:
+        if key.startswith("without_bank_account_"):
+            continue  # the boundary days may pass between the two reads; summed below
+        assert sum(r["panels"][key] for r in state["rows"]) == total[key], key
+    district = _get(api, "dashboard/drill-down", api.token, district_lgd_code=blk.district)
+    assert [(r["level"], r["code"], r["panels"]) for r in district.json()["rows"]] == [
+        ("block", blk.block, BLOCK)
+    ]
+    block = _get(api, "dashboard/drill-down", blk.bpm, block_lgd_code=blk.block).json()
+    by_clf = {r["code"]: r for r in block["rows"]}
+    assert by_clf[scenario["clf"]]["name"] == "Pragati CLF"
+    assert by_clf[scenario["clf"]]["panels"] == FEDERATION
+    assert by_clf[""]["panels"]["shgs_formed"] == 3  # the SHGs under no CLF
+    clf = _get(api, "dashboard/drill-down", blk.bpm, clf_id=scenario["clf"]).json()
+    assert [(r["level"], r["code"], r["name"]) for r in clf["rows"]] == [
+        ("vo", scenario["vo"], "Ujala VO")
+    ]
+    vo = _get(api, "dashboard/drill-down", blk.bpm, vo_id=scenario["vo"]).json()
+    assert {r["code"] for r in vo["rows"]} == {s.shg_id, scenario["banked"]}
+
+    # The block's SHG list, two pages.
+    first = _get(api, "shgs", blk.bpm, block_lgd_code=blk.block, page_size="3").json()
+    assert len(first["shgs"]) == 3 and first["next_page_token"]
+    rest = _get(
+        api,
+        "shgs",
+        blk.bpm,
+        block_lgd_code=blk.block,
+        page_size="3",
+        page_token=first["next_page_token"],
+    ).json()
+    listed = {x["shg_id"]: x for x in first["shgs"] + rest["shgs"]}
+    assert len(listed) == 5 and rest["next_page_token"] == ""
+    books = listed[s.shg_id]
+    assert books["vo_id"] == scenario["vo"] and books["clf_id"] == scenario["clf"]
+    assert books["panels"]["compulsory_savings"] == 400
+    assert books["panels"]["members"] == 2
+
+
+def test_cbo_summary_meetings_and_users(api: Api, scenario: dict[str, Any]) -> None:
+    s: Shg = scenario["s"]
+    blk = s.blk
+
+    def summary() -> dict[str, Any]:
+        r = _get(api, "cbo-summary", blk.bpm, block_lgd_code=blk.block)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    expected_shg = {
+        "cbo_type": "SHG",
+        "bookkeepers": 1,
+        "bookkeepers_mapped": 1,
+        "total": 5,
+        "mapped": 1,
+        "mapped_percent": 20,
+        "mapped_migrated": 0,
+        "mapped_new": 1,
+        "approved": 0,
+        "rejected": 0,
+        "pending_with_block_manager": 0,
+        "incomplete": 0,
+        "pending_with_bookkeeper": 1,
+        "approved_percent_of_mapped": 0,
+        "approved_percent_overall": 0,
+    }
+    expected_meetings = {
+        "cbo_type": "SHG",
+        "submitted": 3,
+        "approved": 2,
+        "rejected": 1,
+        "pending_with_approver": 0,
+        "pending_with_bookkeeper": 1,
+        "cbos_with_cutoff": 1,
+        "cbos_met_last_30_days": 0,
+        "cbos_met_last_60_days": 0,
+        "cbos_met_last_90_days": 0,
+    }
+    assert wait_for(lambda: summary()["meetings"][0] == expected_meetings, 60), summary()
+    got = summary()
+    assert got["cbos"][0] == expected_shg
+    vo, clf = got["cbos"][1], got["cbos"][2]
+    assert (vo["cbo_type"], vo["total"], vo["approved"], vo["mapped"]) == ("VO", 1, 0, 0)
+    assert (clf["cbo_type"], clf["total"], clf["approved_percent_overall"]) == ("CLF", 1, 100)
+
+    users = _get(api, "users", blk.bpm, block_lgd_code=blk.block).json()["rows"]
+    by_role = {u["role"]: u for u in users}
+    assert by_role["SHG_BOOKKEEPER"]["active"] == 1
+    assert by_role["SHG_BOOKKEEPER"]["mapped"] == 1
+    assert by_role["SHG_BOOKKEEPER"]["level"] == "community"
+    assert by_role["SHG_BOOKKEEPER"]["last_login"] is not None  # logged in on her phone
+    assert by_role["BLOCK_PROGRAM_MANAGER"]["unmapped"] == 1
+
+
+def test_a_block_user_sees_only_her_block_and_bad_filters_name_the_field(
+    api: Api, scenario: dict[str, Any]
+) -> None:
+    blk = scenario["s"].blk
+    other = api.new_block()
+    assert _get(api, "dashboard", blk.bpm, block_lgd_code=other).status_code == 403
+    assert _get(api, "shgs", blk.bpm, block_lgd_code=other).status_code == 403
+    assert _get(api, "cbo-summary", blk.bpm, district_lgd_code=blk.district).status_code == 403
+    for path, params, field in (
+        ("dashboard", {"vo_id": str(uuid.uuid4())}, "vo_id"),
+        ("dashboard", {"clf_id": scenario["vo"]}, "clf_id"),  # a VO is not a CLF
+        ("dashboard", {"block_lgd_code": blk.block, "district_lgd_code": "12"}, "block_lgd_code"),
+        ("shgs", {"block_lgd_code": blk.block, "page_size": "0"}, "page_size"),
+        ("shgs", {"block_lgd_code": blk.block, "page_size": "100000"}, "page_size"),
+        ("shgs", {}, "block_lgd_code"),
+        ("dashboard", {"block_lgd_code": "12a"}, "block_lgd_code"),
+    ):
+        r = _get(api, path, api.token, **params)
+        assert r.status_code == 422, (params, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert field in r.text, r.text
+
+
+def test_downloads_stream_csv_and_xlsx_with_hindi_headers(
+    api: Api, scenario: dict[str, Any]
+) -> None:
+    blk = scenario["s"].blk
+    assert wait_for(lambda: _panels(api, blk.bpm)["shgs_formed"] == 5, 60)
+    r = api.http.get(
+        "/v1/reports/shgs/download",
+        params={"block_lgd_code": blk.block, "format": "csv"},
+        headers={**h(blk.bpm), "Accept-Language": "hi"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["एसएचजी आईडी", "एसएचजी कोड", "एसएचजी का नाम"]
+    assert len(rows) == 1 + 5
+
+    r = api.http.get(
+        "/v1/reports/cbo-summary/download",
+        params={"block_lgd_code": blk.block, "format": "xlsx"},
+        headers=h(blk.bpm),
+    )
+    assert r.status_code == 200, r.text
+    sheet = zipfile.ZipFile(io.BytesIO(r.content)).read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count("<row>") == 1 + 3
+    assert "No of Bookkeepers" in sheet
+    first_row = re.search(r"<row>(.*?)</row>", sheet)
+    assert first_row is not None and "Type of CBO" in first_row.group(1)
+
+    # Refused filters are a problem, not a broken file.
+    bad = api.http.get(
+        "/v1/reports/dashboard/download", params={"vo_id": str(uuid.uuid4())}, headers=h(blk.bpm)
+    )
+    assert bad.status_code == 422 and "vo_id" in bad.text
