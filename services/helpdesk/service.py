@@ -77,11 +77,6 @@ def visible_state(p: Principal) -> str:
     return "" if is_agent(p) else p.state
 
 
-def breached(t: Ticket, at: datetime) -> bool:
-    """The SLA clock ran out: still unresolved past due, or resolved after it."""
-    return (t.resolved_at or at) > t.due_at
-
-
 def _check_refs(request_id: str, trace_ids: list[str]) -> None:
     for field, value in [("references.request_id", request_id)] + [
         (f"trace_ids[{i}]", t) for i, t in enumerate(trace_ids)
