@@ -53,6 +53,8 @@ class Policy:
 
     state: str
     sla_hours: dict[str, float]
+    # Jaeger's query API, when request search reads an OTLP backend (empty: the local index).
+    trace_query_url: str = ""
 
 
 def now() -> datetime:
