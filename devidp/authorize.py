@@ -306,8 +306,9 @@ def login_page(action: str, error: str = "", username: str = "", status: int = 2
         headers={
             **_NO_STORE,
             "X-Frame-Options": "DENY",
+            # No form-action: browsers apply it to the redirect back to the client as well.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-            "form-action 'self'; frame-ancestors 'none'",
+            "frame-ancestors 'none'",
         },
     )
 

@@ -15,6 +15,9 @@ class HelpdeskSettings(ServiceSettings):
     trace_retention_days: float = Field(default=14.0, gt=0)
     # How often new span lines are read from the trace files into the index, seconds.
     trace_ingest_interval: float = Field(default=1.0, gt=0)
+    # Jaeger's query API (http://jaeger:16686): request search reads spans there instead of
+    # the local index, for deployments that send spans only to an OTLP backend.
+    trace_query_url: str = ""
 
     def sla_hours(self) -> dict[str, float]:
         return {

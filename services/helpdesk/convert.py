@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from lokos.helpdesk.v1 import helpdesk_pb2
 from services.helpdesk.models import Ticket
+from services.helpdesk.sla import breached
 
 
 def rfc3339(at: datetime | None) -> str:
@@ -35,7 +36,7 @@ def ticket(t: Ticket, *, at: datetime | None = None) -> helpdesk_pb2.Ticket:
         updated_at=rfc3339(t.updated_at),
         due_at=rfc3339(t.due_at),
         resolved_at=rfc3339(t.resolved_at),
-        sla_breached=(t.resolved_at or at) > t.due_at,
+        sla_breached=breached(t, at),
         resolution=t.resolution,
         version=t.version,
         trace_ids=list(t.trace_ids),

@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
 from lokos.db import Database
 from lokos.errors import ValidationFailed
 from lokos.helpdesk.v1 import helpdesk_pb2, helpdesk_pb2_grpc
 from services.helpdesk import convert, repository, search, service
+from services.helpdesk.jaeger import JaegerStore
 
 
 def _time(field: str, value: str) -> datetime | None:
@@ -31,9 +34,18 @@ def _ticket_id(value: str) -> int:
 
 
 class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
-    def __init__(self, db: Database, policy: service.Policy) -> None:
+    def __init__(
+        self, db: Database, policy: service.Policy, jaeger: httpx.AsyncClient | None = None
+    ) -> None:
         self.db = db
         self.policy = policy
+        # With an OTLP backend's query API configured, hops are read there (jaeger.py).
+        self.jaeger = jaeger
+
+    def _store(self, session: AsyncSession) -> search.SpanStore:
+        if self.jaeger is not None and self.policy.trace_query_url:
+            return JaegerStore(self.jaeger, self.policy.trace_query_url)
+        return search.IndexStore(session)
 
     async def RaiseTicket(
         self, request: helpdesk_pb2.RaiseTicketRequest, ctx: grpc.aio.ServicerContext[Any, Any]
@@ -140,7 +152,7 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
             limit=request.limit,
         )
         async with self.db.session() as session:
-            found = await search.search(session, context.principal(), q)
+            found = await search.search(context.principal(), q, self._store(session))
         return helpdesk_pb2.RequestList(
             requests=[
                 helpdesk_pb2.RequestSummary(
@@ -161,7 +173,9 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
         self, request: helpdesk_pb2.GetRequestTraceRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.RequestTrace:
         async with self.db.session() as session:
-            v = await search.request_trace(session, context.principal(), request.request_id)
+            v = await search.request_trace(
+                session, context.principal(), request.request_id, self._store(session)
+            )
         return helpdesk_pb2.RequestTrace(
             request_id=v.request_id,
             started_at=convert.rfc3339(datetime.fromtimestamp(v.started_ns / 1e9, UTC)),

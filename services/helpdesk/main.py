@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import grpc
+import httpx
 
 from lokos.helpdesk.v1 import helpdesk_pb2, helpdesk_pb2_grpc
 from lokos.outbox import OutboxRelay
@@ -30,7 +31,11 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     )
     rt.background += [relay.run, ingestor.run]
     rt.on_stop.append(relay.close)
-    servicer = HelpdeskServicer(rt.db, Policy(settings.state, settings.sla_hours()))
+    jaeger = httpx.AsyncClient(timeout=5.0) if settings.trace_query_url else None
+    if jaeger is not None:
+        rt.on_stop.append(jaeger.aclose)
+    policy = Policy(settings.state, settings.sla_hours(), settings.trace_query_url)
+    servicer = HelpdeskServicer(rt.db, policy, jaeger)
 
     def register(server: grpc.aio.Server) -> None:
         helpdesk_pb2_grpc.add_HelpdeskServiceServicer_to_server(servicer, server)

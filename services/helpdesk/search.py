@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,59 @@ from services.helpdesk import repository, service, spans
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_WINDOW = timedelta(hours=24)
+
+
+class SpanStore(Protocol):
+    """Where the hops are read: the local index (:class:`IndexStore`) or an OTLP backend's
+    query API (:class:`services.helpdesk.jaeger.JaegerStore`)."""
+
+    async def trace_ids(
+        self,
+        *,
+        submission_ref: str = "",
+        user_id: str = "",
+        cbo_code: str = "",
+        since_ns: int = 0,
+        until_ns: int = 0,
+        limit: int = 50,
+    ) -> list[str]: ...
+
+    async def entry_hops(self, ids: list[str]) -> dict[str, spans.Hop]: ...
+
+    async def hops(self, trace_id: str) -> list[spans.Hop]: ...
+
+
+class IndexStore:
+    """The help desk's own span index (:mod:`services.helpdesk.spans`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def trace_ids(
+        self,
+        *,
+        submission_ref: str = "",
+        user_id: str = "",
+        cbo_code: str = "",
+        since_ns: int = 0,
+        until_ns: int = 0,
+        limit: int = 50,
+    ) -> list[str]:
+        return await spans.trace_ids(
+            self.session,
+            submission_ref=submission_ref,
+            user_id=user_id,
+            cbo_code=cbo_code,
+            since_ns=since_ns,
+            until_ns=until_ns,
+            limit=limit,
+        )
+
+    async def entry_hops(self, ids: list[str]) -> dict[str, spans.Hop]:
+        return await spans.entry_hops(self.session, ids)
+
+    async def hops(self, trace_id: str) -> list[spans.Hop]:
+        return await spans.hops(self.session, trace_id)
 
 
 @dataclass(frozen=True)
@@ -36,7 +90,7 @@ def _require(p: Principal) -> None:
         raise PermissionDenied("your roles do not include the help desk", code="helpdesk_denied")
 
 
-async def search(session: AsyncSession, p: Principal, q: Query) -> list[tuple[str, spans.Hop]]:
+async def search(p: Principal, q: Query, store: SpanStore) -> list[tuple[str, spans.Hop]]:
     """The entry hop of each matching request (newest first), by exactly one key."""
     _require(p)
     keys = [k for k in ("request_id", "submission_ref", "user_id", "cbo_code") if getattr(q, k)]
@@ -58,8 +112,7 @@ async def search(session: AsyncSession, p: Principal, q: Query) -> list[tuple[st
             since = (until or datetime.now(UTC)) - DEFAULT_WINDOW
         if since and until and since > until:
             raise ValidationFailed.one("since", "since must not be after until")
-        ids = await spans.trace_ids(
-            session,
+        ids = await store.trace_ids(
             submission_ref=q.submission_ref,
             user_id=q.user_id,
             cbo_code=q.cbo_code,
@@ -67,7 +120,7 @@ async def search(session: AsyncSession, p: Principal, q: Query) -> list[tuple[st
             until_ns=_ns(until) if until else 0,
             limit=limit,
         )
-    entries = await spans.entry_hops(session, ids)
+    entries = await store.entry_hops(ids)
     return [(i, entries[i]) for i in ids if i in entries]
 
 
@@ -82,12 +135,14 @@ class TraceView:
     ticket_ids: list[int]
 
 
-async def request_trace(session: AsyncSession, p: Principal, request_id: str) -> TraceView:
+async def request_trace(
+    session: AsyncSession, p: Principal, request_id: str, store: SpanStore
+) -> TraceView:
     _require(p)
     rid = request_id.lower()
     if not _TRACE_ID.match(rid):
         raise ValidationFailed.one("request_id", "a request id is 32 hex digits")
-    found = await spans.hops(session, rid)
+    found = await store.hops(rid)
     if not found:
         raise NotFound(f"no hops of request {rid} in the trace store", code="request_not_found")
     by_id = {h.span_id: h for h in found}

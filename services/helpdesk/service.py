@@ -53,6 +53,8 @@ class Policy:
 
     state: str
     sla_hours: dict[str, float]
+    # Jaeger's query API, when request search reads an OTLP backend (empty: the local index).
+    trace_query_url: str = ""
 
 
 def now() -> datetime:
@@ -75,11 +77,6 @@ def _require_helpdesk(p: Principal) -> None:
 def visible_state(p: Principal) -> str:
     """The one state whose tickets ``p`` sees; empty for the help desk (every state)."""
     return "" if is_agent(p) else p.state
-
-
-def breached(t: Ticket, at: datetime) -> bool:
-    """The SLA clock ran out: still unresolved past due, or resolved after it."""
-    return (t.resolved_at or at) > t.due_at
 
 
 def _check_refs(request_id: str, trace_ids: list[str]) -> None:

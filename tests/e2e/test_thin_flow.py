@@ -26,7 +26,14 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  
 def test_every_process_is_ready(api: Api) -> None:
     r = api.http.get("/readyz")
     assert r.status_code == 200, r.text
-    assert set(r.json()["services"]) == {"identity", "profiles", "dedup", "transactions", "reports"}
+    assert set(r.json()["services"]) == {
+        "identity",
+        "profiles",
+        "dedup",
+        "transactions",
+        "reports",
+        "helpdesk",
+    }
     assert all(v == "serving" for v in r.json()["services"].values())
     states = {p["name"]: p["statename"] for p in api.platform.status()}
     assert states == {
@@ -41,6 +48,7 @@ def test_every_process_is_ready(api: Api) -> None:
             "dedup",
             "transactions",
             "reports",
+            "helpdesk",
             "gateway",
         )
     }

@@ -3,7 +3,7 @@ import { h, svg } from "./dom.js";
 
 export function barChart(rows, { label }) {
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const rowH = 26;
+  const rowH = 36;
   const width = 600;
   const labelW = 190;
   const chart = svg("svg", {
@@ -17,9 +17,9 @@ export function barChart(rows, { label }) {
     const y = i * rowH + 2;
     const w = Math.round(((width - labelW - 50) * r.value) / max);
     chart.append(
-      svg("text", { x: 0, y: y + 17 }, r.label.slice(0, 26)),
+      svg("text", { x: 0, y: y + 25 }, r.label.slice(0, 16)),
       svg("rect", { class: "bar", x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8 }),
-      svg("text", { x: labelW + w + 6, y: y + 17 }, String(r.value)),
+      svg("text", { x: labelW + w + 6, y: y + 25 }, String(r.value)),
     );
   });
   return h("figure", { class: "scroll", tabindex: 0, "aria-label": label }, chart);
