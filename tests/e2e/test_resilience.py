@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Api
-from tests.e2e.test_thin_flow import wait_for
+from tests.e2e.helpers import wait_for
 
 
 def _create_many(api: Api, block: str, n: int, workers: int = 8) -> list[int]:
