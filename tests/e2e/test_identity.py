@@ -276,15 +276,15 @@ def test_admin_actions_are_audited_with_actor_request_and_before_after(api: Api,
 
     # A temporary password opens nothing but the password change.
     tmp = token(api.http, uid, "Reset@2024")
-    assert api.http.get("/v1/users", headers=auth(tmp)).json()["code"] == "password_change_required"
+    assert api.http.get("/v1/users", headers=h(tmp)).json()["code"] == "password_change_required"
     changed = api.http.post(
         "/v1/me/password",
         json={"current_password": "Reset@2024", "new_password": "Mine@20245"},
-        headers=auth(tmp),
+        headers=h(tmp),
     )
     assert changed.status_code == 200, changed.text
     assert wait_for(
-        lambda: api.http.get("/v1/users", headers=auth(tmp)).status_code == 200, timeout=10
+        lambda: api.http.get("/v1/users", headers=h(tmp)).status_code == 200, timeout=10
     )
 
 
