@@ -4,7 +4,8 @@ and the numbers as JSON in ``bench/results/latest.json``.
 1. cold start (its own platforms, shut down in between);
 2. read latency and 3. throughput on one shared platform with ~1,000 SHGs;
 4. authentication; 5. migration import; 6. profile reads; 7. de-duplication (10 lakh members
-   indexed here; ``python -m bench.dedup`` runs the full 1 crore); 8. principal signing.
+   indexed here; ``python -m bench.dedup`` runs the full 1 crore); 8. principal signing;
+9. the request path beside a monolith and its floors; 10. the event path beside raw publish.
 
     python -m bench.run_all [--loadgen auto|wrk|python] [--shgs 1000] [--requests 3000]
                             [--duration 10] [--connections 32] [--repeats 3]
@@ -23,10 +24,12 @@ from bench import (
     auth_cost,
     cold_start,
     dedup,
+    event_path,
     migration_import,
     principal_signing,
     profile_reads,
     read_latency,
+    request_path,
     throughput,
 )
 from bench.common import (
@@ -38,6 +41,7 @@ from bench.common import (
     shared_platform,
     write_results,
 )
+from lokos.outbox import OutboxRelay
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,24 @@ def summarize(
     pr: profile_reads.ProfileReadsResult,
     dd: dedup.DedupResult,
     ps: principal_signing.SigningResult,
+    rp: request_path.RequestPathResult,
+    ep: event_path.EventPathResult,
 ) -> list[SummaryRow]:
     ok50, ok99 = rl.goals_met
     return [
+        *(SummaryRow(name, value, goal, ok) for name, value, goal, ok in rp.goals()),
+        SummaryRow(
+            "outbox relay ÷ raw acknowledged JetStream publish",
+            f"{ep.ratio:.2f}",
+            f"≥ {event_path.RELAY_GOAL}",
+            ep.ratio >= event_path.RELAY_GOAL,
+        ),
+        SummaryRow(
+            "outbox → consumer → read model, events/s",
+            f"{ep.end_to_end_per_s:,.0f}",
+            f"≥ {event_path.END_TO_END_GOAL:,.0f}",
+            ep.end_to_end_per_s >= event_path.END_TO_END_GOAL and ep.order_kept,
+        ),
         SummaryRow(
             "cold start, empty data dir → /readyz", f"{fmt_s(cs.first.ready_s)} s", "—", None
         ),
@@ -272,6 +291,12 @@ def main() -> None:
         console.rule("4. authentication")
         ac = auth_cost.measure(p, requests=2000, seconds=5.0, concurrency=4)
         auth_cost.print_result(ac)
+        console.rule("9. request path vs a monolith")
+        rp = request_path.measure(
+            p, seeded.ids, args.requests, args.warmup, args.duration, args.connections, args.loadgen
+        )
+        for table in request_path.render(rp):
+            console.print(table)
 
     console.rule("5. migration import")
     with shared_platform() as sp:
@@ -291,9 +316,12 @@ def main() -> None:
     console.rule("8. principal signing")
     ps = principal_signing.measure()
     console.print(principal_signing.render(ps))
+    console.rule("10. event path")
+    ep = asyncio.run(event_path.measure(50_000, OutboxRelay.WINDOW))
+    console.print(event_path.render(ep))
 
     total = time.perf_counter() - t0
-    rows = summarize(cs, rl, tp, ac, mi, pr, dd, ps)
+    rows = summarize(cs, rl, tp, ac, mi, pr, dd, ps, rp, ep)
     console.rule("summary")
     console.print(render(rows, total))
     path = write_results(
@@ -315,6 +343,8 @@ def main() -> None:
             "profile_reads": pr,
             "dedup": dd,
             "principal_signing": ps,
+            "request_path": rp.as_dict(),
+            "event_path": ep,
         },
     )
     console.print(f"[dim]results: {path}[/]")

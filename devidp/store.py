@@ -702,12 +702,6 @@ class IdpStore:
         """The realm's own roles (Keycloak's built-in default roles are not stored)."""
         return [_role(rec) for rec in self._read(realm).data["roles"]]
 
-    def get_role(self, realm: str, name: str) -> RealmRole | None:
-        for rec in self._read(realm).data["roles"]:
-            if rec["name"] == name:
-                return _role(rec)
-        return None
-
     # ---------------------------------------------------------------- users
 
     def create_user(

@@ -178,6 +178,7 @@ KEYS_FILE = Path("secrets") / "principal.keys"
 _MAC_CONTEXT = b"lokos.principal.v1\x00"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 MIN_KEY_BYTES = 32
+_DECODED_MAX = 10_000
 
 
 class KeyRing:
@@ -206,6 +207,9 @@ class KeyRing:
         self.signing_kid = keys[0][0]
         self._signing = self._keys[self.signing_kid]
         self.ttl_ms = int(ttl * 1000)
+        # Principals already decoded, by their serialized form: a user's calls carry the same
+        # principal under fresh signatures, and decoding it costs more than checking the MAC.
+        self._decoded: dict[bytes, Principal] = {}
 
     @classmethod
     def parse(cls, text: str, ttl: float = 60.0) -> KeyRing:
@@ -265,8 +269,14 @@ class KeyRing:
         claims = principal_pb2.PrincipalClaims()
         try:
             claims.ParseFromString(signed.claims)
-            msg = principal_pb2.Principal()
-            msg.ParseFromString(claims.principal)
+            principal = self._decoded.get(claims.principal)
+            if principal is None:
+                msg = principal_pb2.Principal()
+                msg.ParseFromString(claims.principal)
+                principal = Principal.from_proto(msg)
+                if len(self._decoded) >= _DECODED_MAX:
+                    self._decoded.clear()
+                self._decoded[claims.principal] = principal
         except DecodeError:
             raise _refused("the signed principal is malformed", "principal_malformed") from None
         now_ms = int((time.time() if now is None else now) * 1000)
@@ -276,7 +286,7 @@ class KeyRing:
             raise _refused(
                 "the principal was signed for another request", "principal_request_mismatch"
             )
-        return Principal.from_proto(msg)
+        return principal
 
 
 def new_key_line() -> bytes:

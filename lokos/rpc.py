@@ -54,12 +54,13 @@ from lokos.principal import (
     Principal,
     system_principal,
 )
-from lokos.telemetry import extract_context, inject_headers
+from lokos.telemetry import parent_of, traceparent
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 REQUEST_ID_KEY = "x-request-id"
+TRACEPARENT_KEY = "traceparent"
 ERROR_DOMAIN = "lokos"
 # Load balancers and compose probe health without a principal (and, with mTLS on, with a
 # certificate like any caller).
@@ -347,7 +348,7 @@ def _in_context(
     """Run ``behavior`` in a server span (child of the caller's) with the caller's (verified)
     principal, request id and language set, and turn domain errors into status with details."""
     language = i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))
-    parent = extract_context(metadata) if "traceparent" in metadata else None
+    parent = parent_of(str(metadata.get(TRACEPARENT_KEY, "")))
     service, _, name = method[1:].rpartition("/")
     attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
 
@@ -488,7 +489,9 @@ def call_metadata(
     and cannot widen what was signed. Any other principal is signed with this process's keys.
     """
     md: list[tuple[str, str | bytes]] = [(REQUEST_ID_KEY, request_id)]
-    md += inject_headers().items()  # the current span: the callee's span is its child
+    parent = traceparent()
+    if parent:  # the current span: the callee's span is its child
+        md.append((TRACEPARENT_KEY, parent))
     if principal is not None:
         received = _received.get()
         if (

@@ -167,8 +167,17 @@ class SubmitIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    remarks: list[Annotated[Text, Field(max_length=8)]] = Field(default_factory=list, max_length=20)
-    identifiers: list[IdentifierCheckIO] = Field(default_factory=list, max_length=4)
+    remarks: list[Annotated[Text, Field(max_length=8)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Rejection remark codes (master rejection_remark): at least one to reject",
+    )
+    identifiers: list[IdentifierCheckIO] = Field(
+        default_factory=list,
+        max_length=4,
+        description="Members: approving needs an approved verdict for each identifier the "
+        "member has (mobile, bank_account, voter_id, aadhaar); a rejected one means reject",
+    )
 
 
 class SubmissionOut(BaseModel):
@@ -526,6 +535,9 @@ def _decision(submission_id: uuid.UUID, body: DecisionIn) -> profiles_pb2.Decisi
 async def approve(
     submission_id: uuid.UUID, body: DecisionIn, checker: Checker, c: ServiceClients
 ) -> SubmissionOut:
+    """Approve (the record's block's Program Manager, not its maker). A member needs each of
+    her identifiers verified (``identifiers``) and no open duplicate (409 otherwise); an SHG
+    its formation date and approved members within its type's limits."""
     s = await c.profiles.Approve(
         _decision(submission_id, body), metadata=metadata(checker), timeout=c.deadline
     )

@@ -40,7 +40,11 @@ class RoleIn(BaseModel):
 class CreateUserIn(BaseModel):
     user_id: Text = Field(max_length=48, examples=["UP_ALAPURSHGBK"])
     name: Text = Field(max_length=128)
-    mobile: Text = Field(default="", max_length=10)
+    mobile: Text = Field(
+        default="",
+        max_length=10,
+        description="Required for community roles: they log in on the app by SMS OTP",
+    )
     email: Text = Field(default="", max_length=254)
     designation: Text = Field(default="", max_length=128)
     password: Text = Field(max_length=64)

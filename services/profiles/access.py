@@ -8,34 +8,10 @@ and community users for their mapped CBOs. The checker is never the maker of a s
 
 from __future__ import annotations
 
-from lokos.catalogue import (  # re-exported for the profiles modules
-    BOOKKEEPERS,
-    CBO_CREATORS,
-    CHECKERS,
-    COMMUNITY_READERS,
-    MAKERS,
-    READERS,
-    STAFF_MAKERS,
-    STAFF_READERS,
-)
+from lokos.catalogue import CHECKERS, MAKERS, READERS
 from lokos.errors import NotFound, PermissionDenied
 from lokos.principal import GeoPath, Principal
 from services.profiles.models import Cbo, Member
-
-__all__ = [
-    "BOOKKEEPERS",
-    "CBO_CREATORS",
-    "CHECKERS",
-    "COMMUNITY_READERS",
-    "MAKERS",
-    "READERS",
-    "STAFF_MAKERS",
-    "STAFF_READERS",
-    "require_checker",
-    "require_maker",
-    "require_reader",
-    "where",
-]
 
 
 def where(record: Cbo | Member) -> GeoPath:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import Api
+from tests.e2e.helpers import h, wait_for
 from tests.e2e.identity_helpers import (
     Geo,
     create_user,
@@ -20,7 +21,6 @@ from tests.e2e.identity_helpers import (
     new_code,
     token,
 )
-from tests.e2e.test_thin_flow import wait_for
 
 PW = "Lokos@2024"
 
@@ -57,10 +57,6 @@ def _block_admin(api: Api, geo: Geo, block: str | None = None) -> tuple[str, str
     return ba, token(api.http, ba, PW)
 
 
-def _h(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
-
-
 # --- user IDs -----------------------------------------------------------------------------
 
 
@@ -89,7 +85,7 @@ def test_bad_user_ids_are_refused_with_a_field_error(
     # The gateway's schema may catch it first (pydantic's code, e.g. string_too_long).
     assert errors.get("user_id") in (code, f"string_{code}"), errors
     if user_id:
-        gone = api.http.get(f"/v1/users/{user_id.upper()}", headers=_h(api.token))
+        gone = api.http.get(f"/v1/users/{user_id.upper()}", headers=h(api.token))
         # Not created: 404, or 422 where the ID is too long to be a user ID at all.
         assert gone.status_code == (422 if len(user_id) > 48 else 404), gone.text
 
@@ -170,11 +166,11 @@ def test_bad_input_names_the_field_and_changes_nothing(
         "roles": [{"role": "DISTRICT_ADMIN", "scope": {"level": "district", "codes": [geo.d1]}}],
     }
     body.update(change)
-    r = api.http.post("/v1/users", json=body, headers=_h(api.token))
+    r = api.http.post("/v1/users", json=body, headers=h(api.token))
     assert r.status_code == 422, r.text
     fields = [e["field"] for e in r.json()["errors"]]
     assert any(f == field or f.startswith(field) for f in fields), fields
-    assert api.http.get(f"/v1/users/{uid}", headers=_h(api.token)).status_code == 404
+    assert api.http.get(f"/v1/users/{uid}", headers=h(api.token)).status_code == 404
 
 
 def test_scope_outside_the_creators_is_refused_and_changes_nothing(api: Api, geo: Geo) -> None:
@@ -182,7 +178,7 @@ def test_scope_outside_the_creators_is_refused_and_changes_nothing(api: Api, geo
     uid = _uid("OUT")
     r = create_user(api.http, ba, uid, "SHG_BOOKKEEPER", "block", [geo.b2])
     assert r.status_code == 403 and r.json()["code"] == "role_not_grantable"
-    assert api.http.get(f"/v1/users/{uid}", headers=_h(api.token)).status_code == 404
+    assert api.http.get(f"/v1/users/{uid}", headers=h(api.token)).status_code == 404
 
 
 # --- lockout ------------------------------------------------------------------------------
@@ -205,17 +201,17 @@ def test_wrong_passwords_lock_the_account_until_an_admin_unlocks(api: Api, geo: 
     assert locked.status_code == 423, locked.text
     assert locked.json()["code"] == "account_locked" and locked.json()["locked_until"]
 
-    user = api.http.get(f"/v1/users/{uid}", headers=_h(api.token)).json()
+    user = api.http.get(f"/v1/users/{uid}", headers=h(api.token)).json()
     assert user["locked"] is True
     audit = api.http.get(
-        "/v1/audit", params={"user_id": uid, "action": "user.locked"}, headers=_h(api.token)
+        "/v1/audit", params={"user_id": uid, "action": "user.locked"}, headers=h(api.token)
     )
     assert audit.json()["total"] == 1
 
-    assert api.http.post(f"/v1/users/{uid}/unlock", headers=_h(api.token)).status_code == 200
+    assert api.http.post(f"/v1/users/{uid}/unlock", headers=h(api.token)).status_code == 200
     assert login(api.http, uid, PW).status_code == 200
     unlocked = api.http.get(
-        "/v1/audit", params={"user_id": uid, "action": "user.unlocked"}, headers=_h(api.token)
+        "/v1/audit", params={"user_id": uid, "action": "user.unlocked"}, headers=h(api.token)
     )
     assert unlocked.json()["items"][0]["actor"] == "UP_STATEADMIN"
 
@@ -229,38 +225,40 @@ def test_admin_actions_are_audited_with_actor_request_and_before_after(api: Api,
         api.http, api.token, uid, "STATE_THEMATIC", "state", [], designation="DPM"
     )
     assert created.status_code == 201
-    h = _h(api.token)
+    auth = h(api.token)
     v = created.json()["version"]
     edited = api.http.patch(
-        f"/v1/users/{uid}", json={"version": v, "designation": "DMMU"}, headers=h
+        f"/v1/users/{uid}", json={"version": v, "designation": "DMMU"}, headers=auth
     )
     assert edited.status_code == 200 and edited.json()["designation"] == "DMMU"
-    stale = api.http.patch(f"/v1/users/{uid}", json={"version": v, "designation": "X"}, headers=h)
+    stale = api.http.patch(
+        f"/v1/users/{uid}", json={"version": v, "designation": "X"}, headers=auth
+    )
     assert stale.status_code == 409 and stale.json()["current_version"] == str(v + 1)
     role = api.http.post(
         f"/v1/users/{uid}/roles",
         json={"role": "DISTRICT_ADMIN", "scope": {"level": "district", "codes": [geo.d2]}},
-        headers=h,
+        headers=auth,
     )
     assert role.status_code == 201, role.text
     assert (
         api.http.post(
             f"/v1/users/{uid}/password",
             json={"new_password": "Reset@2024", "temporary": True},
-            headers=h,
+            headers=auth,
         ).status_code
         == 200
     )
     assert (
         api.http.post(
-            f"/v1/users/{uid}/inactivate", json={"reason": "transferred"}, headers=h
+            f"/v1/users/{uid}/inactivate", json={"reason": "transferred"}, headers=auth
         ).status_code
         == 200
     )
     assert login(api.http, uid, "Reset@2024").status_code == 401  # inactive users cannot log in
-    assert api.http.post(f"/v1/users/{uid}/reactivate", json={}, headers=h).status_code == 200
+    assert api.http.post(f"/v1/users/{uid}/reactivate", json={}, headers=auth).status_code == 200
 
-    entries = api.http.get("/v1/audit", params={"user_id": uid}, headers=h).json()["items"]
+    entries = api.http.get("/v1/audit", params={"user_id": uid}, headers=auth).json()["items"]
     actions = [e["action"] for e in reversed(entries)]
     assert actions == [
         "user.created",
@@ -278,15 +276,15 @@ def test_admin_actions_are_audited_with_actor_request_and_before_after(api: Api,
 
     # A temporary password opens nothing but the password change.
     tmp = token(api.http, uid, "Reset@2024")
-    assert api.http.get("/v1/users", headers=_h(tmp)).json()["code"] == "password_change_required"
+    assert api.http.get("/v1/users", headers=h(tmp)).json()["code"] == "password_change_required"
     changed = api.http.post(
         "/v1/me/password",
         json={"current_password": "Reset@2024", "new_password": "Mine@20245"},
-        headers=_h(tmp),
+        headers=h(tmp),
     )
     assert changed.status_code == 200, changed.text
     assert wait_for(
-        lambda: api.http.get("/v1/users", headers=_h(tmp)).status_code == 200, timeout=10
+        lambda: api.http.get("/v1/users", headers=h(tmp)).status_code == 200, timeout=10
     )
 
 
@@ -295,11 +293,11 @@ def test_audit_is_readable_only_within_scope(api: Api, geo: Geo) -> None:
     _, ba2 = _block_admin(api, geo, geo.b2)
     uid = _uid("SCP")
     assert create_user(api.http, ba1, uid, "BLOCK_THEMATIC", "block", [geo.b1]).status_code == 201
-    mine = api.http.get("/v1/audit", params={"user_id": uid}, headers=_h(ba1)).json()
-    theirs = api.http.get("/v1/audit", params={"user_id": uid}, headers=_h(ba2)).json()
+    mine = api.http.get("/v1/audit", params={"user_id": uid}, headers=h(ba1)).json()
+    theirs = api.http.get("/v1/audit", params={"user_id": uid}, headers=h(ba2)).json()
     assert mine["total"] == 1 and theirs["total"] == 0
-    assert api.http.get(f"/v1/users/{uid}", headers=_h(ba2)).status_code == 404
-    listed = api.http.get("/v1/users", params={"q": uid}, headers=_h(ba2)).json()
+    assert api.http.get(f"/v1/users/{uid}", headers=h(ba2)).status_code == 404
+    listed = api.http.get("/v1/users", params={"q": uid}, headers=h(ba2)).json()
     assert listed["total"] == 0
 
 
@@ -314,19 +312,19 @@ def test_search_filters_and_pages(api: Api, geo: Geo) -> None:
             ).status_code
             == 201
         )
-    h = _h(ba)
+    auth = h(ba)
     community = api.http.get(
-        "/v1/users", params={"block_lgd_code": geo.b1, "category": "community"}, headers=h
+        "/v1/users", params={"block_lgd_code": geo.b1, "category": "community"}, headers=auth
     ).json()
     assert {u["user_id"] for u in community["items"]} >= set(ids[:2]) and ids[2] not in {
         u["user_id"] for u in community["items"]
     }
     by_role = api.http.get(
-        "/v1/users", params={"role": "BLOCK_THEMATIC", "block_lgd_code": geo.b1}, headers=h
+        "/v1/users", params={"role": "BLOCK_THEMATIC", "block_lgd_code": geo.b1}, headers=auth
     ).json()
     assert ids[2] in {u["user_id"] for u in by_role["items"]}
     page = api.http.get(
-        "/v1/users", params={"block_lgd_code": geo.b1, "limit": 1, "offset": 1}, headers=h
+        "/v1/users", params={"block_lgd_code": geo.b1, "limit": 1, "offset": 1}, headers=auth
     ).json()
     assert len(page["items"]) == 1 and page["total"] >= 4
     assert all(u["mobile"].startswith("XXXXXX") for u in community["items"] if u["mobile"])
@@ -335,18 +333,20 @@ def test_search_filters_and_pages(api: Api, geo: Geo) -> None:
 def test_soft_delete_keeps_history(api: Api, geo: Geo) -> None:
     uid = _uid("DEL")
     assert create_user(api.http, api.token, uid, "STATE_THEMATIC", "state", []).status_code == 201
-    h = _h(api.token)
+    auth = h(api.token)
     time.sleep(0.05)
     while_held = datetime.now(UTC).isoformat()
     time.sleep(0.05)
-    deleted = api.http.delete(f"/v1/users/{uid}", params={"reason": "left the mission"}, headers=h)
+    deleted = api.http.delete(
+        f"/v1/users/{uid}", params={"reason": "left the mission"}, headers=auth
+    )
     assert deleted.status_code == 200 and deleted.json()["status"] == "deleted"
     assert login(api.http, uid, PW).status_code == 401
-    history = api.http.get(f"/v1/users/{uid}/roles/history", headers=h).json()
+    history = api.http.get(f"/v1/users/{uid}/roles/history", headers=auth).json()
     (grant,) = history["grants"]
     assert grant["role"] == "STATE_THEMATIC" and grant["valid_to"] is not None
     as_of_then = api.http.get(
-        f"/v1/users/{uid}/roles/history", params={"as_of": while_held}, headers=h
+        f"/v1/users/{uid}/roles/history", params={"as_of": while_held}, headers=auth
     ).json()
     assert [g["role"] for g in as_of_then["grants"]] == ["STATE_THEMATIC"]
 
@@ -384,7 +384,7 @@ def test_device_binding_moves_to_the_new_device_and_refuses_the_old(api: Api, ge
     )
 
     token_a = _mobile_login(api, uid, "phone-A-0001")
-    me_a = api.http.get("/v1/me", headers={**_h(token_a), "X-Device-Id": "phone-A-0001"})
+    me_a = api.http.get("/v1/me", headers={**h(token_a), "X-Device-Id": "phone-A-0001"})
     assert me_a.status_code == 200, me_a.text
     # Same device again: no OTP.
     again = login(api.http, uid, PW, client="mobile", device_id="phone-A-0001")
@@ -395,29 +395,29 @@ def test_device_binding_moves_to_the_new_device_and_refuses_the_old(api: Api, ge
     assert wait_for(
         lambda: (
             api.http.get(
-                "/v1/me", headers={**_h(token_a), "X-Device-Id": "phone-A-0001"}
+                "/v1/me", headers={**h(token_a), "X-Device-Id": "phone-A-0001"}
             ).status_code
             == 401
         ),
         timeout=10,
     )
-    refused = api.http.get("/v1/me", headers={**_h(token_a), "X-Device-Id": "phone-A-0001"})
+    refused = api.http.get("/v1/me", headers={**h(token_a), "X-Device-Id": "phone-A-0001"})
     assert refused.json()["code"] == "device_not_bound"
     # A's token cannot pass as B either: its session was not issued to B.
     assert (
-        api.http.get("/v1/me", headers={**_h(token_a), "X-Device-Id": "phone-B-0002"}).status_code
+        api.http.get("/v1/me", headers={**h(token_a), "X-Device-Id": "phone-B-0002"}).status_code
         == 401
     )
     assert (
-        api.http.get("/v1/me", headers={**_h(token_b), "X-Device-Id": "phone-B-0002"}).status_code
+        api.http.get("/v1/me", headers={**h(token_b), "X-Device-Id": "phone-B-0002"}).status_code
         == 200
     )
-    assert api.http.get("/v1/me", headers=_h(token_b)).json()["code"] == "device_missing"
+    assert api.http.get("/v1/me", headers=h(token_b)).json()["code"] == "device_missing"
 
-    device = api.http.get(f"/v1/users/{uid}/device", headers=_h(ba)).json()
+    device = api.http.get(f"/v1/users/{uid}/device", headers=h(ba)).json()
     assert device["device_id"] == "phone-B-0002" and device["status"] == "bound"
     audit = api.http.get(
-        "/v1/audit", params={"user_id": uid, "action": "device.bound"}, headers=_h(ba)
+        "/v1/audit", params={"user_id": uid, "action": "device.bound"}, headers=h(ba)
     ).json()
     assert audit["total"] == 2
 
@@ -493,12 +493,12 @@ def test_block_admin_deregisters_and_approves_a_replacement(api: Api, geo: Geo) 
     )
     old = _mobile_login(api, uid, "phone-F-0006")
     approved = api.http.post(
-        f"/v1/users/{uid}/device/replacement", json={"device_id": "phone-G-0007"}, headers=_h(ba)
+        f"/v1/users/{uid}/device/replacement", json={"device_id": "phone-G-0007"}, headers=h(ba)
     )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert wait_for(
         lambda: (
-            api.http.get("/v1/me", headers={**_h(old), "X-Device-Id": "phone-F-0006"}).status_code
+            api.http.get("/v1/me", headers={**h(old), "X-Device-Id": "phone-F-0006"}).status_code
             == 401
         ),
         timeout=10,
@@ -506,12 +506,12 @@ def test_block_admin_deregisters_and_approves_a_replacement(api: Api, geo: Geo) 
     # The approved phone logs in without an OTP.
     new = login(api.http, uid, PW, client="mobile", device_id="phone-G-0007")
     assert new.status_code == 200, new.text
-    assert api.http.delete(f"/v1/users/{uid}/device", headers=_h(ba)).json()["status"] == "none"
+    assert api.http.delete(f"/v1/users/{uid}/device", headers=h(ba)).json()["status"] == "none"
     time.sleep(1.1)  # OTP resend interval in tests
     assert login(api.http, uid, PW, client="mobile", device_id="phone-G-0007").status_code == 202
     actions = {
         e["action"]
-        for e in api.http.get("/v1/audit", params={"user_id": uid}, headers=_h(ba)).json()["items"]
+        for e in api.http.get("/v1/audit", params={"user_id": uid}, headers=h(ba)).json()["items"]
     }
     assert {"device.replacement_approved", "device.deregistered", "device.bound"} <= actions
 
@@ -528,11 +528,11 @@ def test_two_roles_use_the_same_device(api: Api, geo: Geo) -> None:
     added = api.http.post(
         f"/v1/users/{uid}/roles",
         json={"role": "VO_BOOKKEEPER", "scope": {"level": "block", "codes": [geo.b1]}},
-        headers=_h(ba),
+        headers=h(ba),
     )
     assert added.status_code == 201, added.text
     tok = _mobile_login(api, uid, "phone-H-0008")
-    me = api.http.get("/v1/me", headers={**_h(tok), "X-Device-Id": "phone-H-0008"}).json()
+    me = api.http.get("/v1/me", headers={**h(tok), "X-Device-Id": "phone-H-0008"}).json()
     assert {r["role"] for r in me["roles"]} == {"SHG_BOOKKEEPER", "VO_BOOKKEEPER"}
 
 
@@ -553,29 +553,29 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
         r = api.http.post(
             "/v1/shgs",
             json={"client_id": str(uuid.uuid4()), "name": f"{name} SHG", "block_lgd_code": geo.b1},
-            headers=_h(api.token),
+            headers=h(api.token),
         )
         assert r.status_code == 201
         shgs.append(r.json()["id"])
     other_block = api.http.post(
         "/v1/shgs",
         json={"client_id": str(uuid.uuid4()), "name": "Far SHG", "block_lgd_code": geo.b2},
-        headers=_h(api.token),
+        headers=h(api.token),
     ).json()["id"]
 
     def unlinked() -> set[str]:
         page = api.http.get(
-            "/v1/cbos/unlinked", params={"block_lgd_code": geo.b1}, headers=_h(ba)
+            "/v1/cbos/unlinked", params={"block_lgd_code": geo.b1}, headers=h(ba)
         ).json()
         return {c["cbo_id"] for c in page["items"]}
 
     assert wait_for(lambda: set(shgs) <= unlinked(), timeout=15)
     assert other_block not in unlinked()  # the Block Admin's list stays in her block
 
-    linked = api.http.post(f"/v1/users/{uid}/cbos", json={"cbo_ids": shgs[:2]}, headers=_h(ba))
+    linked = api.http.post(f"/v1/users/{uid}/cbos", json={"cbo_ids": shgs[:2]}, headers=h(ba))
     assert linked.status_code == 200 and linked.json()["changed"] == 2
     assert (
-        api.http.post(f"/v1/users/{uid}/cbos", json={"cbo_ids": shgs[:2]}, headers=_h(ba)).json()[
+        api.http.post(f"/v1/users/{uid}/cbos", json={"cbo_ids": shgs[:2]}, headers=h(ba)).json()[
             "changed"
         ]
         == 0
@@ -583,32 +583,30 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
 
     def known_to_identity(block: str, cbo_id: str) -> bool:  # its copy follows events
         page = api.http.get(
-            "/v1/cbos/unlinked", params={"block_lgd_code": block}, headers=_h(api.token)
+            "/v1/cbos/unlinked", params={"block_lgd_code": block}, headers=h(api.token)
         ).json()
         return cbo_id in {c["cbo_id"] for c in page["items"]}
 
     assert wait_for(lambda: known_to_identity(geo.b2, other_block), timeout=15)
-    outside = api.http.post(
-        f"/v1/users/{uid}/cbos", json={"cbo_ids": [other_block]}, headers=_h(ba)
-    )
+    outside = api.http.post(f"/v1/users/{uid}/cbos", json={"cbo_ids": [other_block]}, headers=h(ba))
     assert outside.status_code == 403 and outside.json()["code"] == "cbo_out_of_scope"
     assert unlinked() & set(shgs) == {shgs[2]}
 
     tok = _mobile_login(api, uid, "phone-M-0009")
-    dev = {**_h(tok), "X-Device-Id": "phone-M-0009"}
+    dev = {**h(tok), "X-Device-Id": "phone-M-0009"}
     assert api.http.get(f"/v1/shgs/{shgs[0]}", headers=dev).status_code == 200
     assert api.http.get(f"/v1/shgs/{shgs[2]}", headers=dev).status_code == 404
 
     assert (
         api.http.post(
-            f"/v1/users/{uid}/cbos/unlink", json={"cbo_ids": [shgs[0]]}, headers=_h(ba)
+            f"/v1/users/{uid}/cbos/unlink", json={"cbo_ids": [shgs[0]]}, headers=h(ba)
         ).json()["changed"]
         == 1
     )
     assert wait_for(
         lambda: api.http.get(f"/v1/shgs/{shgs[0]}", headers=dev).status_code == 404, timeout=10
     )
-    history = api.http.get(f"/v1/users/{uid}/roles/history", headers=_h(ba)).json()["cbo_mappings"]
+    history = api.http.get(f"/v1/users/{uid}/roles/history", headers=h(ba)).json()["cbo_mappings"]
     assert {(m["cbo_id"], m["valid_to"] is None) for m in history} == {
         (shgs[0], False),
         (shgs[1], True),

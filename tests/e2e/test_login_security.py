@@ -12,9 +12,9 @@ import pytest
 
 from launcher.platform import Platform
 from tests.conftest import LOGIN_FAILURES_PER_ADDRESS, Api
+from tests.e2e.helpers import h, wait_for
 from tests.e2e.identity_helpers import Geo, create_user, login, make_geo, new_code, token
 from tests.e2e.test_identity import _block_admin
-from tests.e2e.test_thin_flow import wait_for
 
 PW = "Lokos@2024"
 WRONG = "Wrong@2024"
@@ -22,10 +22,6 @@ WRONG = "Wrong@2024"
 
 def _uid(tag: str) -> str:
     return f"UP_{tag}{new_code(6)}"
-
-
-def _h(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
 
 
 def _staff(api: Api) -> str:
@@ -64,20 +60,20 @@ def test_a_locked_users_direct_idp_token_is_refused_at_the_gateway_and_the_idp(a
     direct = _idp_grant(api.platform, uid, PW)
     assert direct.status_code == 200, direct.text
     tok = direct.json()["access_token"]
-    assert api.http.get("/v1/me", headers=_h(tok)).status_code == 200  # now cached
+    assert api.http.get("/v1/me", headers=h(tok)).status_code == 200  # now cached
 
     for _ in range(5):
         assert login(api.http, uid, WRONG).status_code == 401
-    me = api.http.get("/v1/me", headers=_h(tok))
+    me = api.http.get("/v1/me", headers=h(tok))
     assert me.status_code == 423, me.text
     assert me.json()["code"] == "account_locked"
     again = _idp_grant(api.platform, uid, PW)  # the right password, at the IdP itself
     assert again.status_code == 401 and again.json()["error"] == "invalid_grant", again.text
 
-    assert api.http.post(f"/v1/users/{uid}/unlock", headers=_h(api.token)).status_code == 200
+    assert api.http.post(f"/v1/users/{uid}/unlock", headers=h(api.token)).status_code == 200
     fresh = _idp_grant(api.platform, uid, PW)
     assert fresh.status_code == 200, fresh.text
-    assert api.http.get("/v1/me", headers=_h(fresh.json()["access_token"])).status_code == 200
+    assert api.http.get("/v1/me", headers=h(fresh.json()["access_token"])).status_code == 200
 
 
 def test_thirty_wrong_passwords_at_the_idp_then_the_right_one_give_no_token(api: Api) -> None:
@@ -88,19 +84,19 @@ def test_thirty_wrong_passwords_at_the_idp_then_the_right_one_give_no_token(api:
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_grant"
     # The gateway's login goes through the same provider: no token there either.
     assert login(api.http, uid, PW).status_code == 401
-    assert api.http.post(f"/v1/users/{uid}/unlock", headers=_h(api.token)).status_code == 200
+    assert api.http.post(f"/v1/users/{uid}/unlock", headers=h(api.token)).status_code == 200
     assert login(api.http, uid, PW).status_code == 200
 
 
 def test_an_inactive_users_token_is_refused(api: Api) -> None:
     uid = _staff(api)
     tok = token(api.http, uid, PW)
-    assert api.http.get("/v1/me", headers=_h(tok)).status_code == 200
-    r = api.http.post(f"/v1/users/{uid}/inactivate", json={"reason": "left"}, headers=_h(api.token))
+    assert api.http.get("/v1/me", headers=h(tok)).status_code == 200
+    r = api.http.post(f"/v1/users/{uid}/inactivate", json={"reason": "left"}, headers=h(api.token))
     assert r.status_code == 200, r.text
     # identity announces the change (outbox → NATS); every gateway drops its cached principal.
-    assert wait_for(lambda: api.http.get("/v1/me", headers=_h(tok)).status_code == 403, 15)
-    assert api.http.get("/v1/me", headers=_h(tok)).json()["code"] == "user_inactive"
+    assert wait_for(lambda: api.http.get("/v1/me", headers=h(tok)).status_code == 403, 15)
+    assert api.http.get("/v1/me", headers=h(tok)).json()["code"] == "user_inactive"
 
 
 # --- one answer for refused logins ----------------------------------------------------------
@@ -109,9 +105,7 @@ def test_an_inactive_users_token_is_refused(api: Api) -> None:
 def test_unknown_user_and_wrong_password_get_the_same_answer(api: Api) -> None:
     uid = _staff(api)
     inactive = _staff(api)
-    api.http.post(
-        f"/v1/users/{inactive}/inactivate", json={"reason": "left"}, headers=_h(api.token)
-    )
+    api.http.post(f"/v1/users/{inactive}/inactivate", json={"reason": "left"}, headers=h(api.token))
     answers = [
         login(api.http, _uid("NOBODY"), WRONG),
         login(api.http, uid, WRONG),
@@ -193,7 +187,7 @@ def test_a_bookkeeper_may_not_log_in_on_the_web_nor_use_a_web_token(api: Api, ge
     assert web.status_code == 403 and web.json()["code"] == "channel_not_allowed", web.text
     direct = _idp_grant(api.platform, uid, PW, client="lokos-web")
     assert direct.status_code == 200  # the provider itself knows no roles' channels
-    me = api.http.get("/v1/me", headers=_h(direct.json()["access_token"]))
+    me = api.http.get("/v1/me", headers=h(direct.json()["access_token"]))
     assert me.status_code == 403 and me.json()["code"] == "channel_not_allowed"
     mobile = login(api.http, uid, PW, client="mobile", device_id="bk-web-phone-01")
     assert mobile.status_code == 202  # the mobile channel: an OTP binds the device
@@ -206,21 +200,21 @@ def test_logout_refuses_the_sessions_access_tokens(api: Api) -> None:
     uid = _staff(api)
     first = login(api.http, uid, PW).json()
     second = login(api.http, uid, PW).json()
-    assert api.http.get("/v1/me", headers=_h(first["access_token"])).status_code == 200
+    assert api.http.get("/v1/me", headers=h(first["access_token"])).status_code == 200
     out = api.http.post("/v1/auth/logout", json={"refresh_token": first["refresh_token"]})
     assert out.status_code == 204
-    ended = api.http.get("/v1/me", headers=_h(first["access_token"]))
+    ended = api.http.get("/v1/me", headers=h(first["access_token"]))
     assert ended.status_code == 401 and ended.json()["code"] == "session_ended", ended.text
-    assert api.http.get("/v1/me", headers=_h(second["access_token"])).status_code == 200
+    assert api.http.get("/v1/me", headers=h(second["access_token"])).status_code == 200
 
 
 def test_logout_of_a_direct_idp_session_refuses_its_access_tokens(api: Api) -> None:
     uid = _staff(api)
     direct = _idp_grant(api.platform, uid, PW).json()
-    assert api.http.get("/v1/me", headers=_h(direct["access_token"])).status_code == 200
+    assert api.http.get("/v1/me", headers=h(direct["access_token"])).status_code == 200
     out = api.http.post("/v1/auth/logout", json={"refresh_token": direct["refresh_token"]})
     assert out.status_code == 204
-    ended = api.http.get("/v1/me", headers=_h(direct["access_token"]))
+    ended = api.http.get("/v1/me", headers=h(direct["access_token"]))
     assert ended.status_code == 401 and ended.json()["code"] == "session_ended"
 
 
@@ -231,7 +225,7 @@ def test_a_forged_refresh_token_ends_no_session(api: Api) -> None:
     head, payload, _ = tokens["refresh_token"].split(".")
     forged = f"{head}.{payload}.{'A' * 43}"
     assert api.http.post("/v1/auth/logout", json={"refresh_token": forged}).status_code == 204
-    assert api.http.get("/v1/me", headers=_h(tokens["access_token"])).status_code == 200
+    assert api.http.get("/v1/me", headers=h(tokens["access_token"])).status_code == 200
 
 
 # --- national admins and the State Admins they create ----------------------------------------
@@ -246,30 +240,28 @@ def test_a_national_admin_sees_unlocks_resets_and_inactivates_a_state_admin(api:
         login(api.http, sa, WRONG)
     assert login(api.http, sa, PW).status_code == 423
 
-    seen = api.http.get(f"/v1/users/{sa}", headers=_h(national))
+    seen = api.http.get(f"/v1/users/{sa}", headers=h(national))
     assert seen.status_code == 200, seen.text
     assert seen.json()["locked"] is True
     # (the search text drops "_": search by the part after the state prefix)
-    listed = api.http.get("/v1/users", params={"q": sa[3:]}, headers=_h(national)).json()
+    listed = api.http.get("/v1/users", params={"q": sa[3:]}, headers=h(national)).json()
     assert [u["user_id"] for u in listed["items"]] == [sa]
-    assert api.http.post(f"/v1/users/{sa}/unlock", headers=_h(national)).status_code == 200
+    assert api.http.post(f"/v1/users/{sa}/unlock", headers=h(national)).status_code == 200
     reset = api.http.post(
         f"/v1/users/{sa}/password",
         json={"new_password": "Reset@2024", "temporary": False},
-        headers=_h(national),
+        headers=h(national),
     )
     assert reset.status_code == 200, reset.text
     assert login(api.http, sa, "Reset@2024").status_code == 200
-    off = api.http.post(
-        f"/v1/users/{sa}/inactivate", json={"reason": "moved"}, headers=_h(national)
-    )
+    off = api.http.post(f"/v1/users/{sa}/inactivate", json={"reason": "moved"}, headers=h(national))
     assert off.status_code == 200 and off.json()["status"] == "inactive"
-    assert api.http.get("/v1/users/UP_STATEADMIN", headers=_h(national)).status_code == 200
+    assert api.http.get("/v1/users/UP_STATEADMIN", headers=h(national)).status_code == 200
     # Below the State Admin is the state's business: the national admin does not reach it.
     thematic = _staff(api)
-    assert api.http.get(f"/v1/users/{thematic}", headers=_h(national)).status_code == 404
-    found = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=_h(api.token)).json()
+    assert api.http.get(f"/v1/users/{thematic}", headers=h(national)).status_code == 404
+    found = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=h(api.token)).json()
     assert [u["user_id"] for u in found["items"]] == [thematic]  # the State Admin finds it
-    hidden = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=_h(national)).json()
+    hidden = api.http.get("/v1/users", params={"q": thematic[3:]}, headers=h(national)).json()
     assert hidden["items"] == []
-    assert api.http.post(f"/v1/users/{thematic}/unlock", headers=_h(national)).status_code == 404
+    assert api.http.post(f"/v1/users/{thematic}/unlock", headers=h(national)).status_code == 404

@@ -12,15 +12,7 @@ import httpx
 
 from lokosctl.tracestore import SpanNode, build_tree, load_trace
 from tests.conftest import Api
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
+from tests.e2e.helpers import wait_for
 
 
 def test_every_process_is_ready(api: Api) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos import catalogue
 from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -93,7 +94,7 @@ async def create_cbo(
     if geo_errors:
         raise ValidationFailed(geo_errors)
     where = GeoPath(unit.state, district=unit.district_lgd_code, block=unit.lgd_code)
-    if not principal.can_reach(where, access.CBO_CREATORS):
+    if not principal.can_reach(where, catalogue.CBO_CREATORS):
         raise PermissionDenied(f"you may not register CBOs in block {block}", code="not_a_maker")
     fingerprint = records.create_fingerprint(
         deps.identifier_key, {"cbo_type": cbo_type, "block": block, "fields": fields}

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lokos import context, telemetry
+from lokos import catalogue, context, telemetry
 from lokos.audit import record_audit
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2
@@ -405,11 +405,11 @@ async def my_task(
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed.one("limit", f"must be 1 to {MAX_PAGE}", "range")
-    if not principal.has_any_role(access.CHECKERS):
+    if not principal.has_any_role(catalogue.CHECKERS):
         raise PermissionDenied(
             "My Task is for checkers (Block Program Managers)", code="not_the_checker"
         )
-    reach = principal.reach(access.CHECKERS)
+    reach = principal.reach(catalogue.CHECKERS)
     blocks = None if reach is None else reach.get("block", frozenset())
     return await repository.tasks(
         db,

@@ -7,7 +7,6 @@ data."""
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ import httpx
 from lokosctl.tracestore import SpanNode, build_tree, load_trace
 from services.dedup import evaluation
 from tests.conftest import Api
+from tests.e2e.helpers import eventually
 from tests.e2e.profiles.profile_helpers import (
     Block,
     aadhaar,
@@ -60,15 +60,6 @@ def approved_member(
     got = http.get(f"/v1/members/{m['id']}", headers=h(blk.admin)).json()
     assert got["code"] and got["duplication_status"] == "none", got
     return dict(got)
-
-
-def eventually(fn: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.3)
 
 
 def test_confirmed_duplicate_blocks_approval_and_cannot_be_overridden(api: Api) -> None:

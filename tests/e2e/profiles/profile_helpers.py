@@ -12,6 +12,7 @@ import httpx
 
 from services.profiles.identifiers import verhoeff_check_digit
 from tests.conftest import Api
+from tests.e2e.helpers import h
 from tests.e2e.identity_helpers import create_user, new_code, token
 
 PW = "Lokos@2024"
@@ -32,10 +33,6 @@ class Block:
     bpm: str = ""  # Block Program Manager token
     bpm_id: str = ""
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def h(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
 
 
 def make_block(api: Api) -> Block:

@@ -12,14 +12,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.conftest import Api
+from tests.e2e.helpers import h
 from tests.e2e.identity_helpers import create_user, new_code, token
 
 HEADER = "level,lgd_code,name_en,name_local,parent_code\n"
 PW = "Lokos@2024"
-
-
-def h(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
 
 
 def import_csv(

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from tests.conftest import Api
+from tests.e2e.helpers import wait_for
 from tests.e2e.identity_helpers import create_user, latest_otp, login, new_code, token
 from tests.e2e.profiles.profile_helpers import (
     ALL_IDENTIFIERS_OK,
@@ -22,7 +23,6 @@ from tests.e2e.profiles.profile_helpers import (
     new_shg,
     submit,
 )
-from tests.e2e.test_thin_flow import wait_for
 
 
 @pytest.fixture

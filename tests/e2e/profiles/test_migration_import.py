@@ -30,6 +30,7 @@ from services.profiles.mapping import cbo_to_proto
 from services.profiles.mis_import.csvformat import COLUMNS, member_client_id, shg_client_id
 from services.profiles.models import Cbo, Member
 from tests.conftest import Api
+from tests.e2e.helpers import h, wait_for
 from tests.e2e.identity_helpers import create_user, new_code, token
 
 PATH = "/v1/imports/migration"
@@ -38,10 +39,6 @@ LAKH = 100_000
 SHG_CREATED = "profiles.shg.created"
 MEMBER_CREATED = "profiles.member.created"
 IMPORTED = "profiles.migration.imported"
-
-
-def h(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
 
 
 def send(
@@ -96,15 +93,6 @@ def outbox_mark(api: Api) -> int:
 def outbox_types(api: Api, after: int) -> dict[str, int]:
     rows = fetch(api, "SELECT type, count(*) AS n FROM outbox WHERE id > $1 GROUP BY type", after)
     return {r["type"]: r["n"] for r in rows}
-
-
-def wait_for(predicate: Any, timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 def shgs_of(prefix: str, n: int = 5) -> list[str]:
