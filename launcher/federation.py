@@ -121,6 +121,7 @@ class LeafCable:
         self.target_port = target_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._links: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -138,6 +139,10 @@ class LeafCable:
         for writer in list(self._writers):
             writer.close()
         self._writers.clear()
+        for link in list(self._links):
+            link.cancel()
+        await asyncio.gather(*self._links, return_exceptions=True)
+        self._links.clear()
 
     async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -146,6 +151,9 @@ class LeafCable:
             writer.close()
             return
         self._writers |= {writer, up_writer}
+        task = asyncio.current_task()
+        if task is not None:
+            self._links.add(task)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
@@ -157,5 +165,11 @@ class LeafCable:
             finally:
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self._writers -= {writer, up_writer}
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._writers -= {writer, up_writer}
+            if task is not None:
+                self._links.discard(task)

@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
+from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, RetentionPolicy, StorageType, StreamConfig, StreamSource
+from nats.js.errors import NotFoundError
 
 from lokos import bus
+from lokos.bus import NATIONAL_STREAM
 from lokos.events import STREAM, subject
 
-NATIONAL = "national"
-NATIONAL_STREAM = "NATIONAL"
 AGGREGATE_TYPE = "reports.aggregate"
 DELIVER_PREFIX = "lokos-federation"
 LEAF_PORT = 7422
@@ -69,10 +70,12 @@ def leaf_url(national: str, state: str, password: str) -> str:
     return f"{scheme}://{leaf_user(state)}:{password}@{rest}"
 
 
-def state_leafnodes_block(url: str) -> str:
+def state_leafnodes_block(url: str, ca_file: str = "") -> str:
     """The ``leafnodes`` block of a state's nats-server.conf: one remote, the national NATS.
     ``url`` as written in the file: a quoted :func:`leaf_url`, or ``$NATS_LEAF_URL`` (an
-    environment variable holding it, as Kubernetes gives it from the secret)."""
+    environment variable holding it, as Kubernetes gives it from the secret). With
+    ``ca_file`` the connection is TLS, the national server verified against that CA."""
+    tls = [f"      tls {{ ca_file: {json.dumps(ca_file)} }}"] if ca_file else []
     lines = [
         "# Generated from lokos/federation.py: the national NATS as a leaf-node remote; only",
         "# the sourced aggregates cross (deny lists below).",
@@ -80,6 +83,7 @@ def state_leafnodes_block(url: str) -> str:
         "  remotes = [",
         "    {",
         f"      url: {url}",
+        *tls,
         f"      deny_exports: {json.dumps(leaf_denied_exports())}",
         f"      deny_imports: {json.dumps(leaf_denied_imports())}",
         "    }",
@@ -90,9 +94,16 @@ def state_leafnodes_block(url: str) -> str:
     return "\n".join(lines)
 
 
-def national_leafnodes_block(listen: str, passwords: Mapping[str, str]) -> str:
+def national_leafnodes_block(
+    listen: str, passwords: Mapping[str, str], cert_file: str = "", key_file: str = ""
+) -> str:
     """The ``leafnodes`` block of the national nats-server.conf: where states connect and
-    one user per state (``passwords[state]`` as written in the file)."""
+    one user per state (``passwords[state]`` as written in the file); TLS with a certificate."""
+    tls = (
+        [f"  tls {{ cert_file: {json.dumps(cert_file)}, key_file: {json.dumps(key_file)} }}"]
+        if cert_file
+        else []
+    )
     users = ", ".join(
         f"{{ user: {leaf_user(state)}, password: {password} }}"
         for state, password in sorted(passwords.items())
@@ -102,6 +113,10 @@ def national_leafnodes_block(listen: str, passwords: Mapping[str, str]) -> str:
             "# Generated from lokos/federation.py: states connect here as leaf nodes.",
             "leafnodes {",
             f"  listen: {json.dumps(listen)}",
+            # States reach the national NATS at one public address (a load balancer): it
+            # must not hand them its servers' own addresses to connect to instead.
+            "  no_advertise: true",
+            *tls,
             f"  authorization {{ users = [ {users} ] }}",
             "}",
             "",
@@ -129,3 +144,20 @@ def national_stream_config(states: Iterable[str], replicas: int = 1) -> StreamCo
             for state in sorted(states)
         ],
     )
+
+
+async def ensure_national_stream(
+    js: JetStreamContext, states: Iterable[str], replicas: int = 1
+) -> bool:
+    """Create the national stream, or give it the sources of ``states``; True if changed."""
+    wanted = national_stream_config(states, replicas)
+    try:
+        info = await js.stream_info(NATIONAL_STREAM)
+    except NotFoundError:
+        await js.add_stream(wanted)
+        return True
+    have = {(s.name, s.filter_subject) for s in info.config.sources or []}
+    if have == {(s.name, s.filter_subject) for s in wanted.sources or []}:
+        return False
+    await js.update_stream(wanted)
+    return True

@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import FetchTimeoutError
+from nats.js.errors import FetchTimeoutError, NotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lokos import federation
+from lokos import bus
 from lokos.db import Database
+from lokos.events import NatsLink
 from lokos.reports.v1 import federation_pb2
 from services.reports.models import NationalBlockAggregate
 
@@ -114,28 +113,26 @@ async def drill_down(
 
 
 class NationalConsumer:
-    """Stores every aggregate of the national stream, once in effect (newest wins)."""
+    """Stores every aggregate of the national stream, once in effect (newest wins).
 
-    def __init__(self, db: Database, js: JetStreamContext, durable: str = DURABLE) -> None:
+    Reads as the national instance's reports user through its durable, which the bus owner
+    created with the national stream (lokos/bus.py); it binds, never creates.
+    """
+
+    def __init__(self, db: Database, nats: NatsLink, durable: str = DURABLE) -> None:
         self.db = db
-        self.js = js
+        self.nats = nats
         self.durable = durable
 
-    async def ensure(self) -> None:
-        await self.js.add_consumer(
-            federation.NATIONAL_STREAM,
-            ConsumerConfig(
-                durable_name=self.durable,
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=30.0,
-                max_ack_pending=10_000,
-            ),
-        )
-
     async def run(self, *, stop: asyncio.Event | None = None) -> None:
-        await self.ensure()
-        sub = await self.js.pull_subscribe_bind(self.durable, federation.NATIONAL_STREAM)
+        while True:
+            try:
+                js = await self.nats.jetstream()
+                sub = await js.pull_subscribe_bind(self.durable, bus.NATIONAL_STREAM)
+                break
+            except NotFoundError:
+                log.info("national: waiting for the bus owner's durable %s", self.durable)
+                await asyncio.sleep(1.0)
         while stop is None or not stop.is_set():
             try:
                 messages = await sub.fetch(FETCH_BATCH, timeout=1.0)
@@ -143,9 +140,7 @@ class NationalConsumer:
                 continue
             async with self.db.session() as session:
                 for msg in messages:
-                    aggregate = federation_pb2.BlockAggregate()
-                    aggregate.ParseFromString(msg.data)
-                    await store(session, aggregate)
+                    await store(session, federation_pb2.BlockAggregate.FromString(msg.data))
                 await session.commit()
             for msg in messages:
                 await msg.ack()

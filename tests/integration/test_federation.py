@@ -26,7 +26,7 @@ from nats.aio.msg import Msg
 
 from launcher.federation import LeafCable, NatsServer
 from launcher.platform import Platform
-from lokos import bus, federation
+from lokos import bus
 from lokos.db import Database, prepare_database
 from lokos.events import NatsLink
 from lokos.reports.v1 import federation_pb2
@@ -162,10 +162,20 @@ async def fed(platform: Platform, tmp_path: Path) -> AsyncIterator[Federation]:
 
         await national_nc.subscribe(">", cb=spy)
         await _eventually(lambda: nat.leaf_connections() == len(STATES), "both leaves connected")
-        njs = national_nc.jetstream()
-        await njs.add_stream(federation.national_stream_config(STATES))
+        # The national bus owner makes the national stream (sourcing both states) and the
+        # reports durable; the national reports process reads as its own NATS user.
+        await bus.provision(national_nc.jetstream(), "national", federated_states=STATES)
+        reports_link = NatsLink(
+            nat.url,
+            "reports",
+            user="reports",
+            password=nat.password("reports"),
+            inbox_prefix=bus.inbox_prefix("reports"),
+        )
+        reports_link.start()
+        links.append(reports_link)
         stop = asyncio.Event()
-        store = national.NationalConsumer(databases["national"], njs)
+        store = national.NationalConsumer(databases["national"], reports_link)
         consumer = asyncio.create_task(store.run(stop=stop))
 
         @cleanup.push_async_callback
