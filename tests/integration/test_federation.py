@@ -223,7 +223,9 @@ async def test_aggregates_reach_the_nation_exactly_across_a_cut_and_nothing_pers
 
     await fed.cables["up"].mend()
     await _eventually(
-        lambda: _equals(fed.national_numbers(), {"up": 8, "br": 5}), "up catches up exactly"
+        lambda: _equals(fed.national_numbers(), {"up": 8, "br": 5}),
+        "up catches up exactly",
+        timeout=150,
     )
     assert await fed.blocks("up", "101") == {"1001": 5, "1002": 2}
     assert await fed.blocks("up", "102") == {"1003": 1}
