@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # The bus owner: creates the stream and the durables; tests and benchmarks read as it.
 ADMIN = "admin"
+# The national instance's stream of every state's aggregates (lokos/federation.py).
+NATIONAL = "national"
+NATIONAL_STREAM = "NATIONAL"
 # Generated passwords live here, under the data folder (one private file per user).
 CREDENTIALS_DIR = "nats-auth"
 ANY_STATE = "*"
@@ -43,6 +46,8 @@ class Durable:
 
     name: str
     event_types: tuple[str, ...]
+    # The stream it reads: LOKOS, or on the national instance the national stream.
+    stream: str = STREAM
 
     def subjects(self, state: str) -> list[str]:
         return [subject(state, t) for t in self.event_types]
@@ -60,6 +65,11 @@ class BusUser:
     listens: tuple[str, ...] = ()
     # Also publishes for the national instance's users (identity serves lokos-national too).
     national: bool = False
+    # Durables it reads only on the national instance (LOKOS_STATE=national).
+    national_durables: tuple[Durable, ...] = ()
+
+    def durables_on(self, state: str) -> tuple[Durable, ...]:
+        return self.durables + (self.national_durables if state == NATIONAL else ())
 
 
 _CBO_TYPES = tuple(
@@ -107,6 +117,8 @@ USERS: tuple[BusUser, ...] = (
                 ),
             ),
         ),
+        # The national dashboard's store of every state's aggregates.
+        national_durables=(Durable("reports-national", (), stream=NATIONAL_STREAM),),
     ),
     # Publishes ticket events; consumes nothing (request search reads the trace files).
     BusUser("helpdesk"),
@@ -150,11 +162,11 @@ def permissions(bus_user: BusUser, state: str) -> dict[str, dict[str, list[str]]
     if bus_user.publishes:
         states = [state] + (["national"] if bus_user.national and state != "national" else [])
         publish += [f"lokos.{s}.{bus_user.name}.>" for s in states]
-    for d in bus_user.durables:
+    for d in bus_user.durables_on(state):
         publish += [
-            f"$JS.API.CONSUMER.INFO.{STREAM}.{d.name}",
-            f"$JS.API.CONSUMER.MSG.NEXT.{STREAM}.{d.name}",
-            f"$JS.ACK.{STREAM}.{d.name}.>",
+            f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{d.stream}.{d.name}",
+            f"$JS.ACK.{d.stream}.{d.name}.>",
         ]
     subscribe = [f"{inbox_prefix(bus_user.name)}.>"]
     subscribe += [subject(ANY_STATE, t) for t in bus_user.listens]
@@ -231,7 +243,7 @@ def link(settings: LokosSettings, *, owner: bool = False) -> NatsLink:
 def consumer_config(d: Durable, state: str) -> ConsumerConfig:
     return ConsumerConfig(
         durable_name=d.name,
-        filter_subjects=d.subjects(state),
+        filter_subjects=d.subjects(state) or None,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=ACK_WAIT_SECONDS,
@@ -239,16 +251,18 @@ def consumer_config(d: Durable, state: str) -> ConsumerConfig:
     )
 
 
-async def ensure_durable(js: JetStreamContext, config: ConsumerConfig) -> bool:
+async def ensure_durable(
+    js: JetStreamContext, config: ConsumerConfig, stream: str = STREAM
+) -> bool:
     """Create the durable, or give it the configured filters; True when something changed."""
     assert config.durable_name is not None
     try:
-        info = await js.consumer_info(STREAM, config.durable_name)
+        info = await js.consumer_info(stream, config.durable_name)
     except NotFoundError:
         info = None
     if info is not None and filters(info.config) == set(config.filter_subjects or []):
         return False
-    await js.add_consumer(STREAM, config)
+    await js.add_consumer(stream, config)
     return True
 
 
@@ -258,14 +272,24 @@ def filters(config: ConsumerConfig) -> set[str]:
 
 
 async def provision(
-    js: JetStreamContext, state: str, durables: Iterable[Durable] = (), *, replicas: int = 1
+    js: JetStreamContext,
+    state: str,
+    durables: Iterable[Durable] = (),
+    *,
+    replicas: int = 1,
+    federated_states: Iterable[str] = (),
 ) -> int:
     """Create the stream (``replicas`` copies) and every durable of the table (plus
-    ``durables``); how many durables changed."""
+    ``durables``); on the national instance also the national stream, sourcing the
+    aggregates of ``federated_states``. How many durables changed."""
     await ensure_stream(js, replicas)
+    if state == NATIONAL:
+        from lokos import federation
+
+        await federation.ensure_national_stream(js, federated_states, replicas)
     changed = 0
-    for d in [*(d for u in USERS for d in u.durables), *durables]:
-        if await ensure_durable(js, consumer_config(d, state)):
+    for d in [*(d for u in USERS for d in u.durables_on(state)), *durables]:
+        if await ensure_durable(js, consumer_config(d, state), d.stream):
             log.info("durable consumer %s filtered on %s", d.name, d.subjects(state))
             changed += 1
     return changed
@@ -280,7 +304,12 @@ async def keep(settings: LokosSettings, interval: float = 30.0) -> None:
         while True:
             try:
                 js = await nats_link.jetstream()
-                await provision(js, settings.state, replicas=settings.nats_stream_replicas)
+                await provision(
+                    js,
+                    settings.state,
+                    replicas=settings.nats_stream_replicas,
+                    federated_states=settings.federated_state_codes,
+                )
             except Exception as exc:
                 log.warning("bus: provisioning failed (%s); retrying", exc)
                 await asyncio.sleep(1)

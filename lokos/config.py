@@ -31,6 +31,9 @@ class LokosSettings(BaseSettings):
     # Copies of the stream LOKOS the bus owner keeps: 1 on one server, 3 on a 3-node cluster
     # (Kubernetes), so that losing one NATS server loses no event.
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
+    # The national instance: the states whose aggregates its national stream sources over
+    # the leaf nodes (comma-separated codes, "up,br"; lokos/federation.py).
+    federated_states: str = ""
     # OTLP/gRPC endpoint (http://collector:4317).
     # Empty: spans go to JSON lines under data_dir/traces.
     otlp_endpoint: str = ""
@@ -55,6 +58,10 @@ class LokosSettings(BaseSettings):
     grpc_tls_cert: Path | None = None  # this process's certificate (PEM)
     grpc_tls_key: Path | None = None  # its private key (PEM)
     grpc_tls_ca: Path | None = None  # the CA that signs every process's certificate (PEM)
+
+    @property
+    def federated_state_codes(self) -> list[str]:
+        return [s.strip().lower() for s in self.federated_states.split(",") if s.strip()]
 
     @property
     def trace_dir(self) -> Path:

@@ -10,3 +10,6 @@ class ReportsSettings(ServiceSettings):
     small_cell_threshold: int = Field(default=5, ge=2, le=100)
     # Events applied to the read models in one transaction.
     consumer_batch: int = 500
+    # A state joined to the national network publishes its block aggregates
+    # (services/reports/federation.py) this often, seconds; 0: it does not publish.
+    federation_publish_seconds: float = 0.0

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import grpc
 
+from lokos import bus
 from lokos.consumer import EventConsumer
 from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
-from services.reports import aggregates, events
+from services.reports import aggregates, events, national
 from services.reports.config import ReportsSettings
+from services.reports.federation import AggregatePublisher
 from services.reports.grpc_api import ReportsServicer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,6 +43,15 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         state=rt.settings.state,
     )
     rt.background.append(aggregates_consumer.run)
+    # The national federation: a state publishes its aggregates, the national instance
+    # stores every state's (lokos/federation.py).
+    if rt.settings.state == bus.NATIONAL:
+        rt.background.append(national.NationalConsumer(rt.db, rt.nats).run)
+    elif settings.federation_publish_seconds:
+        publisher = AggregatePublisher(
+            rt.db, rt.nats, rt.settings.state, interval=settings.federation_publish_seconds
+        )
+        rt.background.append(publisher.run)
     servicer = ReportsServicer(rt.db, settings.small_cell_threshold)
 
     def register(server: grpc.aio.Server) -> None:

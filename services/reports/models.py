@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lokos.consumer import inbox_table
@@ -242,3 +242,18 @@ class CountedMember(ReportsBase):
     __tablename__ = "counted_member"
 
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class NationalBlockAggregate(ReportsBase):
+    """The national instance's copy of one state's block numbers for one period, as the
+    state last published them (services/reports/national.py). Counts only."""
+
+    __tablename__ = "national_block_aggregate"
+
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    block_lgd_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    district_lgd_code: Mapped[str] = mapped_column(String(16))
+    metrics: Mapped[dict[str, int]] = mapped_column(JSONB)
+    # When the state computed them: a copy older than the stored one is ignored.
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -16,7 +16,15 @@ from lokosctl import deploysecrets
 
 ROOT = Path(__file__).resolve().parents[2]
 # Made by others: the Keycloak Operator (initial admin), the state's object store (backups).
-NOT_GENERATED = {"lokos-keycloak-initial-admin", "lokos-backup-s3"}
+# The leaf credentials join two namespaces (a state's URL holds the national side's password)
+# and are made once per pair (docs/runbook.md).
+NOT_GENERATED = {
+    "lokos-keycloak-initial-admin",
+    "lokos-backup-s3",
+    "lokos-nats-leaf",
+    "lokos-nats-leaf-ca",
+    "lokos-nats-leaf-tls",
+}
 
 
 def _env(text: str) -> dict[str, str]:

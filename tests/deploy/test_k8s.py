@@ -28,7 +28,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from launcher.settings import SERVICES, PlatformSettings
-from lokos import bus
+from lokos import bus, federation
 from lokos.config import GrpcEndpoints, LokosSettings, ServiceSettings
 from lokosctl import k8s
 from services.identity import realms
@@ -371,12 +371,14 @@ def test_nats_is_a_three_node_jetstream_cluster_with_the_users_of_the_code(overl
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_gateway_and_keycloaks_browser_paths_are_exposed(overlay: str) -> None:
-    exposed = [
-        name
+    exposed = {
+        name: [p["port"] for p in svc["spec"]["ports"]]
         for name, svc in _objects(overlay, "Service").items()
         if svc["spec"].get("type", "ClusterIP") != "ClusterIP"
-    ]
-    assert not exposed, f"Services exposed outside the cluster: {exposed}"
+    }
+    # The national instance also takes the states' NATS leaf connections, on that port only.
+    national = k8s.overlay_state(K8S / "overlays" / overlay) == bus.NATIONAL
+    assert exposed == ({"nats-leaf": [federation.LEAF_PORT]} if national else {}), exposed
     backends = {
         (path["backend"]["service"]["name"], path["path"])
         for ingress in _objects(overlay, "Ingress").values()
@@ -404,6 +406,16 @@ def test_only_the_gateway_and_keycloaks_browser_paths_are_exposed(overlay: str) 
         == "ingress-nginx"
     }
     assert outside == {"gateway-from-ingress", "keycloak-from-ingress-and-lokos"}
+    from_anywhere = {
+        (name, port["port"])
+        for name, policy in policies.items()
+        for rule in policy["spec"].get("ingress", [])
+        if any("ipBlock" in peer for peer in rule.get("from", []))
+        for port in rule["ports"]
+    }
+    assert from_anywhere == (
+        {("nats-leaf-from-states", federation.LEAF_PORT)} if national else set()
+    )
     services = policies["services-from-gateway-and-services"]["spec"]
     [rule] = services["ingress"]
     [peer] = rule["from"]
@@ -491,3 +503,35 @@ def test_keycloak_front_and_back_channels_and_the_realm(overlay: str) -> None:
     db = keycloak["db"]
     assert (db["host"], db["database"]) == (DATABASE_HOST, "keycloak")
     assert "keycloak" in {d["spec"]["name"] for d in _objects(overlay, "Database").values()}
+
+
+# --- the national federation ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_states_join_the_national_nats_as_leaf_nodes(overlay: str) -> None:
+    state = k8s.overlay_state(K8S / "overlays" / overlay)
+    states = k8s.federated_states(ROOT)
+    config = _configmap_data(overlay, "nats-config")
+    assert "domain: $NATS_JS_DOMAIN" in config["nats-server.conf"]
+    assert "include ./leafnodes.conf" in config["nats-server.conf"]
+    assert config["leafnodes.conf"] == k8s.leafnodes_conf(state, states)
+    nats = _env(overlay, _container(_one(overlay, "StatefulSet", "nats"), "nats"))
+    domain = nats["NATS_JS_DOMAIN"]["configMapKeyRef"]
+    assert _configmap_data(overlay, domain["name"].rsplit("-", 1)[0])[domain["key"]] == state
+    mounts = {
+        m["name"]: m["mountPath"]
+        for m in _container(_one(overlay, "StatefulSet", "nats"), "nats")["volumeMounts"]
+    }
+    assert mounts["leaf-tls"] == k8s.LEAF_TLS
+    if state == bus.NATIONAL:
+        assert _configmap_data(overlay, "lokos-common")["LOKOS_FEDERATED_STATES"] == ",".join(
+            states
+        )
+        for s in states:
+            ref = _secret_ref(nats.get(k8s.leaf_password_variable(s)))
+            assert ref == ("lokos-nats-leaf", s), f"{s}: leaf password from {ref}"
+    else:
+        assert _secret_ref(nats["NATS_LEAF_URL"]) == ("lokos-nats-leaf", "url")
+        reports = _env(overlay, _processes(overlay)["reports"])
+        assert float(reports["LOKOS_FEDERATION_PUBLISH_SECONDS"]) > 0

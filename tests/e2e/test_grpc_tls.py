@@ -136,3 +136,24 @@ def test_the_platform_works_end_to_end_over_mtls(tls_platform: Platform) -> None
             "/v1/reports/dashboard", params={"block_lgd_code": block}, headers=auth
         )
         assert dashboard.status_code == 200, dashboard.text
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_container_probe_checks_health_over_the_process_own_mtls(
+    tls_platform: Platform, service: str
+) -> None:
+    """``python -m lokos.health`` (the Kubernetes exec probe) with a process's own settings:
+    its certificate gets it in over mutual TLS; without TLS the same port refuses it."""
+    from lokos import health
+    from lokos.config import ServiceSettings
+
+    files = certificates.ensure(tls_platform.data, [service])[service]
+    own = ServiceSettings(
+        grpc_port=tls_platform.s.grpc_port(service),
+        grpc_tls=True,
+        grpc_tls_cert=files.cert,
+        grpc_tls_key=files.key,
+        grpc_tls_ca=files.ca,
+    )
+    assert health.check(own) is True
+    assert health.check(ServiceSettings(grpc_port=own.grpc_port), timeout=2) is False

@@ -1,6 +1,6 @@
 """area_month and counted_member: the external aggregates read model
 
-Revision ID: e1a90001
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30 17:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e1a90001"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
