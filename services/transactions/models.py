@@ -68,6 +68,8 @@ class CboCopy(TransactionsBase):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(BigInteger)
+    # C1: lending starts a set number of days after formation.
+    formed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class MemberCopy(TransactionsBase):

@@ -39,19 +39,21 @@ def _json(value: Any) -> str:
 
 async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """``(cbo_id, cbo_type, state, district, block, panchayat, village, parent_id, status,
-    version)``; an older version never overwrites a newer one."""
+    version, formed_on)``; an older version never overwrites a newer one."""
     await conn.executemany(
         """
         INSERT INTO cbo (cbo_id, cbo_type, state, district_lgd_code, block_lgd_code,
-                         panchayat_lgd_code, village_lgd_code, parent_id, status, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         panchayat_lgd_code, village_lgd_code, parent_id, status, version,
+                         formed_on)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (cbo_id) DO UPDATE SET
             cbo_type = EXCLUDED.cbo_type, state = EXCLUDED.state,
             district_lgd_code = EXCLUDED.district_lgd_code,
             block_lgd_code = EXCLUDED.block_lgd_code,
             panchayat_lgd_code = EXCLUDED.panchayat_lgd_code,
             village_lgd_code = EXCLUDED.village_lgd_code, parent_id = EXCLUDED.parent_id,
-            status = EXCLUDED.status, version = EXCLUDED.version
+            status = EXCLUDED.status, version = EXCLUDED.version,
+            formed_on = EXCLUDED.formed_on
         WHERE cbo.version <= EXCLUDED.version
         """,
         rows,

@@ -91,6 +91,7 @@ class Cbo:
     block: str
     district: str
     where: GeoPath
+    formed_on: dt.date | None = None
 
 
 class Transactions:
@@ -127,6 +128,7 @@ class Transactions:
             row["block_lgd_code"],
             row["district_lgd_code"],
             where,
+            row["formed_on"],
         )
 
     # --- cut-off ------------------------------------------------------------------------------
@@ -498,6 +500,7 @@ class Transactions:
             last_meeting_date=held["last_date"],
             frequency=Frequency(in_force["frequency"]),
             cs_arrears=dict(repository.loads(held["cs_arrears"])),
+            formed_on=cbo.formed_on,
         )
 
     async def _meeting_events(

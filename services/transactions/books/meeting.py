@@ -189,6 +189,7 @@ class Books:
     last_meeting_date: dt.date
     frequency: Frequency = Frequency.MONTHLY
     cs_arrears: dict[str, Paise] = field(default_factory=dict)
+    formed_on: dt.date | None = None  # the CBO's formation date, when known (C1)
 
     def location_balance(self, location: str) -> Paise:
         if location == CASH:
@@ -484,6 +485,20 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
             first_due = dis.first_due_meeting or meeting.number + 1
             if first_due <= meeting.number:
                 err(f"{g}.first_due_meeting", "the first instalment falls due after this meeting")
+                continue
+            age = (meeting.date - books.formed_on).days if books.formed_on else None
+            if (
+                policy.min_age_for_lending_days
+                and age is not None
+                and (age < policy.min_age_for_lending_days)
+            ):
+                # C1: the group saves for a while before it lends (when the formation date is
+                # known; an unknown date is not held against the group).
+                err(
+                    f"{g}.amount",
+                    f"the group lends from {policy.min_age_for_lending_days} days after its "
+                    f"formation; it is {age} days old",
+                )
                 continue
             limit = policy.max_open_loans_per_member
             if limit is not None and open_loans_by_member[line.member_id] >= limit:

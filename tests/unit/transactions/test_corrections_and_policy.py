@@ -187,3 +187,17 @@ def test_a_fine_on_an_absentee_is_a_receivable_she_pays_when_she_attends() -> No
     }
     assert {r.member_id: r.fines_receivable for r in paid.rows}["M15"] == 0
     assert not [e for e in paid.entries if e.kind == "FINE_LEVIED"]  # nobody absent
+
+
+def test_a_young_group_does_not_lend_before_the_minimum_age() -> None:
+    """C1 with 90 days: meeting 25 (10 Jan 2026) disburses M07's loan; a group formed on
+    1 Nov 2025 is 70 days old then and is refused, naming the disbursal; one of 2023 is not."""
+    policy = BookPolicy(min_age_for_lending_days=90)
+    young = dataclasses.replace(opening_books(policy), formed_on=dt.date(2025, 11, 1))
+    with pytest.raises(MeetingRefused) as exc:
+        record_meeting(young, meeting_25(), TODAY)
+    error, passbook = exc.value.errors  # the ₹10,000 not paid out leaves SB above the passbook
+    assert (error.field, passbook.field) == ("members[6].disbursals[0].amount", "passbook.SB1")
+    assert "70 days old" in error.message
+    old = dataclasses.replace(young, formed_on=dt.date(2023, 4, 1))
+    assert record_meeting(old, meeting_25(), TODAY).new_loans == ("L-M07",)
