@@ -384,7 +384,7 @@ class Transactions:
                 return refused([(e.field, e.message) for e in refusal.errors])
             meeting_id = uuid.uuid4()
             view = outcome_to_view(out)
-            touched = set(out.allocations) | set(out.new_loans)
+            touched = set(out.allocations) | set(out.new_loans) | set(out.penalties)
             await repository.insert_meeting(
                 conn,
                 {
@@ -399,7 +399,7 @@ class Transactions:
                     "undo": {
                         "loans_before": {
                             lid: loan_to_json(books.loans[lid])
-                            for lid in out.allocations
+                            for lid in touched
                             if lid in books.loans
                         },
                         "new_loans": list(out.new_loans),

@@ -18,6 +18,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from services.transactions.books import accounts as acc
 from services.transactions.books.accounts import BankAccountKind, Chart, LoanSource
@@ -38,7 +39,7 @@ from services.transactions.books.loans import (
     apply_allocation,
     dues_at,
 )
-from services.transactions.books.money import Paise, format_rupees
+from services.transactions.books.money import Paise, format_rupees, round_half_up
 from services.transactions.books.policy import BookPolicy
 from services.transactions.books.schedule import (
     Frequency,
@@ -263,6 +264,26 @@ class Outcome:
     payments: Paise
     totals: Totals
     warnings: tuple[str, ...] = ()
+    penalties: dict[str, Paise] = field(default_factory=dict)  # loan id → penal interest levied
+
+
+def _penal_interest(books: Books, number: int) -> dict[str, Paise]:
+    """Penal interest levied at this meeting on each loan with principal overdue: the policy's
+    rate per meeting of the overdue principal, rounded to the book's unit. It is owed on the
+    loan (paid first by C8's default order) and booked as income when paid: the books are on a
+    cash basis (B3), so levying moves no money."""
+    rate = books.policy.penal_rate_per_meeting
+    if not rate:
+        return {}
+    out = {}
+    for lid, loan in books.loans.items():
+        overdue = dues_at(loan, number).overdue_principal
+        if loan.closed or overdue <= 0:
+            continue
+        levy = round_half_up(Fraction(overdue * rate, 10_000), books.policy.rounding_unit)
+        if levy:
+            out[lid] = levy
+    return out
 
 
 def _absence_fines(books: Books, meeting: Meeting) -> JournalEntry | None:
@@ -385,6 +406,9 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
 
     seen: set[str] = set()
     loans = dict(books.loans)
+    penalties = _penal_interest(books, meeting.number)
+    for lid, levy in penalties.items():
+        loans[lid] = replace(loans[lid], penalty_due=loans[lid].penalty_due + levy)
     allocations: dict[str, Allocation] = {}
     new_loans: list[str] = []
     cs_entries: dict[str, list[Posting]] = defaultdict(list)
@@ -747,7 +771,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 - reversed_savings[(acc.VOLUNTARY_SAVINGS, member)]
                 + parts["voluntary"],
                 loan_due=sum(
-                    dues_at(ln, meeting.number).total
+                    dues_at(ln, meeting.number).total + penalties.get(ln.loan_id, 0)
                     for ln in books.loans.values()
                     if ln.member_id == member
                 ),
@@ -769,6 +793,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         meeting=meeting,
         entries=tuple(entries),
         allocations=allocations,
+        penalties=penalties,
         loans=loans,
         new_loans=tuple(new_loans),
         rows=tuple(rows),

@@ -70,12 +70,17 @@ class BookPolicy:
     # pays when she attends; 0 = the group levies none (LBSNAA: "upto Rs.5 or an amount decided
     # by the group").
     absence_fine: Paise = 0
+    # Penal interest [I] (D1 "penalties for late payment"; C8 pays it first): hundredths of a
+    # percent of a loan's overdue principal, levied at each meeting it is overdue; 0 = none.
+    penal_rate_per_meeting: int = 0
     # Absurd-amount guard for a single line (₹1 crore): a typo, not a transaction, in an SHG book.
     max_line_amount: Paise = 1_00_00_000 * RUPEE
 
     def __post_init__(self) -> None:
         if self.rounding_unit <= 0:
             raise ValueError("rounding_unit must be positive")
+        if self.penal_rate_per_meeting < 0:
+            raise ValueError("penal_rate_per_meeting cannot be negative")
         if self.absence_fine < 0:
             raise ValueError("absence_fine cannot be negative")
         if sorted(self.allocation_order) != sorted(Component):

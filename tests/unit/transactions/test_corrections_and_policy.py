@@ -18,6 +18,7 @@ from services.transactions.books.meeting import (
     Meeting,
     MeetingRefused,
     MemberLine,
+    Repayment,
     books_after,
     record_meeting,
 )
@@ -201,3 +202,34 @@ def test_a_young_group_does_not_lend_before_the_minimum_age() -> None:
     assert "70 days old" in error.message
     old = dataclasses.replace(young, formed_on=dt.date(2023, 4, 1))
     assert record_meeting(old, meeting_25(), TODAY).new_loans == ("L-M07",)
+
+
+def test_penal_interest_on_overdue_principal_is_paid_first() -> None:
+    """2% a meeting of the overdue principal: M03 paid nothing at meeting 25, so at meeting 26
+    her instalment 3 (₹989 principal) is overdue: ₹19.78 → ₹20 levied; her ₹1,000 pays that
+    first (penalty income), then interest, then principal (C8)."""
+    policy = BookPolicy(penal_rate_per_meeting=200)
+    books = dataclasses.replace(
+        opening_books(policy), last_meeting_number=25, last_meeting_date=dt.date(2026, 1, 10)
+    )
+    before = books.location_balance("CASH")
+    m26 = Meeting(
+        number=26,
+        date=dt.date(2026, 2, 10),
+        members=(MemberLine("M03", repayments=(Repayment("L-M03", rupees(1_000)),)),),
+        cash_counted=before + rupees(1_000),
+        passbook={"SB1": books.location_balance("SB1")},
+    )
+    out = record_meeting(books, m26, dt.date(2026, 2, 10))
+    assert out.penalties == {"L-M03": rupees(20)}
+    assert out.allocations["L-M03"].penalty == rupees(20)
+    (repayment,) = [e for e in out.entries if e.kind == "REPAYMENT"]
+    assert (acc.PENALTY_INCOME, rupees(20)) in {
+        (p.account.head, p.amount) for p in repayment.postings
+    }
+    row = {r.member_id: r for r in out.rows}["M03"]
+    assert row.loan_due == rupees(20 + 82 + 989 + 62 + 1009)
+    assert out.loans["L-M03"].penalty_due == 0
+    # no rate, no levy
+    plain = dataclasses.replace(m26, number=25)
+    assert record_meeting(opening_books(), plain, m26.date).penalties == {}
