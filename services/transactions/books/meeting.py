@@ -100,6 +100,25 @@ class Disbursal:
     via: str = CASH
 
 
+class WithdrawalKind(enum.StrEnum):
+    SAVINGS_RETURN = "SAVINGS_RETURN"  # B4: her savings given back, on exit or share-out
+    DIVIDEND = "DIVIDEND"  # B4, D2: a share of the accumulated surplus
+
+
+class SavingsLedger(enum.StrEnum):
+    COMPULSORY = "COMPULSORY"
+    VOLUNTARY = "VOLUNTARY"
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    kind: WithdrawalKind
+    amount: Paise
+    resolution: str  # B4 [I]: the resolution that decided it; the meeting's approver checks it
+    ledger: SavingsLedger = SavingsLedger.COMPULSORY
+    via: str = CASH
+
+
 @dataclass(frozen=True)
 class MemberLine:
     member_id: str
@@ -110,6 +129,7 @@ class MemberLine:
     repayments: tuple[Repayment, ...] = ()
     disbursals: tuple[Disbursal, ...] = ()
     via: str = CASH  # where savings and fines were paid
+    withdrawals: tuple[Withdrawal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,7 @@ class MemberRow:
     principal_repaid: Paise = 0
     interest_repaid: Paise = 0
     fines_receivable: Paise = 0  # D1: levied and not yet paid, after this meeting
+    withdrawn: Paise = 0  # B4: savings returned and dividend paid to her at this meeting
 
 
 @dataclass(frozen=True)
@@ -265,6 +286,61 @@ class Outcome:
     totals: Totals
     warnings: tuple[str, ...] = ()
     penalties: dict[str, Paise] = field(default_factory=dict)  # loan id → penal interest levied
+
+
+def _withdrawal(
+    books: Books,
+    meeting: Meeting,
+    member: str,
+    w: Withdrawal,
+    parts: dict[str, int],
+    f: str,
+    err: Callable[[str, str], None],
+) -> JournalEntry | None:
+    """B4: savings go back to a member only whole (on exit or share-out) unless the policy
+    allows partial withdrawals, never beyond what she has (this meeting's savings included);
+    a dividend comes out of the accumulated surplus. Each needs its resolution."""
+    problem = amount_problem(w.amount, books.policy)
+    if problem is None and w.amount == 0:
+        problem = "must be more than zero"
+    if problem:
+        err(f"{f}.amount", problem)
+        return None
+    if w.via != CASH and w.via not in books.bank_accounts:
+        err(f"{f}.via", f"unknown bank account {w.via!r}")
+        return None
+    if not w.resolution.strip():
+        err(f"{f}.resolution", "a withdrawal needs the resolution that decided it (B4)")
+        return None
+    if w.kind is WithdrawalKind.DIVIDEND:
+        return JournalEntry(
+            meeting.date,
+            "DIVIDEND",
+            f"dividend to {member}, resolution {w.resolution.strip()}",
+            (debit(acc.SURPLUS, w.amount), _money_credit(w.via, w.amount)),
+            meeting.number,
+        )
+    head = acc.COMPULSORY_SAVINGS if w.ledger is SavingsLedger.COMPULSORY else acc.VOLUNTARY_SAVINGS
+    paid_now = parts["compulsory" if w.ledger is SavingsLedger.COMPULSORY else "voluntary"]
+    has = -books.balances.signed(head, member) + paid_now - parts[f"returned_{w.ledger}"]
+    if w.amount > has:
+        err(f"{f}.amount", f"more than her {w.ledger.lower()} savings ({format_rupees(has)})")
+        return None
+    if not books.policy.partial_savings_withdrawal and w.amount != has:
+        err(
+            f"{f}.amount",
+            f"savings are returned whole, on exit or share-out (B4): her {w.ledger.lower()} "
+            f"savings are {format_rupees(has)}",
+        )
+        return None
+    parts[f"returned_{w.ledger}"] += w.amount
+    return JournalEntry(
+        meeting.date,
+        "SAVINGS_RETURN",
+        f"savings returned to {member}, resolution {w.resolution.strip()}",
+        (debit(head, w.amount, member), _money_credit(w.via, w.amount)),
+        meeting.number,
+    )
 
 
 def _penal_interest(books: Books, number: int) -> dict[str, Paise]:
@@ -415,6 +491,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
     vs_entries: dict[str, list[Posting]] = defaultdict(list)
     fine_entries: dict[str, list[Posting]] = defaultdict(list)
     repayment_entries: list[JournalEntry] = []
+    withdrawal_entries: list[JournalEntry] = []
     disbursal_entries: list[JournalEntry] = []
     totals: dict[str, int] = defaultdict(int)
     row_parts: dict[str, dict[str, int]] = {}
@@ -455,6 +532,13 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                     bucket[line.via].append(credit(head, value, line.member_id))
                 totals[name] += value
                 parts[name] += value
+        for k, w in enumerate(line.withdrawals):
+            entry = _withdrawal(
+                books, meeting, line.member_id, w, parts, f"{f}.withdrawals[{k}]", err
+            )
+            if entry is not None:
+                withdrawal_entries.append(entry)
+                parts["withdrawn"] += w.amount
         for j, rep in enumerate(line.repayments):
             g = f"{f}.repayments[{j}]"
             owed = loans.get(rep.loan_id)
@@ -665,6 +749,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         *group_entries,
         *contra_entries,
         *disbursal_entries,
+        *withdrawal_entries,
         *bank_entries,
     ]
     entries += _reversals(meeting, err)
@@ -765,11 +850,14 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 compulsory_arrear=arrear,
                 compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member)
                 - reversed_savings[(acc.COMPULSORY_SAVINGS, member)]
-                + parts["compulsory"],
+                + parts["compulsory"]
+                - parts["returned_COMPULSORY"],
                 voluntary_paid=parts["voluntary"],
                 voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member)
                 - reversed_savings[(acc.VOLUNTARY_SAVINGS, member)]
-                + parts["voluntary"],
+                + parts["voluntary"]
+                - parts["returned_VOLUNTARY"],
+                withdrawn=parts["withdrawn"],
                 loan_due=sum(
                     dues_at(ln, meeting.number).total + penalties.get(ln.loan_id, 0)
                     for ln in books.loans.values()

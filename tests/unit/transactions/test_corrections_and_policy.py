@@ -19,6 +19,8 @@ from services.transactions.books.meeting import (
     MeetingRefused,
     MemberLine,
     Repayment,
+    Withdrawal,
+    WithdrawalKind,
     books_after,
     record_meeting,
 )
@@ -233,3 +235,75 @@ def test_penal_interest_on_overdue_principal_is_paid_first() -> None:
     # no rate, no levy
     plain = dataclasses.replace(m26, number=25)
     assert record_meeting(opening_books(), plain, m26.date).penalties == {}
+
+
+def test_savings_go_back_whole_on_exit_and_a_dividend_comes_from_the_surplus() -> None:
+    """B4: M15 leaves at meeting 25 — her ₹2,200 of compulsory savings are returned whole on a
+    resolution; a part of them, more than she has, or no resolution is refused with the field;
+    a ₹100 dividend to M01 comes out of the accumulated surplus."""
+    books = opening_books()
+    m25 = meeting_25()
+    exit_line = MemberLine(
+        "M15",
+        Attendance.PRESENT,
+        withdrawals=(
+            Withdrawal(WithdrawalKind.SAVINGS_RETURN, rupees(2_200), "R-7/2026", via="SB1"),
+        ),
+    )
+    dividend = Withdrawal(WithdrawalKind.DIVIDEND, rupees(100), "R-8/2026", via="SB1")
+
+    def with_lines(m15: MemberLine, extra: tuple[Withdrawal, ...] = ()) -> Meeting:
+        lines = tuple(
+            m15
+            if m.member_id == "M15"
+            else dataclasses.replace(m, withdrawals=extra)
+            if m.member_id == "M01"
+            else m
+            for m in m25.members
+        )
+        paid_out = sum(w.amount for w in (*m15.withdrawals, *extra))  # all from the bank
+        passbook = {"SB1": m25.passbook["SB1"] - paid_out}
+        return dataclasses.replace(m25, members=lines, passbook=passbook)
+
+    out = record_meeting(books, with_lines(exit_line, (dividend,)), TODAY)
+    kinds = {e.kind: e for e in out.entries}
+    assert {
+        (p.account.head, p.account.sub, p.side.name, p.amount)
+        for p in kinds["SAVINGS_RETURN"].postings
+    } == {
+        (acc.COMPULSORY_SAVINGS, "M15", "DEBIT", rupees(2_200)),
+        (acc.BANK, "SB1", "CREDIT", rupees(2_200)),
+    }
+    assert {(p.account.head, p.side.name) for p in kinds["DIVIDEND"].postings} == {
+        (acc.SURPLUS, "DEBIT"),
+        (acc.BANK, "CREDIT"),
+    }
+    rows = {r.member_id: r for r in out.rows}
+    assert (rows["M15"].compulsory_total, rows["M15"].withdrawn) == (0, rupees(2_200))
+    assert rows["M01"].withdrawn == rupees(100)
+
+    for amount, resolution, says in (
+        (rupees(1_000), "R-7/2026", "returned whole"),
+        (rupees(3_000), "R-7/2026", "more than her"),
+        (rupees(2_200), " ", "resolution"),
+    ):
+        line = dataclasses.replace(
+            exit_line,
+            withdrawals=(Withdrawal(WithdrawalKind.SAVINGS_RETURN, amount, resolution, via="SB1"),),
+        )
+        with pytest.raises(MeetingRefused) as exc:
+            record_meeting(books, with_lines(line), TODAY)
+        first = exc.value.errors[0]
+        assert first.field.startswith("members[14].withdrawals[0].")
+        assert says in first.message
+    # a group that allows partial withdrawals
+    partial = dataclasses.replace(
+        exit_line,
+        withdrawals=(
+            Withdrawal(WithdrawalKind.SAVINGS_RETURN, rupees(1_000), "R-9/2026", via="SB1"),
+        ),
+    )
+    allowing = opening_books(BookPolicy(partial_savings_withdrawal=True))
+    assert {r.member_id: r for r in record_meeting(allowing, with_lines(partial), TODAY).rows}[
+        "M15"
+    ].compulsory_total == rupees(1_200)
