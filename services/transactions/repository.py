@@ -66,10 +66,11 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...
     that made her inactive, and cleared when she is active again."""
     await conn.executemany(
         """
-        INSERT INTO member (member_id, shg_id, status, version, inactive_since)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO member (member_id, shg_id, status, version, inactive_since, left_shg)
+        VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (member_id) DO UPDATE SET
             shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
+            left_shg = EXCLUDED.left_shg,
             inactive_since = CASE
                 WHEN EXCLUDED.inactive_since IS NULL THEN NULL
                 WHEN $6::bool THEN EXCLUDED.inactive_since
@@ -115,7 +116,7 @@ async def active_members(
         SELECT member_id FROM member
         WHERE shg_id = $1
           -- A member who left is still a member on the days before she left.
-          AND (status = ANY($2::text[]) OR (status = 'inactive' AND inactive_since IS NOT NULL))
+          AND (status = ANY($2::text[]) OR (status = 'inactive' AND left_shg))
           AND (active_since IS NULL OR active_since <= $3)
           AND (inactive_since IS NULL OR inactive_since > $3)
         """,

@@ -19,6 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("cbo", sa.Column("formed_on", sa.Date(), nullable=True))
+    op.add_column(
+        "member",
+        sa.Column("left_shg", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
     op.add_column("journal_entry", sa.Column("reverses", sa.BigInteger(), nullable=True))
     op.create_unique_constraint(op.f("uq_journal_entry_reverses"), "journal_entry", ["reverses"])
     op.create_table(
@@ -97,4 +101,5 @@ def downgrade() -> None:
     op.drop_table("account_balance")
     op.drop_constraint(op.f("uq_journal_entry_reverses"), "journal_entry", type_="unique")
     op.drop_column("journal_entry", "reverses")
+    op.drop_column("member", "left_shg")
     op.drop_column("cbo", "formed_on")
