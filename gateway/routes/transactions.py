@@ -112,6 +112,14 @@ class DisbursalIn(Strict):
     via: Text = "CASH"
 
 
+class WithdrawalIn(Strict):
+    kind: Text = Field(description="SAVINGS_RETURN (B4: on exit or share-out) or DIVIDEND")
+    ledger: Text = Field(default="COMPULSORY", description="COMPULSORY or VOLUNTARY savings")
+    amount: Paise
+    resolution: Text = Field(min_length=1, max_length=100, description="the group's resolution")
+    via: Text = "CASH"
+
+
 class MemberLineIn(Strict):
     member_id: Text = Field(min_length=1, max_length=64)
     attendance: Text = "PRESENT"
@@ -121,6 +129,7 @@ class MemberLineIn(Strict):
     repayments: list[RepaymentIn] = []
     disbursals: list[DisbursalIn] = []
     via: Text = "CASH"
+    withdrawals: list[WithdrawalIn] = Field(default=[], max_length=10)
 
 
 class GroupLineIn(Strict):

@@ -94,6 +94,7 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
                     _uuid(c.parent_id) if c.parent_id else None,
                     c.status,
                     c.version,
+                    c.formed_on.ToDatetime().date() if c.HasField("formed_on") else None,
                 )
     conn = await repository.raw(session)
     if cbos:

@@ -30,7 +30,10 @@ from services.transactions.books.meeting import (
     MemberRow,
     Outcome,
     Repayment,
+    SavingsLedger,
     Totals,
+    Withdrawal,
+    WithdrawalKind,
 )
 from services.transactions.books.schedule import Frequency, Instalment, LoanTerms, Method
 
@@ -112,6 +115,26 @@ def meeting_from_proto(m: pb.MeetingIn, r: Reader) -> Meeting:
                     for j, d in enumerate(line.disbursals)
                 ),
                 via=_via(line.via),
+                withdrawals=tuple(
+                    Withdrawal(
+                        kind=r.enum(
+                            WithdrawalKind,
+                            w.kind,
+                            f"{f}.withdrawals[{k}].kind",
+                            WithdrawalKind.SAVINGS_RETURN,
+                        ),
+                        amount=w.amount,
+                        resolution=w.resolution,
+                        ledger=r.enum(
+                            SavingsLedger,
+                            w.ledger,
+                            f"{f}.withdrawals[{k}].ledger",
+                            SavingsLedger.COMPULSORY,
+                        ),
+                        via=_via(w.via),
+                    )
+                    for k, w in enumerate(line.withdrawals)
+                ),
             )
         )
     return Meeting(
@@ -263,6 +286,7 @@ def row_to_proto(r: MemberRow) -> pb.MemberRowView:
         principal_repaid=r.principal_repaid,
         interest_repaid=r.interest_repaid,
         fines_receivable=r.fines_receivable,
+        withdrawn=r.withdrawn,
     )
 
 

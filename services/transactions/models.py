@@ -68,6 +68,8 @@ class CboCopy(TransactionsBase):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(BigInteger)
+    # C1: lending starts a set number of days after formation.
+    formed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class MemberCopy(TransactionsBase):
@@ -80,6 +82,9 @@ class MemberCopy(TransactionsBase):
     # Dates the membership changed as profiles reported them; "active on a date" reads these.
     active_since: Mapped[date | None] = mapped_column(Date)
     inactive_since: Mapped[date | None] = mapped_column(Date)
+    # She left on an approved leaving date (inactive_since is the day after it): a member on
+    # the days before. An inactive record without one is not a member on any date.
+    left_shg: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class Book(TransactionsBase):

@@ -39,19 +39,21 @@ def _json(value: Any) -> str:
 
 async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """``(cbo_id, cbo_type, state, district, block, panchayat, village, parent_id, status,
-    version)``; an older version never overwrites a newer one."""
+    version, formed_on)``; an older version never overwrites a newer one."""
     await conn.executemany(
         """
         INSERT INTO cbo (cbo_id, cbo_type, state, district_lgd_code, block_lgd_code,
-                         panchayat_lgd_code, village_lgd_code, parent_id, status, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         panchayat_lgd_code, village_lgd_code, parent_id, status, version,
+                         formed_on)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (cbo_id) DO UPDATE SET
             cbo_type = EXCLUDED.cbo_type, state = EXCLUDED.state,
             district_lgd_code = EXCLUDED.district_lgd_code,
             block_lgd_code = EXCLUDED.block_lgd_code,
             panchayat_lgd_code = EXCLUDED.panchayat_lgd_code,
             village_lgd_code = EXCLUDED.village_lgd_code, parent_id = EXCLUDED.parent_id,
-            status = EXCLUDED.status, version = EXCLUDED.version
+            status = EXCLUDED.status, version = EXCLUDED.version,
+            formed_on = EXCLUDED.formed_on
         WHERE cbo.version <= EXCLUDED.version
         """,
         rows,
@@ -64,10 +66,11 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...
     that made her inactive, and cleared when she is active again."""
     await conn.executemany(
         """
-        INSERT INTO member (member_id, shg_id, status, version, inactive_since)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO member (member_id, shg_id, status, version, inactive_since, left_shg)
+        VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (member_id) DO UPDATE SET
             shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
+            left_shg = EXCLUDED.left_shg,
             inactive_since = CASE
                 WHEN EXCLUDED.inactive_since IS NULL THEN NULL
                 WHEN $6::bool THEN EXCLUDED.inactive_since
@@ -113,7 +116,7 @@ async def active_members(
         SELECT member_id FROM member
         WHERE shg_id = $1
           -- A member who left is still a member on the days before she left.
-          AND (status = ANY($2::text[]) OR (status = 'inactive' AND inactive_since IS NOT NULL))
+          AND (status = ANY($2::text[]) OR (status = 'inactive' AND left_shg))
           AND (active_since IS NULL OR active_since <= $3)
           AND (inactive_since IS NULL OR inactive_since > $3)
         """,

@@ -91,6 +91,7 @@ class Cbo:
     block: str
     district: str
     where: GeoPath
+    formed_on: dt.date | None = None
 
 
 class Transactions:
@@ -127,6 +128,7 @@ class Transactions:
             row["block_lgd_code"],
             row["district_lgd_code"],
             where,
+            row["formed_on"],
         )
 
     # --- cut-off ------------------------------------------------------------------------------
@@ -382,7 +384,7 @@ class Transactions:
                 return refused([(e.field, e.message) for e in refusal.errors])
             meeting_id = uuid.uuid4()
             view = outcome_to_view(out)
-            touched = set(out.allocations) | set(out.new_loans)
+            touched = set(out.allocations) | set(out.new_loans) | set(out.penalties)
             await repository.insert_meeting(
                 conn,
                 {
@@ -397,7 +399,7 @@ class Transactions:
                     "undo": {
                         "loans_before": {
                             lid: loan_to_json(books.loans[lid])
-                            for lid in out.allocations
+                            for lid in touched
                             if lid in books.loans
                         },
                         "new_loans": list(out.new_loans),
@@ -498,6 +500,7 @@ class Transactions:
             last_meeting_date=held["last_date"],
             frequency=Frequency(in_force["frequency"]),
             cs_arrears=dict(repository.loads(held["cs_arrears"])),
+            formed_on=cbo.formed_on,
         )
 
     async def _meeting_events(

@@ -471,6 +471,7 @@ class MemberLineIn(_message.Message):
     REPAYMENTS_FIELD_NUMBER: _builtins.int
     DISBURSALS_FIELD_NUMBER: _builtins.int
     VIA_FIELD_NUMBER: _builtins.int
+    WITHDRAWALS_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     attendance: _builtins.str
     """PRESENT, LATE, ABSENT, LEAVE"""
@@ -482,6 +483,10 @@ class MemberLineIn(_message.Message):
     def repayments(self) -> _containers.RepeatedCompositeFieldContainer[Global___RepaymentIn]: ...
     @_builtins.property
     def disbursals(self) -> _containers.RepeatedCompositeFieldContainer[Global___DisbursalIn]: ...
+    @_builtins.property
+    def withdrawals(self) -> _containers.RepeatedCompositeFieldContainer[Global___WithdrawalIn]:
+        """B4: her savings returned (on exit or share-out) and dividends paid, each on a resolution."""
+
     def __init__(
         self,
         *,
@@ -493,14 +498,50 @@ class MemberLineIn(_message.Message):
         repayments: _abc.Iterable[Global___RepaymentIn] | None = ...,
         disbursals: _abc.Iterable[Global___DisbursalIn] | None = ...,
         via: _builtins.str = ...,
+        withdrawals: _abc.Iterable[Global___WithdrawalIn] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory", b"compulsory", "disbursals", b"disbursals", "fine", b"fine", "member_id", b"member_id", "repayments", b"repayments", "via", b"via", "voluntary", b"voluntary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory", b"compulsory", "disbursals", b"disbursals", "fine", b"fine", "member_id", b"member_id", "repayments", b"repayments", "via", b"via", "voluntary", b"voluntary", "withdrawals", b"withdrawals"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MemberLineIn: _TypeAlias = MemberLineIn  # noqa: Y015
+
+@_typing.final
+class WithdrawalIn(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    LEDGER_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    RESOLUTION_FIELD_NUMBER: _builtins.int
+    VIA_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """SAVINGS_RETURN, DIVIDEND"""
+    ledger: _builtins.str
+    """savings returned from: COMPULSORY (default), VOLUNTARY"""
+    amount: _builtins.int
+    resolution: _builtins.str
+    """the group's resolution that decided it (required)"""
+    via: _builtins.str
+    """CASH or a bank account id"""
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        ledger: _builtins.str = ...,
+        amount: _builtins.int = ...,
+        resolution: _builtins.str = ...,
+        via: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "kind", b"kind", "ledger", b"ledger", "resolution", b"resolution", "via", b"via"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WithdrawalIn: _TypeAlias = WithdrawalIn  # noqa: Y015
 
 @_typing.final
 class GroupLineIn(_message.Message):
@@ -804,6 +845,7 @@ class MemberRowView(_message.Message):
     PRINCIPAL_REPAID_FIELD_NUMBER: _builtins.int
     INTEREST_REPAID_FIELD_NUMBER: _builtins.int
     FINES_RECEIVABLE_FIELD_NUMBER: _builtins.int
+    WITHDRAWN_FIELD_NUMBER: _builtins.int
     member_id: _builtins.str
     attendance: _builtins.str
     compulsory_due: _builtins.int
@@ -821,6 +863,8 @@ class MemberRowView(_message.Message):
     interest_repaid: _builtins.int
     fines_receivable: _builtins.int
     """D1: fines levied on her (absent without intimation) and not yet paid, after the meeting."""
+    withdrawn: _builtins.int
+    """B4: savings returned to her and dividend paid to her at this meeting."""
     def __init__(
         self,
         *,
@@ -840,10 +884,11 @@ class MemberRowView(_message.Message):
         principal_repaid: _builtins.int = ...,
         interest_repaid: _builtins.int = ...,
         fines_receivable: _builtins.int = ...,
+        withdrawn: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "fines_receivable", b"fines_receivable", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendance", b"attendance", "compulsory_arrear", b"compulsory_arrear", "compulsory_due", b"compulsory_due", "compulsory_paid", b"compulsory_paid", "compulsory_total", b"compulsory_total", "disbursed", b"disbursed", "fine", b"fine", "fines_receivable", b"fines_receivable", "interest_repaid", b"interest_repaid", "loan_due", b"loan_due", "loan_outstanding", b"loan_outstanding", "loan_repaid", b"loan_repaid", "member_id", b"member_id", "principal_repaid", b"principal_repaid", "voluntary_paid", b"voluntary_paid", "voluntary_total", b"voluntary_total", "withdrawn", b"withdrawn"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

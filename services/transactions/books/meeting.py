@@ -18,6 +18,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from services.transactions.books import accounts as acc
 from services.transactions.books.accounts import BankAccountKind, Chart, LoanSource
@@ -38,7 +39,7 @@ from services.transactions.books.loans import (
     apply_allocation,
     dues_at,
 )
-from services.transactions.books.money import Paise, format_rupees
+from services.transactions.books.money import Paise, format_rupees, round_half_up
 from services.transactions.books.policy import BookPolicy
 from services.transactions.books.schedule import (
     Frequency,
@@ -99,6 +100,25 @@ class Disbursal:
     via: str = CASH
 
 
+class WithdrawalKind(enum.StrEnum):
+    SAVINGS_RETURN = "SAVINGS_RETURN"  # B4: her savings given back, on exit or share-out
+    DIVIDEND = "DIVIDEND"  # B4, D2: a share of the accumulated surplus
+
+
+class SavingsLedger(enum.StrEnum):
+    COMPULSORY = "COMPULSORY"
+    VOLUNTARY = "VOLUNTARY"
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    kind: WithdrawalKind
+    amount: Paise
+    resolution: str  # B4 [I]: the resolution that decided it; the meeting's approver checks it
+    ledger: SavingsLedger = SavingsLedger.COMPULSORY
+    via: str = CASH
+
+
 @dataclass(frozen=True)
 class MemberLine:
     member_id: str
@@ -109,6 +129,7 @@ class MemberLine:
     repayments: tuple[Repayment, ...] = ()
     disbursals: tuple[Disbursal, ...] = ()
     via: str = CASH  # where savings and fines were paid
+    withdrawals: tuple[Withdrawal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +210,7 @@ class Books:
     last_meeting_date: dt.date
     frequency: Frequency = Frequency.MONTHLY
     cs_arrears: dict[str, Paise] = field(default_factory=dict)
+    formed_on: dt.date | None = None  # the CBO's formation date, when known (C1)
 
     def location_balance(self, location: str) -> Paise:
         if location == CASH:
@@ -230,6 +252,7 @@ class MemberRow:
     principal_repaid: Paise = 0
     interest_repaid: Paise = 0
     fines_receivable: Paise = 0  # D1: levied and not yet paid, after this meeting
+    withdrawn: Paise = 0  # B4: savings returned and dividend paid to her at this meeting
 
 
 @dataclass(frozen=True)
@@ -262,6 +285,81 @@ class Outcome:
     payments: Paise
     totals: Totals
     warnings: tuple[str, ...] = ()
+    penalties: dict[str, Paise] = field(default_factory=dict)  # loan id → penal interest levied
+
+
+def _withdrawal(
+    books: Books,
+    meeting: Meeting,
+    member: str,
+    w: Withdrawal,
+    parts: dict[str, int],
+    f: str,
+    err: Callable[[str, str], None],
+) -> JournalEntry | None:
+    """B4: savings go back to a member only whole (on exit or share-out) unless the policy
+    allows partial withdrawals, never beyond what she has (this meeting's savings included);
+    a dividend comes out of the accumulated surplus. Each needs its resolution."""
+    problem = amount_problem(w.amount, books.policy)
+    if problem is None and w.amount == 0:
+        problem = "must be more than zero"
+    if problem:
+        err(f"{f}.amount", problem)
+        return None
+    if w.via != CASH and w.via not in books.bank_accounts:
+        err(f"{f}.via", f"unknown bank account {w.via!r}")
+        return None
+    if not w.resolution.strip():
+        err(f"{f}.resolution", "a withdrawal needs the resolution that decided it (B4)")
+        return None
+    if w.kind is WithdrawalKind.DIVIDEND:
+        return JournalEntry(
+            meeting.date,
+            "DIVIDEND",
+            f"dividend to {member}, resolution {w.resolution.strip()}",
+            (debit(acc.SURPLUS, w.amount), _money_credit(w.via, w.amount)),
+            meeting.number,
+        )
+    head = acc.COMPULSORY_SAVINGS if w.ledger is SavingsLedger.COMPULSORY else acc.VOLUNTARY_SAVINGS
+    paid_now = parts["compulsory" if w.ledger is SavingsLedger.COMPULSORY else "voluntary"]
+    has = -books.balances.signed(head, member) + paid_now - parts[f"returned_{w.ledger}"]
+    if w.amount > has:
+        err(f"{f}.amount", f"more than her {w.ledger.lower()} savings ({format_rupees(has)})")
+        return None
+    if not books.policy.partial_savings_withdrawal and w.amount != has:
+        err(
+            f"{f}.amount",
+            f"savings are returned whole, on exit or share-out (B4): her {w.ledger.lower()} "
+            f"savings are {format_rupees(has)}",
+        )
+        return None
+    parts[f"returned_{w.ledger}"] += w.amount
+    return JournalEntry(
+        meeting.date,
+        "SAVINGS_RETURN",
+        f"savings returned to {member}, resolution {w.resolution.strip()}",
+        (debit(head, w.amount, member), _money_credit(w.via, w.amount)),
+        meeting.number,
+    )
+
+
+def _penal_interest(books: Books, number: int) -> dict[str, Paise]:
+    """Penal interest levied at this meeting on each loan with principal overdue: the policy's
+    rate per meeting of the overdue principal, rounded to the book's unit. It is owed on the
+    loan (paid first by C8's default order) and booked as income when paid: the books are on a
+    cash basis (B3), so levying moves no money."""
+    rate = books.policy.penal_rate_per_meeting
+    if not rate:
+        return {}
+    out = {}
+    for lid, loan in books.loans.items():
+        overdue = dues_at(loan, number).overdue_principal
+        if loan.closed or overdue <= 0:
+            continue
+        levy = round_half_up(Fraction(overdue * rate, 10_000), books.policy.rounding_unit)
+        if levy:
+            out[lid] = levy
+    return out
 
 
 def _absence_fines(books: Books, meeting: Meeting) -> JournalEntry | None:
@@ -384,12 +482,16 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
 
     seen: set[str] = set()
     loans = dict(books.loans)
+    penalties = _penal_interest(books, meeting.number)
+    for lid, levy in penalties.items():
+        loans[lid] = replace(loans[lid], penalty_due=loans[lid].penalty_due + levy)
     allocations: dict[str, Allocation] = {}
     new_loans: list[str] = []
     cs_entries: dict[str, list[Posting]] = defaultdict(list)
     vs_entries: dict[str, list[Posting]] = defaultdict(list)
     fine_entries: dict[str, list[Posting]] = defaultdict(list)
     repayment_entries: list[JournalEntry] = []
+    withdrawal_entries: list[JournalEntry] = []
     disbursal_entries: list[JournalEntry] = []
     totals: dict[str, int] = defaultdict(int)
     row_parts: dict[str, dict[str, int]] = {}
@@ -430,6 +532,13 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                     bucket[line.via].append(credit(head, value, line.member_id))
                 totals[name] += value
                 parts[name] += value
+        for k, w in enumerate(line.withdrawals):
+            entry = _withdrawal(
+                books, meeting, line.member_id, w, parts, f"{f}.withdrawals[{k}]", err
+            )
+            if entry is not None:
+                withdrawal_entries.append(entry)
+                parts["withdrawn"] += w.amount
         for j, rep in enumerate(line.repayments):
             g = f"{f}.repayments[{j}]"
             owed = loans.get(rep.loan_id)
@@ -484,6 +593,20 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
             first_due = dis.first_due_meeting or meeting.number + 1
             if first_due <= meeting.number:
                 err(f"{g}.first_due_meeting", "the first instalment falls due after this meeting")
+                continue
+            age = (meeting.date - books.formed_on).days if books.formed_on else None
+            if (
+                policy.min_age_for_lending_days
+                and age is not None
+                and (age < policy.min_age_for_lending_days)
+            ):
+                # C1: the group saves for a while before it lends (when the formation date is
+                # known; an unknown date is not held against the group).
+                err(
+                    f"{g}.amount",
+                    f"the group lends from {policy.min_age_for_lending_days} days after its "
+                    f"formation; it is {age} days old",
+                )
                 continue
             limit = policy.max_open_loans_per_member
             if limit is not None and open_loans_by_member[line.member_id] >= limit:
@@ -626,6 +749,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         *group_entries,
         *contra_entries,
         *disbursal_entries,
+        *withdrawal_entries,
         *bank_entries,
     ]
     entries += _reversals(meeting, err)
@@ -726,13 +850,16 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
                 compulsory_arrear=arrear,
                 compulsory_total=-books.balances.signed(acc.COMPULSORY_SAVINGS, member)
                 - reversed_savings[(acc.COMPULSORY_SAVINGS, member)]
-                + parts["compulsory"],
+                + parts["compulsory"]
+                - parts["returned_COMPULSORY"],
                 voluntary_paid=parts["voluntary"],
                 voluntary_total=-books.balances.signed(acc.VOLUNTARY_SAVINGS, member)
                 - reversed_savings[(acc.VOLUNTARY_SAVINGS, member)]
-                + parts["voluntary"],
+                + parts["voluntary"]
+                - parts["returned_VOLUNTARY"],
+                withdrawn=parts["withdrawn"],
                 loan_due=sum(
-                    dues_at(ln, meeting.number).total
+                    dues_at(ln, meeting.number).total + penalties.get(ln.loan_id, 0)
                     for ln in books.loans.values()
                     if ln.member_id == member
                 ),
@@ -754,6 +881,7 @@ def record_meeting(books: Books, meeting: Meeting, today: dt.date) -> Outcome:
         meeting=meeting,
         entries=tuple(entries),
         allocations=allocations,
+        penalties=penalties,
         loans=loans,
         new_loans=tuple(new_loans),
         rows=tuple(rows),

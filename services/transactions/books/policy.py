@@ -70,12 +70,19 @@ class BookPolicy:
     # pays when she attends; 0 = the group levies none (LBSNAA: "upto Rs.5 or an amount decided
     # by the group").
     absence_fine: Paise = 0
+    # B4: savings go back whole, on exit or share-out; True lets a member withdraw part of them.
+    partial_savings_withdrawal: bool = False
+    # Penal interest [I] (D1 "penalties for late payment"; C8 pays it first): hundredths of a
+    # percent of a loan's overdue principal, levied at each meeting it is overdue; 0 = none.
+    penal_rate_per_meeting: int = 0
     # Absurd-amount guard for a single line (₹1 crore): a typo, not a transaction, in an SHG book.
     max_line_amount: Paise = 1_00_00_000 * RUPEE
 
     def __post_init__(self) -> None:
         if self.rounding_unit <= 0:
             raise ValueError("rounding_unit must be positive")
+        if self.penal_rate_per_meeting < 0:
+            raise ValueError("penal_rate_per_meeting cannot be negative")
         if self.absence_fine < 0:
             raise ValueError("absence_fine cannot be negative")
         if sorted(self.allocation_order) != sorted(Component):
@@ -97,7 +104,7 @@ def policy_from_json(overrides: Mapping[str, Any], base: BookPolicy | None = Non
                 values[name] = tuple(Component(v) for v in value)
             elif name == "advance_policy":
                 values[name] = AdvancePolicy(value)
-            elif name in ("overdue_first", "allow_future_dates"):
+            elif name in ("overdue_first", "allow_future_dates", "partial_savings_withdrawal"):
                 if not isinstance(value, bool):
                     raise TypeError("true or false")
                 values[name] = value

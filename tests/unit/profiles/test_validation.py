@@ -596,3 +596,20 @@ def test_every_code_has_english_and_hindi_text() -> None:
 def test_every_field_has_a_label() -> None:
     for field in (*VALID_MEMBER, *VALID_SHG):
         assert field in LABELS, field
+
+
+def test_leaving_comes_with_a_date_and_a_reason() -> None:
+    """A member leaves on a day (never in the future) for a reason from the list."""
+
+    def codes(fields: dict[str, object]) -> list[tuple[str, str]]:
+        return [(e.field, e.code) for e in member_errors(fields, today=TODAY, creating=False)]
+
+    assert codes({"left_on": date(2024, 6, 1), "leaving_reason": "migration"}) == []
+    assert codes({"left_on": date(2024, 6, 1)}) == [("leaving_reason", "leaving_reason_required")]
+    assert codes({"leaving_reason": "death"}) == [("left_on", "left_on_required")]
+    assert codes({"left_on": date(2024, 7, 1), "leaving_reason": "marriage"}) == [
+        ("left_on", "date_in_future")
+    ]
+    assert codes({"left_on": date(2024, 6, 1), "leaving_reason": "bored"}) == [
+        ("leaving_reason", "leaving_reason_invalid")
+    ]

@@ -18,6 +18,9 @@ from services.transactions.books.meeting import (
     Meeting,
     MeetingRefused,
     MemberLine,
+    Repayment,
+    Withdrawal,
+    WithdrawalKind,
     books_after,
     record_meeting,
 )
@@ -187,3 +190,120 @@ def test_a_fine_on_an_absentee_is_a_receivable_she_pays_when_she_attends() -> No
     }
     assert {r.member_id: r.fines_receivable for r in paid.rows}["M15"] == 0
     assert not [e for e in paid.entries if e.kind == "FINE_LEVIED"]  # nobody absent
+
+
+def test_a_young_group_does_not_lend_before_the_minimum_age() -> None:
+    """C1 with 90 days: meeting 25 (10 Jan 2026) disburses M07's loan; a group formed on
+    1 Nov 2025 is 70 days old then and is refused, naming the disbursal; one of 2023 is not."""
+    policy = BookPolicy(min_age_for_lending_days=90)
+    young = dataclasses.replace(opening_books(policy), formed_on=dt.date(2025, 11, 1))
+    with pytest.raises(MeetingRefused) as exc:
+        record_meeting(young, meeting_25(), TODAY)
+    error, passbook = exc.value.errors  # the ₹10,000 not paid out leaves SB above the passbook
+    assert (error.field, passbook.field) == ("members[6].disbursals[0].amount", "passbook.SB1")
+    assert "70 days old" in error.message
+    old = dataclasses.replace(young, formed_on=dt.date(2023, 4, 1))
+    assert record_meeting(old, meeting_25(), TODAY).new_loans == ("L-M07",)
+
+
+def test_penal_interest_on_overdue_principal_is_paid_first() -> None:
+    """2% a meeting of the overdue principal: M03 paid nothing at meeting 25, so at meeting 26
+    her instalment 3 (₹989 principal) is overdue: ₹19.78 → ₹20 levied; her ₹1,000 pays that
+    first (penalty income), then interest, then principal (C8)."""
+    policy = BookPolicy(penal_rate_per_meeting=200)
+    books = dataclasses.replace(
+        opening_books(policy), last_meeting_number=25, last_meeting_date=dt.date(2026, 1, 10)
+    )
+    before = books.location_balance("CASH")
+    m26 = Meeting(
+        number=26,
+        date=dt.date(2026, 2, 10),
+        members=(MemberLine("M03", repayments=(Repayment("L-M03", rupees(1_000)),)),),
+        cash_counted=before + rupees(1_000),
+        passbook={"SB1": books.location_balance("SB1")},
+    )
+    out = record_meeting(books, m26, dt.date(2026, 2, 10))
+    assert out.penalties == {"L-M03": rupees(20)}
+    assert out.allocations["L-M03"].penalty == rupees(20)
+    (repayment,) = [e for e in out.entries if e.kind == "REPAYMENT"]
+    assert (acc.PENALTY_INCOME, rupees(20)) in {
+        (p.account.head, p.amount) for p in repayment.postings
+    }
+    row = {r.member_id: r for r in out.rows}["M03"]
+    assert row.loan_due == rupees(20 + 82 + 989 + 62 + 1009)
+    assert out.loans["L-M03"].penalty_due == 0
+    # no rate, no levy
+    plain = dataclasses.replace(m26, number=25)
+    assert record_meeting(opening_books(), plain, m26.date).penalties == {}
+
+
+def test_savings_go_back_whole_on_exit_and_a_dividend_comes_from_the_surplus() -> None:
+    """B4: M15 leaves at meeting 25 — her ₹2,200 of compulsory savings are returned whole on a
+    resolution; a part of them, more than she has, or no resolution is refused with the field;
+    a ₹100 dividend to M01 comes out of the accumulated surplus."""
+    books = opening_books()
+    m25 = meeting_25()
+    exit_line = MemberLine(
+        "M15",
+        Attendance.PRESENT,
+        withdrawals=(
+            Withdrawal(WithdrawalKind.SAVINGS_RETURN, rupees(2_200), "R-7/2026", via="SB1"),
+        ),
+    )
+    dividend = Withdrawal(WithdrawalKind.DIVIDEND, rupees(100), "R-8/2026", via="SB1")
+
+    def with_lines(m15: MemberLine, extra: tuple[Withdrawal, ...] = ()) -> Meeting:
+        lines = tuple(
+            m15
+            if m.member_id == "M15"
+            else dataclasses.replace(m, withdrawals=extra)
+            if m.member_id == "M01"
+            else m
+            for m in m25.members
+        )
+        paid_out = sum(w.amount for w in (*m15.withdrawals, *extra))  # all from the bank
+        passbook = {"SB1": m25.passbook["SB1"] - paid_out}
+        return dataclasses.replace(m25, members=lines, passbook=passbook)
+
+    out = record_meeting(books, with_lines(exit_line, (dividend,)), TODAY)
+    kinds = {e.kind: e for e in out.entries}
+    assert {
+        (p.account.head, p.account.sub, p.side.name, p.amount)
+        for p in kinds["SAVINGS_RETURN"].postings
+    } == {
+        (acc.COMPULSORY_SAVINGS, "M15", "DEBIT", rupees(2_200)),
+        (acc.BANK, "SB1", "CREDIT", rupees(2_200)),
+    }
+    assert {(p.account.head, p.side.name) for p in kinds["DIVIDEND"].postings} == {
+        (acc.SURPLUS, "DEBIT"),
+        (acc.BANK, "CREDIT"),
+    }
+    rows = {r.member_id: r for r in out.rows}
+    assert (rows["M15"].compulsory_total, rows["M15"].withdrawn) == (0, rupees(2_200))
+    assert rows["M01"].withdrawn == rupees(100)
+
+    for amount, resolution, says in (
+        (rupees(1_000), "R-7/2026", "returned whole"),
+        (rupees(3_000), "R-7/2026", "more than her"),
+        (rupees(2_200), " ", "resolution"),
+    ):
+        line = dataclasses.replace(
+            exit_line,
+            withdrawals=(Withdrawal(WithdrawalKind.SAVINGS_RETURN, amount, resolution, via="SB1"),),
+        )
+        with pytest.raises(MeetingRefused) as exc:
+            record_meeting(books, with_lines(line), TODAY)
+        first = exc.value.errors[0]
+        assert first.field.startswith("members[14].withdrawals[0].")
+        assert says in first.message
+    # a group that allows partial withdrawals
+    partial = dataclasses.replace(
+        exit_line,
+        withdrawals=(
+            Withdrawal(WithdrawalKind.SAVINGS_RETURN, rupees(1_000), "R-9/2026", via="SB1"),
+        ),
+    )
+    allowing = opening_books(BookPolicy(partial_savings_withdrawal=True))
+    assert {r.member_id: r for r in record_meeting(allowing, with_lines(partial), TODAY).rows}[
+        "M15"
+    ].compulsory_total == rupees(1_200)

@@ -1,4 +1,5 @@
-"""running balance per account, kept by statement triggers on posting; reversal entries
+"""running balance per account, kept by statement triggers on posting; reversal entries;
+the CBO's formation date (C1)
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("cbo", sa.Column("formed_on", sa.Date(), nullable=True))
+    op.add_column(
+        "member",
+        sa.Column("left_shg", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
     op.add_column("journal_entry", sa.Column("reverses", sa.BigInteger(), nullable=True))
     op.create_unique_constraint(op.f("uq_journal_entry_reverses"), "journal_entry", ["reverses"])
     op.create_table(
@@ -95,3 +101,5 @@ def downgrade() -> None:
     op.drop_table("account_balance")
     op.drop_constraint(op.f("uq_journal_entry_reverses"), "journal_entry", type_="unique")
     op.drop_column("journal_entry", "reverses")
+    op.drop_column("member", "left_shg")
+    op.drop_column("cbo", "formed_on")
