@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elokos/reports/v1/reports.proto\x12\x10lokos.reports.v1\"H\n\x13GetDashboardRequest\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\"b\n\tDashboard\x12\r\n\x05state\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bshgs_formed\x18\x04 \x01(\x03\"\xd5\x01\n\x14GetAggregatesRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bperiod_from\x18\x04 \x01(\t\x12\x11\n\tperiod_to\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x66ter_district\x18\x06 \x01(\t\x12\x13\n\x0b\x61\x66ter_block\x18\x07 \x01(\t\x12\x14\n\x0c\x61\x66ter_period\x18\x08 \x01(\t\x12\r\n\x05limit\x18\t \x01(\x05\"C\n\rAggregateCell\x12\x0f\n\x07measure\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03\x12\x12\n\nsuppressed\x18\x03 \x01(\x08\"\x81\x01\n\x0c\x41ggregateRow\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12.\n\x05\x63\x65lls\x18\x04 \x03(\x0b\x32\x1f.lokos.reports.v1.AggregateCell\"z\n\x0e\x41ggregatesPage\x12\r\n\x05state\x18\x01 \x01(\t\x12,\n\x04rows\x18\x02 \x03(\x0b\x32\x1e.lokos.reports.v1.AggregateRow\x12\x0c\n\x04more\x18\x03 \x01(\x08\x12\x1d\n\x15suppression_threshold\x18\x04 \x01(\x05\x32\xbf\x01\n\x0eReportsService\x12R\n\x0cGetDashboard\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1b.lokos.reports.v1.Dashboard\x12Y\n\rGetAggregates\x12&.lokos.reports.v1.GetAggregatesRequest\x1a .lokos.reports.v1.AggregatesPageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1elokos/reports/v1/reports.proto\x12\x10lokos.reports.v1\"H\n\x13GetDashboardRequest\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\"b\n\tDashboard\x12\r\n\x05state\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bshgs_formed\x18\x04 \x01(\x03\"\xd5\x01\n\x14GetAggregatesRequest\x12\x10\n\x08group_by\x18\x01 \x01(\t\x12\x19\n\x11\x64istrict_lgd_code\x18\x02 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x03 \x01(\t\x12\x13\n\x0bperiod_from\x18\x04 \x01(\t\x12\x11\n\tperiod_to\x18\x05 \x01(\t\x12\x16\n\x0e\x61\x66ter_district\x18\x06 \x01(\t\x12\x13\n\x0b\x61\x66ter_block\x18\x07 \x01(\t\x12\x14\n\x0c\x61\x66ter_period\x18\x08 \x01(\t\x12\r\n\x05limit\x18\t \x01(\x05\"u\n\x0c\x41ggregateRow\x12\x19\n\x11\x64istrict_lgd_code\x18\x01 \x01(\t\x12\x16\n\x0e\x62lock_lgd_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x0e\n\x06values\x18\x04 \x03(\x03\x12\x12\n\nsuppressed\x18\x05 \x01(\x04\"\x8c\x01\n\x0e\x41ggregatesPage\x12\r\n\x05state\x18\x01 \x01(\t\x12,\n\x04rows\x18\x02 \x03(\x0b\x32\x1e.lokos.reports.v1.AggregateRow\x12\x0c\n\x04more\x18\x03 \x01(\x08\x12\x1d\n\x15suppression_threshold\x18\x04 \x01(\x05\x12\x10\n\x08measures\x18\x05 \x03(\t2\xbf\x01\n\x0eReportsService\x12R\n\x0cGetDashboard\x12%.lokos.reports.v1.GetDashboardRequest\x1a\x1b.lokos.reports.v1.Dashboard\x12Y\n\rGetAggregates\x12&.lokos.reports.v1.GetAggregatesRequest\x1a .lokos.reports.v1.AggregatesPageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,12 +38,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DASHBOARD']._serialized_end=224
   _globals['_GETAGGREGATESREQUEST']._serialized_start=227
   _globals['_GETAGGREGATESREQUEST']._serialized_end=440
-  _globals['_AGGREGATECELL']._serialized_start=442
-  _globals['_AGGREGATECELL']._serialized_end=509
-  _globals['_AGGREGATEROW']._serialized_start=512
-  _globals['_AGGREGATEROW']._serialized_end=641
-  _globals['_AGGREGATESPAGE']._serialized_start=643
-  _globals['_AGGREGATESPAGE']._serialized_end=765
-  _globals['_REPORTSSERVICE']._serialized_start=768
-  _globals['_REPORTSSERVICE']._serialized_end=959
+  _globals['_AGGREGATEROW']._serialized_start=442
+  _globals['_AGGREGATEROW']._serialized_end=559
+  _globals['_AGGREGATESPAGE']._serialized_start=562
+  _globals['_AGGREGATESPAGE']._serialized_end=702
+  _globals['_REPORTSSERVICE']._serialized_start=705
+  _globals['_REPORTSSERVICE']._serialized_end=896
 # @@protoc_insertion_point(module_scope)
