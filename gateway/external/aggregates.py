@@ -111,15 +111,16 @@ def _row_dict(row: reports_pb2.AggregateRow, measures: list[str]) -> dict[str, A
     """A row as :class:`AggregateRowOut` describes it (built as plain data: pages run to
     1,000 rows, and the service's answer needs no second validation)."""
     hidden = row.suppressed
+    values: dict[str, int | None] = dict(zip(measures, row.values, strict=True))
+    withheld = [m for i, m in enumerate(measures) if hidden >> i & 1] if hidden else []
+    for m in withheld:
+        values[m] = None
     return {
         "district_lgd_code": row.district_lgd_code,
         "block_lgd_code": row.block_lgd_code,
         "period": row.period,
-        "measures": {
-            m: None if hidden >> i & 1 else v
-            for i, (m, v) in enumerate(zip(measures, row.values, strict=True))
-        },
-        "suppressed": [m for i, m in enumerate(measures) if hidden >> i & 1],
+        "measures": values,
+        "suppressed": withheld,
     }
 
 
