@@ -39,9 +39,9 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         state=rt.settings.state,
     )
     rt.background.append(aggregates_consumer.run)
-    settings = rt.settings
-    threshold = settings.small_cell_threshold if isinstance(settings, ReportsSettings) else 5
-    servicer = ReportsServicer(rt.db, threshold)
+    # main() runs with ReportsSettings; the runtime types them as the base class.
+    assert isinstance(rt.settings, ReportsSettings)
+    servicer = ReportsServicer(rt.db, rt.settings.small_cell_threshold)
 
     def register(server: grpc.aio.Server) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(servicer, server)
