@@ -52,6 +52,8 @@ def area_rows(members: int, seed: int = 7) -> tuple[io.BytesIO, int]:
     per_cell = members / len(cells)
     out = io.StringIO()
     total = 0
+    # The districts' roll-up rows (block ''), as the event handlers keep them.
+    rollup: dict[tuple[str, str], list[int]] = {}
     for b, month in cells:
         district = f"{9100 + b % DISTRICTS}"
         block = f"{910000 + b}"
@@ -62,29 +64,25 @@ def area_rows(members: int, seed: int = 7) -> tuple[io.BytesIO, int]:
         total += sum(counts.values())
         meetings = rng.randint(0, 400)
         savings = meetings * rng.randint(1_500, 4_000) * 100
-        out.write(
-            "\t".join(
-                str(v)
-                for v in (
-                    "up",
-                    district,
-                    block,
-                    month,
-                    rng.randint(0, 30),
-                    counts["sc"],
-                    counts["st"],
-                    counts["obc"],
-                    counts["general"],
-                    counts["other"],
-                    meetings,
-                    savings,
-                    savings // 3,
-                    savings // 5,
-                    savings // 40,
-                )
-            )
-            + "\n"
-        )
+        values = [
+            rng.randint(0, 30),
+            counts["sc"],
+            counts["st"],
+            counts["obc"],
+            counts["general"],
+            counts["other"],
+            meetings,
+            savings,
+            savings // 3,
+            savings // 5,
+            savings // 40,
+        ]
+        sums = rollup.setdefault((district, month), [0] * len(values))
+        for i, v in enumerate(values):
+            sums[i] += v
+        out.write("\t".join(str(v) for v in ("up", district, block, month, *values)) + "\n")
+    for (district, month), sums in rollup.items():
+        out.write("\t".join(str(v) for v in ("up", district, "", month, *sums)) + "\n")
     return io.BytesIO(out.getvalue().encode()), total
 
 
