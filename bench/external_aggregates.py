@@ -36,7 +36,11 @@ from bench.common import (
     shared_platform,
     write_results,
 )
+from lokos import catalogue
 from lokos.db import asyncpg_dsn
+from lokos.principal import Principal, RoleGrant, Scope
+from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
+from lokos.rpc import call_metadata, channel
 
 DISTRICTS = 75
 BLOCKS = 826
@@ -52,6 +56,8 @@ def area_rows(members: int, seed: int = 7) -> tuple[io.BytesIO, int]:
     per_cell = members / len(cells)
     out = io.StringIO()
     total = 0
+    # The districts' roll-up rows (block ''), as the event handlers keep them.
+    rollup: dict[tuple[str, str], list[int]] = {}
     for b, month in cells:
         district = f"{9100 + b % DISTRICTS}"
         block = f"{910000 + b}"
@@ -62,29 +68,25 @@ def area_rows(members: int, seed: int = 7) -> tuple[io.BytesIO, int]:
         total += sum(counts.values())
         meetings = rng.randint(0, 400)
         savings = meetings * rng.randint(1_500, 4_000) * 100
-        out.write(
-            "\t".join(
-                str(v)
-                for v in (
-                    "up",
-                    district,
-                    block,
-                    month,
-                    rng.randint(0, 30),
-                    counts["sc"],
-                    counts["st"],
-                    counts["obc"],
-                    counts["general"],
-                    counts["other"],
-                    meetings,
-                    savings,
-                    savings // 3,
-                    savings // 5,
-                    savings // 40,
-                )
-            )
-            + "\n"
-        )
+        values = [
+            rng.randint(0, 30),
+            counts["sc"],
+            counts["st"],
+            counts["obc"],
+            counts["general"],
+            counts["other"],
+            meetings,
+            savings,
+            savings // 3,
+            savings // 5,
+            savings // 40,
+        ]
+        sums = rollup.setdefault((district, month), [0] * len(values))
+        for i, v in enumerate(values):
+            sums[i] += v
+        out.write("\t".join(str(v) for v in ("up", district, block, month, *values)) + "\n")
+    for (district, month), sums in rollup.items():
+        out.write("\t".join(str(v) for v in ("up", district, "", month, *sums)) + "\n")
     return io.BytesIO(out.getvalue().encode()), total
 
 
@@ -132,6 +134,34 @@ def measure(
             if not cursor:
                 break
     return LatencyStats.from_ns(samples), pages // requests
+
+
+async def measure_service(
+    target: str, client_id: str, params: dict[str, str], requests: int
+) -> LatencyStats:
+    """The reports service alone (gRPC, signed principal of the client): where the time goes."""
+    principal = Principal(
+        user_id=f"client:{client_id}",
+        state="up",
+        realm="lokos-up",
+        roles=(RoleGrant(catalogue.API_SCOPES["aggregates"], Scope("state")),),
+    )
+    request = reports_pb2.GetAggregatesRequest(
+        group_by=params["group_by"],
+        district_lgd_code=params.get("district_lgd_code", ""),
+        period_from=params["period_from"],
+        period_to=params["period_to"],
+        limit=int(params["limit"]),
+    )
+    samples: list[int] = []
+    async with channel(target) as ch:
+        stub = reports_pb2_grpc.ReportsServiceStub(ch)
+        for i in range(requests + 5):
+            t0 = time.perf_counter_ns()
+            await stub.GetAggregates(request, metadata=call_metadata(principal, f"bench-{i}"))
+            if i >= 5:
+                samples.append(time.perf_counter_ns() - t0)
+    return LatencyStats.from_ns(samples)
 
 
 def main() -> None:
@@ -188,13 +218,27 @@ def main() -> None:
                 },
             }
             results = {}
+            service_rows: list[tuple[str, LatencyStats]] = []
             table = Table(title="GET /external/v1/aggregates, one client, sequential (ms)")
             for column in ("query", "pages", "n", "p50", "p90", "p99", "max", "goal p99 ≤ 100"):
                 table.add_column(column)
             for name, params in queries.items():
                 measure(http, headers, params, 5)  # warm: JWKS, pools, plans
                 stats, pages = measure(http, headers, params, args.requests)
-                results[name] = {"pages_per_query": pages, **stats.__dict__}
+                service = asyncio.run(
+                    measure_service(
+                        p.grpc_target("reports"),
+                        client["client"]["client_id"],
+                        params,
+                        args.requests,
+                    )
+                )
+                results[name] = {
+                    "pages_per_query": pages,
+                    **stats.__dict__,
+                    "reports_service_alone": service.__dict__,
+                }
+                service_rows.append((name, service))
                 table.add_row(
                     name,
                     str(pages),
@@ -206,6 +250,19 @@ def main() -> None:
                     "met" if stats.p99_ms <= GOAL_P99_MS else "NOT met",
                 )
         console.print(table)
+        inner = Table(title="the reports service alone, first page (gRPC, ms)")
+        for column in ("query", "n", "p50", "p90", "p99", "max"):
+            inner.add_column(column)
+        for name, s in service_rows:
+            inner.add_row(
+                name,
+                str(s.n),
+                fmt_ms(s.p50_ms),
+                fmt_ms(s.p90_ms),
+                fmt_ms(s.p99_ms),
+                fmt_ms(s.max_ms),
+            )
+        console.print(inner)
         path = write_results(
             "external_aggregates",
             {"members": total, "area_month_rows": rows, "copy_seconds": load_s, "queries": results},

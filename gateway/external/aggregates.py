@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -107,14 +107,30 @@ def _request(
     )
 
 
-def _row_out(row: reports_pb2.AggregateRow) -> AggregateRowOut:
-    return AggregateRowOut(
-        district_lgd_code=row.district_lgd_code,
-        block_lgd_code=row.block_lgd_code,
-        period=row.period,
-        measures={c.measure: None if c.suppressed else c.value for c in row.cells},
-        suppressed=[c.measure for c in row.cells if c.suppressed],
-    )
+def _row_dict(row: reports_pb2.AggregateRow, measures: list[str]) -> dict[str, Any]:
+    """A row as :class:`AggregateRowOut` describes it (built as plain data: pages run to
+    1,000 rows, and the service's answer needs no second validation)."""
+    hidden = row.suppressed
+    values: dict[str, int | None] = dict(zip(measures, row.values, strict=True))
+    withheld = [m for i, m in enumerate(measures) if hidden >> i & 1] if hidden else []
+    for m in withheld:
+        values[m] = None
+    return {
+        "district_lgd_code": row.district_lgd_code,
+        "block_lgd_code": row.block_lgd_code,
+        "period": row.period,
+        "measures": values,
+        "suppressed": withheld,
+    }
+
+
+def _cells(row: reports_pb2.AggregateRow, measures: list[str]) -> dict[str, str]:
+    """A row's cells for the export file: withheld ones empty."""
+    hidden = row.suppressed
+    return {
+        m: "" if hidden >> i & 1 else str(v)
+        for i, (m, v) in enumerate(zip(measures, row.values, strict=True))
+    }
 
 
 @router.get(
@@ -124,7 +140,6 @@ def _row_out(row: reports_pb2.AggregateRow) -> AggregateRowOut:
 )
 async def get_aggregates(
     request: Request,
-    response: Response,
     caller: Caller,
     c: ServiceClients,
     group_by: Literal["district", "block"] = "block",
@@ -144,14 +159,15 @@ async def get_aggregates(
         metadata=metadata(caller.principal),
         timeout=c.deadline,
     )
-    out = AggregatesOut(
-        state=page.state,
-        group_by=group_by,
-        suppression_threshold=page.suppression_threshold,
-        rows=[_row_out(r) for r in page.rows],
-        next_cursor=_encode_cursor(page.rows[-1]) if page.more and page.rows else None,
-    )
-    body = out.model_dump_json().encode()
+    measures = list(page.measures)
+    out = {
+        "state": page.state,
+        "group_by": group_by,
+        "suppression_threshold": page.suppression_threshold,
+        "rows": [_row_dict(r, measures) for r in page.rows],
+        "next_cursor": _encode_cursor(page.rows[-1]) if page.more and page.rows else None,
+    }
+    body = json.dumps(out, separators=(",", ":")).encode()
     etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
@@ -201,7 +217,7 @@ async def export_aggregates(
         sent = 0
         while True:
             for row in page.rows:
-                cells = {x.measure: ("" if x.suppressed else str(x.value)) for x in row.cells}
+                cells = _cells(row, list(page.measures))
                 writer.writerow(
                     [
                         row.district_lgd_code,

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import catalogue, context
@@ -249,6 +249,11 @@ async def authorise_call(
     elif member_id:
         consent = await consents.find(session, consent_id)
         outcome = consents.check_fetch(consent, client_id, member_id) or "allowed"
+    # The call's log row does not wait for its WAL flush (asynchronous commit, this transaction
+    # only): it is on every external call's path, and PostgreSQL loses at most the last moments
+    # of such rows in a crash, never corrupts them. Decisions (registrations, revocations,
+    # consents) keep synchronous commits.
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     session.add(
         ApiCall(
             client_id=client_id[:64],

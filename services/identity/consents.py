@@ -50,6 +50,9 @@ from services.identity.service import Deps
 DATA_SCOPES = ("savings", "loans", "repayment_history")
 MODES = ("VIEW",)
 CLIENT_PREFIX = "client:"
+# Who may see and revoke a member's consents besides the requester: the staff and community
+# roles (her bookkeeper) whose grants reach her block or SHG.
+PEOPLE_ROLES = catalogue.STAFF_ROLES | catalogue.COMMUNITY_ROLES
 MAX_DAYS_AHEAD = 366
 LIST_MAX = 200
 
@@ -285,14 +288,15 @@ async def grant(
 
 def _may_manage(actor: Principal, consent: Consent) -> bool:
     """The requesting client, or staff and bookkeepers reaching the member's block (or SHG)."""
-    if actor.user_id == f"{CLIENT_PREFIX}{consent.client_id}":
-        return True
+    if actor.user_id.startswith(CLIENT_PREFIX):
+        # A client sees its own consents only, whatever its grants reach.
+        return actor.user_id == f"{CLIENT_PREFIX}{consent.client_id}"
     where = GeoPath(
         consent.state,
         block=consent.block_lgd_code,
         cbo_ids=(consent.shg_id,) if consent.shg_id else (),
     )
-    return bool(consent.block_lgd_code) and actor.can_reach(where)
+    return bool(consent.block_lgd_code) and actor.can_reach(where, PEOPLE_ROLES)
 
 
 async def revoke(session: AsyncSession, actor: Principal, consent_id: str) -> Consent:

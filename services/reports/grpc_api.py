@@ -177,23 +177,19 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
             page = await aggregates.aggregates(
                 session, principal, query, threshold=self.small_cell_threshold
             )
+        measures = aggregates.MEASURES
         return pb.AggregatesPage(
             state=principal.state,
             more=page.more,
             suppression_threshold=self.small_cell_threshold,
+            measures=measures,
             rows=[
                 pb.AggregateRow(
                     district_lgd_code=r.district,
                     block_lgd_code=r.block,
                     period=r.period,
-                    cells=[
-                        pb.AggregateCell(
-                            measure=m,
-                            value=0 if m in r.withheld else r.values[m],
-                            suppressed=m in r.withheld,
-                        )
-                        for m in aggregates.MEASURES
-                    ],
+                    values=[0 if m in r.withheld else r.values[m] for m in measures],
+                    suppressed=sum(1 << i for i, m in enumerate(measures) if m in r.withheld),
                 )
                 for r in page.rows
             ],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import jwt
 import pytest
 from keycloak import KeycloakOpenID
@@ -77,3 +78,36 @@ async def test_a_service_client_gets_tokens_until_rotated_disabled_or_deleted(
         _token(idp, client_id, rotated)
     with pytest.raises(NotFound):
         await provider.rotate_client_secret(REALM, client_id)
+
+
+async def test_the_client_admin_api_answers_as_keycloak_does(idp: RunningIdp) -> None:
+    base = f"{idp.base}/admin/realms/{REALM}/clients"
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(base)).status_code == 401  # no admin token
+        login = await http.post(
+            f"{idp.base}/realms/master/protocol/openid-connect/token",
+            data={
+                "grant_type": "password",
+                "client_id": "admin-cli",
+                "username": "admin",
+                "password": ADMIN_PASSWORD,
+            },
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        listed = await http.get(base, params={"clientId": "lokos-web"}, headers=headers)
+        assert listed.status_code == 200
+        [web] = listed.json()
+        assert web["clientId"] == "lokos-web" and web["publicClient"] is True
+        public_secret = await http.get(f"{base}/{web['id']}/client-secret", headers=headers)
+        assert public_secret.status_code == 400
+        missing = await http.get(f"{base}/{uuid.uuid4()}", headers=headers)
+        assert missing.status_code == 404
+        created = await http.post(
+            base,
+            json={"clientId": f"ext-{uuid.uuid4().hex[:6]}", "serviceAccountsEnabled": True},
+            headers=headers,
+        )
+        assert created.status_code == 201
+        assert created.headers["location"].startswith(f"{base}/")
+        again = await http.post(base, json={"clientId": web["clientId"]}, headers=headers)
+        assert again.status_code == 409

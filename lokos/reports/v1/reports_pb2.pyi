@@ -678,55 +678,35 @@ class GetAggregatesRequest(_message.Message):
 Global___GetAggregatesRequest: _TypeAlias = GetAggregatesRequest  # noqa: Y015
 
 @_typing.final
-class AggregateCell(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    MEASURE_FIELD_NUMBER: _builtins.int
-    VALUE_FIELD_NUMBER: _builtins.int
-    SUPPRESSED_FIELD_NUMBER: _builtins.int
-    measure: _builtins.str
-    value: _builtins.int
-    suppressed: _builtins.bool
-    """True when the value is withheld (small cell or its complement); value is then 0."""
-    def __init__(
-        self,
-        *,
-        measure: _builtins.str = ...,
-        value: _builtins.int = ...,
-        suppressed: _builtins.bool = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["measure", b"measure", "suppressed", b"suppressed", "value", b"value"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___AggregateCell: _TypeAlias = AggregateCell  # noqa: Y015
-
-@_typing.final
 class AggregateRow(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
     BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
     PERIOD_FIELD_NUMBER: _builtins.int
-    CELLS_FIELD_NUMBER: _builtins.int
+    VALUES_FIELD_NUMBER: _builtins.int
+    SUPPRESSED_FIELD_NUMBER: _builtins.int
     district_lgd_code: _builtins.str
     block_lgd_code: _builtins.str
     period: _builtins.str
+    suppressed: _builtins.int
+    """Bit i set: measures[i] is withheld (a small cell or its complement); its value is 0."""
     @_builtins.property
-    def cells(self) -> _containers.RepeatedCompositeFieldContainer[Global___AggregateCell]: ...
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """One value per AggregatesPage.measures, in that order (compact: pages run to 1,000 rows)."""
+
     def __init__(
         self,
         *,
         district_lgd_code: _builtins.str = ...,
         block_lgd_code: _builtins.str = ...,
         period: _builtins.str = ...,
-        cells: _abc.Iterable[Global___AggregateCell] | None = ...,
+        values: _abc.Iterable[_builtins.int] | None = ...,
+        suppressed: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "cells", b"cells", "district_lgd_code", b"district_lgd_code", "period", b"period"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "district_lgd_code", b"district_lgd_code", "period", b"period", "suppressed", b"suppressed", "values", b"values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -740,11 +720,14 @@ class AggregatesPage(_message.Message):
     ROWS_FIELD_NUMBER: _builtins.int
     MORE_FIELD_NUMBER: _builtins.int
     SUPPRESSION_THRESHOLD_FIELD_NUMBER: _builtins.int
+    MEASURES_FIELD_NUMBER: _builtins.int
     state: _builtins.str
     more: _builtins.bool
     suppression_threshold: _builtins.int
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___AggregateRow]: ...
+    @_builtins.property
+    def measures(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
         self,
         *,
@@ -752,10 +735,11 @@ class AggregatesPage(_message.Message):
         rows: _abc.Iterable[Global___AggregateRow] | None = ...,
         more: _builtins.bool = ...,
         suppression_threshold: _builtins.int = ...,
+        measures: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["more", b"more", "rows", b"rows", "state", b"state", "suppression_threshold", b"suppression_threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["measures", b"measures", "more", b"more", "rows", b"rows", "state", b"state", "suppression_threshold", b"suppression_threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -166,3 +166,17 @@ def test_a_client_without_the_member_scope_cannot_ask(platform: Platform, api: A
         )
     assert r.status_code == 403
     assert r.json()["code"] == "api_scope_missing"
+
+
+def test_a_consent_is_seen_only_by_its_requester(platform: Platform, api: Api, shg: Shg) -> None:
+    bank = register(api, ["member-history"])
+    other = register(api, ["member-history", "aggregates"])
+    with httpx.Client(base_url=platform.gateway_url, timeout=15) as http:
+        consent = ask(http, bearer(token(platform, bank)), shg.members[0])
+        path = f"/external/v1/consents/{consent['consent_id']}"
+        other_headers = bearer(token(platform, other))
+        assert http.get(path, headers=other_headers).status_code == 404
+        assert http.post(f"{path}/revoke", headers=other_headers).status_code == 404
+        mine = http.get(path, headers=bearer(token(platform, bank)))
+    assert mine.status_code == 200
+    assert mine.json()["status"] == "requested"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from launcher.platform import Platform
 from tests.conftest import Api
+from tests.e2e.test_thin_flow import wait_for
 
 pytestmark = pytest.mark.platform
 
@@ -79,6 +81,18 @@ def district(platform: Platform) -> str:
                     "savings": 1_000_000 * (b + 1),
                 }
             )
+    # The districts' roll-up rows (block ''), as the event handlers keep them.
+    for period in ("2026-04", "2026-05"):
+        month = [r for r in rows if r["p"] == period]
+        rows.append(
+            {
+                "d": code,
+                "b": "",
+                "p": period,
+                **{k: sum(int(r[k]) for r in month) for k in ("sc", "gen", "obc", "shgs")},
+                **{k: sum(int(r[k]) for r in month) for k in ("meetings", "savings")},
+            }
+        )
     insert = text(
         "INSERT INTO area_month (state, district_lgd_code, block_lgd_code, period, shgs_formed,"
         " members_sc, members_st, members_obc, members_general, members_other,"
@@ -257,3 +271,27 @@ def test_the_external_api_has_its_own_openapi_document(platform: Platform) -> No
     )
     main = httpx.get(f"{platform.gateway_url}/v1/openapi.json", timeout=10).json()
     assert not any(p.startswith("/external") for p in main["paths"])
+
+
+def test_an_shg_created_through_the_api_reaches_the_aggregates(
+    platform: Platform, api: Api
+) -> None:
+    block = api.new_block()
+    assert api.create_shg(block).status_code == 201
+    headers = bearer(token(platform, register(api, ["aggregates"], rate_per_minute=600)))
+    month = date.today().strftime("%Y-%m")
+
+    def rows(**params: str) -> list[dict[str, Any]]:
+        r = httpx.get(
+            f"{platform.gateway_url}{AGGREGATES}", params=params, headers=headers, timeout=15
+        )
+        assert r.status_code == 200, r.text
+        found: list[dict[str, Any]] = r.json()["rows"]
+        return found
+
+    assert wait_for(lambda: bool(rows(block_lgd_code=block)), timeout=30)
+    [by_block] = rows(block_lgd_code=block)
+    assert (by_block["period"], by_block["measures"]["shgs_formed"]) == (month, 1)
+    [by_district] = rows(group_by="district", district_lgd_code=by_block["district_lgd_code"])
+    assert by_district["block_lgd_code"] == ""
+    assert by_district["measures"]["shgs_formed"] == 1
