@@ -95,7 +95,6 @@ USERS: tuple[BusUser, ...] = (
                     "identity.user.changed",
                     "transactions.meeting.>",
                     "transactions.cutoff.approved",
-                    "transactions.loan.>",
                 ),
             ),
         ),

@@ -8,6 +8,7 @@ lokos logs <process>     the last lines of one process's log
 lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outbox)
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
+lokos reports rebuild    rebuild the reports' read models from the event stream, swap them in
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ realm_app = typer.Typer(
     no_args_is_help=True, help="Keycloak realms of LokOS, generated from the role catalogue."
 )
 app.add_typer(realm_app, name="realm")
+reports_app = typer.Typer(no_args_is_help=True, help="The reports' read models.")
+app.add_typer(reports_app, name="reports")
 # Piped output (scripts, tests, CI logs) is not wrapped at 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=200)
 
@@ -282,3 +285,36 @@ def realm_create(
 
 if __name__ == "__main__":
     app()
+
+
+@reports_app.command("rebuild")
+def reports_rebuild() -> None:
+    """Replay every event the reports consume, from the stream's first, into fresh read
+    models, and swap them in atomically (the live consumer pauses only for the swap)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from lokos.db import Database
+    from services.reports.rebuild import rebuild
+
+    p = _platform()
+    user, password = p.nats_credentials()
+
+    async def run() -> None:
+        db = Database(p.database_url("reports"), pool_size=2)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        try:
+            with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
+                task = bar.add_task("events", total=None)
+                done = await rebuild(
+                    db,
+                    p.nats_url,
+                    user,
+                    password,
+                    p.s.state,
+                    lambda n, total: bar.update(task, completed=n, total=total),
+                )
+        finally:
+            await db.dispose()
+        console.print(f"rebuilt from {done.events} events ({done.skipped} not applied)")
+
+    asyncio.run(run())

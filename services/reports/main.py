@@ -12,6 +12,7 @@ from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from services.reports import events
 from services.reports.config import ReportsSettings
+from services.reports.freshness import FreshnessMonitor
 from services.reports.grpc_api import ReportsServicer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,6 +31,10 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         batch=settings.consumer_batch,
     )
     rt.background.append(consumer.run)
+    monitor = FreshnessMonitor(
+        rt, rt.db, rt.nats, "reports-feed", max_lag_seconds=settings.max_lag_seconds
+    )
+    rt.background.append(monitor.run)
     servicer = ReportsServicer(rt.db)
 
     def register(server: grpc.aio.Server) -> None:

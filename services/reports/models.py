@@ -1,6 +1,6 @@
 """Read models of the reports database, maintained only by event consumers.
 
-Rows copied from events (``cbo``, ``member``, ``meeting``, ``loan_movement``, ``app_user``,
+Rows copied from events (``cbo``, ``member``, ``meeting``, ``loan_position``, ``app_user``,
 ``user_cbo``) are snapshots, last event wins. From them the consumer recomputes, for the SHGs
 and blocks an event batch touched, ``shg_stats`` (one row per SHG: the dashboard's numbers of
 that SHG) and ``block_rollup`` (the sums of a block per month of formation), so that a
@@ -101,22 +101,27 @@ class CutOff(ReportsBase):
     approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoanMovement(ReportsBase):
-    """A loan as a meeting left it (disbursed or repaid there); a rejected meeting's rows are
-    removed, so a loan's latest row is its state in the books."""
+class LoanPosition(ReportsBase):
+    """A loan as a closed meeting left it (paise); a rejected meeting's rows are removed, and
+    only the rows of approved meetings count in the loan reports."""
 
-    __tablename__ = "loan_movement"
-    __table_args__ = (Index("ix_loan_movement_cbo", "cbo_id", "meeting_number"),)
+    __tablename__ = "loan_position"
+    __table_args__ = (Index("ix_loan_position_cbo", "cbo_id", "meeting_number"),)
 
     loan_id: Mapped[str] = mapped_column(_ID, primary_key=True)
     meeting_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     cbo_id: Mapped[str] = mapped_column(_ID)
     member_id: Mapped[str] = mapped_column(_ID, default="")
     source: Mapped[str] = mapped_column(String(16), default="")
-    disbursed: Mapped[int] = mapped_column(BigInteger, default=0)
-    principal_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
-    interest_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
     outstanding_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    collected_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    collected_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    days_overdue: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AppUser(ReportsBase):

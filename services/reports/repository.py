@@ -124,9 +124,22 @@ async def upsert_meeting(
     )
 
 
-async def drop_loan_movements(conn: asyncpg.Connection, cbo_id: str, number: int) -> None:
+async def replace_loan_positions(
+    conn: asyncpg.Connection, cbo_id: str, number: int, rows: Sequence[tuple[object, ...]]
+) -> None:
+    """The loans as meeting ``number`` left them (none: the meeting was rejected)."""
     await conn.execute(
-        "DELETE FROM loan_movement WHERE cbo_id = $1 AND meeting_number = $2", cbo_id, number
+        "DELETE FROM loan_position WHERE cbo_id = $1 AND meeting_number = $2", cbo_id, number
+    )
+    await conn.executemany(
+        """
+        INSERT INTO loan_position (loan_id, meeting_number, cbo_id, member_id, source, amount,
+                                   outstanding_principal, due_principal, due_interest,
+                                   collected_principal, collected_interest, overdue_principal,
+                                   overdue_interest, days_overdue)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        """,
+        rows,
     )
 
 
@@ -144,24 +157,6 @@ async def upsert_cutoff(
         on,
         total,
         when,
-    )
-
-
-async def upsert_loan_movement(conn: asyncpg.Connection, row: tuple[object, ...]) -> None:
-    await conn.execute(
-        """
-        INSERT INTO loan_movement (loan_id, meeting_number, cbo_id, member_id, source,
-                                   disbursed, principal_repaid, interest_repaid,
-                                   outstanding_principal)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (loan_id, meeting_number) DO UPDATE SET
-            disbursed = greatest(loan_movement.disbursed, EXCLUDED.disbursed),
-            principal_repaid = greatest(loan_movement.principal_repaid,
-                                        EXCLUDED.principal_repaid),
-            interest_repaid = greatest(loan_movement.interest_repaid, EXCLUDED.interest_repaid),
-            outstanding_principal = EXCLUDED.outstanding_principal
-        """,
-        *row,
     )
 
 
@@ -619,3 +614,205 @@ async def user_report(
 
 async def freshness(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return list(await conn.fetch("SELECT * FROM applied"))
+
+
+# --- loan reports ------------------------------------------------------------------------------
+
+
+def _positions(scope: Scope, args: list[object]) -> str:
+    """The loan positions of approved meetings of the scope's SHGs, with meeting date and place."""
+    where = _where(scope, args, "s.")
+    if scope.clf_id:
+        args.append(scope.clf_id)
+        where += f" AND s.clf_id = ${len(args)}"
+    if scope.vo_id:
+        args.append(scope.vo_id)
+        where += f" AND s.vo_id = ${len(args)}"
+    return f"""
+        SELECT lp.*, mt.held_on, s.district_lgd_code, s.block_lgd_code, s.shg_id,
+               s.clf_id, s.vo_id
+          FROM loan_position lp
+          JOIN meeting mt ON mt.cbo_id = lp.cbo_id AND mt.number = lp.meeting_number
+                         AND mt.status = '{APPROVED}'
+          JOIN shg_stats s ON s.shg_id = lp.cbo_id
+         WHERE {where}
+    """
+
+
+async def dcb(
+    conn: asyncpg.Connection, scope: Scope, group: str, start: date, end: date
+) -> list[asyncpg.Record]:
+    """R6 per ``group``: overdue at the start, instalments due and collections in the period,
+    overdue and outstanding at the end (paise)."""
+    args: list[object] = []
+    pos = _positions(scope, args)
+    args.extend([start, end])
+    a, z = f"${len(args) - 1}", f"${len(args)}"
+    return list(
+        await conn.fetch(
+            f"""
+            WITH pos AS ({pos}),
+            opening AS (SELECT DISTINCT ON (loan_id) * FROM pos WHERE held_on < {a}
+                         ORDER BY loan_id, meeting_number DESC),
+            closing AS (SELECT DISTINCT ON (loan_id) * FROM pos WHERE held_on <= {z}
+                         ORDER BY loan_id, meeting_number DESC)
+            SELECT code, sum(op) AS op, sum(oi) AS oi, sum(dp) AS dp, sum(di) AS di,
+                   sum(cp) AS cp, sum(ci) AS ci, sum(xp) AS xp, sum(xi) AS xi,
+                   sum(outstanding) AS outstanding
+              FROM (
+                SELECT {group} AS code, overdue_principal AS op, overdue_interest AS oi,
+                       0 AS dp, 0 AS di, 0 AS cp, 0 AS ci, 0 AS xp, 0 AS xi, 0 AS outstanding
+                  FROM opening
+                UNION ALL
+                SELECT {group}, 0, 0, due_principal, due_interest, collected_principal,
+                       collected_interest, 0, 0, 0
+                  FROM pos WHERE held_on >= {a} AND held_on <= {z}
+                UNION ALL
+                SELECT {group}, 0, 0, 0, 0, 0, 0, overdue_principal, overdue_interest,
+                       outstanding_principal
+                  FROM closing
+              ) x
+             GROUP BY code ORDER BY code
+            """,
+            *args,
+        )
+    )
+
+
+_BUCKETS = """
+    CASE WHEN days <= 0 THEN 'on schedule' WHEN days <= 30 THEN '1-30'
+         WHEN days <= 60 THEN '31-60' WHEN days <= 90 THEN '61-90'
+         WHEN days <= 180 THEN '91-180' WHEN days <= 360 THEN '181-360' ELSE 'over 360' END
+"""
+
+
+def _closing(scope: Scope, args: list[object], end: date) -> tuple[str, str]:
+    """Each loan's last approved position up to ``end``, with its days overdue on ``end``
+    (nothing paid since that meeting); and the placeholder of ``end``."""
+    pos = _positions(scope, args)
+    args.append(end)
+    z = f"${len(args)}"
+    sql = f"""
+        SELECT *, CASE WHEN overdue_principal + overdue_interest > 0
+                       THEN days_overdue + ({z}::date - held_on) ELSE 0 END AS days
+          FROM (SELECT DISTINCT ON (loan_id) * FROM ({pos}) p WHERE held_on <= {z}
+                 ORDER BY loan_id, meeting_number DESC) c
+         WHERE outstanding_principal > 0 OR overdue_interest > 0
+    """
+    return sql, z
+
+
+async def ageing(conn: asyncpg.Connection, scope: Scope, end: date) -> list[asyncpg.Record]:
+    args: list[object] = []
+    closing, _ = _closing(scope, args, end)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT {_BUCKETS} AS bucket, count(*) AS loans,
+                   sum(outstanding_principal) AS outstanding,
+                   sum(overdue_principal) AS overdue_principal,
+                   sum(overdue_interest) AS overdue_interest
+              FROM ({closing}) c GROUP BY 1
+            """,
+            *args,
+        )
+    )
+
+
+async def par(conn: asyncpg.Connection, scope: Scope, end: date) -> list[asyncpg.Record]:
+    args: list[object] = []
+    closing, _ = _closing(scope, args, end)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT source, count(*) AS loans, sum(outstanding_principal) AS outstanding,
+                   sum(overdue_principal) AS overdue_principal,
+                   sum(overdue_interest) AS overdue_interest,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 0), 0) AS at_risk,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 30), 0) AS at_risk_30,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 90), 0) AS at_risk_90
+              FROM ({closing}) c GROUP BY source ORDER BY source
+            """,
+            *args,
+        )
+    )
+
+
+async def passbook(
+    conn: asyncpg.Connection, scope: Scope, start: date, end: date
+) -> asyncpg.Record | None:
+    """Members with open and overdue loans at ``end``; loans first disbursed in the period."""
+    args: list[object] = []
+    closing, z = _closing(scope, args, end)
+    pos = _positions(scope, args)
+    args.append(start)
+    a = f"${len(args)}"
+    return await conn.fetchrow(
+        f"""
+        WITH closing AS ({closing}),
+        first AS (SELECT DISTINCT ON (loan_id) loan_id, amount, held_on FROM ({pos}) p
+                   ORDER BY loan_id, meeting_number)
+        SELECT (SELECT count(DISTINCT member_id) FROM closing
+                 WHERE outstanding_principal > 0) AS members_with_loans,
+               (SELECT count(*) FROM closing WHERE outstanding_principal > 0) AS open_loans,
+               (SELECT count(DISTINCT member_id) FROM closing WHERE days > 0) AS members_overdue,
+               (SELECT count(*) FROM first WHERE held_on >= {a} AND held_on <= {z})
+                 AS loans_disbursed,
+               (SELECT coalesce(sum(amount), 0) FROM first
+                 WHERE held_on >= {a} AND held_on <= {z}) AS amount_disbursed
+        """,
+        *args,
+    )
+
+
+async def bookkeepers_month(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    roles: Sequence[str],
+    start: datetime,
+    end: datetime,
+    rates: Mapping[str, int],
+) -> list[asyncpg.Record]:
+    """R10: per active user holding one of ``roles`` in the scope, the month ``[start, end)``."""
+    args: list[object] = []
+    where = _where(scope, args, "u.")
+    args.extend([list(roles), start, end, list(rates), list(rates.values())])
+    r, a, z, types, amounts = (f"${len(args) - 4 + i}" for i in range(5))
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT u.user_id,
+                   (SELECT role FROM unnest(u.roles) AS x(role)
+                     WHERE role = ANY({r}::text[]) LIMIT 1) AS role,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'SHG') AS shgs,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'VO') AS vos,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'CLF') AS clfs,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.closed_at >= {a} AND mt.closed_at < {z}) AS entered,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.status = '{APPROVED}'
+                       AND mt.decided_at >= {a} AND mt.decided_at < {z}) AS approved,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.status = '{REJECTED}'
+                       AND mt.decided_at >= {a} AND mt.decided_at < {z}) AS rejected,
+                   (SELECT count(*) FROM cutoff co JOIN user_cbo uc ON uc.cbo_id = co.cbo_id
+                     WHERE uc.user_id = u.user_id
+                       AND co.approved_at >= {a} AND co.approved_at < {z}) AS cutoffs,
+                   (SELECT coalesce(sum(rate.amount), 0) FROM user_cbo uc
+                      JOIN unnest({types}::text[], {amounts}::int[]) AS rate(cbo_type, amount)
+                        ON rate.cbo_type = uc.cbo_type
+                     WHERE uc.user_id = u.user_id
+                       AND EXISTS (SELECT 1 FROM meeting mt WHERE mt.cbo_id = uc.cbo_id
+                                      AND mt.maker = u.user_id
+                                      AND mt.closed_at >= {a} AND mt.closed_at < {z}))
+                     AS honorarium
+              FROM app_user u
+             WHERE {where} AND u.status = 'active' AND u.roles && {r}::varchar[]
+             ORDER BY u.user_id
+            """,
+            *args,
+        )
+    )

@@ -84,19 +84,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("cbo_id", name=op.f("pk_cutoff")),
     )
     op.create_table(
-        "loan_movement",
+        "loan_position",
         sa.Column("loan_id", sa.String(64), nullable=False),
         _int("meeting_number"),
         sa.Column("cbo_id", sa.String(64), nullable=False),
         sa.Column("member_id", sa.String(64), nullable=False),
         sa.Column("source", sa.String(16), nullable=False),
-        _big("disbursed"),
-        _big("principal_repaid"),
-        _big("interest_repaid"),
-        _big("outstanding_principal"),
-        sa.PrimaryKeyConstraint("loan_id", "meeting_number", name=op.f("pk_loan_movement")),
+        *(
+            _big(c)
+            for c in (
+                "amount",
+                "outstanding_principal",
+                "due_principal",
+                "due_interest",
+                "collected_principal",
+                "collected_interest",
+                "overdue_principal",
+                "overdue_interest",
+            )
+        ),
+        _int("days_overdue"),
+        sa.PrimaryKeyConstraint("loan_id", "meeting_number", name=op.f("pk_loan_position")),
     )
-    op.create_index("ix_loan_movement_cbo", "loan_movement", ["cbo_id", "meeting_number"])
+    op.create_index("ix_loan_position_cbo", "loan_position", ["cbo_id", "meeting_number"])
     op.create_table(
         "app_user",
         sa.Column("user_id", sa.String(48), nullable=False),
@@ -187,7 +197,7 @@ def downgrade() -> None:
         "shg_stats",
         "user_cbo",
         "app_user",
-        "loan_movement",
+        "loan_position",
         "cutoff",
         "meeting",
         "member",
