@@ -9,6 +9,7 @@ lokos otp <user-id>      the latest SMS OTP sent to a user (development SMS outb
 lokos realm template     write the Keycloak realm files (deploy/keycloak) from the role catalogue
 lokos realm create <st>  provision realm lokos-<st> on the Keycloak at LOKOS_KEYCLOAK_URL
 lokos reports rebuild    rebuild the reports' read models from the event stream, swap them in
+lokos reports verify     recount the reports' rollups, list the blocks that differ
 """
 
 from __future__ import annotations
@@ -318,3 +319,32 @@ def reports_rebuild() -> None:
         console.print(f"rebuilt from {done.events} events ({done.skipped} not applied)")
 
     asyncio.run(run())
+
+
+@reports_app.command("verify")
+def reports_verify() -> None:
+    """Recount every block's dashboard numbers from the read models' records and list the
+    blocks whose maintained rollups differ (exit 1 when any does)."""
+    import asyncpg
+
+    from lokos.db import asyncpg_dsn
+    from services.reports.verify import verify
+
+    p = _platform()
+
+    async def run() -> list[object]:
+        conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+        try:
+            return list(await verify(conn, p.s.state))
+        finally:
+            await conn.close()
+
+    differences = asyncio.run(run())
+    if not differences:
+        console.print("every block's rollups equal the recount")
+        return
+    table = Table("district", "block", "table", "column", "kept", "recounted")
+    for d in differences:
+        table.add_row(*(str(v) for v in vars(d).values()))
+    console.print(table)
+    raise typer.Exit(1)

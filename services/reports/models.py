@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -158,6 +158,14 @@ class ShgStats(ReportsBase):
         Index("ix_shg_stats_block", "block_lgd_code", "shg_id"),
         Index("ix_shg_stats_vo", "vo_id"),
         Index("ix_shg_stats_clf", "clf_id"),
+        # SHGs without a bank account by date of formation: the boundary months of the bank
+        # status panel.
+        Index(
+            "ix_shg_stats_no_bank",
+            "state",
+            "formed_on",
+            postgresql_where=text("NOT has_bank_account"),
+        ),
     )
 
     shg_id: Mapped[str] = mapped_column(_ID, primary_key=True)
@@ -190,6 +198,28 @@ class BlockRollup(ReportsBase):
     state: Mapped[str] = mapped_column(_CODE, primary_key=True)
     district_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
     block_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    formed_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    shgs: Mapped[int] = mapped_column(BigInteger, default=0)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+    sc: Mapped[int] = mapped_column(BigInteger, default=0)
+    st: Mapped[int] = mapped_column(BigInteger, default=0)
+    obc: Mapped[int] = mapped_column(BigInteger, default=0)
+    general: Mapped[int] = mapped_column(BigInteger, default=0)
+    other: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_bank: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_transactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    compulsory: Mapped[int] = mapped_column(BigInteger, default=0)
+    voluntary: Mapped[int] = mapped_column(BigInteger, default=0)
+    loan_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DistrictRollup(ReportsBase):
+    """The block rollups summed per district: a state's dashboard reads districts × months."""
+
+    __tablename__ = "district_rollup"
+
+    state: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    district_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
     formed_month: Mapped[date] = mapped_column(Date, primary_key=True)
     shgs: Mapped[int] = mapped_column(BigInteger, default=0)
     members: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -208,9 +208,14 @@ _ROLLUP_COLUMNS = (
 )
 
 
+_ROLLUP_KEY = "state, district_lgd_code, block_lgd_code, date_trunc('month', formed_on)::date"
+_ROLLUP_FIELDS = tuple(c.strip() for c in _ROLLUP_COLUMNS.split(","))
+
+
 async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None:
     """Recompute the stats of the touched SHGs (and of the SHGs of touched VOs: their CLF may
-    have changed), then the rollups of every block they lie in."""
+    have changed), and move the rollups by the difference: the work is the batch's SHGs, not
+    the blocks they lie in."""
     ids = sorted(touched)
     shgs = [
         r["cbo_id"]
@@ -222,45 +227,83 @@ async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None
     ]
     if not shgs:
         return
-    blocks_sql = (
-        "SELECT DISTINCT state, district_lgd_code, block_lgd_code FROM shg_stats"
-        " WHERE shg_id = ANY($1::text[])"
+    delta: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(rows: Sequence[asyncpg.Record], sign: int) -> None:
+        for r in rows:
+            key = (r[0], r[1], r[2], r[3])
+            sums = delta.setdefault(key, [0] * len(_ROLLUP_FIELDS))
+            for i in range(len(_ROLLUP_FIELDS)):
+                sums[i] += sign * int(r[4 + i] or 0)
+
+    add(
+        await conn.fetch(
+            f"SELECT {_ROLLUP_KEY}, {_ROLLUP_SUMS} FROM shg_stats"
+            " WHERE shg_id = ANY($1::text[]) GROUP BY 1, 2, 3, 4",
+            shgs,
+        ),
+        -1,
     )
-    blocks = {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
-    await conn.execute(_STATS, shgs)
-    blocks |= {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
-    await rebuild_rollups(conn, sorted(blocks))
+    add(
+        await conn.fetch(
+            f"WITH up AS ({_STATS} RETURNING *)"
+            f" SELECT {_ROLLUP_KEY}, {_ROLLUP_SUMS} FROM up GROUP BY 1, 2, 3, 4",
+            shgs,
+        ),
+        1,
+    )
+    await move_rollups(conn, {k: v for k, v in delta.items() if any(v)})
 
 
-async def rebuild_rollups(conn: asyncpg.Connection, blocks: Sequence[tuple[Any, ...]]) -> None:
-    if not blocks:
+async def move_rollups(
+    conn: asyncpg.Connection, delta: Mapping[tuple[Any, ...], Sequence[int]]
+) -> None:
+    """Add ``delta`` (per state, district, block, month) to the block and district rollups."""
+    if not delta:
         return
-    states = [b[0] for b in blocks]
-    districts = [b[1] for b in blocks]
-    codes = [b[2] for b in blocks]
+    keys = list(delta)
+    columns = [[k[i] for k in keys] for i in range(4)]
+    sums = [[delta[k][i] for k in keys] for i in range(len(_ROLLUP_FIELDS))]
+    fields = ", ".join(_ROLLUP_FIELDS)
+    arrays = ", ".join(f"${5 + i}::bigint[]" for i in range(len(_ROLLUP_FIELDS)))
+    add = ", ".join(f"{f} = t.{f} + EXCLUDED.{f}" for f in _ROLLUP_FIELDS)
+    for table, key, group in (
+        ("block_rollup", "state, district_lgd_code, block_lgd_code, formed_month", False),
+        ("district_rollup", "state, district_lgd_code, formed_month", True),
+    ):
+        picked = "s, d, m" if group else "s, d, b, m"
+        summed = ", ".join(f"sum({f})" for f in _ROLLUP_FIELDS) if group else fields
+        await conn.execute(
+            f"""
+            INSERT INTO {table} AS t ({key}, {fields})
+            SELECT {picked}, {summed}
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], {arrays})
+                   AS x(s, d, b, m, {fields})
+             {"GROUP BY s, d, m" if group else ""}
+            ON CONFLICT ({key}) DO UPDATE SET {add}
+            """,
+            *columns,
+            *sums,
+        )
+    # Months left without an SHG (a move between months of formation) drop out.
     await conn.execute(
         """
-        DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
-         WHERE r.state = b.s AND r.district_lgd_code = b.d AND r.block_lgd_code = b.k
+        DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[], $4::date[])
+            AS x(s, d, b, m)
+         WHERE r.shgs = 0 AND r.state = x.s AND r.district_lgd_code = x.d
+           AND r.block_lgd_code = x.b AND r.formed_month = x.m
         """,
-        states,
-        districts,
-        codes,
+        *columns,
     )
     await conn.execute(
-        f"""
-        INSERT INTO block_rollup (state, district_lgd_code, block_lgd_code, formed_month,
-                                  {_ROLLUP_COLUMNS})
-        SELECT s.state, s.district_lgd_code, s.block_lgd_code,
-               date_trunc('month', s.formed_on)::date, {_ROLLUP_SUMS}
-          FROM shg_stats s
-          JOIN unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
-            ON s.state = b.s AND s.district_lgd_code = b.d AND s.block_lgd_code = b.k
-         GROUP BY 1, 2, 3, 4
+        """
+        DELETE FROM district_rollup r USING unnest($1::text[], $2::text[], $3::date[])
+            AS x(s, d, m)
+         WHERE r.shgs = 0 AND r.state = x.s AND r.district_lgd_code = x.d AND r.formed_month = x.m
         """,
-        states,
-        districts,
-        codes,
+        columns[0],
+        columns[1],
+        columns[3],
     )
 
 
@@ -314,11 +357,14 @@ def _where(scope: Scope, args: list[object], prefix: str = "") -> str:
         conds.append(f"{p}district_lgd_code = {arg(scope.district)}")
     if scope.block:
         conds.append(f"{p}block_lgd_code = {arg(scope.block)}")
-    if scope.districts is not None or scope.blocks is not None:
+    if scope.blocks:
         conds.append(
             f"({p}district_lgd_code = ANY({arg(sorted(scope.districts or ()))}::text[])"
-            f" OR {p}block_lgd_code = ANY({arg(sorted(scope.blocks or ()))}::text[]))"
+            f" OR {p}block_lgd_code = ANY({arg(sorted(scope.blocks))}::text[]))"
         )
+    elif scope.districts is not None:
+        # Reached by districts only (tables without a block column read the same).
+        conds.append(f"{p}district_lgd_code = ANY({arg(sorted(scope.districts))}::text[])")
     return " AND ".join(conds)
 
 
@@ -381,6 +427,9 @@ async def panels_from_rollup(
     for more than 3 (6) months: whole months before the boundary's month from the rollup, the
     boundary month itself from ``shg_stats`` (exact to the day)."""
     args: list[object] = []
+    # A whole state or district, unless confined to some blocks: the district rollup.
+    by_district = not scope.block and not scope.blocks and group != "block_lgd_code"
+    table = "district_rollup" if by_district else "block_rollup"
     where = _where(scope, args)
     args.extend([before_3.replace(day=1), before_6.replace(day=1)])
     m3, m6 = f"${len(args) - 1}", f"${len(args)}"
@@ -398,7 +447,7 @@ async def panels_from_rollup(
                coalesce(sum(compulsory), 0) AS compulsory,
                coalesce(sum(voluntary), 0) AS voluntary,
                coalesce(sum(loan_outstanding), 0) AS loan_outstanding
-          FROM block_rollup WHERE {where}
+          FROM {table} WHERE {where}
           {f"GROUP BY {group} ORDER BY {group}" if group else ""}
         """,
         *args,
@@ -458,7 +507,8 @@ async def district_of_block(conn: asyncpg.Connection, state: str, block: str) ->
 async def district_known(conn: asyncpg.Connection, state: str, district: str) -> bool:
     return bool(
         await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM cbo WHERE state = $1 AND district_lgd_code = $2)",
+            "SELECT EXISTS (SELECT 1 FROM district_rollup"
+            " WHERE state = $1 AND district_lgd_code = $2)",
             state,
             district,
         )

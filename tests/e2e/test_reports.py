@@ -412,6 +412,19 @@ def _snapshot(api: Api, block: str, token: str) -> dict[str, Any]:
     return out
 
 
+async def _verify(api: Api) -> list[object]:
+    import asyncpg
+
+    from lokos.db import asyncpg_dsn
+    from services.reports.verify import verify
+
+    conn = await asyncpg.connect(asyncpg_dsn(api.platform.database_url("reports")))
+    try:
+        return list(await verify(conn, "up"))
+    finally:
+        await conn.close()
+
+
 async def test_rebuild_from_the_stream_equals_the_incremental_read_models(
     api: Api, scenario: dict[str, Any]
 ) -> None:
@@ -422,6 +435,7 @@ async def test_rebuild_from_the_stream_equals_the_incremental_read_models(
     assert wait_for(lambda: _get(api, "dashboard", api.token).json()["freshness"]["pending_events"]
                     == 0, 60)  # fmt: skip
     before = _snapshot(api, blk.block, blk.bpm)
+    assert await _verify(api) == []  # the rollups kept by difference equal a recount
     user, password = api.platform.nats_credentials()
     db = Database(api.platform.database_url("reports"), pool_size=2)
     seen: list[tuple[int, int]] = []
@@ -433,6 +447,7 @@ async def test_rebuild_from_the_stream_equals_the_incremental_read_models(
         await db.dispose()
     assert done.events > 0 and seen and seen[-1][0] == done.events
     assert _snapshot(api, blk.block, blk.bpm) == before
+    assert await _verify(api) == []
     # The live consumer goes on: a new SHG of the block is counted once.
     new_shg(api.http, blk.admin, blk, "After Rebuild SHG")
     assert wait_for(lambda: _panels(api, blk.bpm)["shgs_formed"] == 6, 60)
