@@ -14,12 +14,16 @@
 
     python -m bench.reports                      # 1 crore members, 8 lakh SHGs
     python -m bench.reports --scale 0.02         # a quick run (2 lakh members)
+
+Events are traced at --trace-ratio (0.01 by default, as a state of this size would run): with
+every event traced the consumer spends most of its time exporting spans.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 import tracemalloc
@@ -462,7 +466,15 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument(
+        "--trace-ratio",
+        type=float,
+        default=0.01,
+        help="share of events traced (a state at this size samples; 1.0 traces every event)",
+    )
     args = ap.parse_args()
+    # The platform's processes read it (bench_settings leaves it to the environment).
+    os.environ["LOKOS_TRACE_SAMPLE_RATIO"] = str(args.trace_ratio)
     with shared_platform() as sp:
         result = asyncio.run(
             run(sp.platform, args.scale, args.months, args.requests, args.events, args.rows)

@@ -54,13 +54,15 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, 
     """Upsert members; the SHGs they belonged to before and belong to now."""
     ids = [str(r[0]) for r in rows]
     before = await conn.fetch("SELECT shg_id FROM member WHERE member_id = ANY($1::text[])", ids)
-    await conn.executemany(
+    # One statement over arrays: a bulk import's batch of members in one round trip.
+    await conn.execute(
         """
-        INSERT INTO member (member_id, shg_id, social_category, status) VALUES ($1, $2, $3, $4)
+        INSERT INTO member (member_id, shg_id, social_category, status)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
         ON CONFLICT (member_id) DO UPDATE SET shg_id = EXCLUDED.shg_id,
             social_category = EXCLUDED.social_category, status = EXCLUDED.status
         """,
-        rows,
+        *([r[i] for r in rows] for i in range(4)),
     )
     return {r["shg_id"] for r in before} | {str(r[1]) for r in rows}
 
