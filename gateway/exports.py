@@ -30,7 +30,7 @@ _NUMBER = re.compile(r"^-?(0|[1-9][0-9]{0,14})$")
 # Characters XML 1.0 cannot carry at all (a cell with them would make the file unreadable).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A cell a spreadsheet would run as a formula (CSV injection): kept as text with a quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset("=+-@\t\r")
 
 
 def stream(fmt: Format, header: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
@@ -42,9 +42,16 @@ def filename(report: str, fmt: Format) -> str:
 
 
 def _safe(cell: str) -> str:
-    if cell.startswith(_FORMULA_START) and not _NUMBER.match(cell):
+    if cell and cell[0] in _FORMULA_CHARS and not _NUMBER.match(cell):
         return "'" + cell
     return cell
+
+
+def _is_number(value: str) -> bool:
+    """A whole number a spreadsheet keeps exactly (no leading zero: codes stay text)."""
+    if value.isdigit():
+        return len(value) <= 15 and (value[0] != "0" or len(value) == 1)
+    return bool(_NUMBER.match(value))
 
 
 async def _csv(header: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
@@ -54,7 +61,7 @@ async def _csv(header: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
     buf.write("\ufeff")
     out.writerow([_safe(h) for h in header])
     async for chunk in rows:
-        out.writerows([[_safe(c) for c in row] for row in chunk])
+        out.writerows([[_safe(c) for c in row] if _risky(row) else row for row in chunk])
         yield buf.getvalue().encode()
         buf.seek(0)
         buf.truncate()
@@ -120,11 +127,18 @@ _SHEET_START = (
 _SHEET_END = "</sheetData></worksheet>"
 
 
+def _risky(row: Sequence[str]) -> bool:
+    return any(c and c[0] in _FORMULA_CHARS for c in row)
+
+
 def _cell(value: str) -> str:
-    if _NUMBER.match(value):
+    if value and _is_number(value):
         return f"<c><v>{value}</v></c>"
-    text = escape(_NOT_XML.sub("", value))
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if not value.isprintable():
+        value = _NOT_XML.sub("", value)
+    if "&" in value or "<" in value or ">" in value:
+        value = escape(value)
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
 
 
 def _row(cells: Sequence[str]) -> str:

@@ -105,7 +105,6 @@ USERS: tuple[BusUser, ...] = (
                     "identity.user.changed",
                     "transactions.meeting.>",
                     "transactions.cutoff.approved",
-                    "transactions.loan.>",
                 ),
             ),
             Durable(

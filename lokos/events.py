@@ -34,6 +34,9 @@ STREAM_SUBJECTS = ["lokos.>"]
 # JetStream de-duplicates on Nats-Msg-Id within this window; it only covers the relay's own
 # retries. Idempotency of client writes is a unique key in the database, never this window.
 DUPLICATE_WINDOW_SECONDS = 120.0
+# 0: events are kept until the operator archives the stream (a state's year of events is a few
+# GB on file storage); read models can always be rebuilt from the first event.
+STREAM_MAX_AGE_SECONDS = 0.0
 
 M = TypeVar("M", bound=Message)
 
@@ -243,7 +246,9 @@ async def ensure_stream(js: JetStreamContext, replicas: int = 1) -> None:
             storage=StorageType.FILE,
             retention=RetentionPolicy.LIMITS,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            max_age=30 * 24 * 3600.0,
+            # No age limit: the stream is the history the reports' read models are rebuilt
+            # from (lokos reports rebuild); see docs/architecture.md, "Reports".
+            max_age=STREAM_MAX_AGE_SECONDS,
             num_replicas=replicas,
         )
     )

@@ -37,6 +37,8 @@ class Runtime:
     nats: NatsLink
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The gRPC health servicer, once the server runs (background jobs may report through it).
+    health: Any = None
 
 
 Build = Callable[[Runtime], Awaitable[tuple[Callable[[grpc.aio.Server], None], list[str]]]]
@@ -65,7 +67,7 @@ async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> No
     nats_link.start()
     rt = Runtime(settings, db, nats_link)
     register, names = await build(rt)
-    server, _ = await start_server(
+    server, rt.health = await start_server(
         settings.grpc_host, settings.grpc_port, register, names, translate=outage
     )
     tasks = [asyncio.create_task(job()) for job in rt.background]

@@ -15,6 +15,8 @@ lokos secrets k8s <ns>   print the Secret objects of a Kubernetes overlay (kubec
 lokos k8s generate       rewrite the generated files of the Kubernetes overlays (deploy/k8s)
 lokos migrate up <svc>   migrate one service's database to head (LOKOS_DATABASE_URL)
 lokos migrate down <svc> <revision>   roll one service's schema back (before an image rollback)
+lokos reports rebuild    rebuild the reports' read models from the event stream, swap them in
+lokos reports verify     recount the reports' rollups, list the blocks that differ
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ app.add_typer(secrets_app, name="secrets")
 SecretsDir = Annotated[
     Path, typer.Option("--dir", help="Private folder of this deployment's generated secrets")
 ]
+reports_app = typer.Typer(no_args_is_help=True, help="The reports' read models.")
+app.add_typer(reports_app, name="reports")
 # Piped output (scripts, tests, CI logs) is not wrapped at 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=200)
 
@@ -416,6 +420,68 @@ def migrate_down(
     cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
     command.downgrade(cfg, revision)
     console.print(f"{service}: rolled back to {revision}")
+
+
+@reports_app.command("rebuild")
+def reports_rebuild() -> None:
+    """Replay every event the reports consume, from the stream's first, into fresh read
+    models, and swap them in atomically (the live consumer pauses only for the swap)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from lokos.db import Database
+    from services.reports.rebuild import rebuild
+
+    p = _platform()
+    user, password = p.nats_credentials()
+
+    async def run() -> None:
+        db = Database(p.database_url("reports"), pool_size=2)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        try:
+            with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
+                task = bar.add_task("events", total=None)
+                done = await rebuild(
+                    db,
+                    p.nats_url,
+                    user,
+                    password,
+                    p.s.state,
+                    lambda n, total: bar.update(task, completed=n, total=total),
+                )
+        finally:
+            await db.dispose()
+        console.print(f"rebuilt from {done.events} events ({done.skipped} not applied)")
+
+    asyncio.run(run())
+
+
+@reports_app.command("verify")
+def reports_verify() -> None:
+    """Recount every block's dashboard numbers from the read models' records and list the
+    blocks whose maintained rollups differ (exit 1 when any does)."""
+    import asyncpg
+
+    from lokos.db import asyncpg_dsn
+    from services.reports.verify import verify
+
+    p = _platform()
+
+    async def run() -> list[object]:
+        conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+        try:
+            return list(await verify(conn, p.s.state))
+        finally:
+            await conn.close()
+
+    differences = asyncio.run(run())
+    if not differences:
+        console.print("every block's rollups equal the recount")
+        return
+    table = Table("district", "block", "table", "column", "kept", "recounted")
+    for d in differences:
+        table.add_row(*(str(v) for v in vars(d).values()))
+    console.print(table)
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
@@ -343,7 +343,141 @@ async def user_report(principal: Staff, c: ServiceClients, f: Filter) -> UserRep
     )
 
 
-Report = Literal["dashboard", "drilldown", "shgs", "cbo-summary", "meeting-summary", "users"]
+class DcbRowOut(BaseModel):
+    level: str
+    code: str
+    name: str
+    opening_overdue_principal: int
+    opening_overdue_interest: int
+    demand_principal: int
+    demand_interest: int
+    collected_principal: int
+    collected_interest: int
+    closing_overdue_principal: int
+    closing_overdue_interest: int
+    closing_outstanding: int
+    repayment_rate_percent: int
+
+
+class AgeingBucketOut(BaseModel):
+    bucket: str
+    loans: int
+    outstanding_principal: int
+    overdue_principal: int
+    overdue_interest: int
+
+
+class ParRowOut(BaseModel):
+    source: str
+    loans: int
+    outstanding_principal: int
+    overdue_principal: int
+    overdue_interest: int
+    par_percent: int
+    par_30_percent: int
+    par_90_percent: int
+
+
+class PassbookSummaryOut(BaseModel):
+    members_with_loans: int
+    open_loans: int
+    members_overdue: int
+    loans_disbursed: int
+    amount_disbursed: int
+
+
+class LoanReportOut(BaseModel):
+    level: str
+    dcb: list[DcbRowOut]
+    ageing: list[AgeingBucketOut]
+    par: list[ParRowOut]
+    passbook: PassbookSummaryOut
+    freshness: FreshnessOut
+
+
+class BookkeeperRowOut(BaseModel):
+    user_id: str
+    role: str
+    shgs_mapped: int
+    vos_mapped: int
+    clfs_mapped: int
+    meetings_entered: int
+    meetings_approved: int
+    meetings_rejected: int
+    cutoffs_done: int
+    eligible_honorarium: int
+
+
+class BookkeeperReportOut(BaseModel):
+    month: str
+    rows: list[BookkeeperRowOut]
+    freshness: FreshnessOut
+
+
+_DATE = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+_MONTH = r"^([0-9]{4}-[0-9]{2})?$"
+FromDate = Annotated[str, Query(pattern=_DATE, description="ISO date; empty: from the first")]
+ToDate = Annotated[str, Query(pattern=_DATE, description="ISO date; empty: today")]
+Month = Annotated[str, Query(pattern=_MONTH, description="YYYY-MM; empty: this month")]
+
+
+def _fields(message: Any) -> dict[str, Any]:
+    return {f.name: getattr(message, f.name) for f in message.DESCRIPTOR.fields}
+
+
+@router.get("/loans")
+async def loan_report(
+    principal: Staff, c: ServiceClients, f: Filter, from_date: FromDate = "", to_date: ToDate = ""
+) -> LoanReportOut:
+    """R6 demand–collection–balance (one row per unit one level below the filter), R7
+    portfolio at risk per loan source with ageing buckets, and passbook counts; rupees, from
+    approved meetings."""
+    r = await c.reports.GetLoanReport(
+        pb.LoanReportRequest(filter=f.proto(), from_date=from_date, to_date=to_date),
+        metadata=metadata(principal),
+        timeout=c.deadline,
+    )
+    return LoanReportOut(
+        level=r.level,
+        dcb=[DcbRowOut(**_fields(x)) for x in r.dcb],
+        ageing=[AgeingBucketOut(**_fields(x)) for x in r.ageing],
+        par=[ParRowOut(**_fields(x)) for x in r.par],
+        passbook=PassbookSummaryOut(**_fields(r.passbook)),
+        freshness=_fresh(r.freshness),
+    )
+
+
+@router.get("/bookkeepers")
+async def bookkeeper_report(
+    principal: Staff, c: ServiceClients, f: Filter, month: Month = ""
+) -> BookkeeperReportOut:
+    """R10: per bookkeeper, the month's meetings entered, approved and rejected, cut-offs, the
+    CBOs mapped and the eligible honorarium (₹100 an SHG, ₹500 a VO, ₹1,000 a CLF with a
+    meeting entered in the month)."""
+    r = await c.reports.GetBookkeeperReport(
+        pb.BookkeeperReportRequest(filter=f.proto(), month=month),
+        metadata=metadata(principal),
+        timeout=c.deadline,
+    )
+    return BookkeeperReportOut(
+        month=r.month,
+        rows=[BookkeeperRowOut(**_fields(x)) for x in r.rows],
+        freshness=_fresh(r.freshness),
+    )
+
+
+Report = Literal[
+    "dashboard",
+    "drilldown",
+    "shgs",
+    "cbo-summary",
+    "meeting-summary",
+    "users",
+    "dcb",
+    "par",
+    "ageing",
+    "bookkeepers",
+]
 
 
 @router.get(
@@ -357,10 +491,15 @@ async def download(
     report: Report,
     f: Filter,
     format: Annotated[exports.Format, Query()] = "csv",
+    from_date: FromDate = "",
+    to_date: ToDate = "",
+    month: Month = "",
 ) -> StreamingResponse:
     """Any report as CSV or XLSX, streamed; headers in English or Hindi by Accept-Language."""
     call = c.reports.ExportReport(
-        pb.ExportRequest(report=report, filter=f.proto()),
+        pb.ExportRequest(
+            report=report, filter=f.proto(), from_date=from_date, to_date=to_date, month=month
+        ),
         metadata=metadata(principal),
         timeout=EXPORT_DEADLINE_SECONDS,
     )

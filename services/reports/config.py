@@ -13,3 +13,5 @@ class ReportsSettings(ServiceSettings):
     # A state joined to the national network publishes its block aggregates
     # (services/reports/federation.py) this often, seconds; 0: it does not publish.
     federation_publish_seconds: float = 0.0
+    # Readiness (the ReportsService health) fails while the read models lag more than this.
+    max_lag_seconds: float = 300.0

@@ -14,7 +14,6 @@ SUBSCRIBED = (
     "identity.user.changed",
     "transactions.meeting.>",
     "transactions.cutoff.approved",
-    "transactions.loan.>",
 )
 
 

@@ -150,12 +150,47 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
             freshness=_fresh(u.freshness),
         )
 
+    async def GetLoanReport(self, request: pb.LoanReportRequest, ctx: Ctx) -> pb.LoanReport:
+        async with self.db.session() as session:
+            r = await service.loan_report(
+                session,
+                context.principal(),
+                _filter(request.filter),
+                request.from_date,
+                request.to_date,
+            )
+        return pb.LoanReport(
+            level=r.level,
+            dcb=[pb.DcbRow(**vars(line)) for line in r.dcb],
+            ageing=[pb.AgeingBucket(**vars(line)) for line in r.ageing],
+            par=[pb.ParRow(**vars(line)) for line in r.par],
+            passbook=pb.PassbookSummary(**vars(r.passbook)),
+            freshness=_fresh(r.freshness),
+        )
+
+    async def GetBookkeeperReport(
+        self, request: pb.BookkeeperReportRequest, ctx: Ctx
+    ) -> pb.BookkeeperReport:
+        async with self.db.session() as session:
+            r = await service.bookkeeper_report(
+                session, context.principal(), _filter(request.filter), request.month
+            )
+        return pb.BookkeeperReport(
+            month=r.month,
+            rows=[pb.BookkeeperRow(**vars(line)) for line in r.rows],
+            freshness=_fresh(r.freshness),
+        )
+
     async def ExportReport(
         self, request: pb.ExportRequest, ctx: Ctx
     ) -> AsyncIterator[pb.ExportChunk]:
         async with self.db.session() as session:
             header, chunks = await service.export(
-                session, context.principal(), request.report, _filter(request.filter)
+                session,
+                context.principal(),
+                request.report,
+                _filter(request.filter),
+                service.ExportOptions(request.from_date, request.to_date, request.month),
             )
             yield pb.ExportChunk(header=header)
             async for rows in chunks:

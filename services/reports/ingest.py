@@ -2,7 +2,7 @@
 
 Profiles and identity events carry the whole record after the change, so within a batch the
 last event of each record wins and the rows are upserted together. Transactions events are
-applied in stream order, one after the other: a rejected meeting removes the loan movements
+applied in stream order, one after the other: a rejected meeting removes the loan positions
 recorded at it, and the same meeting number entered again brings its own. Afterwards the SHGs
 the batch touched get their ``shg_stats`` recomputed and the blocks they lie in their
 ``block_rollup`` (:mod:`services.reports.repository`), in the batch's transaction: the inbox
@@ -35,8 +35,6 @@ CONSUMED = (
     "transactions.meeting.approved",
     "transactions.meeting.rejected",
     "transactions.cutoff.approved",
-    "transactions.loan.disbursed",
-    "transactions.loan.repaid",
 )
 
 
@@ -183,29 +181,34 @@ async def _apply_books(conn: asyncpg.Connection, e: Event) -> set[str]:
             ),
             decided=decided,
         )
-        if kind == "transactions.meeting.rejected":
-            await repository.drop_loan_movements(conn, m.cbo_id, m.number)
+        if kind == "transactions.meeting.closed":
+            await repository.replace_loan_positions(
+                conn,
+                m.cbo_id,
+                m.number,
+                [
+                    (
+                        p.loan_id,
+                        m.number,
+                        m.cbo_id,
+                        p.member_id,
+                        p.source,
+                        p.amount,
+                        p.outstanding_principal,
+                        p.due_principal,
+                        p.due_interest,
+                        p.collected_principal,
+                        p.collected_interest,
+                        p.overdue_principal,
+                        p.overdue_interest,
+                        p.days_overdue,
+                    )
+                    for p in m.loans
+                ],
+            )
+        elif kind == "transactions.meeting.rejected":
+            await repository.replace_loan_positions(conn, m.cbo_id, m.number, [])
         return {m.cbo_id}
-    if kind == "transactions.cutoff.approved":
-        c = e.payload(tpb.CutOffEvent)
-        await repository.upsert_cutoff(
-            conn, c.cbo_id, date.fromisoformat(c.date), c.total_assets, when
-        )
-        return set()
-    loan = e.payload(tpb.LoanEvent)
-    disbursed = kind == "transactions.loan.disbursed"
-    await repository.upsert_loan_movement(
-        conn,
-        (
-            loan.loan_id,
-            loan.meeting_number,
-            loan.cbo_id,
-            loan.member_id,
-            loan.source,
-            loan.amount if disbursed else 0,
-            0 if disbursed else loan.principal,
-            0 if disbursed else loan.interest,
-            loan.outstanding_principal,
-        ),
-    )
+    c = e.payload(tpb.CutOffEvent)
+    await repository.upsert_cutoff(conn, c.cbo_id, date.fromisoformat(c.date), c.total_assets, when)
     return set()

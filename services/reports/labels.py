@@ -94,6 +94,53 @@ USER_COLUMNS: tuple[Column, ...] = (
 )
 
 
+DCB_COLUMNS: tuple[Column, ...] = (
+    *DRILL_COLUMNS,
+    ("Opening Overdue Principal", "प्रारंभिक अतिदेय मूलधन"),
+    ("Opening Overdue Interest", "प्रारंभिक अतिदेय ब्याज"),
+    ("Demand Principal", "मांग मूलधन"),
+    ("Demand Interest", "मांग ब्याज"),
+    ("Collection Principal", "वसूली मूलधन"),
+    ("Collection Interest", "वसूली ब्याज"),
+    ("Closing Overdue Principal", "अंतिम अतिदेय मूलधन"),
+    ("Closing Overdue Interest", "अंतिम अतिदेय ब्याज"),
+    ("Closing Outstanding", "अंतिम बकाया"),
+    ("Repayment Rate %", "पुनर्भुगतान दर %"),
+)
+
+AGEING_COLUMNS: tuple[Column, ...] = (
+    ("Days Overdue", "अतिदेय दिन"),
+    ("No Of Loans", "ऋणों की संख्या"),
+    ("Principal Outstanding", "बकाया मूलधन"),
+    ("Principal Overdue", "अतिदेय मूलधन"),
+    ("Interest Overdue", "अतिदेय ब्याज"),
+)
+
+PAR_COLUMNS: tuple[Column, ...] = (
+    ("Portfolio", "पोर्टफोलियो"),
+    ("No Of Loans", "ऋणों की संख्या"),
+    ("Principal Outstanding", "बकाया मूलधन"),
+    ("Principal Overdue", "अतिदेय मूलधन"),
+    ("Interest Overdue", "अतिदेय ब्याज"),
+    ("PAR %", "जोखिम में पोर्टफोलियो %"),
+    ("PAR > 30 Days %", "30 दिन से अधिक जोखिम %"),
+    ("PAR > 90 Days %", "90 दिन से अधिक जोखिम %"),
+)
+
+BOOKKEEPER_COLUMNS: tuple[Column, ...] = (
+    ("User ID", "उपयोगकर्ता आईडी"),
+    ("Role", "भूमिका"),
+    ("SHGs Mapped", "जुड़े एसएचजी"),
+    ("VOs Mapped", "जुड़े वीओ"),
+    ("CLFs Mapped", "जुड़े सीएलएफ"),
+    ("Meetings Entered", "दर्ज बैठकें"),
+    ("Meetings Approved", "अनुमोदित बैठकें"),
+    ("Meetings Rejected", "अस्वीकृत बैठकें"),
+    ("Cut-offs Done", "पूर्ण कट-ऑफ"),
+    ("Eligible Honorarium", "पात्र मानदेय"),
+)
+
+
 def header(columns: tuple[Column, ...]) -> list[str]:
     hindi = i18n.language() == "hi"
     return [hi if hindi else en for en, hi in columns]

@@ -14,6 +14,7 @@ from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from services.reports import aggregates, events, national
 from services.reports.config import ReportsSettings
 from services.reports.federation import AggregatePublisher
+from services.reports.freshness import FreshnessMonitor
 from services.reports.grpc_api import ReportsServicer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,6 +53,10 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
             rt.db, rt.nats, rt.settings.state, interval=settings.federation_publish_seconds
         )
         rt.background.append(publisher.run)
+    monitor = FreshnessMonitor(
+        rt, rt.db, rt.nats, "reports-feed", max_lag_seconds=settings.max_lag_seconds
+    )
+    rt.background.append(monitor.run)
     servicer = ReportsServicer(rt.db, settings.small_cell_threshold)
 
     def register(server: grpc.aio.Server) -> None:

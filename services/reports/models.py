@@ -1,6 +1,6 @@
 """Read models of the reports database, maintained only by event consumers.
 
-Rows copied from events (``cbo``, ``member``, ``meeting``, ``loan_movement``, ``app_user``,
+Rows copied from events (``cbo``, ``member``, ``meeting``, ``loan_position``, ``app_user``,
 ``user_cbo``) are snapshots, last event wins. From them the consumer recomputes, for the SHGs
 and blocks an event batch touched, ``shg_stats`` (one row per SHG: the dashboard's numbers of
 that SHG) and ``block_rollup`` (the sums of a block per month of formation), so that a
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,22 +101,27 @@ class CutOff(ReportsBase):
     approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoanMovement(ReportsBase):
-    """A loan as a meeting left it (disbursed or repaid there); a rejected meeting's rows are
-    removed, so a loan's latest row is its state in the books."""
+class LoanPosition(ReportsBase):
+    """A loan as a closed meeting left it (paise); a rejected meeting's rows are removed, and
+    only the rows of approved meetings count in the loan reports."""
 
-    __tablename__ = "loan_movement"
-    __table_args__ = (Index("ix_loan_movement_cbo", "cbo_id", "meeting_number"),)
+    __tablename__ = "loan_position"
+    __table_args__ = (Index("ix_loan_position_cbo", "cbo_id", "meeting_number"),)
 
     loan_id: Mapped[str] = mapped_column(_ID, primary_key=True)
     meeting_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     cbo_id: Mapped[str] = mapped_column(_ID)
     member_id: Mapped[str] = mapped_column(_ID, default="")
     source: Mapped[str] = mapped_column(String(16), default="")
-    disbursed: Mapped[int] = mapped_column(BigInteger, default=0)
-    principal_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
-    interest_repaid: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)
     outstanding_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    due_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    collected_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    collected_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_principal: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_interest: Mapped[int] = mapped_column(BigInteger, default=0)
+    days_overdue: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AppUser(ReportsBase):
@@ -153,6 +158,14 @@ class ShgStats(ReportsBase):
         Index("ix_shg_stats_block", "block_lgd_code", "shg_id"),
         Index("ix_shg_stats_vo", "vo_id"),
         Index("ix_shg_stats_clf", "clf_id"),
+        # SHGs without a bank account by date of formation: the boundary months of the bank
+        # status panel.
+        Index(
+            "ix_shg_stats_no_bank",
+            "state",
+            "formed_on",
+            postgresql_where=text("NOT has_bank_account"),
+        ),
     )
 
     shg_id: Mapped[str] = mapped_column(_ID, primary_key=True)
@@ -185,6 +198,28 @@ class BlockRollup(ReportsBase):
     state: Mapped[str] = mapped_column(_CODE, primary_key=True)
     district_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
     block_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    formed_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    shgs: Mapped[int] = mapped_column(BigInteger, default=0)
+    members: Mapped[int] = mapped_column(BigInteger, default=0)
+    sc: Mapped[int] = mapped_column(BigInteger, default=0)
+    st: Mapped[int] = mapped_column(BigInteger, default=0)
+    obc: Mapped[int] = mapped_column(BigInteger, default=0)
+    general: Mapped[int] = mapped_column(BigInteger, default=0)
+    other: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_bank: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_transactions: Mapped[int] = mapped_column(BigInteger, default=0)
+    compulsory: Mapped[int] = mapped_column(BigInteger, default=0)
+    voluntary: Mapped[int] = mapped_column(BigInteger, default=0)
+    loan_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DistrictRollup(ReportsBase):
+    """The block rollups summed per district: a state's dashboard reads districts × months."""
+
+    __tablename__ = "district_rollup"
+
+    state: Mapped[str] = mapped_column(_CODE, primary_key=True)
+    district_lgd_code: Mapped[str] = mapped_column(_CODE, primary_key=True)
     formed_month: Mapped[date] = mapped_column(Date, primary_key=True)
     shgs: Mapped[int] = mapped_column(BigInteger, default=0)
     members: Mapped[int] = mapped_column(BigInteger, default=0)

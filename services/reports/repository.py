@@ -54,13 +54,15 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, 
     """Upsert members; the SHGs they belonged to before and belong to now."""
     ids = [str(r[0]) for r in rows]
     before = await conn.fetch("SELECT shg_id FROM member WHERE member_id = ANY($1::text[])", ids)
-    await conn.executemany(
+    # One statement over arrays: a bulk import's batch of members in one round trip.
+    await conn.execute(
         """
-        INSERT INTO member (member_id, shg_id, social_category, status) VALUES ($1, $2, $3, $4)
+        INSERT INTO member (member_id, shg_id, social_category, status)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
         ON CONFLICT (member_id) DO UPDATE SET shg_id = EXCLUDED.shg_id,
             social_category = EXCLUDED.social_category, status = EXCLUDED.status
         """,
-        rows,
+        *([r[i] for r in rows] for i in range(4)),
     )
     return {r["shg_id"] for r in before} | {str(r[1]) for r in rows}
 
@@ -124,9 +126,22 @@ async def upsert_meeting(
     )
 
 
-async def drop_loan_movements(conn: asyncpg.Connection, cbo_id: str, number: int) -> None:
+async def replace_loan_positions(
+    conn: asyncpg.Connection, cbo_id: str, number: int, rows: Sequence[tuple[object, ...]]
+) -> None:
+    """The loans as meeting ``number`` left them (none: the meeting was rejected)."""
     await conn.execute(
-        "DELETE FROM loan_movement WHERE cbo_id = $1 AND meeting_number = $2", cbo_id, number
+        "DELETE FROM loan_position WHERE cbo_id = $1 AND meeting_number = $2", cbo_id, number
+    )
+    await conn.executemany(
+        """
+        INSERT INTO loan_position (loan_id, meeting_number, cbo_id, member_id, source, amount,
+                                   outstanding_principal, due_principal, due_interest,
+                                   collected_principal, collected_interest, overdue_principal,
+                                   overdue_interest, days_overdue)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        """,
+        rows,
     )
 
 
@@ -144,24 +159,6 @@ async def upsert_cutoff(
         on,
         total,
         when,
-    )
-
-
-async def upsert_loan_movement(conn: asyncpg.Connection, row: tuple[object, ...]) -> None:
-    await conn.execute(
-        """
-        INSERT INTO loan_movement (loan_id, meeting_number, cbo_id, member_id, source,
-                                   disbursed, principal_repaid, interest_repaid,
-                                   outstanding_principal)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (loan_id, meeting_number) DO UPDATE SET
-            disbursed = greatest(loan_movement.disbursed, EXCLUDED.disbursed),
-            principal_repaid = greatest(loan_movement.principal_repaid,
-                                        EXCLUDED.principal_repaid),
-            interest_repaid = greatest(loan_movement.interest_repaid, EXCLUDED.interest_repaid),
-            outstanding_principal = EXCLUDED.outstanding_principal
-        """,
-        *row,
     )
 
 
@@ -213,9 +210,14 @@ _ROLLUP_COLUMNS = (
 )
 
 
+_ROLLUP_KEY = "state, district_lgd_code, block_lgd_code, date_trunc('month', formed_on)::date"
+_ROLLUP_FIELDS = tuple(c.strip() for c in _ROLLUP_COLUMNS.split(","))
+
+
 async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None:
     """Recompute the stats of the touched SHGs (and of the SHGs of touched VOs: their CLF may
-    have changed), then the rollups of every block they lie in."""
+    have changed), and move the rollups by the difference: the work is the batch's SHGs, not
+    the blocks they lie in."""
     ids = sorted(touched)
     shgs = [
         r["cbo_id"]
@@ -227,45 +229,83 @@ async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None
     ]
     if not shgs:
         return
-    blocks_sql = (
-        "SELECT DISTINCT state, district_lgd_code, block_lgd_code FROM shg_stats"
-        " WHERE shg_id = ANY($1::text[])"
+    delta: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(rows: Sequence[asyncpg.Record], sign: int) -> None:
+        for r in rows:
+            key = (r[0], r[1], r[2], r[3])
+            sums = delta.setdefault(key, [0] * len(_ROLLUP_FIELDS))
+            for i in range(len(_ROLLUP_FIELDS)):
+                sums[i] += sign * int(r[4 + i] or 0)
+
+    add(
+        await conn.fetch(
+            f"SELECT {_ROLLUP_KEY}, {_ROLLUP_SUMS} FROM shg_stats"
+            " WHERE shg_id = ANY($1::text[]) GROUP BY 1, 2, 3, 4",
+            shgs,
+        ),
+        -1,
     )
-    blocks = {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
-    await conn.execute(_STATS, shgs)
-    blocks |= {tuple(r) for r in await conn.fetch(blocks_sql, shgs)}
-    await rebuild_rollups(conn, sorted(blocks))
+    add(
+        await conn.fetch(
+            f"WITH up AS ({_STATS} RETURNING *)"
+            f" SELECT {_ROLLUP_KEY}, {_ROLLUP_SUMS} FROM up GROUP BY 1, 2, 3, 4",
+            shgs,
+        ),
+        1,
+    )
+    await move_rollups(conn, {k: v for k, v in delta.items() if any(v)})
 
 
-async def rebuild_rollups(conn: asyncpg.Connection, blocks: Sequence[tuple[Any, ...]]) -> None:
-    if not blocks:
+async def move_rollups(
+    conn: asyncpg.Connection, delta: Mapping[tuple[Any, ...], Sequence[int]]
+) -> None:
+    """Add ``delta`` (per state, district, block, month) to the block and district rollups."""
+    if not delta:
         return
-    states = [b[0] for b in blocks]
-    districts = [b[1] for b in blocks]
-    codes = [b[2] for b in blocks]
+    keys = list(delta)
+    columns = [[k[i] for k in keys] for i in range(4)]
+    sums = [[delta[k][i] for k in keys] for i in range(len(_ROLLUP_FIELDS))]
+    fields = ", ".join(_ROLLUP_FIELDS)
+    arrays = ", ".join(f"${5 + i}::bigint[]" for i in range(len(_ROLLUP_FIELDS)))
+    add = ", ".join(f"{f} = t.{f} + EXCLUDED.{f}" for f in _ROLLUP_FIELDS)
+    for table, key, group in (
+        ("block_rollup", "state, district_lgd_code, block_lgd_code, formed_month", False),
+        ("district_rollup", "state, district_lgd_code, formed_month", True),
+    ):
+        picked = "s, d, m" if group else "s, d, b, m"
+        summed = ", ".join(f"sum({f})" for f in _ROLLUP_FIELDS) if group else fields
+        await conn.execute(
+            f"""
+            INSERT INTO {table} AS t ({key}, {fields})
+            SELECT {picked}, {summed}
+              FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], {arrays})
+                   AS x(s, d, b, m, {fields})
+             {"GROUP BY s, d, m" if group else ""}
+            ON CONFLICT ({key}) DO UPDATE SET {add}
+            """,
+            *columns,
+            *sums,
+        )
+    # Months left without an SHG (a move between months of formation) drop out.
     await conn.execute(
         """
-        DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
-         WHERE r.state = b.s AND r.district_lgd_code = b.d AND r.block_lgd_code = b.k
+        DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[], $4::date[])
+            AS x(s, d, b, m)
+         WHERE r.shgs = 0 AND r.state = x.s AND r.district_lgd_code = x.d
+           AND r.block_lgd_code = x.b AND r.formed_month = x.m
         """,
-        states,
-        districts,
-        codes,
+        *columns,
     )
     await conn.execute(
-        f"""
-        INSERT INTO block_rollup (state, district_lgd_code, block_lgd_code, formed_month,
-                                  {_ROLLUP_COLUMNS})
-        SELECT s.state, s.district_lgd_code, s.block_lgd_code,
-               date_trunc('month', s.formed_on)::date, {_ROLLUP_SUMS}
-          FROM shg_stats s
-          JOIN unnest($1::text[], $2::text[], $3::text[]) AS b(s, d, k)
-            ON s.state = b.s AND s.district_lgd_code = b.d AND s.block_lgd_code = b.k
-         GROUP BY 1, 2, 3, 4
+        """
+        DELETE FROM district_rollup r USING unnest($1::text[], $2::text[], $3::date[])
+            AS x(s, d, m)
+         WHERE r.shgs = 0 AND r.state = x.s AND r.district_lgd_code = x.d AND r.formed_month = x.m
         """,
-        states,
-        districts,
-        codes,
+        columns[0],
+        columns[1],
+        columns[3],
     )
 
 
@@ -319,11 +359,14 @@ def _where(scope: Scope, args: list[object], prefix: str = "") -> str:
         conds.append(f"{p}district_lgd_code = {arg(scope.district)}")
     if scope.block:
         conds.append(f"{p}block_lgd_code = {arg(scope.block)}")
-    if scope.districts is not None or scope.blocks is not None:
+    if scope.blocks:
         conds.append(
             f"({p}district_lgd_code = ANY({arg(sorted(scope.districts or ()))}::text[])"
-            f" OR {p}block_lgd_code = ANY({arg(sorted(scope.blocks or ()))}::text[]))"
+            f" OR {p}block_lgd_code = ANY({arg(sorted(scope.blocks))}::text[]))"
         )
+    elif scope.districts is not None:
+        # Reached by districts only (tables without a block column read the same).
+        conds.append(f"{p}district_lgd_code = ANY({arg(sorted(scope.districts))}::text[])")
     return " AND ".join(conds)
 
 
@@ -386,6 +429,9 @@ async def panels_from_rollup(
     for more than 3 (6) months: whole months before the boundary's month from the rollup, the
     boundary month itself from ``shg_stats`` (exact to the day)."""
     args: list[object] = []
+    # A whole state or district, unless confined to some blocks: the district rollup.
+    by_district = not scope.block and not scope.blocks and group != "block_lgd_code"
+    table = "district_rollup" if by_district else "block_rollup"
     where = _where(scope, args)
     args.extend([before_3.replace(day=1), before_6.replace(day=1)])
     m3, m6 = f"${len(args) - 1}", f"${len(args)}"
@@ -403,7 +449,7 @@ async def panels_from_rollup(
                coalesce(sum(compulsory), 0) AS compulsory,
                coalesce(sum(voluntary), 0) AS voluntary,
                coalesce(sum(loan_outstanding), 0) AS loan_outstanding
-          FROM block_rollup WHERE {where}
+          FROM {table} WHERE {where}
           {f"GROUP BY {group} ORDER BY {group}" if group else ""}
         """,
         *args,
@@ -463,7 +509,8 @@ async def district_of_block(conn: asyncpg.Connection, state: str, block: str) ->
 async def district_known(conn: asyncpg.Connection, state: str, district: str) -> bool:
     return bool(
         await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM cbo WHERE state = $1 AND district_lgd_code = $2)",
+            "SELECT EXISTS (SELECT 1 FROM district_rollup"
+            " WHERE state = $1 AND district_lgd_code = $2)",
             state,
             district,
         )
@@ -619,3 +666,205 @@ async def user_report(
 
 async def freshness(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return list(await conn.fetch("SELECT * FROM applied"))
+
+
+# --- loan reports ------------------------------------------------------------------------------
+
+
+def _positions(scope: Scope, args: list[object]) -> str:
+    """The loan positions of approved meetings of the scope's SHGs, with meeting date and place."""
+    where = _where(scope, args, "s.")
+    if scope.clf_id:
+        args.append(scope.clf_id)
+        where += f" AND s.clf_id = ${len(args)}"
+    if scope.vo_id:
+        args.append(scope.vo_id)
+        where += f" AND s.vo_id = ${len(args)}"
+    return f"""
+        SELECT lp.*, mt.held_on, s.district_lgd_code, s.block_lgd_code, s.shg_id,
+               s.clf_id, s.vo_id
+          FROM loan_position lp
+          JOIN meeting mt ON mt.cbo_id = lp.cbo_id AND mt.number = lp.meeting_number
+                         AND mt.status = '{APPROVED}'
+          JOIN shg_stats s ON s.shg_id = lp.cbo_id
+         WHERE {where}
+    """
+
+
+async def dcb(
+    conn: asyncpg.Connection, scope: Scope, group: str, start: date, end: date
+) -> list[asyncpg.Record]:
+    """R6 per ``group``: overdue at the start, instalments due and collections in the period,
+    overdue and outstanding at the end (paise)."""
+    args: list[object] = []
+    pos = _positions(scope, args)
+    args.extend([start, end])
+    a, z = f"${len(args) - 1}", f"${len(args)}"
+    return list(
+        await conn.fetch(
+            f"""
+            WITH pos AS ({pos}),
+            opening AS (SELECT DISTINCT ON (loan_id) * FROM pos WHERE held_on < {a}
+                         ORDER BY loan_id, meeting_number DESC),
+            closing AS (SELECT DISTINCT ON (loan_id) * FROM pos WHERE held_on <= {z}
+                         ORDER BY loan_id, meeting_number DESC)
+            SELECT code, sum(op) AS op, sum(oi) AS oi, sum(dp) AS dp, sum(di) AS di,
+                   sum(cp) AS cp, sum(ci) AS ci, sum(xp) AS xp, sum(xi) AS xi,
+                   sum(outstanding) AS outstanding
+              FROM (
+                SELECT {group} AS code, overdue_principal AS op, overdue_interest AS oi,
+                       0 AS dp, 0 AS di, 0 AS cp, 0 AS ci, 0 AS xp, 0 AS xi, 0 AS outstanding
+                  FROM opening
+                UNION ALL
+                SELECT {group}, 0, 0, due_principal, due_interest, collected_principal,
+                       collected_interest, 0, 0, 0
+                  FROM pos WHERE held_on >= {a} AND held_on <= {z}
+                UNION ALL
+                SELECT {group}, 0, 0, 0, 0, 0, 0, overdue_principal, overdue_interest,
+                       outstanding_principal
+                  FROM closing
+              ) x
+             GROUP BY code ORDER BY code
+            """,
+            *args,
+        )
+    )
+
+
+_BUCKETS = """
+    CASE WHEN days <= 0 THEN 'on schedule' WHEN days <= 30 THEN '1-30'
+         WHEN days <= 60 THEN '31-60' WHEN days <= 90 THEN '61-90'
+         WHEN days <= 180 THEN '91-180' WHEN days <= 360 THEN '181-360' ELSE 'over 360' END
+"""
+
+
+def _closing(scope: Scope, args: list[object], end: date) -> tuple[str, str]:
+    """Each loan's last approved position up to ``end``, with its days overdue on ``end``
+    (nothing paid since that meeting); and the placeholder of ``end``."""
+    pos = _positions(scope, args)
+    args.append(end)
+    z = f"${len(args)}"
+    sql = f"""
+        SELECT *, CASE WHEN overdue_principal + overdue_interest > 0
+                       THEN days_overdue + ({z}::date - held_on) ELSE 0 END AS days
+          FROM (SELECT DISTINCT ON (loan_id) * FROM ({pos}) p WHERE held_on <= {z}
+                 ORDER BY loan_id, meeting_number DESC) c
+         WHERE outstanding_principal > 0 OR overdue_interest > 0
+    """
+    return sql, z
+
+
+async def ageing(conn: asyncpg.Connection, scope: Scope, end: date) -> list[asyncpg.Record]:
+    args: list[object] = []
+    closing, _ = _closing(scope, args, end)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT {_BUCKETS} AS bucket, count(*) AS loans,
+                   sum(outstanding_principal) AS outstanding,
+                   sum(overdue_principal) AS overdue_principal,
+                   sum(overdue_interest) AS overdue_interest
+              FROM ({closing}) c GROUP BY 1
+            """,
+            *args,
+        )
+    )
+
+
+async def par(conn: asyncpg.Connection, scope: Scope, end: date) -> list[asyncpg.Record]:
+    args: list[object] = []
+    closing, _ = _closing(scope, args, end)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT source, count(*) AS loans, sum(outstanding_principal) AS outstanding,
+                   sum(overdue_principal) AS overdue_principal,
+                   sum(overdue_interest) AS overdue_interest,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 0), 0) AS at_risk,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 30), 0) AS at_risk_30,
+                   coalesce(sum(outstanding_principal) FILTER (WHERE days > 90), 0) AS at_risk_90
+              FROM ({closing}) c GROUP BY source ORDER BY source
+            """,
+            *args,
+        )
+    )
+
+
+async def passbook(
+    conn: asyncpg.Connection, scope: Scope, start: date, end: date
+) -> asyncpg.Record | None:
+    """Members with open and overdue loans at ``end``; loans first disbursed in the period."""
+    args: list[object] = []
+    closing, z = _closing(scope, args, end)
+    pos = _positions(scope, args)
+    args.append(start)
+    a = f"${len(args)}"
+    return await conn.fetchrow(
+        f"""
+        WITH closing AS ({closing}),
+        first AS (SELECT DISTINCT ON (loan_id) loan_id, amount, held_on FROM ({pos}) p
+                   ORDER BY loan_id, meeting_number)
+        SELECT (SELECT count(DISTINCT member_id) FROM closing
+                 WHERE outstanding_principal > 0) AS members_with_loans,
+               (SELECT count(*) FROM closing WHERE outstanding_principal > 0) AS open_loans,
+               (SELECT count(DISTINCT member_id) FROM closing WHERE days > 0) AS members_overdue,
+               (SELECT count(*) FROM first WHERE held_on >= {a} AND held_on <= {z})
+                 AS loans_disbursed,
+               (SELECT coalesce(sum(amount), 0) FROM first
+                 WHERE held_on >= {a} AND held_on <= {z}) AS amount_disbursed
+        """,
+        *args,
+    )
+
+
+async def bookkeepers_month(
+    conn: asyncpg.Connection,
+    scope: Scope,
+    roles: Sequence[str],
+    start: datetime,
+    end: datetime,
+    rates: Mapping[str, int],
+) -> list[asyncpg.Record]:
+    """R10: per active user holding one of ``roles`` in the scope, the month ``[start, end)``."""
+    args: list[object] = []
+    where = _where(scope, args, "u.")
+    args.extend([list(roles), start, end, list(rates), list(rates.values())])
+    r, a, z, types, amounts = (f"${len(args) - 4 + i}" for i in range(5))
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT u.user_id,
+                   (SELECT role FROM unnest(u.roles) AS x(role)
+                     WHERE role = ANY({r}::text[]) LIMIT 1) AS role,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'SHG') AS shgs,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'VO') AS vos,
+                   (SELECT count(*) FROM user_cbo uc WHERE uc.user_id = u.user_id
+                       AND uc.cbo_type = 'CLF') AS clfs,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.closed_at >= {a} AND mt.closed_at < {z}) AS entered,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.status = '{APPROVED}'
+                       AND mt.decided_at >= {a} AND mt.decided_at < {z}) AS approved,
+                   (SELECT count(*) FROM meeting mt WHERE mt.maker = u.user_id
+                       AND mt.status = '{REJECTED}'
+                       AND mt.decided_at >= {a} AND mt.decided_at < {z}) AS rejected,
+                   (SELECT count(*) FROM cutoff co JOIN user_cbo uc ON uc.cbo_id = co.cbo_id
+                     WHERE uc.user_id = u.user_id
+                       AND co.approved_at >= {a} AND co.approved_at < {z}) AS cutoffs,
+                   (SELECT coalesce(sum(rate.amount), 0) FROM user_cbo uc
+                      JOIN unnest({types}::text[], {amounts}::int[]) AS rate(cbo_type, amount)
+                        ON rate.cbo_type = uc.cbo_type
+                     WHERE uc.user_id = u.user_id
+                       AND EXISTS (SELECT 1 FROM meeting mt WHERE mt.cbo_id = uc.cbo_id
+                                      AND mt.maker = u.user_id
+                                      AND mt.closed_at >= {a} AND mt.closed_at < {z}))
+                     AS honorarium
+              FROM app_user u
+             WHERE {where} AND u.status = 'active' AND u.roles && {r}::varchar[]
+             ORDER BY u.user_id
+            """,
+            *args,
+        )
+    )

@@ -508,11 +508,37 @@ async def user_report(session: AsyncSession, principal: Principal, f: Filter) ->
 
 # --- downloads --------------------------------------------------------------------------------
 
-REPORTS = ("dashboard", "drilldown", "shgs", "cbo-summary", "meeting-summary", "users")
+REPORTS = (
+    "dashboard",
+    "drilldown",
+    "shgs",
+    "cbo-summary",
+    "meeting-summary",
+    "users",
+    "dcb",
+    "par",
+    "ageing",
+    "bookkeepers",
+)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    from_date: str = ""
+    to_date: str = ""
+    month: str = ""
+
+
+def _cells(line: object) -> list[str]:
+    return [str(v) for v in vars(line).values()]
 
 
 async def export(
-    session: AsyncSession, principal: Principal, report: str, f: Filter
+    session: AsyncSession,
+    principal: Principal,
+    report: str,
+    f: Filter,
+    options: ExportOptions | None = None,
 ) -> tuple[list[str], AsyncIterator[list[list[str]]]]:
     """The header (in the caller's language) and the rows of ``report``, in chunks.
 
@@ -540,6 +566,22 @@ async def export(
         dd = await drill_down(session, principal, f)
         rows = [[r.level, r.code, r.name, *r.panels.cells()] for r in dd.rows]
         return labels.header(labels.DRILL_COLUMNS + labels.PANEL_COLUMNS), _once(rows)
+    options = options or ExportOptions()
+    if report in ("dcb", "par", "ageing"):
+        loans = await loan_report(session, principal, f, options.from_date, options.to_date)
+        if report == "dcb":
+            columns = labels.DCB_COLUMNS
+            rows = [_cells(line) for line in loans.dcb]
+        elif report == "par":
+            columns = labels.PAR_COLUMNS
+            rows = [_cells(line) for line in loans.par]
+        else:
+            columns = labels.AGEING_COLUMNS
+            rows = [_cells(line) for line in loans.ageing]
+        return labels.header(columns), _once(rows)
+    if report == "bookkeepers":
+        bk = await bookkeeper_report(session, principal, f, options.month)
+        return labels.header(labels.BOOKKEEPER_COLUMNS), _once([_cells(x) for x in bk.rows])
     if report in ("cbo-summary", "meeting-summary"):
         s = await cbo_summary(session, principal, f)
         if report == "cbo-summary":
@@ -597,3 +639,242 @@ async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[lis
 
 def field_error(field_name: str, message: str) -> FieldError:
     return FieldError(field_name, message, "invalid")
+
+
+# --- R6, R7 and passbook counts -------------------------------------------------------------
+
+# The honorarium ceilings of the advisory (seeds/004 §3), rupees per CBO a month.
+HONORARIUM_RUPEES = {"SHG": 100, "VO": 500, "CLF": 1000}
+BUCKETS = ("on schedule", "1-30", "31-60", "61-90", "91-180", "181-360", "over 360")
+
+
+@dataclass(frozen=True)
+class DcbLine:
+    level: str
+    code: str
+    name: str
+    opening_overdue_principal: int
+    opening_overdue_interest: int
+    demand_principal: int
+    demand_interest: int
+    collected_principal: int
+    collected_interest: int
+    closing_overdue_principal: int
+    closing_overdue_interest: int
+    closing_outstanding: int
+    repayment_rate_percent: int
+
+
+@dataclass(frozen=True)
+class AgeingLine:
+    bucket: str
+    loans: int
+    outstanding_principal: int
+    overdue_principal: int
+    overdue_interest: int
+
+
+@dataclass(frozen=True)
+class ParLine:
+    source: str
+    loans: int
+    outstanding_principal: int
+    overdue_principal: int
+    overdue_interest: int
+    par_percent: int
+    par_30_percent: int
+    par_90_percent: int
+
+
+@dataclass(frozen=True)
+class Passbook:
+    members_with_loans: int = 0
+    open_loans: int = 0
+    members_overdue: int = 0
+    loans_disbursed: int = 0
+    amount_disbursed: int = 0
+
+
+@dataclass(frozen=True)
+class LoanReport:
+    level: str
+    dcb: list[DcbLine]
+    ageing: list[AgeingLine]
+    par: list[ParLine]
+    passbook: Passbook
+    freshness: Freshness
+
+
+def rupees(paise: Any) -> int:
+    """Whole rupees of a sum of paise (``None`` for an empty sum)."""
+    return int(paise or 0) // 100
+
+
+def period(from_date: str, to_date: str, today: date | None = None) -> tuple[date, date]:
+    """The period of a loan report: ISO dates, from the first meeting up to today by default."""
+    today = today or datetime.now(UTC).date()
+    errors = []
+    bounds = []
+    for name, value, default in (
+        ("from_date", from_date, date(1900, 1, 1)),
+        ("to_date", to_date, today),
+    ):
+        try:
+            bounds.append(date.fromisoformat(value) if value else default)
+        except ValueError:
+            errors.append(FieldError(name, "an ISO date, YYYY-MM-DD", "invalid"))
+            bounds.append(default)
+    if errors:
+        raise ValidationFailed(errors)
+    start, end = bounds
+    if start > end:
+        raise ValidationFailed.one("from_date", "after to_date", "invalid")
+    return start, end
+
+
+def _loan_group(scope: Scope) -> tuple[str, str]:
+    if scope.block or scope.clf_id or scope.vo_id:
+        return "shg", "shg_id"
+    if scope.district:
+        return "block", "block_lgd_code"
+    return "district", "district_lgd_code"
+
+
+async def loan_report(
+    session: AsyncSession, principal: Principal, f: Filter, from_date: str, to_date: str
+) -> LoanReport:
+    start, end = period(from_date, to_date)
+    conn = await repository.raw(session)
+    scope = await scope_of(conn, principal, f)
+    level, group = _loan_group(scope)
+    rows = await repository.dcb(conn, scope, group, start, end)
+    names = await repository.cbo_names(conn, [r["code"] for r in rows]) if level == "shg" else {}
+    dcb = []
+    for r in rows:
+        demand = sum(int(r[k]) for k in ("op", "oi", "dp", "di"))
+        collected = int(r["cp"]) + int(r["ci"])
+        o_p, o_i, d_p, d_i, c_p, c_i, x_p, x_i = (
+            rupees(r[k]) for k in ("op", "oi", "dp", "di", "cp", "ci", "xp", "xi")
+        )
+        dcb.append(
+            DcbLine(
+                level=level,
+                code=r["code"],
+                name=names.get(r["code"], ""),
+                opening_overdue_principal=o_p,
+                opening_overdue_interest=o_i,
+                demand_principal=d_p,
+                demand_interest=d_i,
+                collected_principal=c_p,
+                collected_interest=c_i,
+                closing_overdue_principal=x_p,
+                closing_overdue_interest=x_i,
+                closing_outstanding=rupees(r["outstanding"]),
+                repayment_rate_percent=percent(min(collected, demand), demand) if demand else 100,
+            )
+        )
+    by_bucket = {r["bucket"]: r for r in await repository.ageing(conn, scope, end)}
+    ageing = [
+        AgeingLine(
+            b,
+            int(by_bucket[b]["loans"]) if b in by_bucket else 0,
+            *(
+                rupees(by_bucket[b][k]) if b in by_bucket else 0
+                for k in ("outstanding", "overdue_principal", "overdue_interest")
+            ),
+        )
+        for b in BUCKETS
+    ]
+    par = [
+        ParLine(
+            r["source"],
+            int(r["loans"]),
+            rupees(r["outstanding"]),
+            rupees(r["overdue_principal"]),
+            rupees(r["overdue_interest"]),
+            percent(int(r["at_risk"]), int(r["outstanding"] or 0)),
+            percent(int(r["at_risk_30"]), int(r["outstanding"] or 0)),
+            percent(int(r["at_risk_90"]), int(r["outstanding"] or 0)),
+        )
+        for r in await repository.par(conn, scope, end)
+    ]
+    pb_row = await repository.passbook(conn, scope, start, end)
+    passbook = (
+        Passbook(
+            int(pb_row["members_with_loans"]),
+            int(pb_row["open_loans"]),
+            int(pb_row["members_overdue"]),
+            int(pb_row["loans_disbursed"]),
+            rupees(pb_row["amount_disbursed"]),
+        )
+        if pb_row
+        else Passbook()
+    )
+    return LoanReport(level, dcb, ageing, par, passbook, await freshness(conn))
+
+
+# --- R10 bookkeeper data entry --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookkeeperLine:
+    user_id: str
+    role: str
+    shgs_mapped: int
+    vos_mapped: int
+    clfs_mapped: int
+    meetings_entered: int
+    meetings_approved: int
+    meetings_rejected: int
+    cutoffs_done: int
+    eligible_honorarium: int
+
+
+@dataclass(frozen=True)
+class BookkeeperReport:
+    month: str
+    rows: list[BookkeeperLine]
+    freshness: Freshness
+
+
+def month_bounds(month: str, today: date | None = None) -> tuple[str, datetime, datetime]:
+    today = today or datetime.now(UTC).date()
+    if not month:
+        month = f"{today.year:04d}-{today.month:02d}"
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        start = datetime(year, mon, 1, tzinfo=UTC)
+    except ValueError:
+        raise ValidationFailed.one("month", "a month, YYYY-MM", "invalid") from None
+    if not 1900 <= year <= 9998:
+        raise ValidationFailed.one("month", "a month, YYYY-MM", "invalid")
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=UTC)
+    return month, start, end
+
+
+async def bookkeeper_report(
+    session: AsyncSession, principal: Principal, f: Filter, month: str
+) -> BookkeeperReport:
+    label, start, end = month_bounds(month)
+    conn = await repository.raw(session)
+    scope = replace(await scope_of(conn, principal, f), clf_id="", vo_id="")
+    rates = {t: r * 100 for t, r in HONORARIUM_RUPEES.items()}
+    rows = await repository.bookkeepers_month(
+        conn, scope, sorted(BOOKKEEPER_ROLES.values()), start, end, rates
+    )
+    lines = [
+        BookkeeperLine(
+            r["user_id"],
+            r["role"] or "",
+            int(r["shgs"]),
+            int(r["vos"]),
+            int(r["clfs"]),
+            int(r["entered"]),
+            int(r["approved"]),
+            int(r["rejected"]),
+            int(r["cutoffs"]),
+            rupees(r["honorarium"]),
+        )
+        for r in rows
+    ]
+    return BookkeeperReport(label, lines, await freshness(conn))

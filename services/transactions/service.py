@@ -530,6 +530,7 @@ class Transactions:
                     district_lgd_code=cbo.district,
                     maker=maker,
                     checker=checker,
+                    loans=_loan_positions(out),
                 ),
             )
         ]
@@ -1001,3 +1002,32 @@ def _loan_states(
         )
         for ln in loans
     ]
+
+
+def _loan_positions(out: Outcome) -> list[pb.LoanPosition]:
+    """The loans a closed meeting left open or was paid at, for the reports' DCB and PAR."""
+    number = out.meeting.number
+    positions = []
+    for lid, loan in out.loans.items():
+        paid = out.allocations.get(lid)
+        if not loan.outstanding_principal and paid is None:
+            continue
+        due = [inst for inst in loan.schedule if inst.due_meeting == number]
+        overdue = overdue_as_of(loan, out.meeting.date)
+        positions.append(
+            pb.LoanPosition(
+                loan_id=lid,
+                member_id=loan.member_id,
+                source=loan.source.value,
+                amount=loan.terms.amount,
+                outstanding_principal=loan.outstanding_principal,
+                due_principal=sum(i.principal for i in due),
+                due_interest=sum(i.interest for i in due),
+                collected_principal=paid.total_principal if paid else 0,
+                collected_interest=paid.interest if paid else 0,
+                overdue_principal=overdue.principal,
+                overdue_interest=overdue.interest,
+                days_overdue=overdue.days_past_due,
+            )
+        )
+    return positions

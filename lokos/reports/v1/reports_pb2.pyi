@@ -567,8 +567,18 @@ class ExportRequest(_message.Message):
 
     REPORT_FIELD_NUMBER: _builtins.int
     FILTER_FIELD_NUMBER: _builtins.int
+    FROM_DATE_FIELD_NUMBER: _builtins.int
+    TO_DATE_FIELD_NUMBER: _builtins.int
+    MONTH_FIELD_NUMBER: _builtins.int
     report: _builtins.str
-    """"dashboard", "drilldown", "shgs", "cbo-summary", "meeting-summary", "users"."""
+    """"dashboard", "drilldown", "shgs", "cbo-summary", "meeting-summary", "users", "dcb",
+    "par", "bookkeepers".
+    """
+    from_date: _builtins.str
+    """Loan reports: the period of meetings (ISO dates, empty: from the first / up to today)."""
+    to_date: _builtins.str
+    month: _builtins.str
+    """Bookkeeper report: the month, YYYY-MM (empty: this month)."""
     @_builtins.property
     def filter(self) -> Global___GetDashboardRequest: ...
     def __init__(
@@ -576,14 +586,346 @@ class ExportRequest(_message.Message):
         *,
         report: _builtins.str = ...,
         filter: Global___GetDashboardRequest | None = ...,
+        from_date: _builtins.str = ...,
+        to_date: _builtins.str = ...,
+        month: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "report", b"report"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "from_date", b"from_date", "month", b"month", "report", b"report", "to_date", b"to_date"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportRequest: _TypeAlias = ExportRequest  # noqa: Y015
+
+@_typing.final
+class LoanReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    FROM_DATE_FIELD_NUMBER: _builtins.int
+    TO_DATE_FIELD_NUMBER: _builtins.int
+    from_date: _builtins.str
+    to_date: _builtins.str
+    @_builtins.property
+    def filter(self) -> Global___GetDashboardRequest: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___GetDashboardRequest | None = ...,
+        from_date: _builtins.str = ...,
+        to_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "from_date", b"from_date", "to_date", b"to_date"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanReportRequest: _TypeAlias = LoanReportRequest  # noqa: Y015
+
+@_typing.final
+class DcbRow(_message.Message):
+    """R6, amounts in rupees, of approved meetings; one row per unit one level below the filter."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    OPENING_OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OPENING_OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    DEMAND_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    DEMAND_INTEREST_FIELD_NUMBER: _builtins.int
+    COLLECTED_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    COLLECTED_INTEREST_FIELD_NUMBER: _builtins.int
+    CLOSING_OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    CLOSING_OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    CLOSING_OUTSTANDING_FIELD_NUMBER: _builtins.int
+    REPAYMENT_RATE_PERCENT_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    code: _builtins.str
+    name: _builtins.str
+    opening_overdue_principal: _builtins.int
+    opening_overdue_interest: _builtins.int
+    demand_principal: _builtins.int
+    demand_interest: _builtins.int
+    collected_principal: _builtins.int
+    collected_interest: _builtins.int
+    closing_overdue_principal: _builtins.int
+    closing_overdue_interest: _builtins.int
+    closing_outstanding: _builtins.int
+    repayment_rate_percent: _builtins.int
+    """Collected against (opening overdue + demand), whole percent."""
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        code: _builtins.str = ...,
+        name: _builtins.str = ...,
+        opening_overdue_principal: _builtins.int = ...,
+        opening_overdue_interest: _builtins.int = ...,
+        demand_principal: _builtins.int = ...,
+        demand_interest: _builtins.int = ...,
+        collected_principal: _builtins.int = ...,
+        collected_interest: _builtins.int = ...,
+        closing_overdue_principal: _builtins.int = ...,
+        closing_overdue_interest: _builtins.int = ...,
+        closing_outstanding: _builtins.int = ...,
+        repayment_rate_percent: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["closing_outstanding", b"closing_outstanding", "closing_overdue_interest", b"closing_overdue_interest", "closing_overdue_principal", b"closing_overdue_principal", "code", b"code", "collected_interest", b"collected_interest", "collected_principal", b"collected_principal", "demand_interest", b"demand_interest", "demand_principal", b"demand_principal", "level", b"level", "name", b"name", "opening_overdue_interest", b"opening_overdue_interest", "opening_overdue_principal", b"opening_overdue_principal", "repayment_rate_percent", b"repayment_rate_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DcbRow: _TypeAlias = DcbRow  # noqa: Y015
+
+@_typing.final
+class AgeingBucket(_message.Message):
+    """R7 ageing (Fineract's buckets): "on schedule", "1-30", "31-60", "61-90", "91-180",
+    "181-360", "over 360" days overdue, as of the period's end.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BUCKET_FIELD_NUMBER: _builtins.int
+    LOANS_FIELD_NUMBER: _builtins.int
+    OUTSTANDING_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    bucket: _builtins.str
+    loans: _builtins.int
+    outstanding_principal: _builtins.int
+    overdue_principal: _builtins.int
+    overdue_interest: _builtins.int
+    def __init__(
+        self,
+        *,
+        bucket: _builtins.str = ...,
+        loans: _builtins.int = ...,
+        outstanding_principal: _builtins.int = ...,
+        overdue_principal: _builtins.int = ...,
+        overdue_interest: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket", b"bucket", "loans", b"loans", "outstanding_principal", b"outstanding_principal", "overdue_interest", b"overdue_interest", "overdue_principal", b"overdue_principal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AgeingBucket: _TypeAlias = AgeingBucket  # noqa: Y015
+
+@_typing.final
+class ParRow(_message.Message):
+    """R7 per portfolio (loan source: internal, RF/CIF, bank…)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_FIELD_NUMBER: _builtins.int
+    LOANS_FIELD_NUMBER: _builtins.int
+    OUTSTANDING_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    PAR_PERCENT_FIELD_NUMBER: _builtins.int
+    PAR_30_PERCENT_FIELD_NUMBER: _builtins.int
+    PAR_90_PERCENT_FIELD_NUMBER: _builtins.int
+    source: _builtins.str
+    loans: _builtins.int
+    outstanding_principal: _builtins.int
+    overdue_principal: _builtins.int
+    overdue_interest: _builtins.int
+    par_percent: _builtins.int
+    """Outstanding principal of loans with anything overdue, whole percent of the outstanding."""
+    par_30_percent: _builtins.int
+    par_90_percent: _builtins.int
+    def __init__(
+        self,
+        *,
+        source: _builtins.str = ...,
+        loans: _builtins.int = ...,
+        outstanding_principal: _builtins.int = ...,
+        overdue_principal: _builtins.int = ...,
+        overdue_interest: _builtins.int = ...,
+        par_percent: _builtins.int = ...,
+        par_30_percent: _builtins.int = ...,
+        par_90_percent: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["loans", b"loans", "outstanding_principal", b"outstanding_principal", "overdue_interest", b"overdue_interest", "overdue_principal", b"overdue_principal", "par_30_percent", b"par_30_percent", "par_90_percent", b"par_90_percent", "par_percent", b"par_percent", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ParRow: _TypeAlias = ParRow  # noqa: Y015
+
+@_typing.final
+class PassbookSummary(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MEMBERS_WITH_LOANS_FIELD_NUMBER: _builtins.int
+    OPEN_LOANS_FIELD_NUMBER: _builtins.int
+    MEMBERS_OVERDUE_FIELD_NUMBER: _builtins.int
+    LOANS_DISBURSED_FIELD_NUMBER: _builtins.int
+    AMOUNT_DISBURSED_FIELD_NUMBER: _builtins.int
+    members_with_loans: _builtins.int
+    open_loans: _builtins.int
+    members_overdue: _builtins.int
+    loans_disbursed: _builtins.int
+    amount_disbursed: _builtins.int
+    def __init__(
+        self,
+        *,
+        members_with_loans: _builtins.int = ...,
+        open_loans: _builtins.int = ...,
+        members_overdue: _builtins.int = ...,
+        loans_disbursed: _builtins.int = ...,
+        amount_disbursed: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_disbursed", b"amount_disbursed", "loans_disbursed", b"loans_disbursed", "members_overdue", b"members_overdue", "members_with_loans", b"members_with_loans", "open_loans", b"open_loans"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PassbookSummary: _TypeAlias = PassbookSummary  # noqa: Y015
+
+@_typing.final
+class LoanReport(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    DCB_FIELD_NUMBER: _builtins.int
+    AGEING_FIELD_NUMBER: _builtins.int
+    PAR_FIELD_NUMBER: _builtins.int
+    PASSBOOK_FIELD_NUMBER: _builtins.int
+    FRESHNESS_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    @_builtins.property
+    def dcb(self) -> _containers.RepeatedCompositeFieldContainer[Global___DcbRow]: ...
+    @_builtins.property
+    def ageing(self) -> _containers.RepeatedCompositeFieldContainer[Global___AgeingBucket]: ...
+    @_builtins.property
+    def par(self) -> _containers.RepeatedCompositeFieldContainer[Global___ParRow]: ...
+    @_builtins.property
+    def passbook(self) -> Global___PassbookSummary: ...
+    @_builtins.property
+    def freshness(self) -> Global___Freshness: ...
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        dcb: _abc.Iterable[Global___DcbRow] | None = ...,
+        ageing: _abc.Iterable[Global___AgeingBucket] | None = ...,
+        par: _abc.Iterable[Global___ParRow] | None = ...,
+        passbook: Global___PassbookSummary | None = ...,
+        freshness: Global___Freshness | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness", "passbook", b"passbook"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ageing", b"ageing", "dcb", b"dcb", "freshness", b"freshness", "level", b"level", "par", b"par", "passbook", b"passbook"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanReport: _TypeAlias = LoanReport  # noqa: Y015
+
+@_typing.final
+class BookkeeperReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    MONTH_FIELD_NUMBER: _builtins.int
+    month: _builtins.str
+    @_builtins.property
+    def filter(self) -> Global___GetDashboardRequest: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___GetDashboardRequest | None = ...,
+        month: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "month", b"month"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BookkeeperReportRequest: _TypeAlias = BookkeeperReportRequest  # noqa: Y015
+
+@_typing.final
+class BookkeeperRow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    SHGS_MAPPED_FIELD_NUMBER: _builtins.int
+    VOS_MAPPED_FIELD_NUMBER: _builtins.int
+    CLFS_MAPPED_FIELD_NUMBER: _builtins.int
+    MEETINGS_ENTERED_FIELD_NUMBER: _builtins.int
+    MEETINGS_APPROVED_FIELD_NUMBER: _builtins.int
+    MEETINGS_REJECTED_FIELD_NUMBER: _builtins.int
+    CUTOFFS_DONE_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_HONORARIUM_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    role: _builtins.str
+    shgs_mapped: _builtins.int
+    vos_mapped: _builtins.int
+    clfs_mapped: _builtins.int
+    meetings_entered: _builtins.int
+    meetings_approved: _builtins.int
+    meetings_rejected: _builtins.int
+    cutoffs_done: _builtins.int
+    eligible_honorarium: _builtins.int
+    """Rupees: each mapped CBO with a meeting entered in the month, at its type's ceiling."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        role: _builtins.str = ...,
+        shgs_mapped: _builtins.int = ...,
+        vos_mapped: _builtins.int = ...,
+        clfs_mapped: _builtins.int = ...,
+        meetings_entered: _builtins.int = ...,
+        meetings_approved: _builtins.int = ...,
+        meetings_rejected: _builtins.int = ...,
+        cutoffs_done: _builtins.int = ...,
+        eligible_honorarium: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clfs_mapped", b"clfs_mapped", "cutoffs_done", b"cutoffs_done", "eligible_honorarium", b"eligible_honorarium", "meetings_approved", b"meetings_approved", "meetings_entered", b"meetings_entered", "meetings_rejected", b"meetings_rejected", "role", b"role", "shgs_mapped", b"shgs_mapped", "user_id", b"user_id", "vos_mapped", b"vos_mapped"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BookkeeperRow: _TypeAlias = BookkeeperRow  # noqa: Y015
+
+@_typing.final
+class BookkeeperReport(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MONTH_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    FRESHNESS_FIELD_NUMBER: _builtins.int
+    month: _builtins.str
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___BookkeeperRow]: ...
+    @_builtins.property
+    def freshness(self) -> Global___Freshness: ...
+    def __init__(
+        self,
+        *,
+        month: _builtins.str = ...,
+        rows: _abc.Iterable[Global___BookkeeperRow] | None = ...,
+        freshness: Global___Freshness | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["freshness", b"freshness", "month", b"month", "rows", b"rows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BookkeeperReport: _TypeAlias = BookkeeperReport  # noqa: Y015
 
 @_typing.final
 class ExportChunk(_message.Message):

@@ -60,6 +60,16 @@ class ReportsServiceStub:
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
                 response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.FromString,
                 _registered_method=True)
+        self.GetLoanReport = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetLoanReport',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReportRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReport.FromString,
+                _registered_method=True)
+        self.GetBookkeeperReport = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetBookkeeperReport',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReportRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReport.FromString,
+                _registered_method=True)
         self.ExportReport = channel.unary_stream(
                 '/lokos.reports.v1.ReportsService/ExportReport',
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.ExportRequest.SerializeToString,
@@ -111,6 +121,20 @@ class ReportsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLoanReport(self, request, context):
+        """R6 demand–collection–balance, R7 portfolio at risk with ageing, passbook counts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBookkeeperReport(self, request, context):
+        """R10: per bookkeeper, one month's data entry and the eligible honorarium.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportReport(self, request, context):
         """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX).
         """
@@ -153,6 +177,16 @@ def add_ReportsServiceServicer_to_server(servicer, server):
                     servicer.GetUserReport,
                     request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.FromString,
                     response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.SerializeToString,
+            ),
+            'GetLoanReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLoanReport,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReportRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReport.SerializeToString,
+            ),
+            'GetBookkeeperReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBookkeeperReport,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReportRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReport.SerializeToString,
             ),
             'ExportReport': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportReport,
@@ -300,6 +334,60 @@ class ReportsService:
             '/lokos.reports.v1.ReportsService/GetUserReport',
             lokos_dot_reports_dot_v1_dot_reports__pb2.GetDashboardRequest.SerializeToString,
             lokos_dot_reports_dot_v1_dot_reports__pb2.UserReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLoanReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetLoanReport',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReportRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.LoanReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBookkeeperReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetBookkeeperReport',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReportRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.BookkeeperReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,6 +44,10 @@ class ReportsServiceStub:
     """R2: per CBO type, and the meetings/cut-offs counterpart."""
     GetUserReport: _grpc.UnaryUnaryMultiCallable[_reports_pb2.GetDashboardRequest, _reports_pb2.UserReport]
     """Users by level, role and status; bookkeepers mapped/unmapped; last login."""
+    GetLoanReport: _grpc.UnaryUnaryMultiCallable[_reports_pb2.LoanReportRequest, _reports_pb2.LoanReport]
+    """R6 demand–collection–balance, R7 portfolio at risk with ageing, passbook counts."""
+    GetBookkeeperReport: _grpc.UnaryUnaryMultiCallable[_reports_pb2.BookkeeperReportRequest, _reports_pb2.BookkeeperReport]
+    """R10: per bookkeeper, one month's data entry and the eligible honorarium."""
     ExportReport: _grpc.UnaryStreamMultiCallable[_reports_pb2.ExportRequest, _reports_pb2.ExportChunk]
     """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX)."""
     GetAggregates: _grpc.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]
@@ -66,6 +70,10 @@ class ReportsServiceAsyncStub(ReportsServiceStub):
     """R2: per CBO type, and the meetings/cut-offs counterpart."""
     GetUserReport: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetDashboardRequest, _reports_pb2.UserReport]  # type: ignore[assignment]
     """Users by level, role and status; bookkeepers mapped/unmapped; last login."""
+    GetLoanReport: _aio.UnaryUnaryMultiCallable[_reports_pb2.LoanReportRequest, _reports_pb2.LoanReport]  # type: ignore[assignment]
+    """R6 demand–collection–balance, R7 portfolio at risk with ageing, passbook counts."""
+    GetBookkeeperReport: _aio.UnaryUnaryMultiCallable[_reports_pb2.BookkeeperReportRequest, _reports_pb2.BookkeeperReport]  # type: ignore[assignment]
+    """R10: per bookkeeper, one month's data entry and the eligible honorarium."""
     ExportReport: _aio.UnaryStreamMultiCallable[_reports_pb2.ExportRequest, _reports_pb2.ExportChunk]  # type: ignore[assignment]
     """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX)."""
     GetAggregates: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]  # type: ignore[assignment]
@@ -115,6 +123,22 @@ class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_reports_pb2.UserReport, _abc.Awaitable[_reports_pb2.UserReport]]:
         """Users by level, role and status; bookkeepers mapped/unmapped; last login."""
+
+    @_abc_1.abstractmethod
+    def GetLoanReport(
+        self,
+        request: _reports_pb2.LoanReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.LoanReport, _abc.Awaitable[_reports_pb2.LoanReport]]:
+        """R6 demand–collection–balance, R7 portfolio at risk with ageing, passbook counts."""
+
+    @_abc_1.abstractmethod
+    def GetBookkeeperReport(
+        self,
+        request: _reports_pb2.BookkeeperReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.BookkeeperReport, _abc.Awaitable[_reports_pb2.BookkeeperReport]]:
+        """R10: per bookkeeper, one month's data entry and the eligible honorarium."""
 
     @_abc_1.abstractmethod
     def ExportReport(

@@ -2053,6 +2053,7 @@ class MeetingEvent(_message.Message):
     DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
     MAKER_FIELD_NUMBER: _builtins.int
     CHECKER_FIELD_NUMBER: _builtins.int
+    LOANS_FIELD_NUMBER: _builtins.int
     cbo_id: _builtins.str
     cbo_type: _builtins.str
     number: _builtins.int
@@ -2064,6 +2065,10 @@ class MeetingEvent(_message.Message):
     checker: _builtins.str
     @_builtins.property
     def totals(self) -> Global___MeetingTotals: ...
+    @_builtins.property
+    def loans(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoanPosition]:
+        """On closed events: every loan the meeting left open or was paid at (the loan reports)."""
+
     def __init__(
         self,
         *,
@@ -2077,14 +2082,72 @@ class MeetingEvent(_message.Message):
         district_lgd_code: _builtins.str = ...,
         maker: _builtins.str = ...,
         checker: _builtins.str = ...,
+        loans: _abc.Iterable[Global___LoanPosition] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["totals", b"totals"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "cbo_id", b"cbo_id", "cbo_type", b"cbo_type", "checker", b"checker", "date", b"date", "district_lgd_code", b"district_lgd_code", "maker", b"maker", "number", b"number", "status", b"status", "totals", b"totals"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "cbo_id", b"cbo_id", "cbo_type", b"cbo_type", "checker", b"checker", "date", b"date", "district_lgd_code", b"district_lgd_code", "loans", b"loans", "maker", b"maker", "number", b"number", "status", b"status", "totals", b"totals"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MeetingEvent: _TypeAlias = MeetingEvent  # noqa: Y015
+
+@_typing.final
+class LoanPosition(_message.Message):
+    """A loan as a meeting left it (paise): the instalments that fell due at this meeting (whole),
+    what was paid at it, and what stays unpaid of everything due on or before its date, with the
+    days since the oldest unpaid due date.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LOAN_ID_FIELD_NUMBER: _builtins.int
+    MEMBER_ID_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    OUTSTANDING_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    DUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    DUE_INTEREST_FIELD_NUMBER: _builtins.int
+    COLLECTED_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    COLLECTED_INTEREST_FIELD_NUMBER: _builtins.int
+    OVERDUE_PRINCIPAL_FIELD_NUMBER: _builtins.int
+    OVERDUE_INTEREST_FIELD_NUMBER: _builtins.int
+    DAYS_OVERDUE_FIELD_NUMBER: _builtins.int
+    loan_id: _builtins.str
+    member_id: _builtins.str
+    source: _builtins.str
+    amount: _builtins.int
+    outstanding_principal: _builtins.int
+    due_principal: _builtins.int
+    due_interest: _builtins.int
+    collected_principal: _builtins.int
+    collected_interest: _builtins.int
+    overdue_principal: _builtins.int
+    overdue_interest: _builtins.int
+    days_overdue: _builtins.int
+    def __init__(
+        self,
+        *,
+        loan_id: _builtins.str = ...,
+        member_id: _builtins.str = ...,
+        source: _builtins.str = ...,
+        amount: _builtins.int = ...,
+        outstanding_principal: _builtins.int = ...,
+        due_principal: _builtins.int = ...,
+        due_interest: _builtins.int = ...,
+        collected_principal: _builtins.int = ...,
+        collected_interest: _builtins.int = ...,
+        overdue_principal: _builtins.int = ...,
+        overdue_interest: _builtins.int = ...,
+        days_overdue: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "collected_interest", b"collected_interest", "collected_principal", b"collected_principal", "days_overdue", b"days_overdue", "due_interest", b"due_interest", "due_principal", b"due_principal", "loan_id", b"loan_id", "member_id", b"member_id", "outstanding_principal", b"outstanding_principal", "overdue_interest", b"overdue_interest", "overdue_principal", b"overdue_principal", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoanPosition: _TypeAlias = LoanPosition  # noqa: Y015
 
 @_typing.final
 class CutOffEvent(_message.Message):

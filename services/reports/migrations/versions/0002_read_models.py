@@ -25,6 +25,22 @@ def _int(name: str) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(name, sa.Integer(), nullable=False)
 
 
+_ROLLUP = (
+    "shgs",
+    "members",
+    "sc",
+    "st",
+    "obc",
+    "general",
+    "other",
+    "with_bank",
+    "with_transactions",
+    "compulsory",
+    "voluntary",
+    "loan_outstanding",
+)
+
+
 def upgrade() -> None:
     # The SHG counts of the first dashboard are rebuilt from the stream into the rollups.
     op.drop_table("shg_count")
@@ -84,19 +100,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("cbo_id", name=op.f("pk_cutoff")),
     )
     op.create_table(
-        "loan_movement",
+        "loan_position",
         sa.Column("loan_id", sa.String(64), nullable=False),
         _int("meeting_number"),
         sa.Column("cbo_id", sa.String(64), nullable=False),
         sa.Column("member_id", sa.String(64), nullable=False),
         sa.Column("source", sa.String(16), nullable=False),
-        _big("disbursed"),
-        _big("principal_repaid"),
-        _big("interest_repaid"),
-        _big("outstanding_principal"),
-        sa.PrimaryKeyConstraint("loan_id", "meeting_number", name=op.f("pk_loan_movement")),
+        *(
+            _big(c)
+            for c in (
+                "amount",
+                "outstanding_principal",
+                "due_principal",
+                "due_interest",
+                "collected_principal",
+                "collected_interest",
+                "overdue_principal",
+                "overdue_interest",
+            )
+        ),
+        _int("days_overdue"),
+        sa.PrimaryKeyConstraint("loan_id", "meeting_number", name=op.f("pk_loan_position")),
     )
-    op.create_index("ix_loan_movement_cbo", "loan_movement", ["cbo_id", "meeting_number"])
+    op.create_index("ix_loan_position_cbo", "loan_position", ["cbo_id", "meeting_number"])
     op.create_table(
         "app_user",
         sa.Column("user_id", sa.String(48), nullable=False),
@@ -138,6 +164,12 @@ def upgrade() -> None:
     op.create_index("ix_shg_stats_block", "shg_stats", ["block_lgd_code", "shg_id"])
     op.create_index("ix_shg_stats_vo", "shg_stats", ["vo_id"])
     op.create_index("ix_shg_stats_clf", "shg_stats", ["clf_id"])
+    op.create_index(
+        "ix_shg_stats_no_bank",
+        "shg_stats",
+        ["state", "formed_on"],
+        postgresql_where=sa.text("NOT has_bank_account"),
+    )
     op.create_table(
         "block_rollup",
         sa.Column("state", sa.String(16), nullable=False),
@@ -170,6 +202,16 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "district_rollup",
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("district_lgd_code", sa.String(16), nullable=False),
+        sa.Column("formed_month", sa.Date(), nullable=False),
+        *(_big(c) for c in _ROLLUP),
+        sa.PrimaryKeyConstraint(
+            "state", "district_lgd_code", "formed_month", name=op.f("pk_district_rollup")
+        ),
+    )
+    op.create_table(
         "applied",
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("last_event_id", sa.String(36), nullable=False),
@@ -183,11 +225,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "applied",
+        "district_rollup",
         "block_rollup",
         "shg_stats",
         "user_cbo",
         "app_user",
-        "loan_movement",
+        "loan_position",
         "cutoff",
         "meeting",
         "member",

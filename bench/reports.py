@@ -1,0 +1,488 @@
+"""Reports at state scale: a synthetic state loaded into the read models, then measured.
+
+1. Loads the read models in bulk with COPY (as the dedup bench builds its index): D districts,
+   blocks of ~1,000 SHGs, SHGs with VOs and CLFs, members of every social category, bank
+   accounts of different ages, and M months of monthly approved meetings per SHG; then builds
+   ``shg_stats`` and ``block_rollup`` set-wise (the rollups the dashboard reads).
+2. Dashboard (R1) at state, district and block level over gRPC, sequential calls: p99 (goal
+   ≤ 50 ms); drill-down of a district; the list of a block's SHGs, 100 a page (goal ≤ 100 ms).
+3. Ingestion of real events: N profiles.member.created events published to JetStream and
+   applied by the running consumer (goal ≥ 20,000 events/s).
+4. Downloads: the streaming writer (gateway/exports.py) on R rows of the SHG list: CSV rows/s
+   (goal ≥ 100,000/s), XLSX rows/s (goal ≥ 20,000/s), peak memory (tracemalloc).
+5. Full rebuild (``lokos reports rebuild``) from the stream: time and events/s.
+
+    python -m bench.reports                      # 1 crore members, 8 lakh SHGs
+    python -m bench.reports --scale 0.02         # a quick run (2 lakh members)
+
+Events are traced at --trace-ratio (0.01 by default, as a state of this size would run): with
+every event traced the consumer spends most of its time exporting spans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import time
+import tracemalloc
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import grpc
+import nats
+from nats.js.errors import NotFoundError
+from rich.table import Table
+
+from bench.common import LatencyStats, console, fmt_ms, shared_platform, write_results
+from gateway import exports
+from launcher.platform import Platform
+from lokos.db import Database, asyncpg_dsn
+from lokos.events import STREAM, build_envelope, subject
+from lokos.principal import Principal, RoleGrant, Scope
+from lokos.profiles.v1 import profiles_pb2
+from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
+from lokos.rpc import call_metadata
+from services.reports.rebuild import rebuild
+
+STATE = "up"
+SHGS_PER_BLOCK = 1_000
+BLOCKS_PER_DISTRICT = 11
+SHGS_PER_VO = 20
+VOS_PER_CLF = 20
+CATEGORIES = ("SC", "ST", "OBC", "GEN", "OTH")
+CATEGORY_WEIGHTS = (20, 10, 40, 25, 5)
+GOAL_DASHBOARD_P99_MS = 50.0
+GOAL_LIST_P99_MS = 100.0
+GOAL_EVENTS_PER_S = 20_000
+GOAL_CSV_ROWS_PER_S = 100_000
+GOAL_XLSX_ROWS_PER_S = 20_000
+
+
+@dataclass
+class Loaded:
+    shgs: int
+    members: int
+    meetings: int
+    seconds: float
+    rollup_seconds: float
+    districts: list[str]
+    blocks: list[str]
+
+
+@dataclass
+class Result:
+    scale: float
+    loaded: dict[str, Any] = field(default_factory=dict)
+    latency: dict[str, Any] = field(default_factory=dict)
+    ingestion: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
+    rebuild: dict[str, Any] = field(default_factory=dict)
+
+
+def _principal() -> Principal:
+    return Principal(
+        user_id="bench",
+        state=STATE,
+        realm="lokos-up",
+        roles=(RoleGrant("STATE_ADMIN", Scope("state")),),
+    )
+
+
+# --- 1. bulk load -----------------------------------------------------------------------------
+
+
+def _cbo_rows(shgs: int, rng: random.Random, today: date) -> tuple[list[tuple[Any, ...]], ...]:
+    blocks = max(1, shgs // SHGS_PER_BLOCK)
+    cbo: list[tuple[Any, ...]] = []
+    shg_rows: list[tuple[Any, ...]] = []
+    for b in range(blocks):
+        district = f"{9000 + b // BLOCKS_PER_DISTRICT}"
+        block = f"{900000 + b}"
+        in_block = SHGS_PER_BLOCK if b < blocks - 1 else shgs - SHGS_PER_BLOCK * (blocks - 1)
+        vos = max(1, in_block // SHGS_PER_VO)
+        clfs = max(1, vos // VOS_PER_CLF)
+        clf_ids = [f"clf-{b}-{i}" for i in range(clfs)]
+        vo_ids = [f"vo-{b}-{i}" for i in range(vos)]
+        for i, c in enumerate(clf_ids):
+            cbo.append((c, "CLF", STATE, district, block, "", f"CLF {b}/{i}", "approved", False,
+                        True, today - timedelta(days=2000), ""))  # fmt: skip
+        for i, v in enumerate(vo_ids):
+            cbo.append((v, "VO", STATE, district, block, "", f"VO {b}/{i}", "approved", False,
+                        True, today - timedelta(days=1500), clf_ids[i % clfs]))  # fmt: skip
+        for i in range(in_block):
+            formed = today - timedelta(days=rng.randrange(15, 3650))
+            banked = rng.random() < 0.8
+            sid = f"shg-{b}-{i}"
+            vo = vo_ids[i % vos]
+            cbo.append((sid, "SHG", STATE, district, block, f"S{b}{i}", f"SHG {b}/{i}",
+                        "approved", rng.random() < 0.7, banked, formed, vo))  # fmt: skip
+            shg_rows.append((sid, district, block, formed))
+    return cbo, shg_rows
+
+
+async def load(p: Platform, scale: float, months: int) -> Loaded:
+    shgs = max(SHGS_PER_BLOCK, int(800_000 * scale))
+    members_target = int(10_000_000 * scale)
+    rng = random.Random(7)
+    today = date.today()
+    t0 = time.perf_counter()
+    cbo, shg_rows = _cbo_rows(shgs, rng, today)
+    conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+    try:
+        await conn.copy_records_to_table(
+            "cbo",
+            records=cbo,
+            columns=["cbo_id", "cbo_type", "state", "district_lgd_code", "block_lgd_code", "code",
+                     "name", "status", "migrated", "has_bank_account", "formed_on", "parent_id"],
+        )  # fmt: skip
+        per_shg = members_target / len(shg_rows)
+        members = 0
+        chunk: list[tuple[Any, ...]] = []
+        for sid, *_ in shg_rows:
+            n = max(5, int(rng.gauss(per_shg, 2)))
+            for k in range(n):
+                cat = rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0]
+                chunk.append((f"{sid}-m{k}", sid, cat, "approved"))
+            members += n
+            if len(chunk) >= 200_000:
+                await conn.copy_records_to_table(
+                    "member",
+                    records=chunk,
+                    columns=["member_id", "shg_id", "social_category", "status"],
+                )
+                chunk = []
+        if chunk:
+            await conn.copy_records_to_table(
+                "member",
+                records=chunk,
+                columns=["member_id", "shg_id", "social_category", "status"],
+            )
+        meetings = 0
+        mchunk: list[tuple[Any, ...]] = []
+        now = time.time()
+        stamp = datetime.fromtimestamp(now, UTC)
+        for sid, district, block, _formed in shg_rows:
+            if rng.random() < 0.3:
+                continue  # SHGs without transactions
+            outstanding = rng.randrange(0, 50_000_00)
+            for mnum in range(1, months + 1):
+                held = today - timedelta(days=30 * (months - mnum) + 5)
+                mchunk.append((sid, mnum, "SHG", district, block, held, "APPROVED",
+                               rng.randrange(1000_00, 3000_00), rng.randrange(0, 500_00),
+                               outstanding, "BK", "AP", 0, stamp, stamp))  # fmt: skip
+            meetings += months
+            if len(mchunk) >= 200_000:
+                await _copy_meetings(conn, mchunk)
+                mchunk = []
+        if mchunk:
+            await _copy_meetings(conn, mchunk)
+        loaded = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        await conn.execute(_STATS_BULK)
+        await conn.execute(_ROLLUP_BULK)
+        await conn.execute(_DISTRICT_ROLLUP_BULK)
+        await conn.execute("ANALYZE")
+        rollup = time.perf_counter() - t1
+        districts = sorted({r[1] for r in shg_rows})
+        blocks = sorted({r[2] for r in shg_rows})
+    finally:
+        await conn.close()
+    return Loaded(len(shg_rows), members, meetings, loaded, rollup, districts, blocks)
+
+
+async def _copy_meetings(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
+    await conn.copy_records_to_table(
+        "meeting",
+        records=rows,
+        columns=["cbo_id", "number", "cbo_type", "district_lgd_code", "block_lgd_code", "held_on",
+                 "status", "compulsory", "voluntary", "loans_outstanding", "maker", "checker",
+                 "rejections", "closed_at", "decided_at"],
+    )  # fmt: skip
+
+
+# The consumer's per-SHG recomputation (services.reports.repository._STATS), set-wise.
+_STATS_BULK = """
+INSERT INTO shg_stats
+SELECT s.cbo_id, s.state, s.district_lgd_code, s.block_lgd_code, s.parent_id,
+       coalesce(v.parent_id, ''), s.formed_on, s.has_bank_account,
+       coalesce(m.members, 0), coalesce(m.sc, 0), coalesce(m.st, 0), coalesce(m.obc, 0),
+       coalesce(m.general, 0),
+       coalesce(m.members - m.sc - m.st - m.obc - m.general, 0),
+       coalesce(t.n, 0) > 0, coalesce(t.cs, 0), coalesce(t.vs, 0), coalesce(t.lo, 0)
+  FROM cbo s
+  LEFT JOIN cbo v ON v.cbo_id = s.parent_id
+  LEFT JOIN (SELECT shg_id, count(*) AS members,
+                    count(*) FILTER (WHERE social_category = 'SC') AS sc,
+                    count(*) FILTER (WHERE social_category = 'ST') AS st,
+                    count(*) FILTER (WHERE social_category = 'OBC') AS obc,
+                    count(*) FILTER (WHERE social_category IN ('GEN', 'GENERAL')) AS general
+               FROM member WHERE status <> 'inactive' GROUP BY shg_id) m ON m.shg_id = s.cbo_id
+  LEFT JOIN (SELECT cbo_id, count(*) AS n, sum(compulsory) AS cs, sum(voluntary) AS vs,
+                    (array_agg(loans_outstanding ORDER BY number DESC))[1] AS lo
+               FROM meeting WHERE status = 'APPROVED' GROUP BY cbo_id) t ON t.cbo_id = s.cbo_id
+ WHERE s.cbo_type = 'SHG'
+ON CONFLICT (shg_id) DO NOTHING
+"""
+
+_ROLLUP_BULK = """
+INSERT INTO block_rollup
+SELECT state, district_lgd_code, block_lgd_code, date_trunc('month', formed_on)::date,
+       count(*), sum(members), sum(sc), sum(st), sum(obc), sum(general), sum(other),
+       count(*) FILTER (WHERE has_bank_account), count(*) FILTER (WHERE has_transactions),
+       sum(compulsory), sum(voluntary), sum(loan_outstanding)
+  FROM shg_stats GROUP BY 1, 2, 3, 4
+ON CONFLICT DO NOTHING
+"""
+
+_DISTRICT_ROLLUP_BULK = """
+INSERT INTO district_rollup
+SELECT state, district_lgd_code, formed_month, sum(shgs), sum(members), sum(sc), sum(st),
+       sum(obc), sum(general), sum(other), sum(with_bank), sum(with_transactions),
+       sum(compulsory), sum(voluntary), sum(loan_outstanding)
+  FROM block_rollup GROUP BY 1, 2, 3
+ON CONFLICT DO NOTHING
+"""
+
+
+# --- 2. latency ---------------------------------------------------------------------------------
+
+
+async def _timed(call: Any, requests: int) -> LatencyStats:
+    samples = []
+    for _ in range(requests):
+        t = time.perf_counter_ns()
+        await call()
+        samples.append(time.perf_counter_ns() - t)
+    return LatencyStats.from_ns(samples)
+
+
+async def latency(p: Platform, loaded: Loaded, requests: int) -> dict[str, LatencyStats]:
+    rng = random.Random(3)
+    md = call_metadata(_principal(), uuid.uuid4().hex)
+    async with grpc.aio.insecure_channel(p.grpc_target("reports")) as ch:
+        stub: Any = reports_pb2_grpc.ReportsServiceStub(ch)
+
+        def dash(**kw: str) -> Any:
+            return lambda: stub.GetDashboard(reports_pb2.GetDashboardRequest(**kw), metadata=md)
+
+        async def random_block() -> Any:
+            return await stub.GetDashboard(
+                reports_pb2.GetDashboardRequest(block_lgd_code=rng.choice(loaded.blocks)),
+                metadata=md,
+            )
+
+        async def shg_list() -> Any:
+            return await stub.ListShgs(
+                reports_pb2.ListShgsRequest(
+                    filter=reports_pb2.GetDashboardRequest(
+                        block_lgd_code=rng.choice(loaded.blocks)
+                    ),
+                    page_size=100,
+                ),
+                metadata=md,
+            )
+
+        district = loaded.districts[len(loaded.districts) // 2]
+        await dash()()  # warm
+        return {
+            "dashboard_state": await _timed(dash(), requests),
+            "dashboard_district": await _timed(dash(district_lgd_code=district), requests),
+            "dashboard_block": await _timed(random_block, requests),
+            "drilldown_state": await _timed(
+                lambda: stub.DrillDown(reports_pb2.GetDashboardRequest(), metadata=md),
+                max(20, requests // 10),
+            ),
+            "shg_list_block": await _timed(shg_list, requests),
+        }
+
+
+# --- 3. ingestion -------------------------------------------------------------------------------
+
+
+async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float]:
+    user, password = p.nats_credentials()
+    nc = await nats.connect(p.nats_url, user=user, password=password)
+    js = nc.jetstream()
+    rng = random.Random(5)
+    shgs = [f"shg-{b}-{i}" for b in range(len(loaded.blocks)) for i in range(0, 1000, 7)]
+    try:
+        t0 = time.perf_counter()
+        for k in range(events):
+            view = profiles_pb2.MemberView(
+                id=f"bench-m{k}",
+                shg_id=rng.choice(shgs),
+                social_category=CATEGORIES[k % 5],
+                status="new",
+                state=STATE,
+            )
+            env = build_envelope(
+                "profiles.member.created",
+                STATE,
+                profiles_pb2.MemberEvent(member=view),
+                producer="profiles",
+            )
+            # Core publishes into the stream (as the relay's burst would arrive), flushed
+            # every few thousand: the consumer, not the publisher, sets the pace.
+            await nc.publish(
+                subject(STATE, "profiles.member.created"),
+                env.SerializeToString(),
+                headers={"Nats-Msg-Id": env.event_id},
+            )
+            if k % 5000 == 4999:
+                await nc.flush()
+        await nc.flush()
+        published = time.perf_counter() - t0
+        while True:
+            try:
+                info = await js.consumer_info(STREAM, "reports-feed")
+            except NotFoundError:
+                break
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                break
+            await asyncio.sleep(0.2)
+        total = time.perf_counter() - t0
+    finally:
+        await nc.close()
+    return {
+        "events": events,
+        "publish_seconds": published,
+        "applied_seconds": total,
+        "events_per_s": events / total,
+    }
+
+
+# --- 4. exports -------------------------------------------------------------------------------
+
+
+def _chunk(start: int, size: int) -> list[list[str]]:
+    return [
+        [f"shg-{i}", f"S{i}", f"Durga Mahila SHG {i}", "approved", "9001", "900123",
+         f"vo-{i // 20}", f"clf-{i // 400}", "2023-04-01", "12", "3", "1", "5", "2", "1",
+         "1", "0", "0", "0", "1", "0", "254000", "12000", "3400000"]
+        for i in range(start, start + size)
+    ]  # fmt: skip
+
+
+async def _rows(n: int, chunk: int = 2000) -> AsyncIterator[Sequence[Sequence[str]]]:
+    """``n`` SHG-list rows in chunks; one chunk made up front and sent again, so the rate is
+    the writer's (in the gateway the rows arrive decoded from gRPC)."""
+    rows = _chunk(0, chunk)
+    for start in range(0, n, chunk):
+        yield rows[: min(chunk, n - start)]
+
+
+async def _write(fmt: exports.Format, n: int) -> tuple[float, int]:
+    header = ["c"] * 24
+    size = 0
+    t0 = time.perf_counter()
+    async for part in exports.stream(fmt, header, _rows(n)):
+        size += len(part)
+    return time.perf_counter() - t0, size
+
+
+async def export_rates(rows: int) -> dict[str, float]:
+    out: dict[str, float] = {"rows": rows}
+    for fmt in ("csv", "xlsx"):
+        seconds, size = await _write(fmt, rows)
+        out[f"{fmt}_rows_per_s"] = rows / seconds
+        out[f"{fmt}_mb"] = size / 1e6
+        tracemalloc.start()
+        await _write(fmt, min(rows, 200_000))
+        out[f"{fmt}_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return out
+
+
+# --- 5. rebuild -------------------------------------------------------------------------------
+
+
+async def rebuild_time(p: Platform) -> dict[str, float]:
+    user, password = p.nats_credentials()
+    db = Database(p.database_url("reports"), pool_size=2)
+    try:
+        t0 = time.perf_counter()
+        done = await rebuild(db, p.nats_url, user, password, STATE)
+        seconds = time.perf_counter() - t0
+    finally:
+        await db.dispose()
+    return {"events": done.events, "seconds": seconds, "events_per_s": done.events / seconds}
+
+
+# --- run -----------------------------------------------------------------------------------------
+
+
+async def run(
+    p: Platform, scale: float, months: int, requests: int, events: int, rows: int
+) -> Result:
+    result = Result(scale)
+    console.print(f"loading a synthetic state at scale {scale} ({months} months of meetings)…")
+    loaded = await load(p, scale, months)
+    result.loaded = {k: v for k, v in asdict(loaded).items() if k not in ("districts", "blocks")}
+    result.loaded["blocks"] = len(loaded.blocks)
+    console.print(
+        f"  {loaded.shgs:,} SHGs, {loaded.members:,} members, {loaded.meetings:,} meetings in "
+        f"{loaded.seconds:.0f}s; rollups in {loaded.rollup_seconds:.0f}s"
+    )
+    console.print("measuring the dashboard and the SHG list…")
+    result.latency = {k: asdict(v) for k, v in (await latency(p, loaded, requests)).items()}
+    console.print(f"ingesting {events:,} member events…")
+    result.ingestion = await ingestion(p, loaded, events)
+    console.print(f"writing {rows:,} rows as CSV and XLSX…")
+    result.exports = await export_rates(rows)
+    console.print("rebuilding from the stream…")
+    result.rebuild = await rebuild_time(p)
+    return result
+
+
+def report(r: Result) -> None:
+    t = Table(title=f"reports at scale {r.scale}")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_column("goal", justify="right")
+    for name, stats in r.latency.items():
+        goal = GOAL_LIST_P99_MS if name.startswith("shg_list") else GOAL_DASHBOARD_P99_MS
+        t.add_row(f"{name} p99 ms", fmt_ms(stats["p99_ms"]), f"≤ {goal:.0f}")
+    t.add_row(
+        "ingestion events/s", f"{r.ingestion['events_per_s']:,.0f}", f"≥ {GOAL_EVENTS_PER_S:,}"
+    )
+    t.add_row("CSV rows/s", f"{r.exports['csv_rows_per_s']:,.0f}", f"≥ {GOAL_CSV_ROWS_PER_S:,}")
+    t.add_row("CSV peak MB", f"{r.exports['csv_peak_mb']:.1f}", "bounded")
+    t.add_row("XLSX rows/s", f"{r.exports['xlsx_rows_per_s']:,.0f}", f"≥ {GOAL_XLSX_ROWS_PER_S:,}")
+    t.add_row("XLSX peak MB", f"{r.exports['xlsx_peak_mb']:.1f}", "bounded")
+    t.add_row("rebuild s", f"{r.rebuild['seconds']:.1f}", f"{r.rebuild['events']:,} events")
+    console.print(t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="1.0: 1 crore members, 8 lakh SHGs")
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--requests", type=int, default=500)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument(
+        "--trace-ratio",
+        type=float,
+        default=0.01,
+        help="share of events traced (a state at this size samples; 1.0 traces every event)",
+    )
+    args = ap.parse_args()
+    # The platform's processes read it (bench_settings leaves it to the environment).
+    os.environ["LOKOS_TRACE_SAMPLE_RATIO"] = str(args.trace_ratio)
+    with shared_platform() as sp:
+        result = asyncio.run(
+            run(sp.platform, args.scale, args.months, args.requests, args.events, args.rows)
+        )
+    report(result)
+    path = write_results("reports", {"reports": asdict(result)})
+    console.print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
