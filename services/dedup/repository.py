@@ -363,6 +363,14 @@ async def save_results(
             r.append(",".join(f.rules))
             ns.append(f.name_score)
             rs.append(f.relative_score)
+    # Two checks of one member may run at once (a checker's decision rechecks her while the
+    # index consumer checks her too): each waits for the other's commit here, so its DELETE
+    # sees the other's matches and its INSERT cannot collide with them. Ordered, no deadlock.
+    await conn.execute(
+        "SELECT 1 FROM member_index WHERE member_id = ANY($1::uuid[]) ORDER BY member_id "
+        "FOR UPDATE",
+        ids,
+    )
     await conn.execute("DELETE FROM duplicate_match WHERE member_id = ANY($1::uuid[])", ids)
     rows = await conn.fetch(_SAVE_MATCHES, ids, m, o, k, r, ns, rs, [results[i][0] for i in ids])
     return {row[0]: (row[1], row[2]) for row in rows}
