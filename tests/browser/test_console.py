@@ -140,6 +140,9 @@ def test_dashboard_drills_down_to_a_block(
     assert len(first) == 10 and first | last == shg_ids
     expect(page.locator("#page-next")).to_have_count(0)
     snap(page, shots, "dashboard-block-page-2")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    snap(page, shots, "dashboard-block-wide")
+    page.set_viewport_size({"width": 412, "height": 915})
 
     with page.expect_download() as download:
         page.click("#dl-shgs-csv")

@@ -173,7 +173,7 @@ async function shgList(place, params) {
   sizes.addEventListener("change", () => { location.hash = `#/dashboard?district=${place.district}&block=${place.block}&size=${sizes.value}`; });
   const cols = ["members", "compulsory_savings", "voluntary_savings", "loan_outstanding"];
   const first = size * trail.length + 1;
-  return h("section", { class: "panel", "aria-labelledby": "p-shgs" },
+  return h("section", { class: "panel stacked", "aria-labelledby": "p-shgs" },
     h("h2", { id: "p-shgs" }, t("shg_list")),
     h("div", { class: "row" }, field("page-size", "page_size", sizes)),
     page.shgs.length ? [
@@ -204,11 +204,11 @@ async function dashboard(params, view) {
     place.district ? ["›", h("a", { href: `#/dashboard?district=${place.district}` },
       `${t("district")} ${districts.get(place.district) || place.district}`)] : null,
     place.block ? ["›", h("span", {}, `${t("block")} ${blocks.get(place.block) || place.block}`)] : null);
+  // A block: the chart of its SHGs by CLF, and its SHG list at full width below.
   const below = place.block
-    ? [unitTable(place, dd, new Map())[0], await shgList(place, params)]
-    : unitTable(place, dd, place.district ? blocks : districts);
-  show(view, h("h1", {}, t("dashboard")), crumbs, freshnessLine(d.freshness), panels(d.panels),
-    h("div", { class: "panels" }, below),
+    ? [h("div", { class: "panels" }, unitTable(place, dd, new Map())), await shgList(place, params)]
+    : [h("div", { class: "panels" }, unitTable(place, dd, place.district ? blocks : districts))];
+  show(view, h("h1", {}, t("dashboard")), crumbs, freshnessLine(d.freshness), panels(d.panels), ...below,
     downloads(place, ["dashboard", place.block ? "shgs" : "drilldown"]));
 }
 
