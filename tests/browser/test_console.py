@@ -104,7 +104,9 @@ def test_dashboard_drills_down_to_a_block(
         assert r.status_code == 200, r.text
         return dict(r.json()["panels"])
 
-    assert wait_for(lambda: (block_panels()["shgs_formed"], block_panels()["members"]) == (11, 1))
+    assert wait_for(
+        lambda: (block_panels()["shgs_formed"], block_panels()["members"]) == (11, 1), 90
+    )
     want = block_panels()
     shg_ids = {
         s["shg_id"] for s in api.get("/v1/reports/shgs", block_lgd_code=blk.block).json()["shgs"]
