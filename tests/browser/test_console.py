@@ -5,9 +5,12 @@ timeline. Every page is screenshotted and checked with axe-core (WCAG 2 A/AA).""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.conftest import DEMO_PASSWORD, DEMO_USER, Api
 from tests.e2e.helpdesk.helpdesk_helpers import PW, Desk, h, make_desk
 from tests.e2e.profiles.profile_helpers import Block, make_block, member_body, new_shg, submit
+from tests.e2e.test_thin_flow import wait_for
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -88,20 +92,78 @@ def sign_in(browser: Browser, api: Api, entry: str, user: str, password: str) ->
 def test_dashboard_drills_down_to_a_block(
     browser: Browser, api: Api, world: dict[str, Any], shots: Path
 ) -> None:
+    """State → district → block → the block's SHGs, a page at a time: each panel shows what
+    the reports API gives, and the downloads are the reports API's files, in Hindi too."""
     blk: Block = world["blk"]
+    # Ten more SHGs (no members, no bank account): the list has a second page of ten.
+    for n in range(10):
+        new_shg(api.http, blk.admin, blk, f"Sakhi SHG {n:02}")
+
+    def block_panels() -> dict[str, int]:
+        r = api.get("/v1/reports/dashboard", block_lgd_code=blk.block)
+        assert r.status_code == 200, r.text
+        return dict(r.json()["panels"])
+
+    assert wait_for(
+        lambda: (block_panels()["shgs_formed"], block_panels()["members"]) == (11, 1), 90
+    )
+    want = block_panels()
+    shg_ids = {
+        s["shg_id"] for s in api.get("/v1/reports/shgs", block_lgd_code=blk.block).json()["shgs"]
+    }
+    assert len(shg_ids) == 11
+
     page = sign_in(browser, api, "state", DEMO_USER, DEMO_PASSWORD)
-    snap(page, shots, "login-done-dashboard")
-    page.goto(f"{api.platform.gateway_url}/console/#/dashboard")
     expect(page.locator("#shgs-formed")).to_be_visible()
+    snap(page, shots, "dashboard-state")
     page.click(f'a[data-code="{blk.district}"]')
-    expect(page.locator(f'a[data-code="{blk.block}"]')).to_be_visible()
+    row = page.locator(f'#drill tr[data-code="{blk.block}"]')
+    expect(row.locator("td").nth(1)).to_have_text("11")
+    expect(page.locator("#p-chart + figure svg rect.bar")).to_have_count(1)
     snap(page, shots, "dashboard-district")
+
     page.click(f'a[data-code="{blk.block}"]')
     expect(page.locator("#p-shgs")).to_be_visible()
-    expect(page.locator("#shgs-formed")).to_have_text("1")
+    # One number of each panel: SHGs information, bank status, transaction status.
+    expect(page.locator("#shgs-formed")).to_have_text(str(want["shgs_formed"]))
+    expect(page.locator("#f-obc-members")).to_have_text(str(want["obc_members"]))
+    expect(page.locator("#f-without-bank-account")).to_have_text(str(want["without_bank_account"]))
+    expect(page.locator("#f-without-transactions")).to_have_text(str(want["without_transactions"]))
+    expect(page.locator("#f-compulsory-savings")).to_have_text("₹ 0")
+    expect(page.locator("#shgs tbody tr")).to_have_count(11)
     snap(page, shots, "dashboard-block")
+
+    page.select_option("#page-size", "10")
+    expect(page.locator("#shg-range")).to_have_text("SHGs 1–10")
+    first = set(page.locator("#shgs tbody tr").evaluate_all("rs => rs.map(r => r.dataset.shg)"))
+    page.click("#page-next")
+    expect(page.locator("#shg-range")).to_have_text("SHGs 11–11")
+    last = set(page.locator("#shgs tbody tr").evaluate_all("rs => rs.map(r => r.dataset.shg)"))
+    assert len(first) == 10 and first | last == shg_ids
+    expect(page.locator("#page-next")).to_have_count(0)
+    snap(page, shots, "dashboard-block-page-2")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    snap(page, shots, "dashboard-block-wide")
+    page.set_viewport_size({"width": 412, "height": 915})
+
+    with page.expect_download() as download:
+        page.click("#dl-shgs-csv")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert rows[0][:3] == ["SHG ID", "SHG Code", "SHG Name"]
+    assert {r[0] for r in rows[1:]} == shg_ids
+    with page.expect_download() as download:
+        page.click("#dl-dashboard-xlsx")
+    assert download.value.suggested_filename == f"dashboard-{blk.block}.xlsx"
+    sheet = zipfile.ZipFile(download.value.path()).read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">SHG Formed</t></is></c><c><v>11</v></c>' in sheet, sheet
+
     page.click("#lang")
     expect(page.locator("#p-shgs")).to_have_text("प्रखंड के एसएचजी")
+    expect(page.locator("#p-bank")).to_have_text("एसएचजी बैंक स्थिति")
+    with page.expect_download() as download:
+        page.click("#dl-shgs-csv")
+    header = Path(download.value.path()).read_text("utf-8-sig").splitlines()[0]
+    assert header.startswith("एसएचजी आईडी,एसएचजी कोड,एसएचजी का नाम")
     snap(page, shots, "dashboard-block-hindi")
     page.context.close()
 

@@ -1,6 +1,6 @@
-// Every call the console makes to the gateway, in one place. The dashboard reads today's
-// reports API (one count per call); when the reports service's drill-down endpoints arrive,
-// only dashboardLevel() and shgsOfBlock() below change.
+// Every call the console makes to the gateway, in one place. The dashboard reads the reports
+// service's read models (/v1/reports/...): the three panels, the drill-down one level below,
+// a block's SHGs a page at a time, and the same as CSV or XLSX downloads.
 import { accessToken } from "./auth.js";
 import { lang } from "./i18n.js";
 
@@ -30,55 +30,31 @@ async function call(method, path, { params, body } = {}) {
 
 // --- dashboard ----------------------------------------------------------------------------
 
-export async function shgsFormed(district = "", block = "") {
-  const d = await call("GET", "/reports/dashboard", {
-    params: { district_lgd_code: district, block_lgd_code: block },
-  });
-  return d.shgs_formed;
-}
+// A place in the drill-down ({district, block}; empty: the caller's whole state) as the
+// reports API's filter.
+const filter = ({ district = "", block = "" } = {}) => ({ district_lgd_code: district, block_lgd_code: block });
 
+// The three panels (SHGs information, bank status, transaction status) and their freshness.
+export const dashboard = (place) => call("GET", "/reports/dashboard", { params: filter(place) });
+
+// The panels of each unit one level below: districts of the state, blocks of a district,
+// CLFs of a block (code "" gathers the SHGs under no CLF).
+export const drillDown = (place) => call("GET", "/reports/dashboard/drill-down", { params: filter(place) });
+
+// A page of a block's SHGs with their numbers; ``pageToken`` from the previous page.
+export const shgsOfBlock = (place, pageSize, pageToken = "") =>
+  call("GET", "/reports/shgs", { params: { ...filter(place), page_size: pageSize, page_token: pageToken } });
+
+// Geography units, for the names of the districts and blocks the reports give by LGD code.
 export async function units(level, parent = "") {
   const d = await call("GET", "/geography/units", { params: { level, parent_code: parent } });
   return d.units;
 }
 
-// A unit outside the caller's scope is refused (403): it is left out of her drill-down.
-async function countOrNull(district, block) {
-  try {
-    return await shgsFormed(district, block);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403) return null;
-    throw e;
-  }
-}
-
-// One level of the drill-down: the total and each child unit (within scope) with its count.
-export async function dashboardLevel(district = "", block = "") {
-  const total = await shgsFormed(district, block);
-  if (block) return { total, children: [] };
-  const level = district ? "block" : "district";
-  const children = await units(level, district);
-  const counts = await Promise.all(
-    children.map((u) => (level === "district" ? countOrNull(u.lgd_code, "") : countOrNull(district, u.lgd_code))),
-  );
-  return {
-    total,
-    level,
-    children: children
-      .map((u, i) => ({ code: u.lgd_code, name: u.name_en, name_local: u.name_local, count: counts[i] }))
-      .filter((c) => c.count !== null),
-  };
-}
-
-// The SHGs of a block: not in today's reports API (null: the page says so).
-export async function shgsOfBlock(block) {
-  try {
-    return await call("GET", "/reports/shgs", { params: { block_lgd_code: block } });
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return null;
-    throw e;
-  }
-}
+// A report of the reports API ("dashboard", "drilldown", "shgs") for one place as a file.
+export const downloadReport = (report, place, format) =>
+  download(`/reports/${report}/download`, { ...filter(place), format },
+    `${report}-${place.block || place.district || "state"}.${format}`);
 
 // --- My Task ------------------------------------------------------------------------------
 
@@ -102,14 +78,22 @@ export const tickets = (params) => call("GET", "/helpdesk/tickets", { params });
 export const ticket = (id) => call("GET", `/helpdesk/tickets/${id}`);
 export const raiseTicket = (body) => call("POST", "/helpdesk/tickets", { body });
 export const actOnTicket = (id, body) => call("POST", `/helpdesk/tickets/${id}/actions`, { body });
-// The ticket report as a file: fetched with the token, handed to the browser as a download.
-export async function downloadTicketReport() {
+export const downloadTicketReport = () => download("/helpdesk/tickets/report.csv", {}, "helpdesk-tickets.csv");
+
+// A file the API serves: fetched with the token (a plain link could not carry it), handed to
+// the browser as a download. Headers come in the console's language.
+async function download(path, params, filename) {
   const token = await accessToken();
-  const r = await fetch("/v1/helpdesk/tickets/report.csv", { headers: { Authorization: `Bearer ${token}` } });
-  if (!r.ok) throw new ApiError(r.status, { detail: await r.text() });
+  const url = new URL(`/v1${path}`, location.origin);
+  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
+  const r = await fetch(url, { headers: { Authorization: `Bearer ${token}`, "Accept-Language": lang() } });
+  if (!r.ok) {
+    const type = r.headers.get("content-type") || "";
+    throw new ApiError(r.status, type.includes("json") ? await r.json() : { detail: await r.text() });
+  }
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await r.blob());
-  link.download = "helpdesk-tickets.csv";
+  link.download = filename;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }

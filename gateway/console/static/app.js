@@ -81,46 +81,135 @@ function signIn(params, view) {
 
 // --- dashboard ------------------------------------------------------------------------------
 
-async function dashboard(params, view) {
-  const district = params.get("district") || "";
-  const block = params.get("block") || "";
-  show(view, h("p", {}, t("loading")));
-  const level = await api.dashboardLevel(district, block);
-  const crumbs = h("nav", { class: "crumbs", "aria-label": "breadcrumb" },
-    h("a", { href: "#/dashboard" }, t("state")),
-    district ? ["›", h("a", { href: `#/dashboard?district=${district}` }, `${t("district")} ${district}`)] : null,
-    block ? ["›", h("span", {}, `${t("block")} ${block}`)] : null);
-  const childLabel = level.level === "block" ? t("block") : t("district");
-  const panels = [
-    h("section", { class: "panel", "aria-labelledby": "p-total" },
-      h("h2", { id: "p-total" }, t("shgs_formed")),
-      h("p", { class: "big", id: "shgs-formed" }, String(level.total))),
-  ];
-  if (!block) {
-    panels.push(
-      h("section", { class: "panel", "aria-labelledby": "p-chart" },
-        h("h2", { id: "p-chart" }, `${t("by_unit")} ${childLabel}`),
-        barChart(level.children.map((c) => ({ label: c.name || c.code, value: c.count })),
-          { label: `${t("by_unit")} ${childLabel}` })),
-      h("section", { class: "panel", "aria-labelledby": "p-drill" },
-        h("h2", { id: "p-drill" }, t("drill")),
-        scroll(h("table", {},
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, childLabel), h("th", { scope: "col" }, t("count")))),
-          h("tbody", {}, level.children.map((c) => h("tr", {},
-            h("td", {}, h("a", {
-              href: level.level === "block" ? `#/dashboard?district=${district}&block=${c.code}`
-                : `#/dashboard?district=${c.code}`,
-              "data-code": c.code,
-            }, c.name || c.code)),
-            h("td", {}, String(c.count)))))))));
-  } else {
-    const shgs = await api.shgsOfBlock(block);
-    panels.push(h("section", { class: "panel", "aria-labelledby": "p-shgs" },
-      h("h2", { id: "p-shgs" }, t("shg_list")),
-      shgs === null ? h("p", { class: "muted" }, t("shg_list_pending"))
-        : h("ul", {}, shgs.map((s) => h("li", {}, `${s.name} ${s.code || ""}`)))));
+// The three panels of the reports API (seeds/003 "BPM Login- Dashboard"), each value under
+// the API's own field name; amounts are whole rupees.
+const PANELS = [
+  ["p-info", "panel_info", ["members", "sc_members", "st_members", "obc_members", "general_members", "other_members"]],
+  ["p-bank", "panel_bank", ["with_bank_account", "without_bank_account", "without_bank_account_3_months",
+    "without_bank_account_6_months"]],
+  ["p-txn", "panel_txn", ["with_transactions", "without_transactions", "compulsory_savings", "voluntary_savings",
+    "loan_outstanding"]],
+];
+const RUPEES = new Set(["compulsory_savings", "voluntary_savings", "loan_outstanding"]);
+const PAGE_SIZES = [10, 25, 50, 100];
+const number = (n) => new Intl.NumberFormat("en-IN").format(n);
+const figure = (key, n) => (RUPEES.has(key) ? `₹ ${number(n)}` : number(n));
+
+function unitName(u) {
+  return (lang() === "hi" && u.name_local) || u.name_en || u.lgd_code;
+}
+
+// LGD code → name of the districts of the state or the blocks of a district. Names only
+// dress the codes: a unit the geography does not list, or will not show her, keeps its code.
+async function namesOf(level, parent = "") {
+  try {
+    return new Map((await api.units(level, parent)).map((u) => [u.lgd_code, unitName(u)]));
+  } catch (e) {
+    if (e instanceof api.ApiError && e.status === 403) return new Map();
+    throw e;
   }
-  show(view, h("h1", {}, t("dashboard")), crumbs, h("div", { class: "panels" }, panels));
+}
+
+function panels(p) {
+  return h("div", { class: "panels" }, PANELS.map(([id, title, keys]) =>
+    h("section", { class: "panel", "aria-labelledby": id },
+      h("h2", { id }, t(title)),
+      id === "p-info" ? [h("p", { class: "big", id: "shgs-formed" }, number(p.shgs_formed)),
+        h("p", { class: "muted" }, t("shgs_formed"))] : null,
+      h("dl", { class: "figures" }, keys.map((k) => [
+        h("dt", {}, t(k)), h("dd", { id: `f-${k.replaceAll("_", "-")}` }, figure(k, p[k]))])))));
+}
+
+function freshnessLine(f) {
+  const when = f.as_of ? new Date(f.as_of).toLocaleString(lang() === "hi" ? "hi-IN" : "en-IN") : "—";
+  return h("p", { class: "muted", id: "freshness" }, `${t("as_of")}: ${when}`,
+    f.pending_events ? ` · ${t("pending_events")}: ${number(f.pending_events)}` : "");
+}
+
+function downloads(place, reports) {
+  const message = h("span", { role: "status" });
+  const button = (report, format) => h("button", {
+    type: "button", class: "secondary", id: `dl-${report}-${format}`,
+    onclick: async () => {
+      message.textContent = "";
+      try { await api.downloadReport(report, place, format); } catch (e) { message.replaceChildren(failure(e)); }
+    },
+  }, `${t(`report_${report}`)} (${format.toUpperCase()})`);
+  return h("section", { class: "panel", "aria-labelledby": "p-downloads" },
+    h("h2", { id: "p-downloads" }, t("downloads")),
+    h("div", { class: "row" }, reports.map((r) => [button(r, "csv"), button(r, "xlsx")])), message);
+}
+
+// The drill-down of a state or district: a chart and a table of the units one level below.
+function unitTable(place, dd, names) {
+  const level = dd.level;
+  const label = t(level);
+  const rows = dd.rows.map((r) => ({ ...r, label: r.name || names.get(r.code) || r.code || t("no_clf") }));
+  const href = (r) => (level === "district" ? `#/dashboard?district=${r.code}`
+    : level === "block" ? `#/dashboard?district=${place.district}&block=${r.code}` : null);
+  const cols = ["shgs_formed", "members", "without_bank_account", "with_transactions"];
+  return [
+    h("section", { class: "panel", "aria-labelledby": "p-chart" },
+      h("h2", { id: "p-chart" }, `${t("by_unit")} ${label}`),
+      barChart(rows.map((r) => ({ label: r.label, value: r.panels.shgs_formed })), { label: `${t("by_unit")} ${label}` })),
+    href(rows[0] || {}) === null ? null : h("section", { class: "panel", "aria-labelledby": "p-drill" },
+      h("h2", { id: "p-drill" }, t("drill")),
+      rows.length ? scroll(h("table", { id: "drill" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, label), cols.map((k) => h("th", { scope: "col", class: "num" }, t(k))))),
+        h("tbody", {}, rows.map((r) => h("tr", { "data-code": r.code },
+          h("td", {}, h("a", { href: href(r), "data-code": r.code }, r.label)),
+          cols.map((k) => h("td", { class: "num" }, figure(k, r.panels[k])))))))) : h("p", {}, t("no_shgs"))),
+  ];
+}
+
+// A block's SHGs, a page at a time (keyset pages: the next page's token comes with a page,
+// earlier tokens are kept in the hash so Back and the "previous" link return to them).
+async function shgList(place, params) {
+  const size = PAGE_SIZES.includes(Number(params.get("size"))) ? Number(params.get("size")) : 25;
+  const trail = (params.get("after") || "").split(",").filter(Boolean);
+  const page = await api.shgsOfBlock(place, size, trail.at(-1) || "");
+  const base = `#/dashboard?district=${place.district}&block=${place.block}&size=${size}`;
+  const sizes = select(PAGE_SIZES.map(String), String(size));
+  sizes.addEventListener("change", () => { location.hash = `#/dashboard?district=${place.district}&block=${place.block}&size=${sizes.value}`; });
+  const cols = ["members", "compulsory_savings", "voluntary_savings", "loan_outstanding"];
+  const first = size * trail.length + 1;
+  return h("section", { class: "panel stacked", "aria-labelledby": "p-shgs" },
+    h("h2", { id: "p-shgs" }, t("shg_list")),
+    h("div", { class: "row" }, field("page-size", "page_size", sizes)),
+    page.shgs.length ? [
+      h("p", { id: "shg-range" }, `${t("showing")} ${first}–${first + page.shgs.length - 1}`),
+      scroll(h("table", { id: "shgs" },
+        h("thead", {}, h("tr", {}, ["name", "status", "bank_account", ...cols].map((k) => h("th", { scope: "col" }, t(k))))),
+        h("tbody", {}, page.shgs.map((s) => h("tr", { "data-shg": s.shg_id },
+          h("td", {}, s.name, h("div", { class: "muted" }, s.code || "")),
+          h("td", {}, s.status),
+          h("td", {}, s.has_bank_account ? t("yes") : t("no")),
+          cols.map((k) => h("td", { class: "num" }, figure(k, s.panels[k]))))))))] : h("p", {}, t("no_shgs")),
+    h("nav", { class: "pager", "aria-label": t("pages") },
+      trail.length ? h("a", { id: "page-prev", href: trail.length > 1 ? `${base}&after=${trail.slice(0, -1).join(",")}` : base }, `← ${t("previous")}`) : null,
+      page.next_page_token ? h("a", { id: "page-next", href: `${base}&after=${[...trail, page.next_page_token].join(",")}` }, `${t("next")} →`) : null));
+}
+
+async function dashboard(params, view) {
+  const place = { district: params.get("district") || "", block: params.get("block") || "" };
+  show(view, h("p", {}, t("loading")));
+  const [d, dd, districts, blocks] = await Promise.all([
+    api.dashboard(place),
+    api.drillDown(place),
+    namesOf("district"),
+    place.district ? namesOf("block", place.district) : new Map(),
+  ]);
+  const crumbs = h("nav", { class: "crumbs", "aria-label": t("breadcrumb") },
+    h("a", { href: "#/dashboard" }, t("state")),
+    place.district ? ["›", h("a", { href: `#/dashboard?district=${place.district}` },
+      `${t("district")} ${districts.get(place.district) || place.district}`)] : null,
+    place.block ? ["›", h("span", {}, `${t("block")} ${blocks.get(place.block) || place.block}`)] : null);
+  // A block: the chart of its SHGs by CLF, and its SHG list at full width below.
+  const below = place.block
+    ? [h("div", { class: "panels" }, unitTable(place, dd, new Map())), await shgList(place, params)]
+    : [h("div", { class: "panels" }, unitTable(place, dd, place.district ? blocks : districts))];
+  show(view, h("h1", {}, t("dashboard")), crumbs, freshnessLine(d.freshness), panels(d.panels), ...below,
+    downloads(place, ["dashboard", place.block ? "shgs" : "drilldown"]));
 }
 
 // --- My Task --------------------------------------------------------------------------------

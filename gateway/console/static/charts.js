@@ -5,7 +5,7 @@ export function barChart(rows, { label }) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const rowH = 36;
   const width = 600;
-  const labelW = 190;
+  const labelW = 220;
   const chart = svg("svg", {
     viewBox: `0 0 ${width} ${rows.length * rowH + 4}`,
     class: "chart",
@@ -15,12 +15,14 @@ export function barChart(rows, { label }) {
   });
   rows.forEach((r, i) => {
     const y = i * rowH + 2;
-    const w = Math.round(((width - labelW - 50) * r.value) / max);
-    chart.append(
-      svg("text", { x: 0, y: y + 25 }, r.label.slice(0, 16)),
+    const w = Math.round(((width - labelW - 70) * r.value) / max);
+    // Long names are cut to what fits left of the bars; the full name is the row's tooltip.
+    const name = r.label.length > 16 ? `${r.label.slice(0, 15)}…` : r.label;
+    chart.append(svg("g", {},
+      svg("title", {}, `${r.label}: ${r.value}`),
+      svg("text", { x: labelW - 8, y: y + 25, "text-anchor": "end" }, name),
       svg("rect", { class: "bar", x: labelW, y: y + 4, width: Math.max(w, 1), height: rowH - 8 }),
-      svg("text", { x: labelW + w + 6, y: y + 25 }, String(r.value)),
-    );
+      svg("text", { x: labelW + w + 6, y: y + 25 }, String(r.value))));
   });
   return h("figure", { class: "scroll", tabindex: 0, "aria-label": label }, chart);
 }
