@@ -17,12 +17,14 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from sqlalchemy.dialects.postgresql import insert
 
 from launcher.federation import LeafCable, NatsServer
 from launcher.platform import Platform
@@ -30,9 +32,10 @@ from lokos import bus
 from lokos.db import Database, prepare_database
 from lokos.events import NatsLink
 from lokos.reports.v1 import federation_pb2
-from services.reports import national, repository
+from services.reports import national
 from services.reports.federation import AggregatePublisher
 from services.reports.main import MIGRATIONS
+from services.reports.models import BlockRollup
 
 STATES = ("up", "br")
 # A member's details as profiles would publish them: they must never reach the national side.
@@ -55,7 +58,22 @@ class Federation:
 
     async def add_shgs(self, state: str, district: str, block: str, n: int) -> None:
         async with self.databases[state].session() as session:
-            await repository.add_shgs(session, state, district, block, n)
+            # SHGs formed this month, as the reports' consumer leaves them in the block rollup.
+            month = date.today().replace(day=1)
+            await session.execute(
+                insert(BlockRollup)
+                .values(
+                    state=state,
+                    district_lgd_code=district,
+                    block_lgd_code=block,
+                    formed_month=month,
+                    shgs=n,
+                )
+                .on_conflict_do_update(
+                    index_elements=["state", "district_lgd_code", "block_lgd_code", "formed_month"],
+                    set_={"shgs": BlockRollup.shgs + n},
+                )
+            )
             await session.commit()
 
     async def publish(self, state: str) -> int:

@@ -32,13 +32,13 @@ def test_migrate_up_down_and_up_again(platform: Platform, monkeypatch: pytest.Mo
     up = runner.invoke(cli, ["migrate", "up", "reports"])
     assert up.exit_code == 0, up.output
     head = asyncio.run(_tables(url))
-    assert {"shg_count", "national_block_aggregate", "@0002"} <= head
+    assert {"block_rollup", "area_month", "national_block_aggregate", "@0004"} <= head
 
-    down = runner.invoke(cli, ["migrate", "down", "reports", "0001"])
+    down = runner.invoke(cli, ["migrate", "down", "reports", "0003"])
     assert down.exit_code == 0, down.output
     rolled_back = asyncio.run(_tables(url))
-    assert "national_block_aggregate" not in rolled_back and "@0001" in rolled_back
-    assert "shg_count" in rolled_back, "only the newer revision is undone"
+    assert "national_block_aggregate" not in rolled_back and "@0003" in rolled_back
+    assert {"block_rollup", "area_month"} <= rolled_back, "only the newer revision is undone"
 
     again = runner.invoke(cli, ["migrate", "up", "reports"])
     assert again.exit_code == 0, again.output
