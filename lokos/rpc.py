@@ -373,13 +373,7 @@ def _in_context(
                 except Exception as exc:
                     span.record_exception(exc)
                     span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-                    known = translate(exc) if translate is not None else None
-                    if known is None:
-                        log.exception("unhandled error in %s", method)
-                        await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
-                    else:
-                        log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
-                        await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
+                    await _abort_unexpected(exc, ctx, method, translate)
         finally:
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])
@@ -387,6 +381,20 @@ def _in_context(
             _received.reset(tokens[3])
 
     return wrapped
+
+
+async def _abort_unexpected(
+    exc: Exception, ctx: Any, method: str, translate: ErrorTranslator | None
+) -> None:
+    """End the call for an exception that is not a LokosError: a known database or driver
+    failure with its own status (e.g. 503 while PostgreSQL is down), anything else INTERNAL."""
+    known = translate(exc) if translate is not None else None
+    if known is None:
+        log.exception("unhandled error in %s", method)
+        await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
+    else:
+        log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
+        await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
 
 
 def _streaming_in_context(
@@ -414,13 +422,7 @@ def _streaming_in_context(
         except grpc.aio.AbortError:
             raise
         except Exception as exc:
-            known = translate(exc) if translate is not None else None
-            if known is None:
-                log.exception("unhandled error in %s", method)
-                await ctx.abort(grpc.StatusCode.INTERNAL, "internal error")
-            else:
-                log.warning("%s: %s (%s)", method, known.detail, type(exc).__name__)
-                await ctx.abort_with_status(rpc_status.to_status(error_to_status(known)))
+            await _abort_unexpected(exc, ctx, method, translate)
         finally:
             context.current_principal.reset(tokens[0])
             context.current_request_id.reset(tokens[1])
