@@ -432,6 +432,15 @@ def _streaming_in_context(
     return wrapped
 
 
+# The signed principal travels in metadata and grows with the CBOs mapped to its user (a
+# bookkeeper of 500 SHGs signs ≈ 20 KB); gRPC's 16 KiB default refused such calls with
+# RESOURCE_EXHAUSTED before they reached the service. Both ends accept 256 KiB.
+METADATA_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.max_metadata_size", 256 * 1024),
+    ("grpc.absolute_max_metadata_size", 256 * 1024),
+)
+
+
 async def start_server(
     host: str,
     port: int,
@@ -449,7 +458,7 @@ async def start_server(
     own = trust()
     server = grpc.aio.server(
         interceptors=[ContextInterceptor(own.keys, translate)],
-        options=[("grpc.so_reuseport", 0)],
+        options=[("grpc.so_reuseport", 0), *METADATA_OPTIONS],
     )
     register(server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
@@ -474,7 +483,7 @@ async def start_server(
 def channel(target: str) -> grpc.aio.Channel:
     """A channel to another service (one per target per process, reused); with mTLS when
     this process's trust has certificates. Calls carry the trace in :func:`call_metadata`."""
-    options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+    options = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1), *METADATA_OPTIONS]
     tls = _trust.tls if _trust is not None else None
     if tls is not None:
         return grpc.aio.secure_channel(target, tls.channel_credentials(), options=options)

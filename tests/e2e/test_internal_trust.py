@@ -32,7 +32,7 @@ from lokos.principal import (
 )
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
-from lokos.rpc import call_metadata, check_health, service_metadata
+from lokos.rpc import call_metadata, channel, check_health, service_metadata
 from tests.conftest import Api
 from tests.e2e.identity_helpers import create_user, login, new_code
 from tests.e2e.profiles.profile_helpers import (
@@ -273,3 +273,27 @@ async def test_identity_says_who_a_user_is_only_to_lokos_services(api: Api) -> N
 async def test_health_needs_no_principal(api: Api, service: str) -> None:
     async with grpc.aio.insecure_channel(api.platform.grpc_target(service)) as ch:
         assert await check_health(ch)
+
+
+async def test_a_principal_mapped_to_a_thousand_cbos_still_gets_through(api: Api) -> None:
+    """A user with many mapped units signs a principal larger than gRPC's 16 KiB metadata
+    default; the services and their channels accept it (lokos.rpc.METADATA_OPTIONS)."""
+    codes = frozenset(str(uuid.uuid4()) for _ in range(1000))
+    big = Principal(
+        "UP_BIGBK",
+        "up",
+        "lokos-up",
+        (
+            RoleGrant("STATE_ADMIN", Scope("state")),
+            RoleGrant("SHG_BOOKKEEPER", Scope("village", codes)),
+        ),
+    )
+    md = call_metadata(big, f"trust-{uuid.uuid4()}")
+    assert sum(len(v) for _, v in md) > 16 * 1024
+    ch = channel(api.platform.grpc_target("reports"))
+    try:
+        reports = reports_pb2_grpc.ReportsServiceStub(ch)
+        answer = await reports.GetDashboard(reports_pb2.GetDashboardRequest(), metadata=md)
+        assert answer.state == "up"
+    finally:
+        await ch.close(None)
