@@ -294,7 +294,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    with shared_platform(keep_data=True) as sp:
+    with shared_platform() as sp:
         run(sp.platform, args.members, args.clients, args.requests)
 
 
