@@ -22,6 +22,7 @@ from lokos.errors import Conflict, FieldError, NotFound, ValidationFailed
 from lokos.outbox import add_event, add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.transactions.v1 import transactions_pb2 as pb
+from lokos.values import parse_uuid
 from services.transactions import access, protojson, repository
 from services.transactions.books import accounts as acc
 from services.transactions.books.cutoff import check_cutoff
@@ -67,13 +68,6 @@ def _field_errors(errors: list[Any], prefix: str = "") -> list[FieldError]:
     return [FieldError(prefix + e.field, e.message) for e in errors]
 
 
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed.one(field, "must be a UUID") from None
-
-
 def _date(value: str, field: str, default: dt.date) -> dt.date:
     if not value:
         return default
@@ -108,7 +102,7 @@ class Transactions:
     # --- scope --------------------------------------------------------------------------------
 
     async def _cbo(self, conn: asyncpg.Connection, cbo_id: str) -> Cbo:
-        cid = _uuid(cbo_id, "cbo_id")
+        cid = parse_uuid(cbo_id, "cbo_id")
         row = await repository.cbo(conn, cid)
         if row is None:
             raise NotFound("books of this CBO not found", code="cbo_not_found")
