@@ -25,7 +25,7 @@ from lokos import federation
 from lokos.db import Database
 from lokos.events import NatsLink
 from lokos.reports.v1 import federation_pb2
-from services.reports.models import BlockRollup
+from services.reports.models import ROLLUP_SUMS, BlockRollup
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,7 @@ def period_of(moment: datetime) -> str:
 
 # The dashboard's counts and sums per block (R1's three panels) — never a name, id or number
 # of a person. Money in paise.
-_METRICS = (
-    "shgs",
-    "members",
-    "sc",
-    "st",
-    "obc",
-    "general",
-    "other",
-    "with_bank",
-    "with_transactions",
-    "compulsory",
-    "voluntary",
-    "loan_outstanding",
-)
+_METRICS = ROLLUP_SUMS
 
 
 async def block_aggregates(session: AsyncSession, state: str, period: str) -> list[AggregateRow]:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos import context
 from lokos.db import Database
 from lokos.reports.v1 import reports_pb2 as pb
 from lokos.reports.v1 import reports_pb2_grpc
+from lokos.values import timestamp
 from services.reports import aggregates, service
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
-
-
-def _ts(value: datetime | date | None) -> Timestamp | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
 
 
 def _filter(req: pb.GetDashboardRequest) -> service.Filter:
@@ -35,7 +24,9 @@ def _filter(req: pb.GetDashboardRequest) -> service.Filter:
 
 
 def _fresh(f: service.Freshness) -> pb.Freshness:
-    return pb.Freshness(as_of=_ts(f.as_of), lag_seconds=f.lag_seconds, pending_events=f.pending)
+    return pb.Freshness(
+        as_of=timestamp(f.as_of), lag_seconds=f.lag_seconds, pending_events=f.pending
+    )
 
 
 def _panels(p: service.Panels) -> pb.Panels:
@@ -110,7 +101,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
                     block_lgd_code=s.block,
                     vo_id=s.vo_id,
                     clf_id=s.clf_id,
-                    formed_on=_ts(s.formed_on),
+                    formed_on=timestamp(s.formed_on),
                     has_bank_account=s.has_bank_account,
                     panels=_panels(s.panels),
                 )
@@ -143,7 +134,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
                     unmapped=r.unmapped,
                     logged_in_last_30_days=r.logged_in_last_30_days,
                     never_logged_in=r.never_logged_in,
-                    last_login=_ts(r.last_login),
+                    last_login=timestamp(r.last_login),
                 )
                 for r in u.rows
             ],

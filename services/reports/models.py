@@ -213,6 +213,23 @@ class BlockRollup(ReportsBase):
     loan_outstanding: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# The sums a block rollup keeps (and a district rollup, and what a state sends the nation).
+ROLLUP_SUMS = (
+    "shgs",
+    "members",
+    "sc",
+    "st",
+    "obc",
+    "general",
+    "other",
+    "with_bank",
+    "with_transactions",
+    "compulsory",
+    "voluntary",
+    "loan_outstanding",
+)
+
+
 class DistrictRollup(ReportsBase):
     """The block rollups summed per district: a state's dashboard reads districts × months."""
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.reports.models import ROLLUP_SUMS
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -25,20 +27,7 @@ class Difference:
     recounted: int
 
 
-_COLUMNS = (
-    "shgs",
-    "members",
-    "sc",
-    "st",
-    "obc",
-    "general",
-    "other",
-    "with_bank",
-    "with_transactions",
-    "compulsory",
-    "voluntary",
-    "loan_outstanding",
-)
+_COLUMNS = ROLLUP_SUMS
 
 
 async def verify(conn: asyncpg.Connection, state: str) -> list[Difference]:
