@@ -252,3 +252,29 @@ class LoanRow(TransactionsBase):
     state: Mapped[dict[str, Any]] = mapped_column(JSONB)
     outstanding: Mapped[int] = mapped_column(BigInteger)
     closed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+class CboGrade(TransactionsBase):
+    """A Panchasutra grade (K1–K3) as computed from the CBO's books, stored with every value it
+    was computed from so it can be explained later; RF, CIF and bank eligibility read the latest
+    one on or before a date."""
+
+    __tablename__ = "cbo_grade"
+    __table_args__ = (Index("ix_cbo_grade_cbo_period", "cbo_id", "period_end"),)
+
+    grade_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    cbo_type: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    # The last day of the periods graded, and when and by whom it was computed.
+    period_end: Mapped[date] = mapped_column(Date)
+    score: Mapped[str] = mapped_column(String(16))  # exact decimal as text, e.g. "84.02"
+    grade: Mapped[str] = mapped_column(String(4))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    # Indicator → {"value": "<fraction>", "weight": n, "points": "<decimal>"}; the policy used.
+    indicators: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    computed_by: Mapped[str] = mapped_column(String(64))
