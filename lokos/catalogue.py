@@ -322,6 +322,10 @@ API_SCOPES: dict[str, str] = {
     "shg-credit-history": "API_SHG_CREDIT_HISTORY",
     "member-history": "API_MEMBER_HISTORY",
 }
+# Besides the services themselves: who may read a whole state's totals per block (the
+# reports' consistency check, ``lokos reports verify``).
+TOTALS_READERS = frozenset({STATE_ADMIN})
+
 API_CLIENT_KINDS = ("department", "bank", "service_provider")
 # Who registers, rotates and revokes a state's API clients.
 API_CLIENT_REGISTRARS = frozenset({"STATE_ADMIN"})

@@ -1,23 +1,30 @@
 """Idempotent event consumers.
 
 A durable JetStream pull consumer per (service, purpose), created by the bus owner
-(:mod:`lokos.bus`); the service binds to it and never creates or changes it. Each message is
-handled in its own database transaction that also records the event id in the service's
-``inbox`` table; the message is acked only after that commits. A replay (redelivery after a
-crash, a duplicate publish) finds its id in the inbox and is acked without effect. An event
-whose type does not belong to the service that published it (:func:`lokos.events.foreign_origin`)
-is logged, counted and acked without being applied.
+(:mod:`lokos.bus`); the service binds to it and never creates or changes it. Messages are
+pulled a batch at a time with the next pull request already out while a batch is in the
+database (:class:`Puller`). A batch consumer handles each batch in one database
+transaction, otherwise each message has its own; the transaction also records the event ids
+in the service's ``inbox`` table; the messages are acked only after that commits. A replay
+(redelivery after a crash, a duplicate publish) finds its id in the inbox and is acked without
+effect. An event whose type does not belong to the service that published it
+(:func:`lokos.events.foreign_origin`) is logged, counted and acked without being applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.errors import FetchTimeoutError, NotFoundError
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func, text
@@ -49,6 +56,91 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_id", String(36), primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+def _sampled(msg: Msg) -> bool:
+    """Whether the message carries the context of a sampled trace. An unsampled or absent
+    one would give a span that records nothing, at tens of microseconds an event to extract."""
+    parent = (msg.headers or {}).get("traceparent", "")
+    return len(parent) == 55 and parent[-1] in "13579bdf"
+
+
+class Puller:
+    """A durable's messages, pulled in batches through pull requests of the consumer's own.
+
+    nats-py's ``fetch`` waits for each message of a batch under a timer of its own and asks
+    for the next batch only once the last is handled, so the consumer waits on the broker
+    between batches. Here the messages land in a buffer as they arrive, the next request goes
+    out as soon as one is answered, while a batch is still in the database, and the consumer
+    takes what has arrived at once. One request is open at a time, so the stream's order is
+    kept, and the buffer holds at most two batches: what is fetched and not acknowledged
+    stays below the durable's ``max_ack_pending``.
+    """
+
+    EXPIRES_SECONDS = 2.0
+
+    def __init__(self, nc: NatsClient, durable: str, batch: int, stream: str = STREAM) -> None:
+        self.nc = nc
+        self.batch = batch
+        self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
+        self.inbox = nc.new_inbox()
+        self.buffer: deque[Msg] = deque()
+        self.arrived = asyncio.Event()
+        # Messages the open request may still bring (0: none open), and when it was sent: a
+        # request lost with the connection is given up after it would have expired.
+        self.open_for = 0
+        self.asked_at = 0.0
+        self.gone: str | None = None
+        self.sub: Subscription | None = None
+
+    async def open(self) -> None:
+        self.sub = await self.nc.subscribe(self.inbox, cb=self._arrive)
+
+    async def close(self) -> None:
+        if self.sub is not None:
+            try:
+                await self.sub.unsubscribe()
+            except Exception as exc:  # a closed connection has no subscription left
+                log.debug("unsubscribe %s: %s", self.inbox, exc)
+
+    async def _arrive(self, msg: Msg) -> None:
+        status = JetStreamContext.is_status_msg(msg)
+        if status is None:
+            self.buffer.append(msg)
+            self.open_for -= 1
+            self.arrived.set()
+        elif status != "100":  # not a heartbeat: the request is over (expired, or refused)
+            self.open_for = 0
+            description = (msg.headers or {}).get("Description", "")
+            if status == "409" and "Deleted" in description:
+                self.gone = description
+                self.arrived.set()
+        if self.open_for <= 0:
+            await self._ask()
+
+    async def _ask(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self.open_for > 0 and now - self.asked_at < self.EXPIRES_SECONDS + 1:
+            return
+        self.open_for = 0
+        if len(self.buffer) >= self.batch:
+            return
+        self.open_for, self.asked_at = self.batch, now
+        request = {"batch": self.batch, "expires": int(self.EXPIRES_SECONDS * 1e9)}
+        await self.nc.publish(self.next_subject, json.dumps(request).encode(), reply=self.inbox)
+
+    async def take(self, timeout: float) -> list[Msg]:
+        """Up to a batch of messages: what has arrived, or the first to arrive in ``timeout``."""
+        await self._ask()
+        if not self.buffer:
+            self.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.arrived.wait(), timeout)
+        if self.gone is not None:
+            raise RuntimeError(f"pull consumer: {self.gone}")
+        msgs = [self.buffer.popleft() for _ in range(min(len(self.buffer), self.batch))]
+        await self._ask()  # the next batch comes in while this one is handled
+        return msgs
 
 
 def _event(envelope: events_pb2.EventEnvelope, msg: Msg) -> Event:
@@ -94,18 +186,21 @@ class EventConsumer:
             try:
                 js = await self.nats.jetstream()
                 await self._wait_for_durable(js)
-                sub = await js.pull_subscribe_bind(self.durable, stream=STREAM)
-                delay = 0.2
-                while True:
-                    try:
-                        msgs = await sub.fetch(self.batch, timeout=1)
-                    except (FetchTimeoutError, TimeoutError):
-                        continue
-                    if self.batch_handler is not None:
-                        await self.handle_batch(msgs)
-                    else:
-                        for msg in msgs:
-                            await self.handle(msg)
+                puller = Puller(await self.nats.client(), self.durable, self.batch)
+                await puller.open()
+                try:
+                    delay = 0.2
+                    while True:
+                        msgs = await puller.take(timeout=1.0)
+                        if not msgs:
+                            continue
+                        if self.batch_handler is not None:
+                            await self.handle_batch(msgs)
+                        else:
+                            for msg in msgs:
+                                await self.handle(msg)
+                finally:
+                    await puller.close()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -161,9 +256,9 @@ class EventConsumer:
         """Process fetched messages in one transaction; if that fails, each message on its
         own, so one bad event holds up only itself.
 
-        Each event gets a ``consume <type>`` span in its own request's trace (the help desk
-        follows one submission into every consumer), ended when the batch commits; the
-        batch's span links them."""
+        Each event of a sampled trace gets a ``consume <type>`` span in its own request's
+        trace (the help desk follows one submission into every consumer), ended when the
+        batch commits; the batch's span links them."""
         assert self.batch_handler is not None
         events: list[Event] = []
         good: list[Msg] = []
@@ -199,6 +294,7 @@ class EventConsumer:
                 },
             )
             for e, m in zip(events, good, strict=True)
+            if _sampled(m)
         ]
         links = [trace.Link(sp.get_span_context()) for sp in per_event]
         try:

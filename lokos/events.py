@@ -195,6 +195,12 @@ class NatsLink:
         assert self._nc is not None
         return self._nc.jetstream()
 
+    async def client(self) -> NatsClient:
+        """The connection itself, once up (a consumer's own pull requests go through it)."""
+        await self._ready.wait()
+        assert self._nc is not None
+        return self._nc
+
     @property
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected

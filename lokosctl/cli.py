@@ -16,7 +16,7 @@ lokos k8s generate       rewrite the generated files of the Kubernetes overlays 
 lokos migrate up <svc>   migrate one service's database to head (LOKOS_DATABASE_URL)
 lokos migrate down <svc> <revision>   roll one service's schema back (before an image rollback)
 lokos reports rebuild    rebuild the reports' read models from the event stream, swap them in
-lokos reports verify     recount the reports' rollups, list the blocks that differ
+lokos reports verify     recount the reports' rollups and from the owners, list blocks that differ
 """
 
 from __future__ import annotations
@@ -457,25 +457,40 @@ def reports_rebuild() -> None:
 
 @reports_app.command("verify")
 def reports_verify() -> None:
-    """Recount every block's dashboard numbers from the read models' records and list the
-    blocks whose maintained rollups differ (exit 1 when any does)."""
+    """Recount every block's dashboard numbers from the read models' records and from the
+    owners' own totals (profiles and transactions over gRPC), and list the blocks whose
+    numbers differ (exit 1 when any does). Run it once the reports have caught up."""
+    import uuid
+
     import asyncpg
 
+    from lokos import rpc
     from lokos.db import asyncpg_dsn
-    from services.reports.verify import verify
+    from lokos.principal import system_principal
+    from services.reports.verify import compare_with_owners, owners_totals, verify
 
     p = _platform()
+    rpc.configure(p.client_settings())
 
     async def run() -> list[object]:
+        metadata = rpc.call_metadata(system_principal("lokosctl", p.s.state), uuid.uuid4().hex)
+        async with (
+            rpc.channel(p.grpc_target("profiles")) as profiles,
+            rpc.channel(p.grpc_target("transactions")) as transactions,
+        ):
+            owners = await owners_totals(profiles, transactions, metadata)
         conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
         try:
-            return list(await verify(conn, p.s.state))
+            return [
+                *await verify(conn, p.s.state),
+                *await compare_with_owners(conn, p.s.state, owners),
+            ]
         finally:
             await conn.close()
 
     differences = asyncio.run(run())
     if not differences:
-        console.print("every block's rollups equal the recount")
+        console.print("every block's rollups equal the recount and the owners' totals")
         return
     table = Table("district", "block", "table", "column", "kept", "recounted")
     for d in differences:

@@ -15,6 +15,7 @@ from services.profiles.masters.grpc_api import MastersRpc
 from services.profiles.member.grpc_api import MemberRpc
 from services.profiles.mis_import.grpc_api import MigrationRpc
 from services.profiles.review.grpc_api import ReviewRpc
+from services.profiles.totals.grpc_api import TotalsRpc
 
 
 class ProfilesServicer(
@@ -25,6 +26,7 @@ class ProfilesServicer(
     ReviewRpc,
     FederationRpc,
     MigrationRpc,
+    TotalsRpc,
     profiles_pb2_grpc.ProfilesServiceServicer,
 ):
     def __init__(self, deps: Deps) -> None:

@@ -4,7 +4,8 @@ Profiles and identity events carry the whole record after the change, so within 
 last event of each record wins and the rows are upserted together. Transactions events are
 applied in stream order, one after the other: a rejected meeting removes the loan positions
 recorded at it, and the same meeting number entered again brings its own. Afterwards the SHGs
-the batch touched get their ``shg_stats`` recomputed and the blocks they lie in their
+the batch touched get their ``shg_stats`` recomputed (an SHG whose only change is in its
+members has its counts moved by the difference instead) and the blocks they lie in their
 ``block_rollup`` (:mod:`services.reports.repository`), in the batch's transaction: the inbox
 row of every event commits with its effect, so a replay changes nothing.
 """
@@ -140,15 +141,19 @@ async def apply(session: AsyncSession, events: Sequence[Event]) -> None:
     if batch.links:
         await repository.link_federation(conn, batch.links)
         touched |= set(batch.links)
+    members: dict[str, list[int]] = {}
     if batch.members:
-        rows = list(batch.members.values())
-        touched |= await repository.upsert_members(conn, rows)
+        members = await repository.upsert_members(conn, list(batch.members.values()))
     if batch.users:
         await repository.upsert_users(conn, list(batch.users.values()), batch.user_cbos)
     if batch.logins:
         await repository.record_logins(conn, batch.logins)
     for e in batch.books:
         touched |= await _apply_books(conn, e)
+    # Member counts move by difference, except in SHGs recounted anyway.
+    touched |= await repository.move_member_counts(
+        conn, {shg: d for shg, d in members.items() if shg not in touched}
+    )
     if touched:
         await repository.refresh_shgs(conn, touched)
     for source, (event_id, when, pending) in batch.last.items():

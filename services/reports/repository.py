@@ -50,10 +50,28 @@ async def link_federation(conn: asyncpg.Connection, links: Mapping[str, str]) ->
     await conn.executemany("UPDATE cbo SET parent_id = $2 WHERE cbo_id = $1", list(links.items()))
 
 
-async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> set[str]:
-    """Upsert members; the SHGs they belonged to before and belong to now."""
+# The member columns of ``shg_stats`` a member counts in: all, then her social category's.
+MEMBER_COUNTS = ("members", "sc", "st", "obc", "general", "other")
+_CATEGORY_COLUMN = {"SC": 2, "ST": 3, "OBC": 4, "GEN": 5, "GENERAL": 5}
+
+
+def _counted(status: object, category: object) -> tuple[int, int] | None:
+    """The ``MEMBER_COUNTS`` columns a member adds 1 to (None: she is not counted)."""
+    if status == "inactive":
+        return None
+    return 1, _CATEGORY_COLUMN.get(str(category), 6)
+
+
+async def upsert_members(
+    conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]
+) -> dict[str, list[int]]:
+    """Upsert members; per SHG, how its ``MEMBER_COUNTS`` move (a joining, leaving or
+    recategorised member is +1/-1 in two columns, not a recount of her SHG)."""
     ids = [str(r[0]) for r in rows]
-    before = await conn.fetch("SELECT shg_id FROM member WHERE member_id = ANY($1::text[])", ids)
+    before = await conn.fetch(
+        "SELECT shg_id, social_category, status FROM member WHERE member_id = ANY($1::text[])",
+        ids,
+    )
     # One statement over arrays: a bulk import's batch of members in one round trip.
     await conn.execute(
         """
@@ -64,7 +82,54 @@ async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, 
         """,
         *([r[i] for r in rows] for i in range(4)),
     )
-    return {r["shg_id"] for r in before} | {str(r[1]) for r in rows}
+    delta: dict[str, list[int]] = {}
+
+    def move(shg: object, category: object, status: object, sign: int) -> None:
+        counted = _counted(status, category)
+        sums = delta.setdefault(str(shg), [0] * len(MEMBER_COUNTS))
+        if counted is not None:
+            sums[0] += sign
+            sums[counted[1] - 1] += sign
+
+    for r in before:
+        move(r["shg_id"], r["social_category"], r["status"], -1)
+    for r in rows:
+        move(r[1], r[2], r[3], 1)
+    return delta
+
+
+async def move_member_counts(
+    conn: asyncpg.Connection, delta: Mapping[str, Sequence[int]]
+) -> set[str]:
+    """Add ``delta`` (per SHG, ``MEMBER_COUNTS``) to ``shg_stats`` and to the rollups of the
+    SHGs' blocks; the SHGs that have no stats yet (their own event still to come), which
+    the caller recounts instead."""
+    moved = {k: v for k, v in delta.items() if any(v)}
+    if not moved:
+        return set()
+    shgs = list(moved)
+    columns = [[moved[k][i] for k in shgs] for i in range(len(MEMBER_COUNTS))]
+    names = ", ".join(MEMBER_COUNTS)
+    arrays = ", ".join(f"${2 + i}::bigint[]" for i in range(len(MEMBER_COUNTS)))
+    sets = ", ".join(f"{c} = s.{c} + d.{c}" for c in MEMBER_COUNTS)
+    updated = await conn.fetch(
+        f"""
+        UPDATE shg_stats s SET {sets}
+          FROM unnest($1::text[], {arrays}) AS d(shg_id, {names})
+         WHERE s.shg_id = d.shg_id
+        RETURNING s.shg_id, {_ROLLUP_KEY.replace("formed_on", "s.formed_on")}
+        """,
+        shgs,
+        *columns,
+    )
+    rollup: dict[tuple[Any, ...], list[int]] = {}
+    at = {f: i for i, f in enumerate(_ROLLUP_FIELDS)}
+    for r in updated:
+        sums = rollup.setdefault((r[1], r[2], r[3], r[4]), [0] * len(_ROLLUP_FIELDS))
+        for i, c in enumerate(MEMBER_COUNTS):
+            sums[at[c]] += moved[r[0]][i]
+    await move_rollups(conn, {k: v for k, v in rollup.items() if any(v)})
+    return set(moved) - {r[0] for r in updated}
 
 
 async def upsert_users(
@@ -170,8 +235,10 @@ SELECT s.cbo_id, s.state, s.district_lgd_code, s.block_lgd_code, s.parent_id,
        coalesce(v.parent_id, ''), s.formed_on, s.has_bank_account,
        m.members, m.sc, m.st, m.obc, m.general, m.members - m.sc - m.st - m.obc - m.general,
        t.n > 0, coalesce(t.cs, 0), coalesce(t.vs, 0), coalesce(lo.loans_outstanding, 0)
-  FROM cbo s
-  LEFT JOIN cbo v ON v.cbo_id = s.parent_id AND s.parent_id <> ''
+  FROM unnest($1::text[]) AS touched(id)
+  JOIN cbo s ON s.cbo_id = touched.id
+  LEFT JOIN LATERAL (SELECT parent_id FROM cbo WHERE cbo_id = s.parent_id AND s.parent_id <> '')
+       v ON true
   CROSS JOIN LATERAL (
        SELECT count(*) AS members,
               count(*) FILTER (WHERE social_category = 'SC') AS sc,
@@ -186,7 +253,7 @@ SELECT s.cbo_id, s.state, s.district_lgd_code, s.block_lgd_code, s.parent_id,
        SELECT loans_outstanding FROM meeting
         WHERE cbo_id = s.cbo_id AND status = '{APPROVED}'
         ORDER BY number DESC LIMIT 1) lo ON true
- WHERE s.cbo_type = 'SHG' AND s.cbo_id = ANY($1::text[])
+ WHERE s.cbo_type = 'SHG'
 ON CONFLICT (shg_id) DO UPDATE SET
     state = EXCLUDED.state, district_lgd_code = EXCLUDED.district_lgd_code,
     block_lgd_code = EXCLUDED.block_lgd_code, vo_id = EXCLUDED.vo_id,

@@ -1,18 +1,28 @@
-"""Consistency of the read models: recount what the consumer maintains by difference.
+"""Consistency of the read models, in two checks.
 
-The rollups move by the difference of each batch (``repository.refresh_shgs``); this recounts
-them from scratch — every SHG's numbers from the copied records (``cbo``, ``member``,
-``meeting``), every block's and district's sums from those — and lists each block whose
-maintained numbers differ from the recount. An empty list means the dashboard equals a
-recount of the events applied.
+:func:`verify`: the rollups move by the difference of each batch (``repository.refresh_shgs``,
+``repository.move_member_counts``); this recounts them from scratch — every SHG's numbers from
+the copied records (``cbo``, ``member``, ``meeting``), every block's and district's sums from
+those — and lists each block whose maintained numbers differ from the recount. An empty list
+means the dashboard equals a recount of the events applied.
+
+:func:`compare_with_owners`: the same block numbers against the owners' own totals, counted
+from their records over gRPC (profiles' ``CountShgsByBlock``, transactions'
+``CountBooksByBlock``): a difference there is an event lost, unapplied or applied wrongly. The
+read models lag the owners by the events in flight: compare once the consumer has caught up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+import grpc
 
+from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
+from lokos.transactions.v1 import transactions_pb2, transactions_pb2_grpc
 from services.reports.models import ROLLUP_SUMS
 
 
@@ -20,7 +30,8 @@ from services.reports.models import ROLLUP_SUMS
 class Difference:
     district: str
     block: str
-    # "shg_stats", "block_rollup" or "district_rollup"
+    # "shg_stats", "block_rollup" or "district_rollup"; against the owners: "profiles" or
+    # "transactions", whose total is then the "recounted" one
     table: str
     column: str
     kept: int
@@ -110,4 +121,59 @@ async def verify(conn: asyncpg.Connection, state: str) -> list[Difference]:
             b = sum(int(r[c] or 0) for (dd, _), r in recounted.items() if dd == d)
             if a != b:
                 out.append(Difference(d, "", "district_rollup", c, a, b))
+    return out
+
+
+# Which owner counts each rollup column.
+_PROFILES = ("shgs", "with_bank", "members", "sc", "st", "obc", "general", "other")
+_TRANSACTIONS = ("with_transactions", "compulsory", "voluntary", "loan_outstanding")
+OWNER_OF = {**dict.fromkeys(_PROFILES, "profiles"), **dict.fromkeys(_TRANSACTIONS, "transactions")}
+Block = tuple[str, str]
+
+
+async def owners_totals(
+    profiles: grpc.aio.Channel,
+    transactions: grpc.aio.Channel,
+    metadata: Sequence[tuple[str, str | bytes]],
+) -> dict[Block, dict[str, int]]:
+    """The owners' numbers per (district, block) of the caller's state."""
+    out: dict[Block, dict[str, int]] = {}
+    shgs: Any = profiles_pb2_grpc.ProfilesServiceStub(profiles)
+    books: Any = transactions_pb2_grpc.TransactionsServiceStub(transactions)
+    answers = (
+        await shgs.CountShgsByBlock(profiles_pb2.CountShgsByBlockRequest(), metadata=metadata),
+        await books.CountBooksByBlock(
+            transactions_pb2.CountBooksByBlockRequest(), metadata=metadata
+        ),
+    )
+    for answer in answers:
+        for b in answer.blocks:
+            totals = out.setdefault((b.district_lgd_code, b.block_lgd_code), {})
+            for field, value in b.ListFields():
+                if field.name in OWNER_OF:
+                    totals[field.name] = int(value)
+    return out
+
+
+async def compare_with_owners(
+    conn: asyncpg.Connection, state: str, owners: Mapping[Block, Mapping[str, int]]
+) -> list[Difference]:
+    """Each block's rollup numbers that differ from the owners' totals."""
+    sums = ", ".join(f"sum({c})::bigint AS {c}" for c in OWNER_OF)
+    kept = {
+        (r["district_lgd_code"], r["block_lgd_code"]): r
+        for r in await conn.fetch(
+            f"SELECT district_lgd_code, block_lgd_code, {sums} FROM block_rollup"
+            " WHERE state = $1 GROUP BY 1, 2",
+            state,
+        )
+    }
+    out: list[Difference] = []
+    for key in sorted(set(kept) | set(owners)):
+        held, counted = kept.get(key), owners.get(key, {})
+        for c, owner in OWNER_OF.items():
+            a = int(held[c] or 0) if held else 0
+            b = counted.get(c, 0)
+            if a != b:
+                out.append(Difference(key[0], key[1], owner, c, a, b))
     return out

@@ -10,6 +10,7 @@ import grpc
 from lokos import context
 from lokos.transactions.v1 import transactions_pb2 as pb
 from lokos.transactions.v1 import transactions_pb2_grpc
+from services.transactions import totals
 from services.transactions.service import Transactions
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
@@ -70,3 +71,8 @@ class TransactionsServicer(transactions_pb2_grpc.TransactionsServiceServicer):
 
     async def ChangeSettings(self, request: pb.ChangeSettingsRequest, ctx: Ctx) -> pb.SettingsView:
         return await self.books.change_settings(context.principal(), request)
+
+    async def CountBooksByBlock(
+        self, request: pb.CountBooksByBlockRequest, ctx: Ctx
+    ) -> pb.CountBooksByBlockResponse:
+        return await totals.count_books_by_block(self.books.db, context.principal())

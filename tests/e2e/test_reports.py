@@ -451,3 +451,74 @@ async def test_rebuild_from_the_stream_equals_the_incremental_read_models(
     # The live consumer goes on: a new SHG of the block is counted once.
     new_shg(api.http, blk.admin, blk, "After Rebuild SHG")
     assert wait_for(lambda: _panels(api, blk.bpm)["shgs_formed"] == 6, 60)
+
+
+async def test_verify_against_the_owners_reports_a_planted_difference_for_that_block_only(
+    api: Api, scenario: dict[str, Any]
+) -> None:
+    """``lokos reports verify`` also compares each block's numbers with the owners' totals
+    (profiles and transactions over gRPC): equal for the scenario's block, and a difference
+    planted in the read model is reported for that block and column only. A block user may
+    not read the state's totals."""
+    import asyncpg
+    import grpc
+
+    from lokos import catalogue, rpc
+    from lokos.db import asyncpg_dsn
+    from lokos.principal import Principal, RoleGrant, Scope, system_principal
+    from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
+    from services.reports.verify import Difference, compare_with_owners, owners_totals
+
+    blk = scenario["s"].blk
+    assert wait_for(lambda: _get(api, "dashboard", api.token).json()["freshness"]["pending_events"]
+                    == 0, 60)  # fmt: skip
+    platform = api.platform
+    async with (
+        rpc.channel(platform.grpc_target("profiles")) as profiles,
+        rpc.channel(platform.grpc_target("transactions")) as transactions,
+    ):
+        system = rpc.call_metadata(system_principal("test", "up"), uuid.uuid4().hex)
+        owners = await owners_totals(profiles, transactions, system)
+        checker = next(iter(sorted(catalogue.CHECKERS)))
+        block_user = Principal(
+            user_id="bpm",
+            state="up",
+            realm="lokos-up",
+            roles=(RoleGrant(checker, Scope("block", frozenset({blk.block}))),),
+        )
+        stub: Any = profiles_pb2_grpc.ProfilesServiceStub(profiles)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.CountShgsByBlock(
+                profiles_pb2.CountShgsByBlockRequest(),
+                metadata=rpc.call_metadata(block_user, uuid.uuid4().hex),
+            )
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    key = (blk.district, blk.block)
+    # The owners count the scenario's block as the dashboard shows it (money in paise).
+    assert owners[key] == {
+        "shgs": 5, "with_bank": 1, "members": 7, "sc": 2, "st": 2, "obc": 1, "general": 1,
+        "other": 1, "with_transactions": 1, "compulsory": 40000, "voluntary": 5000,
+        "loan_outstanding": 15000,
+    }  # fmt: skip
+    conn = await asyncpg.connect(asyncpg_dsn(platform.database_url("reports")))
+    try:
+        before = await compare_with_owners(conn, "up", owners)
+        assert [d for d in before if d.block == blk.block] == []
+        month = await conn.fetchval(
+            "SELECT max(formed_month) FROM block_rollup WHERE state = 'up' AND block_lgd_code = $1",
+            blk.block,
+        )
+        plant = (
+            "UPDATE block_rollup SET sc = sc + $3 WHERE state = 'up' AND block_lgd_code = $1"
+            " AND formed_month = $2"
+        )
+        await conn.execute(plant, blk.block, month, 1)
+        try:
+            after = await compare_with_owners(conn, "up", owners)
+        finally:
+            await conn.execute(plant, blk.block, month, -1)
+    finally:
+        await conn.close()
+    assert [d for d in after if d not in before] == [
+        Difference(blk.district, blk.block, "profiles", "sc", 3, 2)
+    ]

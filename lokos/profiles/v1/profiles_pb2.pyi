@@ -1758,3 +1758,88 @@ class FederationLinked(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FederationLinked: _TypeAlias = FederationLinked  # noqa: Y015
+
+@_typing.final
+class CountShgsByBlockRequest(_message.Message):
+    """--- totals for the reports' consistency check ----------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountShgsByBlockRequest: _TypeAlias = CountShgsByBlockRequest  # noqa: Y015
+
+@_typing.final
+class ShgBlockCount(_message.Message):
+    """The SHGs of a block (members counted in their SHG's block, leavers left out)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    SHGS_FIELD_NUMBER: _builtins.int
+    WITH_BANK_FIELD_NUMBER: _builtins.int
+    MEMBERS_FIELD_NUMBER: _builtins.int
+    SC_FIELD_NUMBER: _builtins.int
+    ST_FIELD_NUMBER: _builtins.int
+    OBC_FIELD_NUMBER: _builtins.int
+    GENERAL_FIELD_NUMBER: _builtins.int
+    OTHER_FIELD_NUMBER: _builtins.int
+    district_lgd_code: _builtins.str
+    block_lgd_code: _builtins.str
+    shgs: _builtins.int
+    with_bank: _builtins.int
+    members: _builtins.int
+    sc: _builtins.int
+    st: _builtins.int
+    obc: _builtins.int
+    general: _builtins.int
+    other: _builtins.int
+    def __init__(
+        self,
+        *,
+        district_lgd_code: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        shgs: _builtins.int = ...,
+        with_bank: _builtins.int = ...,
+        members: _builtins.int = ...,
+        sc: _builtins.int = ...,
+        st: _builtins.int = ...,
+        obc: _builtins.int = ...,
+        general: _builtins.int = ...,
+        other: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "district_lgd_code", b"district_lgd_code", "general", b"general", "members", b"members", "obc", b"obc", "other", b"other", "sc", b"sc", "shgs", b"shgs", "st", b"st", "with_bank", b"with_bank"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShgBlockCount: _TypeAlias = ShgBlockCount  # noqa: Y015
+
+@_typing.final
+class CountShgsByBlockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def blocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___ShgBlockCount]: ...
+    def __init__(
+        self,
+        *,
+        blocks: _abc.Iterable[Global___ShgBlockCount] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blocks", b"blocks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountShgsByBlockResponse: _TypeAlias = CountShgsByBlockResponse  # noqa: Y015

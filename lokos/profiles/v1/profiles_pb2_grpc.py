@@ -150,6 +150,11 @@ class ProfilesServiceStub:
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
                 response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
                 _registered_method=True)
+        self.CountShgsByBlock = channel.unary_unary(
+                '/lokos.profiles.v1.ProfilesService/CountShgsByBlock',
+                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockRequest.SerializeToString,
+                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockResponse.FromString,
+                _registered_method=True)
 
 
 class ProfilesServiceServicer:
@@ -301,6 +306,14 @@ class ProfilesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountShgsByBlock(self, request, context):
+        """Per block of the caller's state: SHGs, with a bank account, members by social category
+        (the reports' consistency check recounts from here). System and state administrators.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProfilesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -418,6 +431,11 @@ def add_ProfilesServiceServicer_to_server(servicer, server):
                     servicer.ImportMigration,
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.FromString,
                     response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.SerializeToString,
+            ),
+            'CountShgsByBlock': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountShgsByBlock,
+                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockRequest.FromString,
+                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1041,6 +1059,33 @@ class ProfilesService:
             '/lokos.profiles.v1.ProfilesService/ImportMigration',
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.CsvChunk.SerializeToString,
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.ImportReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountShgsByBlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.profiles.v1.ProfilesService/CountShgsByBlock',
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockRequest.SerializeToString,
+            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CountShgsByBlockResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -63,6 +63,10 @@ class ProfilesServiceStub:
     FederationHistory: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.GetRequest, _profiles_pb2.FederationHistoryResponse]
     ImportMigration: _grpc.StreamUnaryMultiCallable[_profiles_pb2.CsvChunk, _profiles_pb2.ImportReport]
     """Migration from the old MIS: a CSV export of SHGs and members, loaded with COPY."""
+    CountShgsByBlock: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.CountShgsByBlockRequest, _profiles_pb2.CountShgsByBlockResponse]
+    """Per block of the caller's state: SHGs, with a bank account, members by social category
+    (the reports' consistency check recounts from here). System and state administrators.
+    """
 
 @_typing.type_check_only
 class ProfilesServiceAsyncStub(ProfilesServiceStub):
@@ -98,6 +102,10 @@ class ProfilesServiceAsyncStub(ProfilesServiceStub):
     FederationHistory: _aio.UnaryUnaryMultiCallable[_profiles_pb2.GetRequest, _profiles_pb2.FederationHistoryResponse]  # type: ignore[assignment]
     ImportMigration: _aio.StreamUnaryMultiCallable[_profiles_pb2.CsvChunk, _profiles_pb2.ImportReport]  # type: ignore[assignment]
     """Migration from the old MIS: a CSV export of SHGs and members, loaded with COPY."""
+    CountShgsByBlock: _aio.UnaryUnaryMultiCallable[_profiles_pb2.CountShgsByBlockRequest, _profiles_pb2.CountShgsByBlockResponse]  # type: ignore[assignment]
+    """Per block of the caller's state: SHGs, with a bank account, members by social category
+    (the reports' consistency check recounts from here). System and state administrators.
+    """
 
 class ProfilesServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -268,5 +276,15 @@ class ProfilesServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_profiles_pb2.ImportReport, _abc.Awaitable[_profiles_pb2.ImportReport]]:
         """Migration from the old MIS: a CSV export of SHGs and members, loaded with COPY."""
+
+    @_abc_1.abstractmethod
+    def CountShgsByBlock(
+        self,
+        request: _profiles_pb2.CountShgsByBlockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_profiles_pb2.CountShgsByBlockResponse, _abc.Awaitable[_profiles_pb2.CountShgsByBlockResponse]]:
+        """Per block of the caller's state: SHGs, with a bank account, members by social category
+        (the reports' consistency check recounts from here). System and state administrators.
+        """
 
 def add_ProfilesServiceServicer_to_server(servicer: ProfilesServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -2220,3 +2220,78 @@ class LoanEvent(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___LoanEvent: _TypeAlias = LoanEvent  # noqa: Y015
+
+@_typing.final
+class CountBooksByBlockRequest(_message.Message):
+    """--- totals for the reports' consistency check ----------------------------------------------"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountBooksByBlockRequest: _TypeAlias = CountBooksByBlockRequest  # noqa: Y015
+
+@_typing.final
+class BookBlockCount(_message.Message):
+    """The SHG books of a block: SHGs with an approved meeting, the savings of approved meetings,
+    and the loans outstanding at each SHG's last approved meeting (paise).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISTRICT_LGD_CODE_FIELD_NUMBER: _builtins.int
+    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
+    WITH_TRANSACTIONS_FIELD_NUMBER: _builtins.int
+    COMPULSORY_FIELD_NUMBER: _builtins.int
+    VOLUNTARY_FIELD_NUMBER: _builtins.int
+    LOAN_OUTSTANDING_FIELD_NUMBER: _builtins.int
+    district_lgd_code: _builtins.str
+    block_lgd_code: _builtins.str
+    with_transactions: _builtins.int
+    compulsory: _builtins.int
+    voluntary: _builtins.int
+    loan_outstanding: _builtins.int
+    def __init__(
+        self,
+        *,
+        district_lgd_code: _builtins.str = ...,
+        block_lgd_code: _builtins.str = ...,
+        with_transactions: _builtins.int = ...,
+        compulsory: _builtins.int = ...,
+        voluntary: _builtins.int = ...,
+        loan_outstanding: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "compulsory", b"compulsory", "district_lgd_code", b"district_lgd_code", "loan_outstanding", b"loan_outstanding", "voluntary", b"voluntary", "with_transactions", b"with_transactions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BookBlockCount: _TypeAlias = BookBlockCount  # noqa: Y015
+
+@_typing.final
+class CountBooksByBlockResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BLOCKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def blocks(self) -> _containers.RepeatedCompositeFieldContainer[Global___BookBlockCount]: ...
+    def __init__(
+        self,
+        *,
+        blocks: _abc.Iterable[Global___BookBlockCount] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blocks", b"blocks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountBooksByBlockResponse: _TypeAlias = CountBooksByBlockResponse  # noqa: Y015

@@ -100,6 +100,11 @@ class TransactionsServiceStub:
                 request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
                 response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
                 _registered_method=True)
+        self.CountBooksByBlock = channel.unary_unary(
+                '/lokos.transactions.v1.TransactionsService/CountBooksByBlock',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockResponse.FromString,
+                _registered_method=True)
 
 
 class TransactionsServiceServicer:
@@ -194,6 +199,14 @@ class TransactionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountBooksByBlock(self, request, context):
+        """Per block of the caller's state, from approved meetings (the reports' consistency check
+        recounts from here). System and state administrators.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TransactionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -261,6 +274,11 @@ def add_TransactionsServiceServicer_to_server(servicer, server):
                     servicer.ChangeSettings,
                     request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.FromString,
                     response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.SerializeToString,
+            ),
+            'CountBooksByBlock': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountBooksByBlock,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -614,6 +632,33 @@ class TransactionsService:
             '/lokos.transactions.v1.TransactionsService/ChangeSettings',
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.ChangeSettingsRequest.SerializeToString,
             lokos_dot_transactions_dot_v1_dot_transactions__pb2.SettingsView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountBooksByBlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.TransactionsService/CountBooksByBlock',
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_transactions__pb2.CountBooksByBlockResponse.FromString,
             options,
             channel_credentials,
             insecure,

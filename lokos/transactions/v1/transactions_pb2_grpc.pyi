@@ -63,6 +63,10 @@ class TransactionsServiceStub:
     """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
     ChangeSettings: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.ChangeSettingsRequest, _transactions_pb2.SettingsView]
     """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
+    CountBooksByBlock: _grpc.UnaryUnaryMultiCallable[_transactions_pb2.CountBooksByBlockRequest, _transactions_pb2.CountBooksByBlockResponse]
+    """Per block of the caller's state, from approved meetings (the reports' consistency check
+    recounts from here). System and state administrators.
+    """
 
 @_typing.type_check_only
 class TransactionsServiceAsyncStub(TransactionsServiceStub):
@@ -94,6 +98,10 @@ class TransactionsServiceAsyncStub(TransactionsServiceStub):
     """Receipts & Payments account for a period (R8, MEG-RP): contra excluded."""
     ChangeSettings: _aio.UnaryUnaryMultiCallable[_transactions_pb2.ChangeSettingsRequest, _transactions_pb2.SettingsView]  # type: ignore[assignment]
     """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
+    CountBooksByBlock: _aio.UnaryUnaryMultiCallable[_transactions_pb2.CountBooksByBlockRequest, _transactions_pb2.CountBooksByBlockResponse]  # type: ignore[assignment]
+    """Per block of the caller's state, from approved meetings (the reports' consistency check
+    recounts from here). System and state administrators.
+    """
 
 class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -200,5 +208,15 @@ class TransactionsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transactions_pb2.SettingsView, _abc.Awaitable[_transactions_pb2.SettingsView]]:
         """Frequency and compulsory savings as dated settings (A2, B1); never before the last meeting."""
+
+    @_abc_1.abstractmethod
+    def CountBooksByBlock(
+        self,
+        request: _transactions_pb2.CountBooksByBlockRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transactions_pb2.CountBooksByBlockResponse, _abc.Awaitable[_transactions_pb2.CountBooksByBlockResponse]]:
+        """Per block of the caller's state, from approved meetings (the reports' consistency check
+        recounts from here). System and state administrators.
+        """
 
 def add_TransactionsServiceServicer_to_server(servicer: TransactionsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""Totals per block, for the reports' consistency check."""
