@@ -35,11 +35,19 @@ from typing import Any
 
 import asyncpg
 import grpc
+import httpx
 import nats
 from nats.js.errors import NotFoundError
 from rich.table import Table
 
-from bench.common import LatencyStats, console, fmt_ms, shared_platform, write_results
+from bench.common import (
+    LatencyStats,
+    console,
+    fmt_ms,
+    get_token,
+    shared_platform,
+    write_results,
+)
 from gateway import exports
 from launcher.platform import Platform
 from lokos.db import Database, asyncpg_dsn
@@ -82,6 +90,7 @@ class Result:
     latency: dict[str, Any] = field(default_factory=dict)
     ingestion: dict[str, Any] = field(default_factory=dict)
     exports: dict[str, Any] = field(default_factory=dict)
+    exports_http: dict[str, Any] = field(default_factory=dict)
     rebuild: dict[str, Any] = field(default_factory=dict)
 
 
@@ -450,6 +459,58 @@ async def export_rates(rows: int) -> dict[str, float]:
     return out
 
 
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def export_http(p: Platform, shgs: int) -> dict[str, float]:
+    """The SHG list of the whole state downloaded through the gateway (gRPC stream from the
+    reports, written by the gateway): rows/s and the peak resident memory of the gateway and
+    the reports process above what they held before (sampled every 50 ms)."""
+    pids = {i["name"]: int(i["pid"]) for i in p.status() if i["name"] in ("gateway", "reports")}
+    token = get_token(p)
+    out: dict[str, float] = {"rows": shgs}
+    async with httpx.AsyncClient(base_url=p.gateway_url, timeout=600) as client:
+        for fmt in ("csv", "xlsx"):
+            base = {name: _rss_mb(pid) for name, pid in pids.items()}
+            peak = dict(base)
+            done = asyncio.Event()
+
+            async def sample(peak: dict[str, float], done: asyncio.Event) -> None:
+                while not done.is_set():
+                    for name, pid in pids.items():
+                        peak[name] = max(peak[name], _rss_mb(pid))
+                    await asyncio.sleep(0.05)
+
+            sampler = asyncio.create_task(sample(peak, done))
+            size = 0
+            t0 = time.perf_counter()
+            async with client.stream(
+                "GET",
+                "/v1/reports/shgs/download",
+                params={"format": fmt},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as r:
+                r.raise_for_status()
+                async for part in r.aiter_raw():
+                    size += len(part)
+            seconds = time.perf_counter() - t0
+            done.set()
+            await sampler
+            out[f"{fmt}_rows_per_s"] = shgs / seconds
+            out[f"{fmt}_mb"] = size / 1e6
+            for name in pids:
+                out[f"{fmt}_{name}_peak_mb"] = peak[name] - base[name]
+    return out
+
+
 # --- 5. rebuild -------------------------------------------------------------------------------
 
 
@@ -468,7 +529,7 @@ async def rebuild_time(p: Platform) -> dict[str, float]:
 # --- run -----------------------------------------------------------------------------------------
 
 
-STAGES = ("latency", "ingestion", "exports", "rebuild")
+STAGES = ("latency", "ingestion", "exports", "exports_http", "rebuild")
 
 
 async def run(
@@ -498,6 +559,9 @@ async def run(
     if "exports" in stages:
         console.print(f"writing {rows:,} rows as CSV and XLSX…")
         result.exports = await export_rates(rows)
+    if "exports_http" in stages:
+        console.print(f"downloading the state's {loaded.shgs:,} SHGs through the gateway…")
+        result.exports_http = await export_http(p, loaded.shgs)
     if "rebuild" in stages:
         console.print("rebuilding from the stream…")
         result.rebuild = await rebuild_time(p)
@@ -530,6 +594,19 @@ def report(r: Result) -> None:
         t.add_row("CSV peak MB", f"{x['csv_peak_mb']:.1f}", "bounded")
         t.add_row("XLSX rows/s", f"{x['xlsx_rows_per_s']:,.0f}", f"≥ {GOAL_XLSX_ROWS_PER_S:,}")
         t.add_row("XLSX peak MB", f"{x['xlsx_peak_mb']:.1f}", "bounded")
+    x = r.exports_http
+    if x:
+        for fmt, goal in (("csv", GOAL_CSV_ROWS_PER_S), ("xlsx", GOAL_XLSX_ROWS_PER_S)):
+            t.add_row(
+                f"gateway {fmt.upper()} rows/s ({x['rows']:,} rows)",
+                f"{x[f'{fmt}_rows_per_s']:,.0f}",
+                f"≥ {goal:,}",
+            )
+            t.add_row(
+                f"  peak MB above idle: gateway / reports ({x[f'{fmt}_mb']:.0f} MB file)",
+                f"{x[f'{fmt}_gateway_peak_mb']:.0f} / {x[f'{fmt}_reports_peak_mb']:.0f}",
+                "bounded",
+            )
     if r.rebuild:
         t.add_row("rebuild s", f"{r.rebuild['seconds']:.1f}", f"{r.rebuild['events']:,} events")
     console.print(t)

@@ -260,7 +260,7 @@ class EventConsumer:
         trace (the help desk follows one submission into every consumer), ended when the
         batch commits; the batch's span links them."""
         assert self.batch_handler is not None
-        events: list[Event] = []
+        envelopes: list[events_pb2.EventEnvelope] = []
         good: list[Msg] = []
         for msg in msgs:
             envelope = events_pb2.EventEnvelope()
@@ -277,9 +277,14 @@ class EventConsumer:
             if await self._reject(msg, envelope):
                 continue
             good.append(msg)
-            events.append(_event(envelope, msg))
-        if not events:
+            envelopes.append(envelope)
+        if not good:
             return
+        # What still waits behind the batch, from its last message's delivery metadata (read
+        # once: parsing it is a cost of every message otherwise); a batch handler does not
+        # look at delivery counts.
+        behind = _event(envelopes[-1], good[-1]).pending
+        events = [Event(e, m.subject, 1, behind) for e, m in zip(envelopes, good, strict=True)]
         attributes = {"messaging.system": "nats", "messaging.consumer.group.name": self.durable}
         per_event = [
             tracer.start_span(
