@@ -11,7 +11,7 @@ from lokos import bus
 from lokos.consumer import EventConsumer
 from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
-from services.reports import aggregates, events, national
+from services.reports import aggregates, consumers, national
 from services.reports.config import ReportsSettings
 from services.reports.federation import AggregatePublisher
 from services.reports.freshness import FreshnessMonitor
@@ -26,8 +26,8 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt.db,
         rt.nats,
         durable="reports-feed",
-        subjects=events.subjects(rt.settings.state),
-        batch_handler=events.dispatch,
+        subjects=consumers.subjects(rt.settings.state),
+        batch_handler=consumers.dispatch,
         service=rt.settings.service_name,
         state=rt.settings.state,
         batch=settings.consumer_batch,

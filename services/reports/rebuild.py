@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lokos.common.v1 import events_pb2
 from lokos.db import Database
 from lokos.events import STREAM, Event, foreign_origin
-from services.reports import events, ingest
+from services.reports import consumers, ingest
 from services.reports.models import inbox, metadata
 
 DURABLE = "reports-feed"
@@ -111,7 +111,7 @@ async def rebuild(
             STREAM,
             ConsumerConfig(
                 name=name,
-                filter_subjects=events.subjects(state),
+                filter_subjects=consumers.subjects(state),
                 deliver_policy=DeliverPolicy.ALL,
                 ack_policy=AckPolicy.NONE,
                 inactive_threshold=300.0,

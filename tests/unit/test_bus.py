@@ -19,7 +19,7 @@ from services.dedup import consumers as dedup_events
 from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates
 from services.reports import aggregates as reports_aggregates
-from services.reports import events as reports_events
+from services.reports import consumers as reports_consumers
 from services.transactions import events as transactions_events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ HANDLED: dict[str, Callable[[str], list[str]]] = {
     "identity-cbos": identity_consumers.subjects,
     "profiles-duplicates": profiles_duplicates.subjects,
     "dedup-index": dedup_events.subjects,
-    "reports-feed": reports_events.subjects,
+    "reports-feed": reports_consumers.subjects,
     "reports-aggregates": reports_aggregates.subjects,
     "transactions-profiles": transactions_events.subjects,
 }
