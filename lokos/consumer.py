@@ -109,12 +109,19 @@ class Puller:
             self.buffer.append(msg)
             self.open_for -= 1
             self.arrived.set()
-        elif status != "100":  # not a heartbeat: the request is over (expired, or refused)
+        elif status == "100":  # a heartbeat
+            return
+        else:  # the request is over: expired (408), or refused (409)
             self.open_for = 0
-            description = (msg.headers or {}).get("Description", "")
-            if status == "409" and "Deleted" in description:
-                self.gone = description
-                self.arrived.set()
+            if status == "409":
+                # Asked again by the next take(), not at once: a refusal that persists
+                # (the durable deleted, a batch above its limit) must not become a busy loop.
+                description = (msg.headers or {}).get("Description", "")
+                log.warning("pull request refused: %s %s", status, description)
+                if "Deleted" in description:
+                    self.gone = description
+                    self.arrived.set()
+                return
         if self.open_for <= 0:
             await self._ask()
 
