@@ -7,13 +7,18 @@
 2. Dashboard (R1) at state, district and block level over gRPC, sequential calls: p99 (goal
    ≤ 50 ms); drill-down of a district; the list of a block's SHGs, 100 a page (goal ≤ 100 ms).
 3. Ingestion of real events: N profiles.member.created events published to JetStream and
-   applied by the running consumer (goal ≥ 20,000 events/s).
+   applied by the running consumer (goal ≥ 20,000 events/s), with the CPU seconds the
+   reports process, PostgreSQL and NATS spent on them (events per CPU-second: what each part
+   could apply on a core of its own, whatever the machine's load) and the load average.
 4. Downloads: the streaming writer (gateway/exports.py) on R rows of the SHG list: CSV rows/s
-   (goal ≥ 100,000/s), XLSX rows/s (goal ≥ 20,000/s), peak memory (tracemalloc).
+   (goal ≥ 100,000/s), XLSX rows/s (goal ≥ 20,000/s), peak memory (tracemalloc); then the
+   state's whole SHG list through the gateway's download route (reports gRPC stream →
+   gateway writer → HTTP): rows/s and the peak resident memory of gateway and reports.
 5. Full rebuild (``lokos reports rebuild``) from the stream: time and events/s.
 
     python -m bench.reports                      # 1 crore members, 8 lakh SHGs
     python -m bench.reports --scale 0.02         # a quick run (2 lakh members)
+    python -m bench.reports --scale 0.01 --events 200000 --only ingestion
 
 Events are traced at --trace-ratio (0.01 by default, as a state of this size would run): with
 every event traced the consumer spends most of its time exporting spans.
