@@ -154,10 +154,13 @@ def subjects(state: str) -> list[str]:
     return [f"lokos.{state}.{event_type}" for event_type in HANDLERS]
 
 
-async def dispatch(session: AsyncSession, event: Event) -> None:
-    handler = HANDLERS.get(event.event_type)
-    if handler is not None:
-        await handler(session, event)
+async def dispatch(session: AsyncSession, events: list[Event]) -> None:
+    """A fetched batch in stream order, in one transaction (a bulk import's lakhs of approved
+    members would otherwise cost a commit each)."""
+    for event in events:
+        handler = HANDLERS.get(event.event_type)
+        if handler is not None:
+            await handler(session, event)
 
 
 # ------------------------------------------------------------------ the query

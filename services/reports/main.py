@@ -39,9 +39,10 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt.nats,
         durable="reports-aggregates",
         subjects=aggregates.subjects(rt.settings.state),
-        handler=aggregates.dispatch,
+        batch_handler=aggregates.dispatch,
         service=rt.settings.service_name,
         state=rt.settings.state,
+        batch=settings.consumer_batch,
     )
     rt.background.append(aggregates_consumer.run)
     # The national federation: a state publishes its aggregates, the national instance
