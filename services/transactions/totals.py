@@ -38,6 +38,4 @@ async def count_books_by_block(db: Database, caller: Principal) -> pb.CountBooks
         raise PermissionDenied("only a state administrator may read the state's totals")
     async with db.read_session() as session:
         rows = await (await repository.raw(session)).fetch(_BOOKS, caller.state)
-    return pb.CountBooksByBlockResponse(
-        blocks=[pb.BookBlockCount(**dict(r.items())) for r in rows]
-    )
+    return pb.CountBooksByBlockResponse(blocks=[pb.BookBlockCount(**dict(r.items())) for r in rows])
