@@ -25,6 +25,7 @@ from gateway.routes import (
     auth,
     consents,
     duplicates,
+    funds,
     geography,
     health,
     helpdesk,
@@ -202,6 +203,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    app.include_router(funds.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
     app.include_router(consents.router, prefix="/v1")
     app.include_router(helpdesk.router, prefix="/v1")

@@ -278,3 +278,63 @@ class CboGrade(TransactionsBase):
         DateTime(timezone=True), server_default=func.now()
     )
     computed_by: Mapped[str] = mapped_column(String(64))
+
+
+class FundTransferRow(TransactionsBase):
+    """One movement of community funds (F1–F5): recorded once, in the giver's book (a release
+    from the state mission has no book here), approved by the giver tier's approver, confirmed
+    by the receiver, whose book then gets its side. ``matched``: both books agree — the
+    reconciliation report (R4, F5) reads the rest through a partial index per block."""
+
+    __tablename__ = "fund_transfer"
+    __table_args__ = (
+        Index("uq_fund_transfer_client", "client_id", unique=True),
+        Index("ix_fund_transfer_giver", "giver_id"),
+        Index("ix_fund_transfer_receiver", "receiver_id", "loan_id"),
+        Index(
+            "ix_fund_transfer_open",
+            "state",
+            "block_lgd_code",
+            "transfer_date",
+            postgresql_where=text("NOT matched AND status <> 'REJECTED'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    movement: Mapped[str] = mapped_column(String(16))  # RELEASE, GRANT, LOAN, REPAYMENT
+    fund: Mapped[str] = mapped_column(String(16))
+    giver_id: Mapped[uuid.UUID | None] = mapped_column(UUID)  # None: the state mission
+    giver_tier: Mapped[str] = mapped_column(String(8))
+    receiver_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    receiver_tier: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    principal: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    interest: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    mode: Mapped[str] = mapped_column(String(8))
+    giver_account: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    transfer_date: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    loan_id: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    status: Mapped[str] = mapped_column(String(16))  # PENDING, APPROVED, REJECTED
+    confirmed_amount: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    matched: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # The two books' entries (none yet for a side not written); a rejection deletes the giver's.
+    giver_entry_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entry.id", ondelete="SET NULL")
+    )
+    receiver_entry_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entry.id", ondelete="SET NULL")
+    )
+    # REPAYMENT: the lender's loan state before it, restored if the repayment is rejected.
+    undo: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    maker: Mapped[str] = mapped_column(String(64))
+    checker: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    remarks: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    block_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    district_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

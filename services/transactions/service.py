@@ -89,11 +89,19 @@ class Cbo:
 
 
 class Transactions:
-    def __init__(self, db: Database, state: str, policy: BookPolicy | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        state: str,
+        policy: BookPolicy | None = None,
+        clf_approvers: frozenset[str] | None = None,
+    ) -> None:
         self.db = db
         self.state = state
         # The state's defaults (rulebook defaults with the state's settings on top).
         self.policy = policy or BookPolicy()
+        # F6: who approves a CLF's own books in this state (default: the catalogue's).
+        self.clf_approvers = clf_approvers or access.CLF_BOOK_APPROVERS_DEFAULT
 
     def _policy(self, book: asyncpg.Record) -> BookPolicy:
         """The book's settings: the state's defaults with the book's own on top."""
@@ -227,7 +235,12 @@ class Transactions:
             held = await repository.book(conn, cbo.cbo_id, lock=True)
             if held is None:
                 raise NotFound("this CBO has no cut-off", code="no_cutoff")
-            access.require_approver(principal, cbo.where, held["maker"])
+            access.require_approver(
+                principal,
+                cbo.where,
+                held["maker"],
+                access.book_approvers(cbo.cbo_type, self.clf_approvers),
+            )
             if held["cutoff_status"] != SUBMITTED:
                 raise Conflict("the cut-off is not waiting for approval", code="not_pending")
             if not req.approve:
@@ -576,7 +589,12 @@ class Transactions:
             row = await repository.live_meeting(conn, cbo.cbo_id, req.number)
             if held is None or row is None:
                 raise NotFound("no such meeting", code="meeting_not_found")
-            access.require_approver(principal, cbo.where, row["maker"])
+            access.require_approver(
+                principal,
+                cbo.where,
+                row["maker"],
+                access.book_approvers(cbo.cbo_type, self.clf_approvers),
+            )
             if row["status"] != CLOSED:
                 raise Conflict("the meeting is not waiting for approval", code="not_pending")
             if req.approve:
