@@ -264,9 +264,11 @@ CLF_BOOK_APPROVERS = CHECKERS
 # F1–F3: the state mission's releases of community funds into CLFs, VOs and SHGs are recorded
 # by state staff (the mission's own sanction is their check).
 FUND_RELEASERS = _codes("STATE_ADMIN", "STATE_PROGRAM_MANAGER")
-# Who may answer a fund transfer's approval at the gateway: every community approver and the
-# staff a state may name for CLFs; the transactions service checks the tier and the scope.
-FUND_APPROVERS = APPROVERS | PROGRAM_STAFF
+# Who may answer a book's or a fund transfer's approval at the gateway: every community
+# approver and the staff a state may name for CLFs; the transactions service checks the tier,
+# the federation and the scope.
+BOOK_APPROVERS = APPROVERS | PROGRAM_STAFF
+FUND_APPROVERS = BOOK_APPROVERS
 # Readers: staff whose scope reaches a record (every staff role, the block's MIS included),
 # and community users for their mapped CBOs.
 STAFF_READERS = PROGRAM_STAFF

@@ -30,7 +30,8 @@ router = APIRouter(
 # Route permissions from the catalogue; the service checks the CBO mapping and the unit.
 BookReader = Annotated[Principal, Depends(allow(catalogue.READERS))]
 Bookkeeper = Annotated[Principal, Depends(allow(catalogue.BOOKKEEPERS))]
-Approver = Annotated[Principal, Depends(allow(catalogue.APPROVERS))]
+# F6: a CLF's books are approved by staff the state names (default the Block Program Manager).
+Approver = Annotated[Principal, Depends(allow(catalogue.BOOK_APPROVERS))]
 
 # Amounts reach the service as they are (it names a negative or absurd amount); the bounds
 # are what the contract's int64 and every JSON client carry exactly.

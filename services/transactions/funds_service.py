@@ -396,7 +396,6 @@ class Funds:
                         "the giver's books are closed up to "
                         f"{giver_book['last_date'].isoformat()} (E5)",
                     )
-            await self._open_book(conn, receiver, "receiver_id", lock=False)
             rule = self.rules.rule(t.fund, t.on)
             recipient = await self._recipient(conn, receiver, t)
             refusals = release_refusals(rule, t, giver_tier, receiver_tier, recipient)
