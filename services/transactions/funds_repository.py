@@ -203,6 +203,14 @@ async def delete_loan(conn: asyncpg.Connection, cbo_id: uuid.UUID, loan_id: str)
     await conn.execute("DELETE FROM loan WHERE cbo_id = $1 AND loan_id = $2", cbo_id, loan_id)
 
 
+async def lock_receiver_fund(conn: asyncpg.Connection, receiver_id: uuid.UUID, fund: str) -> None:
+    """Serialise the transfers of one fund to one CBO until commit (its book may not exist): the
+    "once per CBO" check and a replayed client id then see the first one's row."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"fund:{receiver_id}:{fund}"
+    )
+
+
 # --- transfers ----------------------------------------------------------------------------------
 
 

@@ -359,6 +359,7 @@ class Funds:
         t = parse_transfer(req, today)
         async with self.db.session() as session:
             conn = await repository.raw(session)
+            await repo.lock_receiver_fund(conn, t.receiver_id, t.fund.value)
             again = await repo.transfer_by_client(conn, t.client_id)
             if again is not None:
                 return _view(again, replayed=True)
