@@ -11,7 +11,7 @@ Prints, on this machine:
    or confirmed with another amount), loaded with COPY: the service's report per block (access
    check, the block's district, the partial index, the ageing in Python), p50 / p99.
 
-    python -m bench.funds [--shgs 10000] [--transfers 1000000] [--blocks 200]
+    python -m bench.funds [--shgs 10000] [--transfers 1000000 (0: skip the report)] [--blocks 200]
 """
 
 from __future__ import annotations
@@ -132,10 +132,6 @@ async def release(url: str, shgs: int) -> None:
             )  # fmt: skip
         started = time.perf_counter()
         async with conn.transaction():
-            terms = LoanTerms(
-                CIF, 100, Method.DECLINING_EMI, 12, 1, add_months(ON, 1), Frequency.MONTHLY
-            )
-            schedule = build_schedule(terms, 100)
             entries: list[tuple[uuid.UUID, JournalEntry]] = []
             transfers: list[dict[str, Any]] = []
             loans: list[tuple[Any, ...]] = []
@@ -144,15 +140,22 @@ async def release(url: str, shgs: int) -> None:
                 tid = uuid.uuid4()
                 loan_id = f"CIF-{i:06d}"
                 text = f"LOAN CIF transfer {tid}"
+                # Amounts differ from SHG to SHG (its micro-credit plan): a schedule each.
+                amount = CIF - rupees(i % 11 * 1_000)
+                terms = LoanTerms(
+                    amount, 100, Method.DECLINING_EMI, 12, 1, add_months(ON, 1), Frequency.MONTHLY
+                )
                 given = giver_entry(
-                    Movement.LOAN, FundType.CIF, CIF, "SB1", ON, text, loan_id=loan_id
+                    Movement.LOAN, FundType.CIF, amount, "SB1", ON, text, loan_id=loan_id
                 )
                 assert given is not None
                 got = receiver_entry(
-                    Movement.LOAN, FundType.CIF, CIF, "SB1", ON, text + " received"
+                    Movement.LOAN, FundType.CIF, amount, "SB1", ON, text + " received"
                 )
                 entries += [(vo, given), (shg, got)]
-                state = LoanState.new(loan_id, str(shg), LoanSource.CIF, terms, schedule)
+                state = LoanState.new(
+                    loan_id, str(shg), LoanSource.CIF, terms, build_schedule(terms, 100)
+                )
                 loans.append(
                     (
                         vo,
@@ -161,7 +164,7 @@ async def release(url: str, shgs: int) -> None:
                         "CIF",
                         "federation loan",
                         loan_to_json(state),
-                        CIF,
+                        amount,
                         False,
                     )
                 )
@@ -169,10 +172,11 @@ async def release(url: str, shgs: int) -> None:
                     {
                         "id": tid, "client_id": f"bulk-{tid}", "state": STATE, "movement": "LOAN",
                         "fund": "CIF", "giver_id": vo, "giver_tier": "VO", "receiver_id": shg,
-                        "receiver_tier": "SHG", "amount": CIF, "principal": CIF, "interest": 0,
+                        "receiver_tier": "SHG", "amount": amount, "principal": amount,
+                        "interest": 0,
                         "mode": "BANK", "giver_account": "SB1", "transfer_date": ON,
                         "reference": "SRLM/CIF/bulk", "loan_id": loan_id, "status": "APPROVED",
-                        "confirmed_amount": CIF, "confirmed_on": ON, "confirmed_by": "bench",
+                        "confirmed_amount": amount, "confirmed_on": ON, "confirmed_by": "bench",
                         "matched": True, "giver_entry_id": None, "receiver_entry_id": None,
                         "undo": {}, "maker": "bench", "checker": "bench-checker",
                         "block_lgd_code": f"B{i % 50:03d}", "district_lgd_code": "D1",
@@ -300,7 +304,8 @@ def main() -> None:
             url = f"postgresql+asyncpg://postgres@/funds_bench?host={host}"
             asyncio.run(prepare_database(MIGRATIONS, url, create=True))
             asyncio.run(release(url, args.shgs))
-            asyncio.run(reconciliation(url, args.transfers, args.blocks))
+            if args.transfers:
+                asyncio.run(reconciliation(url, args.transfers, args.blocks))
         finally:
             srv.cleanup()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

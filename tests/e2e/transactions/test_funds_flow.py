@@ -276,6 +276,27 @@ def test_cif_flows_from_the_state_to_a_member_and_back(api: Api, fed: Federation
     confirm(api, to_shg["id"], s.bookkeeper, rs(50_000), "2026-03-01")
     every_book_balances(api, f)
 
+    # The VO's own books run on the same meeting engine: its bookkeeper pays the honorarium at
+    # its meeting; the CLF's VO approver approves it, the VO's SHG approver cannot.
+    vo_meeting = {
+        "client_id": str(uuid.uuid4()),
+        "number": 1,
+        "date": "2026-03-02",
+        "group": [{"kind": "PAYMENT", "head": "BK_HONORARIUM", "amount": rs(500), "via": SB}],
+        "cash_counted": 0,
+        "passbook": {SB: rs(1_49_500)},
+    }
+    r = api.http.post(
+        f"/v1/books/{f.vo}/meetings", json={"meetings": [vo_meeting]}, headers=f.vo_bk
+    )
+    assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "RECORDED", r.text
+    for who, status in ((f.shg_approver, 403), (f.bpm, 403), (f.vo_approver, 200)):
+        r = api.http.post(
+            f"/v1/books/{f.vo}/meetings/1/decision", json={"approve": True}, headers=who
+        )
+        assert r.status_code == status, r.text
+    every_book_balances(api, f)
+
     # 4. The SHG lends ₹40,000 of it to a member at its meeting (source CIF).
     meeting_1 = {
         "client_id": str(uuid.uuid4()),
@@ -377,7 +398,7 @@ def test_cif_flows_from_the_state_to_a_member_and_back(api: Api, fed: Federation
     vo_books = balanced(api, f.vo, f.vo_bk)
     assert "LOAN_CIF" not in vo_books["assets"]
     interest = sum(i["interest"] for i in to_shg["schedule"])
-    assert vo_books["assets"]["BANK"] == rs(1_50_000) + rs(50_000) + interest
+    assert vo_books["assets"]["BANK"] == rs(1_49_500) + rs(50_000) + interest
     assert fund_events(api, release["id"]) == [
         "transactions.fund.disbursed",
         "transactions.fund.received",
