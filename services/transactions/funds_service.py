@@ -48,7 +48,7 @@ from services.transactions.books.funds import (
     default_rules,
     lending_refusal,
 )
-from services.transactions.books.ledger import LedgerError, check_against_chart
+from services.transactions.books.ledger import JournalEntry, LedgerError, check_against_chart
 from services.transactions.books.loans import LoanState, allocate, apply_allocation
 from services.transactions.books.money import Paise, format_rupees
 from services.transactions.books.policy import BookPolicy
@@ -204,6 +204,16 @@ def release_refusals(
             return [*out, Refusal("FUND_NOT_A_GRANT", "fund", f"{rule.fund} is lent, not given")]
         if giver not in (Tier.CLF, Tier.VO):
             out.append(Refusal("FUND_WRONG_GIVER", "giver_id", "a federation passes funds on"))
+    elif rule.kind is FundKind.LOAN and receiver is Tier.SHG:
+        # F2: the mission's loan funds go to the federation that lends them on.
+        return [
+            *out,
+            Refusal(
+                "FUND_WRONG_TIER",
+                "receiver_id",
+                f"{rule.fund} is released to the {rule.lender}, which lends it to SHGs",
+            ),
+        ]
     elif receiver is not rule.recipient:
         # A release into a federation's corpus, to lend or pass on: loan funds only to their
         # lender tier or above it, grants to any federation.
@@ -272,6 +282,16 @@ def _view(
                 )
             )
     return view
+
+
+def _fits_chart(entry: JournalEntry, cbo: Cbo, field: str) -> None:
+    """The entry names heads of the CBO's chart (a fund its tier does not keep is refused)."""
+    try:
+        check_against_chart(entry, acc.CHARTS[cbo.cbo_type])
+    except LedgerError as exc:
+        raise ValidationFailed.one(
+            field, f"not in a {cbo.cbo_type}'s books: {exc.message}"
+        ) from None
 
 
 def _instalments_due(loan: LoanState, on: dt.date) -> int:
@@ -484,7 +504,7 @@ class Funds:
             entry_id = None
             if entry is not None:
                 assert giver is not None
-                check_against_chart(entry, acc.CHARTS[giver.cbo_type])
+                _fits_chart(entry, giver, "fund")
                 entry_id = await repo.insert_entry(conn, giver.cbo_id, entry)
             if loan_after is not None:
                 holder = giver if t.movement is Movement.LOAN else receiver
@@ -665,7 +685,7 @@ class Funds:
                 loan_id=row["loan_id"],
                 interest=row["interest"],
             )
-            check_against_chart(entry, acc.CHARTS[receiver.cbo_type])
+            _fits_chart(entry, receiver, "transfer_id")
             entry_id = await repo.insert_entry(conn, receiver.cbo_id, entry)
             await repo.update_transfer(
                 conn,

@@ -117,6 +117,7 @@ def test_movement_refusals() -> None:
     # CIF is held by the CLF by default: the state releases it to CLFs only
     assert codes(Movement.RELEASE, FundType.CIF, Tier.STATE, Tier.VO) == ["FUND_WRONG_TIER"]
     assert codes(Movement.RELEASE, FundType.VRF, Tier.STATE, Tier.SHG) == ["FUND_WRONG_TIER"]
+    assert codes(Movement.RELEASE, FundType.CIF, Tier.STATE, Tier.SHG) == ["FUND_WRONG_TIER"]
     assert codes(Movement.GRANT, FundType.CIF, Tier.CLF, Tier.SHG) == ["FUND_NOT_A_GRANT"]
     assert codes(Movement.RELEASE, FundType.RF, Tier.STATE, Tier.SHG, grade_passed=None) == [
         "FUND_GRADE_NOT_PASSED"
