@@ -26,6 +26,7 @@ from gateway.routes import (
     consents,
     duplicates,
     geography,
+    grading,
     health,
     helpdesk,
     imports,
@@ -202,6 +203,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    app.include_router(grading.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
     app.include_router(consents.router, prefix="/v1")
     app.include_router(helpdesk.router, prefix="/v1")

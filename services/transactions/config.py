@@ -10,3 +10,7 @@ class TransactionsSettings(ServiceSettings):
     # JSON: LOKOS_BOOK_POLICY='{"rounding_unit": 1, "min_age_for_lending_days": 90}'); a book's
     # own settings go on top of these. Checked at start: a bad setting stops the service.
     book_policy: dict[str, Any] = {}
+    # This state's grading scale over the rulebook's defaults (K2: scales differ by state), as
+    # JSON: LOKOS_GRADING_POLICY='{"periods": 3, "bands": [["A", 80], ["B", 60], ["C", 0]]}'
+    # (``GradingPolicy`` fields; weights by indicator). Checked at start.
+    grading_policy: dict[str, Any] = {}
