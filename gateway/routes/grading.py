@@ -8,7 +8,7 @@ record, '|' between fields, dates YYYY-MM-DD, as the NRLM portal takes them.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
@@ -195,7 +195,7 @@ def _portal_file(answer: gpb.ExportBankPortalResponse, template: int) -> PlainTe
     )
 
 
-Template = Annotated[Literal[1, 2], Query(description="1: loan data; 2: statement")]
+Template = Annotated[int, Query(ge=1, le=2, description="1: loan data; 2: statement")]
 From = Annotated[IsoDate | None, Query(alias="from")]
 To = Annotated[IsoDate | None, Query(alias="to")]
 
