@@ -188,6 +188,22 @@ async def bank_loan(
     )
 
 
+@router.get("/books/{cbo_id}/bank-eligibility")
+async def bank_eligibility(
+    cbo_id: uuid.UUID,
+    principal: BookReader,
+    c: ServiceClients,
+    on: Annotated[IsoDate | None, Query()] = None,
+) -> dict[str, Any]:
+    """G1: may the SHG be linked to a bank loan on this date (default today), and why not."""
+    req = gpb.GetBankEligibilityRequest(cbo_id=str(cbo_id), on=on.isoformat() if on else "")
+    return plain(
+        await c.bank_linkage.GetBankEligibility(
+            req, metadata=metadata(principal), timeout=c.deadline
+        )
+    )
+
+
 def _portal_file(answer: gpb.ExportBankPortalResponse, template: int) -> PlainTextResponse:
     return PlainTextResponse(
         answer.template1 if template == 1 else answer.template2,

@@ -141,3 +141,30 @@ async def lines_before(
         start,
     )
     return {(r["cbo_id"], r["loan_account"]): r["owed"] for r in rows}
+
+
+async def latest_grade(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, on: dt.date
+) -> asyncpg.Record | None:
+    """The latest grade of the periods ending on or before ``on`` (K2: eligibility reads it)."""
+    return await conn.fetchrow(
+        "SELECT grade, score, passed, period_end FROM cbo_grade"
+        " WHERE cbo_id = $1 AND period_end <= $2"
+        " ORDER BY period_end DESC, computed_at DESC LIMIT 1",
+        cbo_id,
+        on,
+    )
+
+
+async def loans_with_lines(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID
+) -> list[tuple[asyncpg.Record, list[asyncpg.Record]]]:
+    loans = await conn.fetch(
+        "SELECT * FROM bank_loan WHERE cbo_id = $1 ORDER BY loan_account", cbo_id
+    )
+    rows = await conn.fetch(
+        'SELECT * FROM bank_loan_line WHERE cbo_id = $1 ORDER BY "on", id', cbo_id
+    )
+    return [
+        (loan, [r for r in rows if r["loan_account"] == loan["loan_account"]]) for loan in loans
+    ]

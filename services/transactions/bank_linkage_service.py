@@ -40,6 +40,7 @@ from services.transactions.books.bank_loan_book import (
     Line,
     Terms,
     disbursal_entry,
+    eligibility,
     repayment_entry,
     standing,
     statement,
@@ -432,6 +433,46 @@ class BankLinkage:
                 raise NotFound("no such bank loan in these books", code="bank_loan_not_found")
             lines = _lines(await bank_repo.lines(conn, cid, loan["loan_account"]))
         return _view(loan, lines, as_of)
+
+    async def eligibility(
+        self, principal: Principal, req: gpb.GetBankEligibilityRequest, today: dt.date
+    ) -> gpb.BankEligibilityView:
+        """G1 on a date: active existence per the books (the SHG's formation date as profiles
+        reports it, else the opening of its books), its latest grade, and no loan NPA."""
+        cid = parse_uuid(req.cbo_id, "cbo_id")
+        e = _Errors()
+        on = e.date(req.on, "on", today, required=False) or today
+        e.raise_any()
+        async with self.db.read_session() as session:
+            conn = await repository.raw(session)
+            row, where = await self._where(conn, cid)
+            access.require_reader(principal, where)
+            held = await repository.book(conn, cid)
+            graded = await bank_repo.latest_grade(conn, cid, on)
+            loans = await bank_repo.loans_with_lines(conn, cid)
+        active_since = row["formed_on"] or (held["cutoff_date"] if held else None)
+        npa = [
+            loan["loan_account"]
+            for loan, lines in loans
+            if standing(_terms(loan), _lines(lines), on).npa
+        ]
+        reasons = eligibility(
+            active_since,
+            on,
+            graded["grade"] if graded else None,
+            graded["passed"] if graded else None,
+            npa,
+        )
+        return gpb.BankEligibilityView(
+            cbo_id=str(cid),
+            on=on.isoformat(),
+            eligible=not reasons,
+            reasons=[gpb.EligibilityReason(code=r.code, message=r.message) for r in reasons],
+            active_since=active_since.isoformat() if active_since else "",
+            grade=graded["grade"] if graded else "",
+            score=graded["score"] if graded else "",
+            grade_period_end=graded["period_end"].isoformat() if graded else "",
+        )
 
     async def export(
         self, principal: Principal, req: gpb.ExportBankPortalRequest, today: dt.date

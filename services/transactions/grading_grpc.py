@@ -54,6 +54,11 @@ class BankLinkageServicer(grading_pb2_grpc.BankLinkageServiceServicer):
     async def GetBankLoan(self, request: gpb.GetBankLoanRequest, ctx: Ctx) -> gpb.BankLoanView:
         return await self.bank.get(context.principal(), request, _today())
 
+    async def GetBankEligibility(
+        self, request: gpb.GetBankEligibilityRequest, ctx: Ctx
+    ) -> gpb.BankEligibilityView:
+        return await self.bank.eligibility(context.principal(), request, _today())
+
     async def ExportBankPortal(
         self, request: gpb.ExportBankPortalRequest, ctx: Ctx
     ) -> gpb.ExportBankPortalResponse:

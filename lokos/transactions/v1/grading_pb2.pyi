@@ -606,6 +606,94 @@ class BankLoanView(_message.Message):
 Global___BankLoanView: _TypeAlias = BankLoanView  # noqa: Y015
 
 @_typing.final
+class GetBankEligibilityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    ON_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    on: _builtins.str
+    """empty: today"""
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        on: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cbo_id", b"cbo_id", "on", b"on"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetBankEligibilityRequest: _TypeAlias = GetBankEligibilityRequest  # noqa: Y015
+
+@_typing.final
+class EligibilityReason(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """too_young, not_graded, grade_not_passed, npa"""
+    message: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EligibilityReason: _TypeAlias = EligibilityReason  # noqa: Y015
+
+@_typing.final
+class BankEligibilityView(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CBO_ID_FIELD_NUMBER: _builtins.int
+    ON_FIELD_NUMBER: _builtins.int
+    ELIGIBLE_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    ACTIVE_SINCE_FIELD_NUMBER: _builtins.int
+    GRADE_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    GRADE_PERIOD_END_FIELD_NUMBER: _builtins.int
+    cbo_id: _builtins.str
+    on: _builtins.str
+    eligible: _builtins.bool
+    active_since: _builtins.str
+    grade: _builtins.str
+    """the latest grade on or before the date, "" when none"""
+    score: _builtins.str
+    grade_period_end: _builtins.str
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___EligibilityReason]: ...
+    def __init__(
+        self,
+        *,
+        cbo_id: _builtins.str = ...,
+        on: _builtins.str = ...,
+        eligible: _builtins.bool = ...,
+        reasons: _abc.Iterable[Global___EligibilityReason] | None = ...,
+        active_since: _builtins.str = ...,
+        grade: _builtins.str = ...,
+        score: _builtins.str = ...,
+        grade_period_end: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_since", b"active_since", "cbo_id", b"cbo_id", "eligible", b"eligible", "grade", b"grade", "grade_period_end", b"grade_period_end", "on", b"on", "reasons", b"reasons", "score", b"score"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___BankEligibilityView: _TypeAlias = BankEligibilityView  # noqa: Y015
+
+@_typing.final
 class ExportBankPortalRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -173,6 +173,11 @@ class BankLinkageServiceStub:
                 request_serializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankLoanRequest.SerializeToString,
                 response_deserializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.BankLoanView.FromString,
                 _registered_method=True)
+        self.GetBankEligibility = channel.unary_unary(
+                '/lokos.transactions.v1.BankLinkageService/GetBankEligibility',
+                request_serializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankEligibilityRequest.SerializeToString,
+                response_deserializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.BankEligibilityView.FromString,
+                _registered_method=True)
         self.ExportBankPortal = channel.unary_unary(
                 '/lokos.transactions.v1.BankLinkageService/ExportBankPortal',
                 request_serializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.ExportBankPortalRequest.SerializeToString,
@@ -211,6 +216,14 @@ class BankLinkageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBankEligibility(self, request, context):
+        """G1: whether the SHG may be linked to a bank loan on a date, with every reason it may not
+        (active existence per its books, its latest grade, no loan a non-performing asset).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportBankPortal(self, request, context):
         """G8: the bank-portal files (Template-1 loan data, Template-2 statement), pipe-delimited.
         """
@@ -240,6 +253,11 @@ def add_BankLinkageServiceServicer_to_server(servicer, server):
                     servicer.GetBankLoan,
                     request_deserializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankLoanRequest.FromString,
                     response_serializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.BankLoanView.SerializeToString,
+            ),
+            'GetBankEligibility': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBankEligibility,
+                    request_deserializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankEligibilityRequest.FromString,
+                    response_serializer=lokos_dot_transactions_dot_v1_dot_grading__pb2.BankEligibilityView.SerializeToString,
             ),
             'ExportBankPortal': grpc.unary_unary_rpc_method_handler(
                     servicer.ExportBankPortal,
@@ -355,6 +373,33 @@ class BankLinkageService:
             '/lokos.transactions.v1.BankLinkageService/GetBankLoan',
             lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankLoanRequest.SerializeToString,
             lokos_dot_transactions_dot_v1_dot_grading__pb2.BankLoanView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBankEligibility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.transactions.v1.BankLinkageService/GetBankEligibility',
+            lokos_dot_transactions_dot_v1_dot_grading__pb2.GetBankEligibilityRequest.SerializeToString,
+            lokos_dot_transactions_dot_v1_dot_grading__pb2.BankEligibilityView.FromString,
             options,
             channel_credentials,
             insecure,

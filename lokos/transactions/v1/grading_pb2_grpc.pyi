@@ -87,6 +87,10 @@ class BankLinkageServiceStub:
     """A repayment to the bank from the SHG's SB account (principal and interest), on its date."""
     GetBankLoan: _grpc.UnaryUnaryMultiCallable[_grading_pb2.GetBankLoanRequest, _grading_pb2.BankLoanView]
     """The loan with days past due, NPA (G6) and the prompt-payer flag per quarter (G5, R12)."""
+    GetBankEligibility: _grpc.UnaryUnaryMultiCallable[_grading_pb2.GetBankEligibilityRequest, _grading_pb2.BankEligibilityView]
+    """G1: whether the SHG may be linked to a bank loan on a date, with every reason it may not
+    (active existence per its books, its latest grade, no loan a non-performing asset).
+    """
     ExportBankPortal: _grpc.UnaryUnaryMultiCallable[_grading_pb2.ExportBankPortalRequest, _grading_pb2.ExportBankPortalResponse]
     """G8: the bank-portal files (Template-1 loan data, Template-2 statement), pipe-delimited."""
 
@@ -101,6 +105,10 @@ class BankLinkageServiceAsyncStub(BankLinkageServiceStub):
     """A repayment to the bank from the SHG's SB account (principal and interest), on its date."""
     GetBankLoan: _aio.UnaryUnaryMultiCallable[_grading_pb2.GetBankLoanRequest, _grading_pb2.BankLoanView]  # type: ignore[assignment]
     """The loan with days past due, NPA (G6) and the prompt-payer flag per quarter (G5, R12)."""
+    GetBankEligibility: _aio.UnaryUnaryMultiCallable[_grading_pb2.GetBankEligibilityRequest, _grading_pb2.BankEligibilityView]  # type: ignore[assignment]
+    """G1: whether the SHG may be linked to a bank loan on a date, with every reason it may not
+    (active existence per its books, its latest grade, no loan a non-performing asset).
+    """
     ExportBankPortal: _aio.UnaryUnaryMultiCallable[_grading_pb2.ExportBankPortalRequest, _grading_pb2.ExportBankPortalResponse]  # type: ignore[assignment]
     """G8: the bank-portal files (Template-1 loan data, Template-2 statement), pipe-delimited."""
 
@@ -136,6 +144,16 @@ class BankLinkageServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_grading_pb2.BankLoanView, _abc.Awaitable[_grading_pb2.BankLoanView]]:
         """The loan with days past due, NPA (G6) and the prompt-payer flag per quarter (G5, R12)."""
+
+    @_abc_1.abstractmethod
+    def GetBankEligibility(
+        self,
+        request: _grading_pb2.GetBankEligibilityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_grading_pb2.BankEligibilityView, _abc.Awaitable[_grading_pb2.BankEligibilityView]]:
+        """G1: whether the SHG may be linked to a bank loan on a date, with every reason it may not
+        (active existence per its books, its latest grade, no loan a non-performing asset).
+        """
 
     @_abc_1.abstractmethod
     def ExportBankPortal(

@@ -181,3 +181,42 @@ def standing(
             for q, name in quarters
         ),
     )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+def eligibility(
+    active_since: dt.date | None,
+    on: dt.date,
+    grade: str | None,
+    passed: bool | None,
+    npa_loans: Sequence[str],
+    min_months: int = 6,
+) -> list[Refusal]:
+    """G1: why the SHG is not yet eligible for a bank loan on ``on`` (empty: eligible).
+
+    In active existence for ``min_months`` as per its books (not from the SB account's opening),
+    qualified by its latest grade (K2: "grading norms"), and no loan of it irregular now (G2:
+    "in case of irregular repayment at any stage, next doses will not be disbursed").
+    """
+    refusals = []
+    if active_since is None or add_months(active_since, min_months) > on:
+        since = active_since.isoformat() if active_since else "no date in its books"
+        refusals.append(
+            Refusal(
+                "too_young",
+                f"in active existence for less than {min_months} months as per its books "
+                f"(since {since})",
+            )
+        )
+    if grade is None:
+        refusals.append(Refusal("not_graded", "no grade computed from its books on or before"))
+    elif not passed:
+        refusals.append(Refusal("grade_not_passed", f"its latest grade, {grade}, does not pass"))
+    for account in npa_loans:
+        refusals.append(Refusal("npa", f"bank loan {account} is a non-performing asset (G6)"))
+    return refusals

@@ -254,6 +254,32 @@ def test_events_for_reports(api: Api, shg: Shg) -> None:
     ]
 
 
+def test_eligibility_reads_the_latest_grade_and_the_loans(api: Api, shg: Shg) -> None:
+    """G1: in active existence 6 months (formed 2023-04-01), graded and passed, no loan NPA."""
+    s = shg
+
+    def reasons(on: str) -> list[str]:
+        r = api.http.get(
+            f"/v1/books/{s.shg_id}/bank-eligibility", params={"on": on}, headers=s.bookkeeper
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["eligible"] is (not body["reasons"])
+        return [x["code"] for x in body["reasons"]]
+
+    assert reasons("2026-02-15") == ["not_graded"]
+    assert reasons("2026-07-01") == ["not_graded", "npa", "npa"]  # CC-0002 and TL-0001
+    # graded over February–June with no meeting held: 0·20 + 15 + 20 + 0·15 + 20 + 0·10 = 55 → C
+    graded = api.http.post(
+        f"/v1/books/{s.shg_id}/grades", json={"as_of": "2026-06-30"}, headers=h(s.blk.admin)
+    )
+    assert graded.status_code == 200, graded.text
+    assert [(g["score"], g["grade"]) for g in graded.json()["grades"]] == [("55.00", "C")]
+    assert reasons("2026-07-01") == ["grade_not_passed", "npa", "npa"]
+    # the grade is of the periods ending 30 June; the CC is out of order by then already
+    assert reasons("2026-06-29") == ["not_graded", "npa"]
+
+
 def test_bad_input_names_the_field_and_records_nothing(api: Api, shg: Shg) -> None:
     s = shg
     before = loan(api, s, "TL-0001", "2026-07-01")["statement"]

@@ -14,7 +14,9 @@ import uuid
 import asyncpg
 import pytest
 
+from lokos.common.v1 import events_pb2
 from lokos.db import asyncpg_dsn
+from lokos.transactions.v1 import grading_pb2 as gpb
 from tests.conftest import Api
 from tests.e2e.profiles.profile_helpers import h, make_block
 from tests.e2e.test_thin_flow import wait_for
@@ -230,6 +232,33 @@ def test_block_run_grades_the_block_and_scope_is_refused_elsewhere(
         api.http.post(f"/v1/books/{s.shg_id}/grades", json={}, headers=s.bookkeeper).status_code
         == 403
     )
+
+
+def test_every_stored_grade_is_announced(api: Api, graded_shg: Shg) -> None:
+    """``transactions.grade.computed`` staged with each stored grade (reports read these)."""
+    s = graded_shg
+
+    async def announced() -> dict[str, tuple[str, str, bool]]:
+        conn = await asyncpg.connect(asyncpg_dsn(api.platform.database_url("transactions")))
+        try:
+            rows = await conn.fetch(
+                "SELECT envelope FROM outbox WHERE type = 'transactions.grade.computed'"
+            )
+        finally:
+            await conn.close()
+        out = {}
+        for row in rows:
+            event = gpb.GradeEvent()
+            events_pb2.EventEnvelope.FromString(row["envelope"]).payload.Unpack(event)
+            if event.cbo_id == s.shg_id:
+                out[event.grade_id] = (event.score, event.grade, event.passed)
+        return out
+
+    stored = api.http.get(f"/v1/books/{s.shg_id}/grades", headers=s.bookkeeper).json()["grades"]
+    assert stored
+    assert asyncio.run(announced()) == {
+        g["grade_id"]: (g["score"], g["grade"], g["passed"]) for g in stored
+    }
 
 
 def test_bad_input_names_the_field_and_stores_nothing(api: Api, graded_shg: Shg) -> None:

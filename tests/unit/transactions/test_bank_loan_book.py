@@ -12,6 +12,7 @@ from services.transactions.books.bank_loan_book import (
     Terms,
     complete_quarters,
     disbursal_entry,
+    eligibility,
     instalments,
     repayment_entry,
     standing,
@@ -89,3 +90,15 @@ def test_a_fresh_cash_credit_is_not_out_of_order_yet() -> None:
     late = standing(cc, lines, D(2026, 5, 10))  # 97 days, never a credit
     assert late.npa and late.out_of_order == ("no credit in the last 90 days",)
     assert standing(cc, [], D(2026, 12, 31)).npa is False  # nothing drawn, nothing owed
+
+
+def test_eligibility_for_a_bank_loan_names_every_reason() -> None:
+    assert eligibility(D(2026, 1, 1), D(2026, 7, 1), "B", True, []) == []
+    codes = [r.code for r in eligibility(D(2026, 1, 2), D(2026, 7, 1), "C", False, ["TL-1"])]
+    assert codes == ["too_young", "grade_not_passed", "npa"]
+    assert [r.code for r in eligibility(None, D(2026, 7, 1), None, None, [])] == [
+        "too_young",
+        "not_graded",
+    ]
+    # a revived group: the state sets 3 months
+    assert eligibility(D(2026, 4, 1), D(2026, 7, 1), "A", True, [], min_months=3) == []
