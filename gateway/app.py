@@ -27,6 +27,7 @@ from gateway.routes import (
     duplicates,
     funds,
     geography,
+    grading,
     health,
     helpdesk,
     imports,
@@ -204,6 +205,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
     app.include_router(funds.router, prefix="/v1")
+    app.include_router(grading.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
     app.include_router(consents.router, prefix="/v1")
     app.include_router(helpdesk.router, prefix="/v1")

@@ -13,7 +13,7 @@ from lokos.identity.v1 import identity_pb2_grpc
 from lokos.profiles.v1 import profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.rpc import channel
-from lokos.transactions.v1 import funds_pb2_grpc, transactions_pb2_grpc
+from lokos.transactions.v1 import funds_pb2_grpc, grading_pb2_grpc, transactions_pb2_grpc
 
 SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports", "helpdesk")
 
@@ -30,6 +30,9 @@ class Clients:
     funds: funds_pb2_grpc.FundsAsyncStub
     helpdesk: helpdesk_pb2_grpc.HelpdeskServiceAsyncStub
     deadline: float
+    # Grading and bank linkage: more services of the transactions process, on its channel.
+    grading: grading_pb2_grpc.GradingServiceAsyncStub
+    bank_linkage: grading_pb2_grpc.BankLinkageServiceAsyncStub
 
     @classmethod
     def connect(cls, s: GatewaySettings) -> Clients:
@@ -52,6 +55,8 @@ class Clients:
             funds=funds_pb2_grpc.FundsStub(chans["transactions"]),
             helpdesk=helpdesk_pb2_grpc.HelpdeskServiceStub(chans["helpdesk"]),
             deadline=s.grpc_deadline,
+            grading=grading_pb2_grpc.GradingServiceStub(chans["transactions"]),
+            bank_linkage=grading_pb2_grpc.BankLinkageServiceStub(chans["transactions"]),
         )
 
     async def close(self) -> None:

@@ -18,3 +18,7 @@ class TransactionsSettings(ServiceSettings):
     # F6: the role(s) that approve a CLF's own books and transfers (the seeds name none);
     # LOKOS_CLF_BOOK_APPROVERS='["DISTRICT_PROGRAM_MANAGER"]'. Role codes of the catalogue.
     clf_book_approvers: list[str] = sorted(catalogue.CLF_BOOK_APPROVERS)
+    # This state's grading scale over the rulebook's defaults (K2: scales differ by state), as
+    # JSON: LOKOS_GRADING_POLICY='{"periods": 3, "bands": [["A", 80], ["B", 60], ["C", 0]]}'
+    # (``GradingPolicy`` fields; weights by indicator). Checked at start.
+    grading_policy: dict[str, Any] = {}

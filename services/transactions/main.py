@@ -11,13 +11,24 @@ from lokos import catalogue
 from lokos.consumer import EventConsumer
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
-from lokos.transactions.v1 import funds_pb2, funds_pb2_grpc, transactions_pb2, transactions_pb2_grpc
+from lokos.transactions.v1 import (
+    funds_pb2,
+    funds_pb2_grpc,
+    grading_pb2,
+    grading_pb2_grpc,
+    transactions_pb2,
+    transactions_pb2_grpc,
+)
 from services.transactions import events
+from services.transactions.bank_linkage_service import BankLinkage
+from services.transactions.books import grading_settings
 from services.transactions.books.funds import fund_rules_from_json
 from services.transactions.books.policy import policy_from_json
 from services.transactions.config import TransactionsSettings
 from services.transactions.funds_grpc import FundsServicer
 from services.transactions.funds_service import Funds
+from services.transactions.grading_grpc import BankLinkageServicer, GradingServicer
+from services.transactions.grading_service import Grading
 from services.transactions.grpc_api import TransactionsServicer
 from services.transactions.service import Transactions
 
@@ -46,13 +57,22 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     servicer = TransactionsServicer(books)
     funds = FundsServicer(Funds(books, fund_rules_from_json(settings.fund_rules), clf_approvers))
 
+    grading = GradingServicer(
+        Grading(rt.db, settings.state, grading_settings.policy_from_json(settings.grading_policy))
+    )
+    bank = BankLinkageServicer(BankLinkage(rt.db, settings.state))
+
     def register(server: grpc.aio.Server) -> None:
         transactions_pb2_grpc.add_TransactionsServiceServicer_to_server(servicer, server)
         funds_pb2_grpc.add_FundsServicer_to_server(funds, server)
+        grading_pb2_grpc.add_GradingServiceServicer_to_server(grading, server)
+        grading_pb2_grpc.add_BankLinkageServiceServicer_to_server(bank, server)
 
     return register, [
         transactions_pb2.DESCRIPTOR.services_by_name["TransactionsService"].full_name,
         funds_pb2.DESCRIPTOR.services_by_name["Funds"].full_name,
+        grading_pb2.DESCRIPTOR.services_by_name["GradingService"].full_name,
+        grading_pb2.DESCRIPTOR.services_by_name["BankLinkageService"].full_name,
     ]
 
 

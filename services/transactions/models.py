@@ -27,6 +27,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -338,3 +339,66 @@ class FundTransferRow(TransactionsBase):
     district_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BankLoanRow(TransactionsBase):
+    """A term loan or cash-credit limit the SHG's bank sanctioned (G2), with the portal's
+    Template-1 fields (G8). The SHG's liability to the bank is the ledger's ``BANK_LOAN`` head
+    per loan account, apart from the member loans it funds (``LOAN_BANK_*``, G7)."""
+
+    __tablename__ = "bank_loan"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="positive"),
+        Index("uq_bank_loan_client", "cbo_id", "client_id", unique=True),
+    )
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("book.cbo_id", ondelete="CASCADE"), primary_key=True
+    )
+    loan_account: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    facility: Mapped[str] = mapped_column(String(2))  # TL, CC
+    sb_account: Mapped[str] = mapped_column(String(64))
+    sanctioned_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    drawing_power: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[int] = mapped_column(Integer)  # hundredths of a percent per annum
+    instalments: Mapped[int] = mapped_column(Integer)
+    instalment_amount: Mapped[int] = mapped_column(BigInteger)
+    frequency: Mapped[str] = mapped_column(String(1))
+    first_due_on: Mapped[date | None] = mapped_column(Date)
+    moratorium_months: Mapped[int] = mapped_column(Integer)
+    ifsc: Mapped[str] = mapped_column(String(11))
+    capital_subsidy: Mapped[bool] = mapped_column(Boolean)
+    sb_opened_on: Mapped[date | None] = mapped_column(Date)
+    pin: Mapped[str] = mapped_column(String(6))
+    maker: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BankLoanLineRow(TransactionsBase):
+    """A disbursal or repayment on the bank's own date, with the journal entry it made."""
+
+    __tablename__ = "bank_loan_line"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["cbo_id", "loan_account"],
+            ["bank_loan.cbo_id", "bank_loan.loan_account"],
+            ondelete="CASCADE",
+        ),
+        Index("uq_bank_loan_line_client", "cbo_id", "client_id", unique=True),
+        Index("ix_bank_loan_line_loan", "cbo_id", "loan_account", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    loan_account: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # DISBURSAL, REPAYMENT
+    on: Mapped[date] = mapped_column(Date)
+    particulars: Mapped[str] = mapped_column(String(100))
+    principal: Mapped[int] = mapped_column(BigInteger)
+    interest: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    maker: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
