@@ -33,7 +33,6 @@ from gateway.routes import (
     profiles,
     reports,
     roles,
-    shgs,
     transactions,
     users,
 )
@@ -190,7 +189,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     problems.install(app)
     docs.install(app, DOCS_URL)
     # Routes are matched in order: the hot reads (SHG and profile pages) first.
-    app.include_router(shgs.router, prefix="/v1")
     app.include_router(profiles.router, prefix="/v1")
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
