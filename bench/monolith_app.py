@@ -23,6 +23,7 @@ import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 
 from gateway.routes.profiles import CboOut
+from lokos.process import freeze_startup_heap
 
 REALM = "lokos-up"
 AUDIENCE = "lokos-gateway"
@@ -51,6 +52,7 @@ def create_app(idp: str, dsn: str) -> FastAPI:
             jwks = (await http.get(f"{issuer}/protocol/openid-connect/certs")).json()
         state["keys"] = {k["kid"]: jwt.PyJWK(k).key for k in jwks["keys"] if k.get("use") != "enc"}
         state["pool"] = await asyncpg.create_pool(dsn, min_size=8, max_size=8)
+        freeze_startup_heap()  # as the gateway and the services do
         yield
         await state["pool"].close()
 

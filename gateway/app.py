@@ -39,6 +39,7 @@ from gateway.routes import (
 from gateway.security_headers import console_headers, security_headers, with_headers
 from gateway.tokens import TokenVerifier
 from lokos import i18n, rpc, telemetry
+from lokos.process import freeze_startup_heap
 from lokos.telemetry import current_trace_id
 
 
@@ -157,6 +158,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         )
         invalidation = PrincipalInvalidation(settings, app.state.principals)
         invalidation.start()
+        freeze_startup_heap()
         yield
         await invalidation.close()
         await clients.close()

@@ -59,10 +59,6 @@ async def _load(
     return c
 
 
-def _entity_type(record: Cbo | Member) -> str:
-    return "member" if isinstance(record, Member) else record.cbo_type.lower()
-
-
 async def submit(
     session: AsyncSession,
     principal: Principal,
