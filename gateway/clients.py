@@ -15,8 +15,6 @@ from lokos.reports.v1 import reports_pb2_grpc
 from lokos.rpc import channel
 from lokos.transactions.v1 import funds_pb2_grpc, grading_pb2_grpc, transactions_pb2_grpc
 
-SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports", "helpdesk")
-
 
 @dataclass
 class Clients:

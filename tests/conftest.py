@@ -126,7 +126,13 @@ class Api:
 
     def create_shg(self, block: str, name: str = "Durga Mahila SHG") -> httpx.Response:
         return self.post(
-            "/v1/shgs", {"client_id": str(uuid.uuid4()), "name": name, "block_lgd_code": block}
+            "/v1/cbos",
+            {
+                "client_id": str(uuid.uuid4()),
+                "cbo_type": "SHG",
+                "name": name,
+                "block_lgd_code": block,
+            },
         )
 
 

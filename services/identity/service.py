@@ -27,24 +27,12 @@ from lokos.errors import (
 from lokos.principal import GeoPath, Principal, RoleGrant, Scope
 from services.identity import events, repository, rules
 from services.identity.config import IdentitySettings
-from services.identity.geography import Geography, resolve_scope
-from services.identity.idp.port import IdentityProvider
+from services.identity.deps import Deps
+from services.identity.geography import resolve_scope
 from services.identity.models import Cbo, CboMapping, User, audit_log
 from services.identity.models import RoleGrant as GrantRow
-from services.identity.sms import SmsSender
 
 MAX_PAGE = 250
-
-
-@dataclass
-class Deps:
-    """What the use cases need besides the session; built once per process."""
-
-    settings: IdentitySettings
-    idp: IdentityProvider
-    geography: Geography
-    sms: SmsSender
-    otp_key: bytes
 
 
 @dataclass
