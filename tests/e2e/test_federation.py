@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -221,7 +222,12 @@ def fed(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             p.prepare()
             p.start()
             cleanup.callback(p.wipe)
-            cleanup.callback(p.shutdown)
+
+        @cleanup.callback
+        def stop_both() -> None:  # at once too: each waits for its processes to stop
+            with ThreadPoolExecutor() as pool:
+                list(pool.map(Platform.shutdown, (national, bihar)))
+
         for cable in cables.values():
             loop.run(cable.mend())
             cleanup.callback(lambda c=cable: loop.run(c.cut()))
