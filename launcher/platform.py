@@ -148,7 +148,9 @@ class Platform:
                 self.s.state,
                 self.s.national_leaf_password.get_secret_value(),
             )
-            return federation.state_leafnodes_block(json.dumps(url), self.s.national_leaf_ca)
+            return federation.state_leafnodes_block(
+                self.s.state, json.dumps(url), self.s.national_leaf_ca
+            )
         return ""
 
     # --- internal trust -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import string
 import threading
@@ -45,6 +46,9 @@ from tests.e2e.identity_helpers import token as gateway_token
 from tests.e2e.profiles.profile_helpers import member_body
 
 T = TypeVar("T")
+# Three platforms start here on a shared machine: more than the default 300 s may pass before
+# the first test's setup ends when the machine is busy.
+pytestmark = pytest.mark.timeout(900)
 DEMO_PASSWORD = "Demo@12345"
 NATIONAL_ADMIN = "NATIONAL_ADMIN"
 # Seconds the national numbers may take: a cut leaf's source resumes after JetStream's retry.
@@ -279,7 +283,7 @@ def _aggregate_published(state: State, block: str) -> int:
         )
         try:
             msg = await nc.jetstream().get_last_msg(
-                "LOKOS", federation.aggregate_subject(state.code, block)
+                federation.AGGREGATE_STREAM, federation.aggregate_subject(state.code, block)
             )
             return int(federation_pb2.BlockAggregate.FromString(msg.data).metrics["shgs_formed"])
         except nats.js.errors.NotFoundError:
@@ -341,27 +345,76 @@ def test_both_states_reach_the_nation_exactly_across_a_cut_and_nothing_personal_
     states = tuple(fed.states)
     from_states = [m for m in fed.crossed if not m.subject.startswith("lokos.national.")]
     # A sourced message arrives under its original subject (the deliver subject routes it).
-    aggregates = [m for m in from_states if m.subject.startswith("lokos.") and m.data]
+    aggregates = [m for m in from_states if m.subject.startswith("aggregates.") and m.data]
     seen = {federation_pb2.BlockAggregate.FromString(m.data).state for m in aggregates}
     assert seen == set(states), Counter(".".join(m.subject.split(".")[:3]) for m in from_states)
     personal = [p.encode() for s in fed.states.values() for p in s.personal]
     assert personal
     for msg in from_states:
         assert not any(p in msg.data for p in personal), msg.subject
-        if msg.subject.startswith("lokos."):
-            assert msg.subject.split(".")[2:4] == ["reports", "aggregate"], msg.subject
+        assert not msg.subject.startswith("lokos."), msg.subject
+    allowed = {"state", "district_lgd_code", "block_lgd_code", "period", "metrics", "as_of"}
     for msg in aggregates:
-        fields = {
-            f.name for f, _ in federation_pb2.BlockAggregate.FromString(msg.data).ListFields()
-        }
-        assert fields <= {
-            "state",
-            "district_lgd_code",
-            "block_lgd_code",
-            "period",
-            "metrics",
-            "as_of",
-        }
+        aggregate = federation_pb2.BlockAggregate.FromString(msg.data)
+        assert {f.name for f, _ in aggregate.ListFields()} <= allowed
+
+
+def test_the_national_side_cannot_ask_a_state_for_its_events(fed: Federation) -> None:
+    """Whoever controls the national NATS asks Uttar Pradesh's JetStream (through its domain)
+    for an event, for a consumer on the events' stream, and for a new stream capturing them:
+    none of the requests crosses the leaf, so nothing answers."""
+    up = fed.states["up"]
+    up.add_shgs(up.new_block()[1], 1)  # an event with a member's details in the state's stream
+    api = f"$JS.{federation.domain('up')}.API"
+    requests = [
+        (f"{api}.STREAM.MSG.GET.LOKOS", {"last_by_subj": "lokos.up.profiles.member.created"}),
+        (f"{api}.DIRECT.GET.LOKOS", {"last_by_subj": "lokos.up.profiles.member.created"}),
+        (f"{api}.STREAM.INFO.LOKOS", {}),
+        (
+            f"{api}.CONSUMER.CREATE.LOKOS.spy.lokos.up.profiles.>",
+            {
+                "stream_name": "LOKOS",
+                "config": {"name": "spy", "filter_subject": "lokos.up.profiles.>"},
+            },
+        ),
+        (f"{api}.CONSUMER.CREATE.LOKOS", {"stream_name": "LOKOS", "config": {}}),
+        (f"{api}.STREAM.CREATE.COPY", {"name": "COPY", "subjects": ["copy.>"], "sources": []}),
+        (f"{api}.CONSUMER.MSG.NEXT.LOKOS.reports-feed", {"batch": 1}),
+    ]
+
+    async def ask() -> list[str]:
+        user, password = fed.national.nats_credentials(bus.ADMIN)
+        nc = await nats.connect(fed.national.nats_url, user=user, password=password)
+        answered: list[str] = []
+        try:
+            for i, (subject, body) in enumerate(requests):
+                reply = f"steal.{i}"  # not an inbox: inboxes are refused anyway
+                sub = await nc.subscribe(reply)
+                await nc.publish(subject, json.dumps(body).encode(), reply=reply)
+                with contextlib.suppress(nats.errors.TimeoutError):
+                    await sub.next_msg(timeout=1)
+                    answered.append(subject)
+                await sub.unsubscribe()
+        finally:
+            await nc.close()
+        return answered
+
+    assert fed.loop.run(ask(), timeout=60) == []
+
+    # The same requests of the aggregates' stream are answered: the leaf itself is up.
+    async def aggregates_info() -> bytes:
+        user, password = fed.national.nats_credentials(bus.ADMIN)
+        nc = await nats.connect(fed.national.nats_url, user=user, password=password)
+        try:
+            sub = await nc.subscribe("steal.ok")
+            await nc.publish(
+                f"{api}.CONSUMER.INFO.{federation.AGGREGATE_STREAM}.none", b"", reply="steal.ok"
+            )
+            return bytes((await sub.next_msg(timeout=5)).data)
+        finally:
+            await nc.close()
+
+    assert b"consumer not found" in fed.loop.run(aggregates_info())
 
 
 def _code(r: httpx.Response) -> tuple[int, str]:
