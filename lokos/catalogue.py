@@ -282,6 +282,9 @@ DUPLICATE_REFRESHERS = CHECKERS | STAFF_MAKERS
 # admin, and Block Program Managers for the pairs within their block).
 DEDUP_RULE_SETTERS = frozenset({STATE_ADMIN})
 PAIR_EXPORTERS = CHECKERS | DEDUP_RULE_SETTERS
+# The national dashboard (every state's aggregates, on the national instance): the national
+# mission's own staff; the national help desk works tickets, not numbers.
+NATIONAL_DASHBOARD_READERS = PROGRAM_STAFF & NATIONAL_ROLES
 # Geography masters: districts and whole LGD files by the state's admins (and the national
 # team); blocks of her district by a district admin too.
 GEOGRAPHY_ADMINS = frozenset({NATIONAL_ADMIN, STATE_ADMIN})

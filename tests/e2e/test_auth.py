@@ -64,9 +64,10 @@ def foreign_key_known_kid(api: Api) -> str | None:
 def unconfigured_realm(api: Api) -> str | None:
     """A real token, issued by the IdP, of a realm (lokos-br) the gateway does not trust."""
     store = IdpStore(api.platform.data / "idp", ["lokos-br"])
-    if store.get_user("lokos-br", "BR_STATEADMIN") is None:
-        store.create_user("lokos-br", "BR_STATEADMIN", "Bihar@12345", realm_roles=["STATE_ADMIN"])
-    return login(api.platform, "lokos-br", "BR_STATEADMIN", "Bihar@12345")
+    # Not the demo BR_STATEADMIN the IdP seeds in every state realm it serves: a user of its own.
+    if store.get_user("lokos-br", "BR_AUTHTEST") is None:
+        store.create_user("lokos-br", "BR_AUTHTEST", "Bihar@12345", realm_roles=["STATE_ADMIN"])
+    return login(api.platform, "lokos-br", "BR_AUTHTEST", "Bihar@12345")
 
 
 def garbage(api: Api) -> str | None:
