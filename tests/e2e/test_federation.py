@@ -119,8 +119,13 @@ class State:
         for i in range(n):
             name = f"Federation SHG {uuid.uuid4().hex[:8]}"
             r = self.http.post(
-                "/v1/shgs",
-                json={"client_id": str(uuid.uuid4()), "name": name, "block_lgd_code": block},
+                "/v1/cbos",
+                json={
+                    "client_id": str(uuid.uuid4()),
+                    "cbo_type": "SHG",
+                    "name": name,
+                    "block_lgd_code": block,
+                },
                 headers=h(tok),
             )
             assert r.status_code == 201, r.text
