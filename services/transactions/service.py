@@ -292,13 +292,12 @@ class Transactions:
         # the same meetings queue and the later ones find the client ids; a process killed
         # mid-upload leaves all of it or nothing. A refused meeting is refused before anything
         # of it is written, so the ones before it are still committed (the chain stops there).
-        async with self.db.session() as session:
-            conn = await repository.raw(session)
+        async with repository.transaction(self.db) as (conn, tx):
             cbo = await self._cbo(conn, req.cbo_id)
             access.require_maker(principal, cbo.where)
             results = await self._record_chain(conn, principal, cbo, ordered, today)
             if any(r.outcome == "RECORDED" for r in results.values()):
-                await session.commit()
+                await tx.commit()
         answer = pb.UploadMeetingsResponse(results=[results[i] for i in range(len(req.meetings))])
         if all(r.outcome in ("REFUSED", "NOT_TRIED") for r in answer.results):
             # Nothing was recorded: plain invalid input, with every field named.
