@@ -153,25 +153,6 @@ async def parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[uuid.UUID
     return [r["id"] for r in rows]
 
 
-async def active_members(
-    conn: asyncpg.Connection, shg_id: uuid.UUID, on: dt.date, statuses: Iterable[str]
-) -> set[str]:
-    rows = await conn.fetch(
-        """
-        SELECT member_id FROM member
-        WHERE shg_id = $1
-          -- A member who left is still a member on the days before she left.
-          AND (status = ANY($2::text[]) OR (status = 'inactive' AND left_shg))
-          AND (active_since IS NULL OR active_since <= $3)
-          AND (inactive_since IS NULL OR inactive_since > $3)
-        """,
-        shg_id,
-        list(statuses),
-        on,
-    )
-    return {str(r["member_id"]) for r in rows}
-
-
 async def member_records(conn: asyncpg.Connection, shg_id: uuid.UUID) -> list[asyncpg.Record]:
     """Every member of the SHG with what decides on which dates she is a member (see
     ``service.active_on``)."""
@@ -214,7 +195,7 @@ async def book_state(
           ARRAY(SELECT ROW(account_id, kind, drawing_power) FROM bank_account
                 WHERE cbo_id = $1 ORDER BY account_id) AS banks,
           ARRAY(SELECT ROW(member_id::text, status, left_shg, active_since, inactive_since)
-                FROM member WHERE shg_id = $1) AS members,
+                FROM member WHERE shg_id = $1) AS members,  -- as member_records
           ARRAY(SELECT ROW(effective_from, frequency, compulsory_amount) FROM book_setting
                 WHERE cbo_id = $1 ORDER BY effective_from) AS settings
         """,

@@ -158,9 +158,7 @@ class Transactions:
                 r.errors.append(BookFieldError("cutoff.date", "must not be in the future"))
             if r.errors:
                 raise ValidationFailed(_field_errors(r.errors))
-            active = await repository.active_members(
-                conn, cbo.cbo_id, sheet.date, ACTIVE_MEMBER_STATUSES
-            )
+            active = active_on(await repository.member_records(conn, cbo.cbo_id), sheet.date)
             unknown = [
                 FieldError(
                     f"cutoff.members[{i}].member_id", f"{m.member_id} is not an active member"
