@@ -10,7 +10,8 @@
   and what undoing it needs (``undo``: loans before it, arrears before it).
 - ``meeting_member``: each member's row of a meeting, for the passbook.
 - ``journal_entry`` / ``posting``: the double-entry ledger. A deferred constraint trigger refuses
-  any transaction that leaves an entry's postings not summing to zero (see the migration).
+  any transaction that leaves an entry's postings not summing to zero (see migrations 0002 and
+  0005; ``entry_check`` is its queue of the entries a transaction touched).
 - ``loan``: each member loan with its schedule and what was paid against each instalment.
 """
 
@@ -236,6 +237,16 @@ class AccountBalanceRow(TransactionsBase):
     head: Mapped[str] = mapped_column(String(32), primary_key=True)
     sub: Mapped[str] = mapped_column(String(64), primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger)
+
+
+class EntryCheck(TransactionsBase):
+    """The entries a transaction wrote postings of, each checked once at commit (E4) by the
+    deferred trigger of migration 0005, which takes it off again: empty outside transactions."""
+
+    __tablename__ = "entry_check"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class LoanRow(TransactionsBase):
