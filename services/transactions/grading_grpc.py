@@ -13,53 +13,52 @@ import grpc
 from lokos import context
 from lokos.transactions.v1 import grading_pb2 as gpb
 from lokos.transactions.v1 import grading_pb2_grpc
-from services.transactions.bank_linkage_service import BankLinkage
 from services.transactions.books.bank_loan_book import DISBURSAL, REPAYMENT
-from services.transactions.grading_service import Grading
+from services.transactions.deps import Deps
 from services.transactions.grpc_api import _today
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
 
 class GradingServicer(grading_pb2_grpc.GradingServiceServicer):
-    def __init__(self, grading: Grading) -> None:
-        self.grading = grading
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def ComputeGrades(
         self, request: gpb.ComputeGradesRequest, ctx: Ctx
     ) -> gpb.ComputeGradesResponse:
-        return await self.grading.compute(context.principal(), request, _today())
+        return await self.deps.grading.compute(context.principal(), request, _today())
 
     async def ListGrades(self, request: gpb.ListGradesRequest, ctx: Ctx) -> gpb.ListGradesResponse:
-        return await self.grading.list(context.principal(), request.cbo_id)
+        return await self.deps.grading.list(context.principal(), request.cbo_id)
 
 
 class BankLinkageServicer(grading_pb2_grpc.BankLinkageServiceServicer):
-    def __init__(self, bank: BankLinkage) -> None:
-        self.bank = bank
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def SanctionBankLoan(
         self, request: gpb.SanctionBankLoanRequest, ctx: Ctx
     ) -> gpb.BankLoanView:
-        return await self.bank.sanction(context.principal(), request, _today())
+        return await self.deps.bank_linkage.sanction(context.principal(), request, _today())
 
     async def DisburseBankLoan(
         self, request: gpb.BankLoanMoneyRequest, ctx: Ctx
     ) -> gpb.BankLoanView:
-        return await self.bank.move(context.principal(), request, DISBURSAL, _today())
+        return await self.deps.bank_linkage.move(context.principal(), request, DISBURSAL, _today())
 
     async def RepayBankLoan(self, request: gpb.BankLoanMoneyRequest, ctx: Ctx) -> gpb.BankLoanView:
-        return await self.bank.move(context.principal(), request, REPAYMENT, _today())
+        return await self.deps.bank_linkage.move(context.principal(), request, REPAYMENT, _today())
 
     async def GetBankLoan(self, request: gpb.GetBankLoanRequest, ctx: Ctx) -> gpb.BankLoanView:
-        return await self.bank.get(context.principal(), request, _today())
+        return await self.deps.bank_linkage.get(context.principal(), request, _today())
 
     async def GetBankEligibility(
         self, request: gpb.GetBankEligibilityRequest, ctx: Ctx
     ) -> gpb.BankEligibilityView:
-        return await self.bank.eligibility(context.principal(), request, _today())
+        return await self.deps.bank_linkage.eligibility(context.principal(), request, _today())
 
     async def ExportBankPortal(
         self, request: gpb.ExportBankPortalRequest, ctx: Ctx
     ) -> gpb.ExportBankPortalResponse:
-        return await self.bank.export(context.principal(), request, _today())
+        return await self.deps.bank_linkage.export(context.principal(), request, _today())

@@ -19,12 +19,13 @@ from lokos.transactions.v1 import (
     transactions_pb2,
     transactions_pb2_grpc,
 )
-from services.transactions import events
+from services.transactions import consumers
 from services.transactions.bank_linkage_service import BankLinkage
 from services.transactions.books import grading_settings
 from services.transactions.books.funds import fund_rules_from_json
 from services.transactions.books.policy import policy_from_json
 from services.transactions.config import TransactionsSettings
+from services.transactions.deps import Deps
 from services.transactions.funds_grpc import FundsServicer
 from services.transactions.funds_service import Funds
 from services.transactions.grading_grpc import BankLinkageServicer, GradingServicer
@@ -41,8 +42,8 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt.db,
         rt.nats,
         durable="transactions-profiles",
-        subjects=events.subjects(settings.state),
-        batch_handler=events.dispatch,
+        subjects=consumers.subjects(settings.state),
+        batch_handler=consumers.dispatch,
         service=settings.service_name,
         state=settings.state,
     )
@@ -54,13 +55,20 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     books = Transactions(
         rt.db, settings.state, policy_from_json(settings.book_policy), clf_approvers
     )
-    servicer = TransactionsServicer(books)
-    funds = FundsServicer(Funds(books, fund_rules_from_json(settings.fund_rules), clf_approvers))
-
-    grading = GradingServicer(
-        Grading(rt.db, settings.state, grading_settings.policy_from_json(settings.grading_policy))
+    deps = Deps(
+        db=rt.db,
+        settings=settings,
+        books=books,
+        funds=Funds(books, fund_rules_from_json(settings.fund_rules), clf_approvers),
+        grading=Grading(
+            rt.db, settings.state, grading_settings.policy_from_json(settings.grading_policy)
+        ),
+        bank_linkage=BankLinkage(rt.db, settings.state),
     )
-    bank = BankLinkageServicer(BankLinkage(rt.db, settings.state))
+    servicer = TransactionsServicer(deps)
+    funds = FundsServicer(deps)
+    grading = GradingServicer(deps)
+    bank = BankLinkageServicer(deps)
 
     def register(server: grpc.aio.Server) -> None:
         transactions_pb2_grpc.add_TransactionsServiceServicer_to_server(servicer, server)

@@ -20,7 +20,7 @@ from services.identity import consumers as identity_consumers
 from services.profiles import duplicates as profiles_duplicates
 from services.reports import aggregates as reports_aggregates
 from services.reports import events as reports_events
-from services.transactions import events as transactions_events
+from services.transactions import consumers as transactions_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
