@@ -1,7 +1,7 @@
 """Benchmarks of the embedded LokOS platform (``make bench`` runs ``python -m bench.run_all``).
 
 - ``python -m bench.cold_start``: ``lokos up`` to ``/readyz`` 200, first start and restarts;
-- ``python -m bench.read_latency``: GET /v1/shgs/{id} through the gateway vs the same
+- ``python -m bench.read_latency``: GET /v1/cbos/{id} through the gateway vs the same
   primary-key lookup done directly with asyncpg;
 - ``python -m bench.throughput``: sustained requests/s of that GET vs a bare FastAPI
   hello-world served by uvicorn with the gateway's options;

@@ -217,15 +217,16 @@ async def _seed(gateway_url: str, token: str, n: int, concurrency: int) -> list[
         async def create(i: int) -> str:
             async with sem:
                 r = await http.post(
-                    "/v1/shgs",
+                    "/v1/cbos",
                     json={
                         "client_id": str(uuid.uuid4()),
+                        "cbo_type": "SHG",
                         "name": f"Bench SHG {i:05d}",
                         "block_lgd_code": BLOCK_LGD,
                     },
                 )
             if r.status_code not in (200, 201):
-                raise RuntimeError(f"POST /v1/shgs: {r.status_code} {r.text}")
+                raise RuntimeError(f"POST /v1/cbos: {r.status_code} {r.text}")
             shg_id: str = r.json()["id"]
             return shg_id
 

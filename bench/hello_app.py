@@ -18,7 +18,7 @@ from fastapi import FastAPI
 def create_app() -> FastAPI:
     app = FastAPI(title="hello")
 
-    @app.get("/v1/shgs/{shg_id}")
+    @app.get("/v1/cbos/{shg_id}")
     async def hello(shg_id: str) -> dict[str, str]:
         return {"hello": "world"}
 

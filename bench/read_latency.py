@@ -1,8 +1,8 @@
-"""Read latency under light load: GET /v1/shgs/{id} through the gateway
+"""Read latency under light load: GET /v1/cbos/{id} through the gateway
 (gateway → gRPC → profiles → PostgreSQL) vs the same primary-key lookup done directly with
 asyncpg (prepared ``SELECT * FROM cbo WHERE id = $1``), both sequential on one connection.
 
-Also measured, to split the difference: GetShg called directly over gRPC on the profiles
+Also measured, to split the difference: GetCbo called directly over gRPC on the profiles
 service (no gateway), and GET /healthz on the gateway (the floor of client + HTTP server).
 
     python -m bench.read_latency [--shgs 1000] [--requests 3000] [--warmup 300]
@@ -166,7 +166,7 @@ async def _asyncpg_samples(
 
 
 async def _grpc_samples(p: Platform, ids: Sequence[str], warmup: Sequence[str]) -> list[int]:
-    """GetShg straight to the profiles service, with the principal the gateway would send."""
+    """GetCbo straight to the profiles service, with the principal the gateway would send."""
     async with grpc.aio.insecure_channel(p.grpc_target("identity")) as ich:
         msg = await identity_pb2_grpc.IdentityServiceStub(ich).GetPrincipal(
             identity_pb2.GetPrincipalRequest(realm=REALM, user_id=USERNAME),
@@ -178,8 +178,8 @@ async def _grpc_samples(p: Platform, ids: Sequence[str], warmup: Sequence[str]) 
     async with grpc.aio.insecure_channel(p.grpc_target("profiles")) as ch:
         stub = profiles_pb2_grpc.ProfilesServiceStub(ch)
         for i in warmup:
-            await stub.GetShg(profiles_pb2.GetShgRequest(id=i), metadata=md, timeout=5)
-        requests = [profiles_pb2.GetShgRequest(id=i) for i in ids]
+            await stub.GetCbo(profiles_pb2.GetRequest(id=i), metadata=md, timeout=5)
+        requests = [profiles_pb2.GetRequest(id=i) for i in ids]
         samples = [0] * len(requests)
         clock = time.perf_counter_ns
         gc.collect()
@@ -187,7 +187,7 @@ async def _grpc_samples(p: Platform, ids: Sequence[str], warmup: Sequence[str]) 
         try:
             for n, req in enumerate(requests):
                 t0 = clock()
-                await stub.GetShg(req, metadata=md, timeout=5)
+                await stub.GetCbo(req, metadata=md, timeout=5)
                 samples[n] = clock() - t0
         finally:
             gc.enable()
@@ -201,16 +201,16 @@ def measure(
     picks = [rng.choice(ids) for _ in range(requests)]
     warm = [rng.choice(ids) for _ in range(warmup)]
     port = GATEWAY_PORT
-    with console.status(f"gateway: {requests} sequential GET /v1/shgs/{{id}}…"):
+    with console.status(f"gateway: {requests} sequential GET /v1/cbos/{{id}}…"):
         gw, size = _http_samples(
             port,
             auth_headers(token),
-            [f"/v1/shgs/{i}" for i in picks],
-            [f"/v1/shgs/{i}" for i in warm],
+            [f"/v1/cbos/{i}" for i in picks],
+            [f"/v1/cbos/{i}" for i in warm],
         )
     with console.status(f"gateway: {requests} sequential GET /healthz…"):
         hz, _ = _http_samples(port, {}, ["/healthz"] * requests, ["/healthz"] * warmup)
-    with console.status(f"profiles over gRPC: {requests} sequential GetShg…"):
+    with console.status(f"profiles over gRPC: {requests} sequential GetCbo…"):
         gr = asyncio.run(_grpc_samples(p, picks, warm))
     dsn = asyncpg_dsn(p.database_url("profiles"))
     with (
@@ -243,8 +243,8 @@ def render(r: ReadLatencyResult) -> list[Table]:
     for col in ("p50", "p90", "p99", "max", "mean"):
         t.add_column(col, justify="right")
     rows = (
-        ("gateway GET /v1/shgs/{id}", r.gateway),
-        ("  profiles GetShg, gRPC direct", r.grpc_direct),
+        ("gateway GET /v1/cbos/{id}", r.gateway),
+        ("  profiles GetCbo, gRPC direct", r.grpc_direct),
         ("  asyncpg PK lookup, prepared", r.asyncpg),
         ("gateway GET /healthz (floor)", r.healthz),
     )
@@ -286,7 +286,7 @@ def render(r: ReadLatencyResult) -> list[Table]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="GET /v1/shgs/{id} latency vs asyncpg")
+    ap = argparse.ArgumentParser(description="GET /v1/cbos/{id} latency vs asyncpg")
     ap.add_argument("--shgs", type=int, default=1000, help="SHGs to create first")
     ap.add_argument("--requests", type=int, default=3000, help="timed requests per path")
     ap.add_argument("--warmup", type=int, default=300, help="untimed requests first")

@@ -1,6 +1,6 @@
 """The request path beside what Python allows (issue 10, items 9 and 11), in one run:
 
-- under load (same generator, connections and paths): GET /v1/shgs/{id} through the gateway
+- under load (same generator, connections and paths): GET /v1/cbos/{id} through the gateway
   (gateway → gRPC → profiles → PostgreSQL, tracing on) vs the same read as a monolith
   (``bench.monolith_app``: same FastAPI, local RS256 check, asyncpg);
 - sequentially: the gateway path, the monolith, a bare grpc.aio echo (``bench.grpc_echo``), a
@@ -57,7 +57,7 @@ from lokos.db import asyncpg_dsn
 GOAL_RPS_RATIO = 0.5
 GOAL_P99_FACTOR = 3.0
 GOAL_P50_OVER_FLOOR_MS = 0.3
-# About the size of a GetShg answer.
+# About the size of a GetCbo answer.
 ECHO_PAYLOAD = b"x" * 200
 
 
@@ -180,9 +180,9 @@ def measure(
 ) -> RequestPathResult:
     gen = pick_generator(loadgen)
     rng = random.Random(20261130)
-    picks = [f"/v1/shgs/{rng.choice(ids)}" for _ in range(requests)]
-    warm = [f"/v1/shgs/{rng.choice(ids)}" for _ in range(warmup)]
-    paths = [f"/v1/shgs/{i}" for i in ids]
+    picks = [f"/v1/cbos/{rng.choice(ids)}" for _ in range(requests)]
+    warm = [f"/v1/cbos/{rng.choice(ids)}" for _ in range(warmup)]
+    paths = [f"/v1/cbos/{i}" for i in ids]
     headers = auth_headers(get_token(p))
     dsn = asyncpg_dsn(p.database_url("profiles"))
 
@@ -195,7 +195,7 @@ def measure(
     with console.status("sequential: gateway, its /healthz…"):
         gateway, _ = _http_samples(GATEWAY_PORT, headers, picks, warm)
         healthz, _ = _http_samples(GATEWAY_PORT, {}, ["/healthz"] * requests, ["/healthz"] * 50)
-    gateway_load = loaded("gateway /v1/shgs/{id}", GATEWAY_PORT)
+    gateway_load = loaded("gateway /v1/cbos/{id}", GATEWAY_PORT)
     with served("bench.monolith_app", MONOLITH_PORT, "--idp", p.idp_url, "--dsn", dsn):
         with console.status("sequential: monolith…"):
             monolith, _ = _http_samples(MONOLITH_PORT, headers, picks, warm)
@@ -237,8 +237,8 @@ def render(r: RequestPathResult) -> list[Table]:
     for col in ("path", "p50", "p90", "p99"):
         seq.add_column(col, justify="left" if col == "path" else "right")
     for name, s in (
-        ("gateway GET /v1/shgs/{id}", r.gateway),
-        ("monolith GET /v1/shgs/{id}", r.monolith),
+        ("gateway GET /v1/cbos/{id}", r.gateway),
+        ("monolith GET /v1/cbos/{id}", r.monolith),
         ("grpc.aio echo (floor)", r.echo),
         ("asyncpg prepared lookup (floor)", r.asyncpg),
         ("gateway GET /healthz (HTTP floor)", r.healthz),

@@ -89,7 +89,7 @@ def summarize(
             None,
         ),
         SummaryRow(
-            "GET /v1/shgs/{id} via gateway, p50 / p99",
+            "GET /v1/cbos/{id} via gateway, p50 / p99",
             f"{fmt_ms(rl.gateway.p50_ms)} / {fmt_ms(rl.gateway.p99_ms)} ms",
             "—",
             None,

@@ -1,4 +1,4 @@
-"""Throughput: sustained requests/s of GET /v1/shgs/{id} through the gateway vs a bare FastAPI
+"""Throughput: sustained requests/s of GET /v1/cbos/{id} through the gateway vs a bare FastAPI
 hello-world served by uvicorn with the gateway's options, on the same machine, with the same
 load generator, connections, duration and Authorization header.
 
@@ -239,7 +239,7 @@ def measure(
     loadgen: str = "auto",
 ) -> ThroughputResult:
     gen = pick_generator(loadgen)
-    paths = [f"/v1/shgs/{i}" for i in ids]
+    paths = [f"/v1/cbos/{i}" for i in ids]
     headers = auth_headers(token)
 
     def both(target: str, port: int) -> LoadResult:
@@ -248,7 +248,7 @@ def measure(
         with console.status(f"{target}: {seconds}s with {connections} connections ({gen})…"):
             return run_load(target, gen, port, paths, headers, connections, seconds)
 
-    gateway = both("gateway /v1/shgs/{id}", GATEWAY_PORT)
+    gateway = both("gateway /v1/cbos/{id}", GATEWAY_PORT)
     with hello_server():
         hello = both("hello-world FastAPI", HELLO_PORT)
     return ThroughputResult(gen, gateway, hello)

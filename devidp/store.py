@@ -109,6 +109,16 @@ DEMO_USERS: dict[str, tuple[str, str]] = {
 }
 
 
+def demo_user(realm: str) -> tuple[str, str] | None:
+    """The demo administrator of ``realm``: the national admin, or a state's state admin
+    (``BR_STATEADMIN`` in lokos-br, as identity seeds it for LOKOS_STATE=br)."""
+    if realm in DEMO_USERS:
+        return DEMO_USERS[realm]
+    if realm.startswith("lokos-"):
+        return f"{realm.removeprefix('lokos-').upper()}_STATEADMIN", catalogue.STATE_ADMIN
+    return None
+
+
 @dataclass(frozen=True)
 class _ClientSpec:
     public: bool
@@ -938,9 +948,11 @@ class IdpStore:
     def seed_demo(self, password: str) -> list[User]:
         """Ensure the demo administrators exist (only in configured realms); returns them."""
         seeded: list[User] = []
-        for realm, (username, role) in DEMO_USERS.items():
-            if realm not in self.realms:
+        for realm in self.realms:
+            demo = demo_user(realm)
+            if demo is None:
                 continue
+            username, role = demo
             user = self.get_user(realm, username)
             if user is None:
                 try:

@@ -25,7 +25,9 @@ from gateway.routes import (
     auth,
     consents,
     duplicates,
+    funds,
     geography,
+    grading,
     health,
     helpdesk,
     imports,
@@ -33,13 +35,13 @@ from gateway.routes import (
     profiles,
     reports,
     roles,
-    shgs,
     transactions,
     users,
 )
 from gateway.security_headers import console_headers, security_headers, with_headers
 from gateway.tokens import TokenVerifier
 from lokos import i18n, rpc, telemetry
+from lokos.process import freeze_startup_heap
 from lokos.telemetry import current_trace_id
 
 
@@ -158,6 +160,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         )
         invalidation = PrincipalInvalidation(settings, app.state.principals)
         invalidation.start()
+        freeze_startup_heap()
         yield
         await invalidation.close()
         await clients.close()
@@ -190,7 +193,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     problems.install(app)
     docs.install(app, DOCS_URL)
     # Routes are matched in order: the hot reads (SHG and profile pages) first.
-    app.include_router(shgs.router, prefix="/v1")
     app.include_router(profiles.router, prefix="/v1")
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/v1")
@@ -202,6 +204,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(imports.router, prefix="/v1")
     app.include_router(duplicates.router, prefix="/v1")
     app.include_router(transactions.router, prefix="/v1")
+    app.include_router(funds.router, prefix="/v1")
+    app.include_router(grading.router, prefix="/v1")
     app.include_router(api_clients.router, prefix="/v1")
     app.include_router(consents.router, prefix="/v1")
     app.include_router(helpdesk.router, prefix="/v1")

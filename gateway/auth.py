@@ -194,5 +194,4 @@ def allow(roles: Iterable[str]) -> Callable[[Request], Awaitable[Principal]]:
             raise PermissionDenied("your roles do not allow this", code="role_not_allowed")
         return principal
 
-    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
     return dependency

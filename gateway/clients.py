@@ -13,9 +13,7 @@ from lokos.identity.v1 import identity_pb2_grpc
 from lokos.profiles.v1 import profiles_pb2_grpc
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.rpc import channel
-from lokos.transactions.v1 import transactions_pb2_grpc
-
-SERVICE_NAMES = ("identity", "profiles", "dedup", "transactions", "reports", "helpdesk")
+from lokos.transactions.v1 import funds_pb2_grpc, grading_pb2_grpc, transactions_pb2_grpc
 
 
 @dataclass
@@ -26,8 +24,13 @@ class Clients:
     dedup: dedup_pb2_grpc.DedupServiceAsyncStub
     reports: reports_pb2_grpc.ReportsServiceAsyncStub
     transactions: transactions_pb2_grpc.TransactionsServiceAsyncStub
+    # Served by the transactions process, on its channel.
+    funds: funds_pb2_grpc.FundsAsyncStub
     helpdesk: helpdesk_pb2_grpc.HelpdeskServiceAsyncStub
     deadline: float
+    # Grading and bank linkage: more services of the transactions process, on its channel.
+    grading: grading_pb2_grpc.GradingServiceAsyncStub
+    bank_linkage: grading_pb2_grpc.BankLinkageServiceAsyncStub
 
     @classmethod
     def connect(cls, s: GatewaySettings) -> Clients:
@@ -47,8 +50,11 @@ class Clients:
             dedup=dedup_pb2_grpc.DedupServiceStub(chans["dedup"]),
             reports=reports_pb2_grpc.ReportsServiceStub(chans["reports"]),
             transactions=transactions_pb2_grpc.TransactionsServiceStub(chans["transactions"]),
+            funds=funds_pb2_grpc.FundsStub(chans["transactions"]),
             helpdesk=helpdesk_pb2_grpc.HelpdeskServiceStub(chans["helpdesk"]),
             deadline=s.grpc_deadline,
+            grading=grading_pb2_grpc.GradingServiceStub(chans["transactions"]),
+            bank_linkage=grading_pb2_grpc.BankLinkageServiceStub(chans["transactions"]),
         )
 
     async def close(self) -> None:

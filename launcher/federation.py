@@ -67,7 +67,7 @@ class NatsServer:
             url = federation.leaf_url(
                 self.national_leaf_url, self.state, national.leaf_password(self.state)
             )
-            text += federation.state_leafnodes_block(json.dumps(url))
+            text += federation.state_leafnodes_block(self.state, json.dumps(url))
         return text
 
     def start(self, national: NatsServer | None = None) -> None:

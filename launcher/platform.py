@@ -27,7 +27,7 @@ from supervisor.xmlrpc import SupervisorTransport
 from launcher import certificates
 from launcher.postgres import PostgresInstance, find_bindir
 from launcher.settings import SERVICES, PlatformSettings
-from lokos import bus, secretfiles
+from lokos import bus, federation, secretfiles
 from lokos.config import LokosSettings
 from lokos.principal import KeyRing
 
@@ -112,17 +112,46 @@ class Platform:
         """nats-server.conf of the embedded NATS: loopback only, JetStream, one user per
         process with the permissions of lokos/bus.py, no anonymous access; monitoring (which
         has no authentication) only when a port is set, and on loopback."""
+        store = json.dumps(str(self.data / "nats"))
+        # In a federation each instance's JetStream has a domain of its own, through which the
+        # national stream sources a state's aggregates over the leaf node.
+        domain = f", domain: {federation.domain(self.s.state)}" if self.s.federated else ""
         lines = [
-            "server_name: lokos",
+            f"server_name: lokos-{self.s.state}",
             f"listen: 127.0.0.1:{self.s.nats_port}",
-            f"jetstream {{ store_dir: {json.dumps(str(self.data / 'nats'))} }}",
+            f"jetstream {{ store_dir: {store}{domain} }}",
         ]
         if self.s.nats_monitor_port:
             lines.append(f"http: 127.0.0.1:{self.s.nats_monitor_port}")
         block = bus.authorization_block(
             self.s.state, lambda user: json.dumps(self.nats_credentials(user)[1])
         )
-        return "\n".join(lines) + "\n" + block
+        return "\n".join(lines) + "\n" + block + self.leafnodes_config()
+
+    def leaf_password(self, state: str) -> str:
+        """National instance: the password of ``state``'s leaf user (made at first start)."""
+        return self.nats_credentials(federation.leaf_user(state))[1]
+
+    def leafnodes_config(self) -> str:
+        """The leaf-node block of the embedded NATS: the national instance accepts each
+        federated state's leaf user; a state connects to the national NATS."""
+        if self.s.state == bus.NATIONAL and self.s.nats_leaf_port:
+            return federation.national_leafnodes_block(
+                f"{self.s.nats_leaf_host}:{self.s.nats_leaf_port}",
+                {s: json.dumps(self.leaf_password(s)) for s in self.s.federated_state_codes},
+                self.s.nats_leaf_cert,
+                self.s.nats_leaf_key,
+            )
+        if self.s.national_leaf_url and self.s.state != bus.NATIONAL:
+            url = federation.leaf_url(
+                self.s.national_leaf_url,
+                self.s.state,
+                self.s.national_leaf_password.get_secret_value(),
+            )
+            return federation.state_leafnodes_block(
+                self.s.state, json.dumps(url), self.s.national_leaf_ca
+            )
+        return ""
 
     # --- internal trust -----------------------------------------------------------------
 
@@ -181,6 +210,9 @@ class Platform:
             self.postgres.init()
         for user in (bus.ADMIN, *(u.name for u in bus.USERS)):
             self.nats_credentials(user)
+        if self.s.state == bus.NATIONAL:
+            for state in self.s.federated_state_codes:
+                self.leaf_password(state)
         if not self.s.external_nats_url:
             # Holds the passwords: private, like the password files beside it.
             fd = os.open(self.nats_conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -198,6 +230,7 @@ class Platform:
             "LOKOS_OTLP_ENDPOINT": self.s.otlp_endpoint,
             "LOKOS_TRACE_SAMPLE_RATIO": str(self.s.trace_sample_ratio),
             "LOKOS_LOG_LEVEL": self.s.log_level,
+            "LOKOS_FEDERATED_STATES": self.s.federated_states,
             "PYTHONUNBUFFERED": "1",
         }
         endpoints = {f"LOKOS_{svc.upper()}_GRPC": self.grpc_target(svc) for svc in SERVICES}
@@ -241,7 +274,7 @@ class Platform:
                         **common,
                         "LOKOS_SERVICE_NAME": "idp",
                         "LOKOS_IDP_PORT": str(self.s.idp_port),
-                        "LOKOS_IDP_REALMS": self.s.idp_realms or self.s.trusted_realms,
+                        "LOKOS_IDP_REALMS": self.s.idp_realms or self.s.realms_trusted,
                         "LOKOS_SEED_DEMO": str(self.s.seed_demo).lower(),
                     },
                     20,
@@ -258,6 +291,7 @@ class Platform:
                         **endpoints,
                         **self._trust_env(svc),
                         **(idp_env if svc == "identity" else {}),
+                        **(self._federation_env() if svc == "reports" else {}),
                         "LOKOS_SERVICE_NAME": svc,
                         "LOKOS_DATABASE_URL": self.database_url(svc),
                         "LOKOS_CREATE_DATABASE": "true",
@@ -278,12 +312,19 @@ class Platform:
                     "LOKOS_SERVICE_NAME": "gateway",
                     "LOKOS_GATEWAY_PORT": str(self.s.gateway_port),
                     "LOKOS_IDP_URL": self.idp_url,
-                    "LOKOS_TRUSTED_REALMS": self.s.trusted_realms,
+                    "LOKOS_TRUSTED_REALMS": self.s.realms_trusted,
                 },
                 40,
             )
         )
         return progs
+
+    def _federation_env(self) -> dict[str, str]:
+        """A federated state's reports publishes its block aggregates (the national one
+        stores every state's, services/reports/national.py)."""
+        if self.s.national_leaf_url and self.s.state != bus.NATIONAL:
+            return {"LOKOS_FEDERATION_PUBLISH_SECONDS": str(self.s.federation_publish_seconds)}
+        return {}
 
     def supervisor_config(self) -> str:
         lines = [

@@ -67,6 +67,8 @@ class BusUser:
     national: bool = False
     # Durables it reads only on the national instance (LOKOS_STATE=national).
     national_durables: tuple[Durable, ...] = ()
+    # Subjects outside lokos.> it also publishes, "{state}" standing for the state's code.
+    also_publishes: tuple[str, ...] = ()
 
     def durables_on(self, state: str) -> tuple[Durable, ...]:
         return self.durables + (self.national_durables if state == NATIONAL else ())
@@ -118,6 +120,8 @@ USERS: tuple[BusUser, ...] = (
         ),
         # The national dashboard's store of every state's aggregates.
         national_durables=(Durable("reports-national", (), stream=NATIONAL_STREAM),),
+        # A state's block aggregates for the national instance (lokos/federation.py).
+        also_publishes=("aggregates.{state}.>",),
     ),
     # Publishes ticket events; consumes nothing (request search reads the trace files).
     BusUser("helpdesk"),
@@ -161,6 +165,7 @@ def permissions(bus_user: BusUser, state: str) -> dict[str, dict[str, list[str]]
     if bus_user.publishes:
         states = [state] + (["national"] if bus_user.national and state != "national" else [])
         publish += [f"lokos.{s}.{bus_user.name}.>" for s in states]
+        publish += [p.format(state=state) for p in bus_user.also_publishes]
     for d in bus_user.durables_on(state):
         publish += [
             f"$JS.API.CONSUMER.INFO.{d.stream}.{d.name}",
@@ -282,10 +287,12 @@ async def provision(
     ``durables``); on the national instance also the national stream, sourcing the
     aggregates of ``federated_states``. How many durables changed."""
     await ensure_stream(js, replicas)
-    if state == NATIONAL:
-        from lokos import federation
+    from lokos import federation
 
+    if state == NATIONAL:
         await federation.ensure_national_stream(js, federated_states, replicas)
+    else:
+        await federation.ensure_state_stream(js, state, replicas)
     changed = 0
     for d in [*(d for u in USERS for d in u.durables_on(state)), *durables]:
         if await ensure_durable(js, consumer_config(d, state), d.stream):

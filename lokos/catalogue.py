@@ -258,6 +258,17 @@ STAFF_MAKERS = _codes("STATE_ADMIN", "DISTRICT_ADMIN", "BLOCK_ADMIN", "BLOCK_MIS
 MAKERS = BOOKKEEPERS | STAFF_MAKERS
 # Checkers: the Block Program Manager of the record's block.
 CHECKERS = _codes("BLOCK_PROGRAM_MANAGER")
+# F6/J1: the seeds name no approver of a CLF's own transactions; a state configures one
+# (LOKOS_CLF_BOOK_APPROVERS), by default the Block Program Manager of the CLF's block.
+CLF_BOOK_APPROVERS = CHECKERS
+# F1–F3: the state mission's releases of community funds into CLFs, VOs and SHGs are recorded
+# by state staff (the mission's own sanction is their check).
+FUND_RELEASERS = _codes("STATE_ADMIN", "STATE_PROGRAM_MANAGER")
+# Who may answer a book's or a fund transfer's approval at the gateway: every community
+# approver and the staff a state may name for CLFs; the transactions service checks the tier,
+# the federation and the scope.
+BOOK_APPROVERS = APPROVERS | PROGRAM_STAFF
+FUND_APPROVERS = BOOK_APPROVERS
 # Readers: staff whose scope reaches a record (every staff role, the block's MIS included),
 # and community users for their mapped CBOs.
 STAFF_READERS = PROGRAM_STAFF
@@ -271,6 +282,9 @@ DUPLICATE_REFRESHERS = CHECKERS | STAFF_MAKERS
 # admin, and Block Program Managers for the pairs within their block).
 DEDUP_RULE_SETTERS = frozenset({STATE_ADMIN})
 PAIR_EXPORTERS = CHECKERS | DEDUP_RULE_SETTERS
+# The national dashboard (every state's aggregates, on the national instance): the national
+# mission's own staff; the national help desk works tickets, not numbers.
+NATIONAL_DASHBOARD_READERS = PROGRAM_STAFF & NATIONAL_ROLES
 # Geography masters: districts and whole LGD files by the state's admins (and the national
 # team); blocks of her district by a district admin too.
 GEOGRAPHY_ADMINS = frozenset({NATIONAL_ADMIN, STATE_ADMIN})

@@ -201,10 +201,6 @@ class NatsLink:
         assert self._nc is not None
         return self._nc
 
-    @property
-    def connected(self) -> bool:
-        return self._nc is not None and self._nc.is_connected
-
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -1,17 +1,20 @@
 """The national federation on the bus: leaf-node configuration and the national stream.
 
 Each state's NATS connects to the national NATS as a **leaf node**. Each has its own
-JetStream domain (the state code, or ``national``), and the national stream ``NATIONAL``
-*sources* the subjects ``lokos.<state>.reports.aggregate.>`` from every state's stream through
-that state's domain API (``$JS.<state>.API``): JetStream itself tracks how far each source has
-been copied, so a state cut off for a while is caught up after it reconnects, in order, with
-nothing lost and nothing copied twice.
+JetStream domain (the state code, or ``national``). A state's reports service publishes its
+block aggregates on ``aggregates.<state>.<block>`` into a stream of their own, ``AGGREGATES``
+(outside ``lokos.>``, so outside the events' stream ``LOKOS``), and the national stream
+``NATIONAL`` *sources* it through that state's domain API (``$JS.<state>.API``): JetStream
+itself tracks how far each source has been copied, so a state cut off for a while is caught up
+after it reconnects, in order, with nothing lost and nothing copied twice.
 
 Nothing else crosses: the state's leaf remote refuses to export or import any ``lokos.>``
-subject, any inbox, acknowledgement, JetStream API or system subject (the sourced aggregates
-travel on the source's own delivery subject, ``lokos-federation.<state>.>``). A national
-subscriber to ``>`` therefore sees aggregates and JetStream's own control traffic, never an
-event of a state's services. The national side accepts one leaf user per state.
+subject, any inbox, acknowledgement, the local JetStream API or system subjects; and of its
+domain's JetStream API it lets through only consumer requests on ``AGGREGATES`` (which sourcing
+needs) — no request naming the stream ``LOKOS``, no stream API at all (no message get, no new
+stream capturing events), no direct get. A national subscriber to ``>`` sees aggregates and
+JetStream's own control traffic, and a national request for a state's events gets no answer.
+The national side accepts one leaf user per state.
 """
 
 from __future__ import annotations
@@ -25,20 +28,20 @@ from nats.js.errors import NotFoundError
 
 from lokos import bus
 from lokos.bus import NATIONAL_STREAM
-from lokos.events import STREAM, subject
+from lokos.events import STREAM
 
-AGGREGATE_TYPE = "reports.aggregate"
+AGGREGATE_STREAM = "AGGREGATES"
 DELIVER_PREFIX = "lokos-federation"
 LEAF_PORT = 7422
 
 
 def aggregate_subject(state: str, block: str) -> str:
-    """``lokos.up.reports.aggregate.0913`` — one block of one state."""
-    return f"{subject(state, AGGREGATE_TYPE)}.{block}"
+    """``aggregates.up.0913`` — one block of one state."""
+    return f"aggregates.{state}.{block}"
 
 
 def aggregate_filter(state: str) -> str:
-    return f"{subject(state, AGGREGATE_TYPE)}.>"
+    return f"aggregates.{state}.>"
 
 
 def leaf_user(state: str) -> str:
@@ -59,9 +62,18 @@ def leaf_denied_exports() -> list[str]:
     return ["lokos.>", *_inboxes(), "$JS.ACK.>", "$JS.API.>", "$JS.EVENT.>", "$SYS.>"]
 
 
-def leaf_denied_imports() -> list[str]:
-    """What a state's leaf never takes from the national NATS (nor lets it subscribe to)."""
-    return ["lokos.>", *_inboxes(), "$JS.ACK.>", "$JS.API.>"]
+def leaf_denied_imports(state: str) -> list[str]:
+    """What a state's leaf never takes from the national NATS (nor lets it subscribe to):
+    also every request of its domain's JetStream API but consumers of ``AGGREGATES``."""
+    api = f"$JS.{domain(state)}.API"
+    events = [
+        f"{api}.CONSUMER.{middle}{STREAM}{tail}" for middle in ("*.", "*.*.") for tail in ("", ".>")
+    ]
+    whole = [
+        f"{api}.{part}"
+        for part in ("STREAM.>", "DIRECT.>", "ACCOUNT.>", "META.>", "SERVER.>", "INFO")
+    ]
+    return ["lokos.>", *_inboxes(), "$JS.ACK.>", "$JS.API.>", *whole, *events]
 
 
 def leaf_url(national: str, state: str, password: str) -> str:
@@ -70,7 +82,7 @@ def leaf_url(national: str, state: str, password: str) -> str:
     return f"{scheme}://{leaf_user(state)}:{password}@{rest}"
 
 
-def state_leafnodes_block(url: str, ca_file: str = "") -> str:
+def state_leafnodes_block(state: str, url: str, ca_file: str = "") -> str:
     """The ``leafnodes`` block of a state's nats-server.conf: one remote, the national NATS.
     ``url`` as written in the file: a quoted :func:`leaf_url`, or ``$NATS_LEAF_URL`` (an
     environment variable holding it, as Kubernetes gives it from the secret). With
@@ -85,7 +97,7 @@ def state_leafnodes_block(url: str, ca_file: str = "") -> str:
         f"      url: {url}",
         *tls,
         f"      deny_exports: {json.dumps(leaf_denied_exports())}",
-        f"      deny_imports: {json.dumps(leaf_denied_imports())}",
+        f"      deny_imports: {json.dumps(leaf_denied_imports(state))}",
         "    }",
         "  ]",
         "}",
@@ -135,7 +147,7 @@ def national_stream_config(states: Iterable[str], replicas: int = 1) -> StreamCo
         max_msgs_per_subject=1_000,
         sources=[
             StreamSource(
-                name=STREAM,
+                name=AGGREGATE_STREAM,
                 filter_subject=aggregate_filter(state),
                 external=ExternalStream(
                     api=f"$JS.{domain(state)}.API", deliver=f"{DELIVER_PREFIX}.{state}"
@@ -144,6 +156,28 @@ def national_stream_config(states: Iterable[str], replicas: int = 1) -> StreamCo
             for state in sorted(states)
         ],
     )
+
+
+def state_stream_config(state: str, replicas: int = 1) -> StreamConfig:
+    """A state's stream of its own aggregates, the only one the national stream sources."""
+    return StreamConfig(
+        name=AGGREGATE_STREAM,
+        subjects=[aggregate_filter(state)],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        num_replicas=replicas,
+        max_msgs_per_subject=1_000,
+    )
+
+
+async def ensure_state_stream(js: JetStreamContext, state: str, replicas: int = 1) -> bool:
+    """Create the state's aggregates stream when missing; True if created."""
+    try:
+        await js.stream_info(AGGREGATE_STREAM)
+        return False
+    except NotFoundError:
+        await js.add_stream(state_stream_config(state, replicas))
+        return True
 
 
 async def ensure_national_stream(

@@ -150,13 +150,6 @@ async def add_events_copy(
     return count
 
 
-def _headers(row: asyncpg.Record) -> dict[str, str]:
-    """The row's trace headers plus its event id, which JetStream de-duplicates on."""
-    headers: dict[str, str] = json.loads(row["headers"])
-    headers["Nats-Msg-Id"] = row["event_id"]
-    return headers
-
-
 class OutboxRelay:
     """Publishes committed outbox rows in order, retrying with backoff.
 

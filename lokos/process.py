@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -44,6 +45,18 @@ class Runtime:
 Build = Callable[[Runtime], Awaitable[tuple[Callable[[grpc.aio.Server], None], list[str]]]]
 
 
+def freeze_startup_heap() -> None:
+    """Take what start-up built (modules, ORM mappers, protobuf descriptors, pydantic models:
+    ~150,000 objects) out of the cyclic collector's reach, once a process is ready to serve.
+
+    Without it every full collection scans all of them: 40–170 ms with every request in
+    flight stalled, the worst of the request path's p99. A larger first generation lets most
+    of a request's objects die by reference count before a young collection looks at them."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def run(settings: ServiceSettings, migrations: Path, build: Build) -> None:
     """Process entry: serve on uvloop (a faster event loop; grpc.aio runs on it)."""
     uvloop.run(serve(settings, migrations, build))
@@ -71,6 +84,7 @@ async def serve(settings: ServiceSettings, migrations: Path, build: Build) -> No
         settings.grpc_host, settings.grpc_port, register, names, translate=outage
     )
     tasks = [asyncio.create_task(job()) for job in rt.background]
+    freeze_startup_heap()
     log.info(
         "%s serving gRPC on %s:%s", settings.service_name, settings.grpc_host, settings.grpc_port
     )

@@ -35,7 +35,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -296,8 +295,3 @@ def restore(platform: Platform, folder: Path, timeout: float = 180.0) -> dict[st
     deadline = time.monotonic() + timeout
     platform.wait_ready(max(1.0, deadline - time.monotonic()))
     return resent
-
-
-def describe(folder: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    return result

@@ -35,6 +35,7 @@ from rich.tree import Tree
 
 from launcher.platform import Platform
 from launcher.settings import PlatformSettings
+from lokos import bus, catalogue
 from lokosctl.tracestore import SpanNode, build_tree, load_trace
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -99,10 +100,23 @@ def up(
     console.print(f"  identity (OIDC) {platform.idp_url}/realms/lokos-{s.state}")
     console.print(f"  NATS           {platform.nats_url} (users: {platform.nats_conf.parent})")
     console.print(f"  logs           {platform.logs}")
-    if s.seed_demo and not s.keycloak_url:
+    if s.state == bus.NATIONAL and s.nats_leaf_port:
         console.print(
-            f"  demo login     POST {platform.gateway_url}/v1/auth/state/login "
-            f'{{"user_id": "{s.state.upper()}_STATEADMIN", "password": "Demo@12345"}}'
+            f"  leaf nodes     {s.nats_leaf_host}:{s.nats_leaf_port} for "
+            f"{s.federated_states or 'no state yet'} (passwords: "
+            f"{platform.nats_conf.parent}/leaf-<state>.password)"
+        )
+    elif s.national_leaf_url:
+        console.print(f"  national NATS  {s.national_leaf_url} (leaf node)")
+    if s.seed_demo and not s.keycloak_url:
+        entry, user = (
+            ("national", catalogue.DEMO_NATIONAL_USER)
+            if s.state == bus.NATIONAL
+            else ("state", f"{s.state.upper()}_STATEADMIN")
+        )
+        console.print(
+            f"  demo login     POST {platform.gateway_url}/v1/auth/{entry}/login "
+            f'{{"user_id": "{user}", "password": "Demo@12345"}}'
             " (LOKOS_DEMO_PASSWORD changes it)"
         )
     if detach:

@@ -98,7 +98,7 @@ def leafnodes_conf(state: str, federated: list[str]) -> str:
             f"{LEAF_TLS}/tls.crt",
             f"{LEAF_TLS}/tls.key",
         )
-    return header + federation.state_leafnodes_block("$NATS_LEAF_URL", f"{LEAF_TLS}/ca.crt")
+    return header + federation.state_leafnodes_block(state, "$NATS_LEAF_URL", f"{LEAF_TLS}/ca.crt")
 
 
 def overlays(repo: Path) -> dict[Path, str]:

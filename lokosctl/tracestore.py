@@ -66,7 +66,3 @@ def build_tree(spans: list[SpanNode]) -> list[SpanNode]:
         else:
             parent.children.append(s)
     return roots
-
-
-def services_in(spans: list[SpanNode]) -> set[str]:
-    return {s.service for s in spans}

@@ -20,7 +20,7 @@ import pytest
 
 from launcher.platform import Platform, running_platform
 from launcher.settings import PlatformSettings
-from lokos import rpc
+from lokos import rpc, secretfiles
 
 # Failed logins one client address may make in the gateway's window: every test talks from
 # 127.0.0.1, and the wrong passwords the suite types on purpose must not add up to a 429.
@@ -29,24 +29,35 @@ DEMO_USER = "UP_STATEADMIN"
 DEMO_PASSWORD = "Demo@12345"
 
 
+def port_base() -> int:
+    return int(os.environ.get("LOKOS_TEST_PORT_BASE", "27000"))
+
+
+# The national federation test (tests/e2e/test_federation.py): the national NATS's leaf port,
+# and per state the port of the cable (a TCP forwarder the test can cut) in front of it.
+NATIONAL_LEAF_PORT = 790
+LEAF_CABLE_PORTS = {"up": 791, "br": 792}
+
+
 def platform_settings(data_dir: Path, offset: int = 0, **extra: object) -> PlatformSettings:
-    """The test platform's settings; a second platform (``offset`` ≥ 500) gets other ports."""
-    base = int(os.environ.get("LOKOS_TEST_PORT_BASE", "27000")) + offset
-    return PlatformSettings(
-        data_dir=data_dir,
-        state="up",
-        gateway_port=base + 80,
-        idp_port=base + 180,
-        pg_port=base + 432,
-        nats_port=base + 222,
-        grpc_port_base=base + 51,
-        trusted_realms="lokos-national,lokos-up",
+    """The test platform's settings; a second platform (``offset`` 50, 200, 250, 500) gets
+    other ports; ``extra`` overrides any setting (another state: ``state="br"``)."""
+    base = port_base() + offset
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "state": "up",
+        "gateway_port": base + 80,
+        "idp_port": base + 180,
+        "pg_port": base + 432,
+        "nats_port": base + 222,
+        "grpc_port_base": base + 51,
+        "trusted_realms": "lokos-national,lokos-up",
         # The IdP also serves a realm the gateway does not trust (tokens of it must be refused).
-        idp_realms="lokos-national,lokos-up,lokos-br",
-        seed_demo=True,
-        otlp_endpoint="",
-        **extra,  # type: ignore[arg-type]
-    )
+        "idp_realms": "lokos-national,lokos-up,lokos-br",
+        "seed_demo": True,
+        "otlp_endpoint": "",
+    }
+    return PlatformSettings(**(values | extra))  # type: ignore[arg-type]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -71,7 +82,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     # their hours), so the breach test need not wait four hours.
     os.environ["LOKOS_SLA_HOURS_CRITICAL"] = "0.0006"
     os.environ["LOKOS_LOGIN_FAILURES_PER_ADDRESS"] = str(LOGIN_FAILURES_PER_ADDRESS)
-    with running_platform(platform_settings(data_dir), timeout=180, wipe=True) as p:
+    # The session's platform is Uttar Pradesh of a national federation: its NATS connects as a
+    # leaf node to a national NATS, through a cable that the federation test brings up (and
+    # cuts); until then the leaf just retries.
+    federation = {
+        "national_leaf_url": f"nats-leaf://127.0.0.1:{port_base() + LEAF_CABLE_PORTS['up']}",
+        "national_leaf_password": secretfiles.token(data_dir / "leaf-up.password"),
+        "federation_publish_seconds": 1.0,
+    }
+    settings = platform_settings(data_dir, **federation)
+    with running_platform(settings, timeout=180, wipe=True) as p:
         # Tests that call services directly sign like the gateway (lokos.rpc.call_metadata).
         rpc.configure(p.client_settings())
         yield p
@@ -126,7 +146,13 @@ class Api:
 
     def create_shg(self, block: str, name: str = "Durga Mahila SHG") -> httpx.Response:
         return self.post(
-            "/v1/shgs", {"client_id": str(uuid.uuid4()), "name": name, "block_lgd_code": block}
+            "/v1/cbos",
+            {
+                "client_id": str(uuid.uuid4()),
+                "cbo_type": "SHG",
+                "name": name,
+                "block_lgd_code": block,
+            },
         )
 
 

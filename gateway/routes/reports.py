@@ -6,7 +6,7 @@ caller's reach; here requests are translated, nothing decided."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,7 +14,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from gateway import exports
+from gateway.auth import allow
 from gateway.routes.common import PROBLEM_RESPONSES, ServiceClients, Staff, metadata
+from lokos import catalogue
+from lokos.principal import Principal
 from lokos.reports.v1 import reports_pb2 as pb
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
@@ -517,4 +520,55 @@ async def download(
         headers={
             "Content-Disposition": f'attachment; filename="{exports.filename(report, format)}"'
         },
+    )
+
+
+# --- the national dashboard (the national instance; services/reports/national.py) ---------
+
+NationalStaff = Annotated[Principal, Depends(allow(catalogue.NATIONAL_DASHBOARD_READERS))]
+
+
+class NationalRowOut(BaseModel):
+    code: str = Field(description="A state code, or a district's or block's LGD code")
+    metrics: dict[str, int] = Field(description="The numbers by name, as the states publish them")
+    as_of: datetime | None = Field(description="When its oldest block's numbers were computed")
+
+
+class NationalDashboardOut(BaseModel):
+    period: str = Field(description="The month, YYYY-MM")
+    level: str = Field(description='What the rows are: "state", "district" or "block"')
+    rows: list[NationalRowOut]
+    total: dict[str, int]
+
+
+@router.get("/national")
+async def national_dashboard(
+    principal: NationalStaff,
+    c: ServiceClients,
+    period: Annotated[str, Query(pattern=r"^([0-9]{4}-[0-9]{2})?$")] = "",
+    state: Annotated[str, Query(pattern=r"^([a-z]{2,3})?$")] = "",
+    district_lgd_code: Annotated[str, Query(pattern=_CODE)] = "",
+) -> NationalDashboardOut:
+    """The national instance's dashboard: every state's totals for a month (the latest when
+    empty), one state's districts (``state``), or one district's blocks (``state`` and
+    ``district_lgd_code``) — the aggregates the states publish, never a person's record."""
+    d = await c.reports.GetNationalDashboard(
+        pb.NationalDashboardRequest(
+            period=period, state=state, district_lgd_code=district_lgd_code
+        ),
+        metadata=metadata(principal),
+        timeout=c.deadline,
+    )
+    return NationalDashboardOut(
+        period=d.period,
+        level=d.level,
+        rows=[
+            NationalRowOut(
+                code=r.code,
+                metrics=dict(r.metrics),
+                as_of=r.as_of.ToDatetime(tzinfo=UTC) if r.HasField("as_of") else None,
+            )
+            for r in d.rows
+        ],
+        total=dict(d.total),
     )

@@ -30,7 +30,8 @@ router = APIRouter(
 # Route permissions from the catalogue; the service checks the CBO mapping and the unit.
 BookReader = Annotated[Principal, Depends(allow(catalogue.READERS))]
 Bookkeeper = Annotated[Principal, Depends(allow(catalogue.BOOKKEEPERS))]
-Approver = Annotated[Principal, Depends(allow(catalogue.APPROVERS))]
+# F6: a CLF's books are approved by staff the state names (default the Block Program Manager).
+Approver = Annotated[Principal, Depends(allow(catalogue.BOOK_APPROVERS))]
 
 # Amounts reach the service as they are (it names a negative or absurd amount); the bounds
 # are what the contract's int64 and every JSON client carry exactly.
@@ -120,16 +121,19 @@ class WithdrawalIn(Strict):
     via: Text = "CASH"
 
 
+# The upload's models take their empty lists from factories: pydantic deep-copies a mutable
+# default for every instance, which was the largest cost of validating an upload of 4 meetings
+# × 15 member lines.
 class MemberLineIn(Strict):
     member_id: Text = Field(min_length=1, max_length=64)
     attendance: Text = "PRESENT"
     compulsory: Paise = 0
     voluntary: Paise = 0
     fine: Paise = 0
-    repayments: list[RepaymentIn] = []
-    disbursals: list[DisbursalIn] = []
+    repayments: list[RepaymentIn] = Field(default_factory=list)
+    disbursals: list[DisbursalIn] = Field(default_factory=list)
     via: Text = "CASH"
-    withdrawals: list[WithdrawalIn] = Field(default=[], max_length=10)
+    withdrawals: list[WithdrawalIn] = Field(default_factory=list, max_length=10)
 
 
 class GroupLineIn(Strict):
@@ -161,14 +165,14 @@ class MeetingIn(Strict):
     client_id: uuid.UUID
     number: Count
     date: IsoDate
-    members: list[MemberLineIn] = Field(default=[], max_length=500)
-    group: list[GroupLineIn] = []
-    contras: list[ContraIn] = []
-    bank_events: list[BankEventIn] = []
+    members: list[MemberLineIn] = Field(default_factory=list, max_length=500)
+    group: list[GroupLineIn] = Field(default_factory=list)
+    contras: list[ContraIn] = Field(default_factory=list)
+    bank_events: list[BankEventIn] = Field(default_factory=list)
     cash_counted: Paise
-    passbook: dict[str, Paise] = {}
+    passbook: dict[str, Paise] = Field(default_factory=dict)
     corrections: list[CorrectionIn] = Field(
-        default=[],
+        default_factory=list,
         max_length=50,
         description="A6/E5: reverse entries of earlier approved meetings here, with a reason",
     )
@@ -275,7 +279,8 @@ async def upload_meetings(
     """One meeting online, or up to 4 captured offline, applied in order (J2)."""
     req = pb.UploadMeetingsRequest(
         cbo_id=str(cbo_id),
-        meetings=[pb.MeetingIn(**_dates(m.model_dump())) for m in body.meetings],
+        # mode="json": dates and UUIDs as the contract's strings, converted by pydantic's core
+        meetings=[pb.MeetingIn(**m.model_dump(mode="json")) for m in body.meetings],
     )
     return plain(
         await c.transactions.UploadMeetings(req, metadata=metadata(principal), timeout=c.deadline)

@@ -7,12 +7,11 @@ from typing import Any
 import grpc
 
 from lokos import context
-from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2, dedup_pb2_grpc
 from lokos.values import timestamp
 from services.dedup import rules
-from services.dedup.refresh import Refresher
-from services.dedup.service import Dedup, result_to_proto
+from services.dedup.deps import Deps
+from services.dedup.service import result_to_proto
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -54,53 +53,51 @@ def rules_to_proto(rule_set: rules.RuleSet) -> dedup_pb2.RuleSet:
 
 
 class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
-    def __init__(self, db: Database, dedup: Dedup, refresher: Refresher) -> None:
-        self.db = db
-        self.dedup = dedup
-        self.refresher = refresher
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def CheckMember(
         self, request: dedup_pb2.CheckMemberRequest, ctx: Ctx
     ) -> dedup_pb2.CheckResult:
         principal = context.principal()
-        async with self.db.session() as session:
-            checked = await self.dedup.check(session, principal, request)
+        async with self.deps.db.session() as session:
+            checked = await self.deps.dedup.check(session, principal, request)
         return result_to_proto(checked, principal)
 
     async def GetMemberDuplicates(
         self, request: dedup_pb2.GetMemberDuplicatesRequest, ctx: Ctx
     ) -> dedup_pb2.CheckResult:
         principal = context.principal()
-        checked = await self.dedup.duplicates(principal, request.member_id)
+        checked = await self.deps.dedup.duplicates(principal, request.member_id)
         return result_to_proto(checked, principal)
 
     async def DecidePair(
         self, request: dedup_pb2.DecidePairRequest, ctx: Ctx
     ) -> dedup_pb2.CheckResult:
         principal = context.principal()
-        async with self.db.session() as session:
-            checked = await self.dedup.decide(session, principal, request)
+        async with self.deps.db.session() as session:
+            checked = await self.deps.dedup.decide(session, principal, request)
         return result_to_proto(checked, principal)
 
     async def StartRefresh(
         self, request: dedup_pb2.StartRefreshRequest, ctx: Ctx
     ) -> dedup_pb2.RefreshJob:
-        job, existing = await self.refresher.start(context.principal(), request.block_lgd_code)
+        job, existing = await self.deps.refresher.start(context.principal(), request.block_lgd_code)
         return job_to_proto(job, existing)
 
     async def GetRefresh(
         self, request: dedup_pb2.GetRefreshRequest, ctx: Ctx
     ) -> dedup_pb2.RefreshJob:
-        return job_to_proto(await self.refresher.get(context.principal(), request.id))
+        return job_to_proto(await self.deps.refresher.get(context.principal(), request.id))
 
     async def GetRules(self, request: dedup_pb2.GetRulesRequest, ctx: Ctx) -> dedup_pb2.RuleSet:
-        return rules_to_proto(await self.dedup.rules_for(context.principal()))
+        return rules_to_proto(await self.deps.dedup.rules_for(context.principal()))
 
     async def ExportLabelledPairs(
         self, request: dedup_pb2.ExportLabelledPairsRequest, ctx: Ctx
     ) -> dedup_pb2.LabelledPairs:
-        async with self.db.session() as session:
-            pairs, truncated = await self.dedup.labelled_pairs(
+        async with self.deps.db.session() as session:
+            pairs, truncated = await self.deps.dedup.labelled_pairs(
                 session, context.principal(), request.block_lgd_code
             )
         return dedup_pb2.LabelledPairs(
@@ -129,6 +126,6 @@ class DedupServicer(dedup_pb2_grpc.DedupServiceServicer):
             )
             for r in request.rules
         ]
-        async with self.db.session() as session:
-            rule_set = await self.dedup.set_rules(session, context.principal(), given)
+        async with self.deps.db.session() as session:
+            rule_set = await self.deps.dedup.set_rules(session, context.principal(), given)
         return rules_to_proto(rule_set)

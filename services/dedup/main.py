@@ -13,6 +13,7 @@ from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
 from services.dedup import consumers
 from services.dedup.config import DedupSettings
+from services.dedup.deps import Deps
 from services.dedup.grpc_api import DedupServicer
 from services.dedup.refresh import Refresher
 from services.dedup.service import Dedup
@@ -37,7 +38,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     rt.background += [relay.run, consumer.run, refresher.run]
     rt.on_stop.append(relay.close)
-    servicer = DedupServicer(rt.db, dedup, refresher)
+    servicer = DedupServicer(Deps(rt.db, settings, dedup, refresher))
 
     def register(server: grpc.aio.Server) -> None:
         dedup_pb2_grpc.add_DedupServiceServicer_to_server(servicer, server)

@@ -25,12 +25,12 @@ from lokos.audit import record_audit
 from lokos.catalogue import CHECKERS, DEDUP_RULE_SETTERS, PAIR_EXPORTERS, READERS
 from lokos.db import Database
 from lokos.dedup.v1 import dedup_pb2
-from lokos.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from lokos.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from lokos.outbox import add_events_copy
 from lokos.principal import GeoPath, Principal
 from lokos.values import parse_uuid
-from services.dedup import matching, names, repository, rules, shgs
-from services.dedup.matching import CONFIRMED, NONE, NOT_DUPLICATE, Found, Rec
+from services.dedup import decisions, matching, names, repository, rules, shgs
+from services.dedup.matching import CONFIRMED, NONE, Found, Rec
 from services.dedup.models import audit_log
 
 PROFILE_STATUSES = frozenset(
@@ -424,29 +424,10 @@ class Dedup:
         principal: Principal,
         request: dedup_pb2.DecidePairRequest,
     ) -> Checked:
-        errors: list[FieldError] = []
-        if request.decision not in (NOT_DUPLICATE, matching.DUPLICATE):
-            errors.append(FieldError("decision", "must be not_duplicate or duplicate", "enum"))
-        reason = " ".join(request.reason.split())
-        if request.decision == NOT_DUPLICATE and len(reason) < 5:
-            errors.append(
-                FieldError(
-                    "reason", "say why it is not a duplicate (5 to 500 characters)", "required"
-                )
-            )
-        if len(reason) > 500:
-            errors.append(FieldError("reason", "at most 500 characters", "length"))
-        mid = other_id = uuid.UUID(int=0)
-        try:
-            mid = uuid.UUID(request.member_id)
-        except ValueError:
-            errors.append(FieldError("member_id", "must be a UUID", "format"))
-        try:
-            other_id = uuid.UUID(request.other_member_id)
-        except ValueError:
-            errors.append(FieldError("other_member_id", "must be a UUID", "format"))
-        if errors:
-            raise ValidationFailed(errors)
+        d = decisions.parse(
+            request.member_id, request.other_member_id, request.decision, request.reason
+        )
+        mid, other_id, reason = d.member_id, d.other_member_id, d.reason
         current = await self.duplicates(principal, str(mid))
         if not principal.can_reach(where(current.subject), CHECKERS):
             raise PermissionDenied(
@@ -456,14 +437,7 @@ class Dedup:
         match = next((f for f in current.found if f.other.member_id == other_id), None)
         if match is None:
             raise NotFound(f"member {other_id} is not among this member's duplicates")
-        if request.decision == NOT_DUPLICATE and match.kind == CONFIRMED:
-            raise Conflict(
-                "a confirmed duplicate cannot be overridden: the same "
-                + ", ".join(r.replace("_", " ") for r in match.rules if r != "name")
-                + f" as {match.other.code or 'record ' + str(other_id)}; reject the record instead",
-                code="confirmed_duplicate",
-                extra={"identifiers": ",".join(match.rules), "other_code": match.other.code},
-            )
+        decisions.check_overridable(d.decision, match, other_id)
         low, high = sorted((current.subject, match.other), key=lambda r: r.member_id.int)
         conn = await repository.raw(session)
         await repository.save_decision(conn, low, high, request.decision, reason, principal.user_id)

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
-from lokos.db import Database
 from lokos.errors import ValidationFailed
 from lokos.helpdesk.v1 import helpdesk_pb2, helpdesk_pb2_grpc
 from services.helpdesk import convert, repository, search, service
+from services.helpdesk.deps import Deps
 from services.helpdesk.jaeger import JaegerStore
 
 
@@ -34,17 +33,12 @@ def _ticket_id(value: str) -> int:
 
 
 class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
-    def __init__(
-        self, db: Database, policy: service.Policy, jaeger: httpx.AsyncClient | None = None
-    ) -> None:
-        self.db = db
-        self.policy = policy
-        # With an OTLP backend's query API configured, hops are read there (jaeger.py).
-        self.jaeger = jaeger
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     def _store(self, session: AsyncSession) -> search.SpanStore:
-        if self.jaeger is not None and self.policy.trace_query_url:
-            return JaegerStore(self.jaeger, self.policy.trace_query_url)
+        if self.deps.jaeger is not None and self.deps.policy.trace_query_url:
+            return JaegerStore(self.deps.jaeger, self.deps.policy.trace_query_url)
         return search.IndexStore(session)
 
     async def RaiseTicket(
@@ -63,15 +57,15 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
             user_id=refs.user_id,
             cbo_code=refs.cbo_code,
         )
-        async with self.db.session() as session:
-            t = await service.raise_ticket(session, context.principal(), self.policy, new)
+        async with self.deps.db.session() as session:
+            t = await service.raise_ticket(session, context.principal(), self.deps.policy, new)
             await session.commit()
             return convert.ticket(t)
 
     async def GetTicket(
         self, request: helpdesk_pb2.GetTicketRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.TicketDetail:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             t = await service.get_ticket(session, context.principal(), _ticket_id(request.id))
             history = await repository.history(session, t.id)
             return helpdesk_pb2.TicketDetail(
@@ -87,7 +81,7 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
     async def ListTickets(
         self, request: helpdesk_pb2.ListTicketsRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.TicketList:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             found = await service.list_tickets(
                 session,
                 context.principal(),
@@ -104,11 +98,11 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
     async def ActOnTicket(
         self, request: helpdesk_pb2.TicketActionRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.Ticket:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             t = await service.act(
                 session,
                 context.principal(),
-                self.policy,
+                self.deps.policy,
                 _ticket_id(request.id),
                 action=request.action,
                 version=request.version,
@@ -122,7 +116,7 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
     async def TicketReport(
         self, request: helpdesk_pb2.TicketReportRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.TicketReportResult:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             rows = await service.report(session, context.principal(), request.state)
         return helpdesk_pb2.TicketReportResult(
             rows=[
@@ -151,7 +145,7 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
             until=_time("until", request.until),
             limit=request.limit,
         )
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             found = await search.search(context.principal(), q, self._store(session))
         return helpdesk_pb2.RequestList(
             requests=[
@@ -172,7 +166,7 @@ class HelpdeskServicer(helpdesk_pb2_grpc.HelpdeskServiceServicer):
     async def GetRequestTrace(
         self, request: helpdesk_pb2.GetRequestTraceRequest, ctx: grpc.aio.ServicerContext[Any, Any]
     ) -> helpdesk_pb2.RequestTrace:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             v = await search.request_trace(
                 session, context.principal(), request.request_id, self._store(session)
             )

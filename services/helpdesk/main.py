@@ -12,6 +12,7 @@ from lokos.helpdesk.v1 import helpdesk_pb2, helpdesk_pb2_grpc
 from lokos.outbox import OutboxRelay
 from lokos.process import Runtime, run
 from services.helpdesk.config import HelpdeskSettings
+from services.helpdesk.deps import Deps
 from services.helpdesk.grpc_api import HelpdeskServicer
 from services.helpdesk.service import Policy
 from services.helpdesk.spans import SpanIngestor
@@ -35,7 +36,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     if jaeger is not None:
         rt.on_stop.append(jaeger.aclose)
     policy = Policy(settings.state, settings.sla_hours(), settings.trace_query_url)
-    servicer = HelpdeskServicer(rt.db, policy, jaeger)
+    servicer = HelpdeskServicer(Deps(rt.db, settings, policy, jaeger))
 
     def register(server: grpc.aio.Server) -> None:
         helpdesk_pb2_grpc.add_HelpdeskServiceServicer_to_server(servicer, server)

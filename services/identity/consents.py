@@ -43,9 +43,9 @@ from lokos.principal import GeoPath, Principal
 from lokos.profiles.v1 import profiles_pb2, profiles_pb2_grpc
 from lokos.rpc import call_metadata, error_from_rpc
 from services.identity import rules
+from services.identity.deps import Deps
 from services.identity.flows import _otp_hash
 from services.identity.models import ApiClient, Consent, audit_log
-from services.identity.service import Deps
 
 DATA_SCOPES = ("savings", "loans", "repayment_history")
 MODES = ("VIEW",)

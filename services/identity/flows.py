@@ -36,9 +36,10 @@ from lokos.errors import (
 )
 from lokos.principal import Principal
 from services.identity import events, repository, rules
+from services.identity.deps import Deps
 from services.identity.idp.port import InvalidCredentials, TokenSet
 from services.identity.models import Device, OtpChallenge, User, audit_log
-from services.identity.service import Deps, _manageable
+from services.identity.service import _manageable
 
 CLIENTS = catalogue.CHANNEL_CLIENTS
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")

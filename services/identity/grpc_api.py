@@ -9,15 +9,14 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
-from lokos.db import Database
-from lokos.errors import Unavailable
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.values import timestamp
 from services.identity import apiclients, consents, flows, rules, service
+from services.identity.deps import Deps
 from services.identity.idp.port import TokenSet
 from services.identity.models import ApiClient, Cbo, CboMapping, Consent, Device
 from services.identity.models import RoleGrant as GrantRow
-from services.identity.service import Deps, UserRecord
+from services.identity.service import UserRecord
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -102,13 +101,9 @@ def _spec(r: identity_pb2.RoleSpec) -> rules.GrantSpec:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(
-        self, db: Database, deps: Deps, members: consents.MemberDirectory | None = None
-    ) -> None:
-        self.db = db
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        # Where a consent's member is read (profiles, as the bookkeeper); main.py gives it.
-        self.members = members
+        self.db = deps.db
 
     async def GetPrincipal(
         self, request: identity_pb2.GetPrincipalRequest, ctx: Ctx
@@ -493,11 +488,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def SendConsentOtp(
         self, request: identity_pb2.ConsentRef, ctx: Ctx
     ) -> identity_pb2.ConsentOtpSent:
-        if self.members is None:
-            raise Unavailable("member directory not configured", code="profiles_unavailable")
         async with self.db.session() as session:
             consent, sent_to = await consents.send_otp(
-                session, self.deps, self.members, context.principal(), request.consent_id
+                session, self.deps, self.deps.members, context.principal(), request.consent_id
             )
             return identity_pb2.ConsentOtpSent(
                 consent_id=str(consent.id),

@@ -9,7 +9,6 @@ from pathlib import Path
 import grpc
 import httpx
 
-from lokos import secretfiles
 from lokos.consumer import EventConsumer
 from lokos.identity.v1 import identity_pb2, identity_pb2_grpc
 from lokos.outbox import OutboxRelay
@@ -18,20 +17,13 @@ from lokos.rpc import channel
 from services.identity import consumers, service
 from services.identity.config import IdentitySettings
 from services.identity.consents import ProfilesMembers
+from services.identity.deps import Deps, otp_key
 from services.identity.geography import ProfilesGeography
 from services.identity.grpc_api import IdentityServicer
 from services.identity.idp.factory import identity_provider
-from services.identity.service import Deps
 from services.identity.sms import HttpSmsGateway, OutboxSms, SmsSender
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def otp_key(settings: IdentitySettings) -> bytes:
-    """The OTP hashing key: configured, or generated once into the data folder."""
-    if settings.otp_secret:
-        return settings.otp_secret.encode()
-    return secretfiles.token(settings.data_dir / "identity" / "otp.key").encode()
 
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
@@ -50,11 +42,13 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
     profiles = channel(settings.profiles_grpc)
     idp = identity_provider(settings)
     deps = Deps(
+        db=rt.db,
         settings=settings,
         idp=idp,
         geography=ProfilesGeography(profiles, settings.grpc_deadline),
         sms=sms,
         otp_key=otp_key(settings),
+        members=ProfilesMembers(profiles, settings.grpc_deadline),
     )
     relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     consumer = EventConsumer(
@@ -75,7 +69,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         await http.aclose()
 
     rt.on_stop.append(close)
-    servicer = IdentityServicer(rt.db, deps, ProfilesMembers(profiles, settings.grpc_deadline))
+    servicer = IdentityServicer(deps)
 
     def register(server: grpc.aio.Server) -> None:
         identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)

@@ -27,24 +27,12 @@ from lokos.errors import (
 from lokos.principal import GeoPath, Principal, RoleGrant, Scope
 from services.identity import events, repository, rules
 from services.identity.config import IdentitySettings
-from services.identity.geography import Geography, resolve_scope
-from services.identity.idp.port import IdentityProvider
+from services.identity.deps import Deps
+from services.identity.geography import resolve_scope
 from services.identity.models import Cbo, CboMapping, User, audit_log
 from services.identity.models import RoleGrant as GrantRow
-from services.identity.sms import SmsSender
 
 MAX_PAGE = 250
-
-
-@dataclass
-class Deps:
-    """What the use cases need besides the session; built once per process."""
-
-    settings: IdentitySettings
-    idp: IdentityProvider
-    geography: Geography
-    sms: SmsSender
-    otp_key: bytes
 
 
 @dataclass
@@ -204,6 +192,17 @@ async def create_user(
     )
     for i, spec in enumerate(new.roles):
         errors += rules.grant_spec_errors(spec, f"roles[{i}]")
+    if deps.settings.state == "national" and not national and not entry_errors:
+        # The national instance keeps no state's users: a State Admin is created through her
+        # state's own instance (docs/runbook.md, "National admins and state admins").
+        errors.append(
+            FieldError(
+                "roles",
+                "the national instance holds national users only; create state users "
+                "through their state's instance",
+                "state_role_on_national",
+            )
+        )
     if (
         any(
             catalogue.BY_CODE.get(s.role, None) is not None and catalogue.role(s.role).is_community
@@ -805,6 +804,8 @@ async def seed_demo(session: AsyncSession, state: str) -> None:
             "national",
         ),
     ]
+    if state == "national":  # the national instance has no state admin of its own
+        seeds = seeds[1:]
     for user_id, user_state, name, role, level in seeds:
         user = User(
             user_id=user_id,

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
 from typing import Any
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from lokos.profiles.v1 import profiles_pb2
 from lokos.values import timestamp
 from services.profiles.models import Cbo, GeoUnit, Member, Submission
 
 IDENTIFIERS = ("mobile", "bank_account", "voter_id", "aadhaar")
-
-
-def to_date(value: Timestamp) -> date:
-    return value.ToDatetime(tzinfo=UTC).date()
 
 
 def district_to_proto(u: GeoUnit) -> profiles_pb2.District:
@@ -66,24 +59,6 @@ def cbo_to_proto(
         remarks=remarks or [],
         duplicate_flag=bool(c.duplicate_flag),
         duplicate_reasons=list(c.duplicate_reasons or []),
-    )
-
-
-def shg_to_proto(c: Cbo) -> profiles_pb2.Shg:
-    return profiles_pb2.Shg(
-        id=str(c.id),
-        client_id=str(c.client_id),
-        name=c.name,
-        state=c.state,
-        district_lgd_code=c.district_lgd_code,
-        block_lgd_code=c.block_lgd_code,
-        status=c.status,
-        version=c.version,
-        formed_on=timestamp(c.formed_on),
-        created_at=timestamp(c.created_at),
-        created_by=c.created_by,
-        panchayat_lgd_code=c.panchayat_lgd_code,
-        village_lgd_code=c.village_lgd_code,
     )
 
 

@@ -2,7 +2,7 @@
 
 The numbers of each block for the current period (:func:`block_aggregates`, the one place that
 says which numbers leave the state) are published as :class:`BlockAggregate` on
-``lokos.<state>.reports.aggregate.<block>`` into the state's own stream, whenever they differ
+``aggregates.<state>.<block>`` into the state's stream AGGREGATES, whenever they differ
 from what was last published; the national stream sources those subjects over the leaf node
 (lokos/federation.py). The message is the bare aggregate, not an event envelope: an envelope
 carries the acting user and the request id, and nothing about a person may leave the state.

@@ -12,7 +12,7 @@ from lokos.db import Database
 from lokos.reports.v1 import reports_pb2 as pb
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.values import timestamp
-from services.reports import aggregates, service
+from services.reports import aggregates, national, service
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -51,9 +51,35 @@ def _panels(p: service.Panels) -> pb.Panels:
 
 
 class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
-    def __init__(self, db: Database, small_cell_threshold: int = 5) -> None:
+    def __init__(
+        self, db: Database, small_cell_threshold: int = 5, *, instance_state: str = ""
+    ) -> None:
         self.db = db
         self.small_cell_threshold = small_cell_threshold
+        # The state this instance serves ("national" on the national instance).
+        self.instance_state = instance_state
+
+    async def GetNationalDashboard(
+        self, request: pb.NationalDashboardRequest, ctx: Ctx
+    ) -> pb.NationalDashboard:
+        async with self.db.read_session() as session:
+            view = await national.dashboard(
+                session,
+                context.principal(),
+                self.instance_state,
+                period=request.period,
+                state=request.state,
+                district=request.district_lgd_code,
+            )
+        return pb.NationalDashboard(
+            period=view.period,
+            level=view.level,
+            rows=[
+                pb.NationalRow(code=r.code, metrics=r.metrics, as_of=timestamp(r.as_of))
+                for r in view.rows
+            ],
+            total=view.total,
+        )
 
     async def GetDashboard(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.Dashboard:
         async with self.db.session() as session:

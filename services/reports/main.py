@@ -58,7 +58,9 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt, rt.db, rt.nats, "reports-feed", max_lag_seconds=settings.max_lag_seconds
     )
     rt.background.append(monitor.run)
-    servicer = ReportsServicer(rt.db, settings.small_cell_threshold)
+    servicer = ReportsServicer(
+        rt.db, settings.small_cell_threshold, instance_state=rt.settings.state
+    )
 
     def register(server: grpc.aio.Server) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(servicer, server)

@@ -23,8 +23,31 @@ SHG_BOOK_APPROVERS = frozenset(
     and r.cbo_category in ("VO", "CLF")
     and r.name_en.startswith("SHG ")
 )
+# F6: VO books are approved by the VO Meeting & Transaction Approver of the VO's CLF.
+VO_BOOK_APPROVERS = frozenset(
+    r.code
+    for r in catalogue.ROLES
+    if r.is_community
+    and r.code not in BOOKKEEPERS
+    and r.cbo_category == "CLF"
+    and r.name_en.startswith("VO ")
+)
+CLF_BOOK_APPROVERS_DEFAULT = catalogue.CLF_BOOK_APPROVERS
 BOOK_MAKERS = BOOKKEEPERS
-BOOK_READERS = STAFF_READERS | BOOKKEEPERS | SHG_BOOK_APPROVERS
+BOOK_READERS = STAFF_READERS | BOOKKEEPERS | SHG_BOOK_APPROVERS | VO_BOOK_APPROVERS
+
+
+def book_approvers(
+    cbo_type: str, clf_approvers: frozenset[str] = CLF_BOOK_APPROVERS_DEFAULT
+) -> frozenset[str]:
+    """Who approves the books of a CBO of this tier (F6, J1): an SHG's by its VO's or CLF's SHG
+    approvers, a VO's by its CLF's VO approver, a CLF's by the role(s) the state configures
+    (default: the Block Program Manager of the CLF's block)."""
+    if cbo_type == "SHG":
+        return SHG_BOOK_APPROVERS
+    if cbo_type == "VO":
+        return VO_BOOK_APPROVERS
+    return clf_approvers
 
 
 # A registered API client reads a member's passbook under her consent: the gateway grants it at
@@ -54,11 +77,18 @@ def require_maker(principal: Principal, where: GeoPath) -> None:
         )
 
 
-def require_approver(principal: Principal, where: GeoPath, maker: str) -> None:
-    require_reader(principal, where)
-    if not principal.can_reach(where, SHG_BOOK_APPROVERS):
+def require_approver(
+    principal: Principal,
+    where: GeoPath,
+    maker: str,
+    approvers: frozenset[str] = SHG_BOOK_APPROVERS,
+) -> None:
+    """``approvers``: the tier's approver roles (:func:`book_approvers`); an SHG's by default."""
+    if not (principal.can_reach(where, BOOK_READERS | approvers) or _consented(principal, where)):
+        raise NotFound("books of this CBO not found", code="cbo_not_found")
+    if not principal.can_reach(where, approvers):
         raise PermissionDenied(
-            "only the transaction approver mapped to this SHG's VO or CLF decides its books",
+            "only the transaction approver of this CBO's tier and federation decides its books",
             code="not_the_approver",
         )
     if principal.user_id == maker:

@@ -11,7 +11,7 @@ from lokos import context
 from lokos.transactions.v1 import transactions_pb2 as pb
 from lokos.transactions.v1 import transactions_pb2_grpc
 from services.transactions import totals
-from services.transactions.service import Transactions
+from services.transactions.deps import Deps
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -22,57 +22,59 @@ def _today() -> dt.date:
 
 
 class TransactionsServicer(transactions_pb2_grpc.TransactionsServiceServicer):
-    def __init__(self, books: Transactions) -> None:
-        self.books = books
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def SubmitCutOff(self, request: pb.SubmitCutOffRequest, ctx: Ctx) -> pb.CutOffView:
-        return await self.books.submit_cutoff(context.principal(), request, _today())
+        return await self.deps.books.submit_cutoff(context.principal(), request, _today())
 
     async def UploadMeetings(
         self, request: pb.UploadMeetingsRequest, ctx: Ctx
     ) -> pb.UploadMeetingsResponse:
-        return await self.books.upload_meetings(context.principal(), request, _today())
+        return await self.deps.books.upload_meetings(context.principal(), request, _today())
 
     async def DecideMeeting(self, request: pb.DecideMeetingRequest, ctx: Ctx) -> pb.MeetingView:
-        return await self.books.decide_meeting(context.principal(), request)
+        return await self.deps.books.decide_meeting(context.principal(), request)
 
     async def DecideCutOff(self, request: pb.DecideCutOffRequest, ctx: Ctx) -> pb.CutOffView:
-        return await self.books.decide_cutoff(context.principal(), request)
+        return await self.deps.books.decide_cutoff(context.principal(), request)
 
     async def ListMeetings(
         self, request: pb.ListMeetingsRequest, ctx: Ctx
     ) -> pb.ListMeetingsResponse:
-        return await self.books.list_meetings(context.principal(), request.cbo_id)
+        return await self.deps.books.list_meetings(context.principal(), request.cbo_id)
 
     async def GetMeeting(self, request: pb.GetMeetingRequest, ctx: Ctx) -> pb.MeetingView:
-        return await self.books.get_meeting(context.principal(), request.cbo_id, request.number)
+        return await self.deps.books.get_meeting(
+            context.principal(), request.cbo_id, request.number
+        )
 
     async def GetBalances(self, request: pb.GetBalancesRequest, ctx: Ctx) -> pb.BalancesView:
-        return await self.books.balances(context.principal(), request, _today())
+        return await self.deps.books.balances(context.principal(), request, _today())
 
     async def GetLoan(self, request: pb.GetLoanRequest, ctx: Ctx) -> pb.LoanView:
-        return await self.books.loan(context.principal(), request, _today())
+        return await self.deps.books.loan(context.principal(), request, _today())
 
     async def GetJournal(self, request: pb.GetJournalRequest, ctx: Ctx) -> pb.JournalView:
-        return await self.books.journal(context.principal(), request)
+        return await self.deps.books.journal(context.principal(), request)
 
     async def GetPassbook(self, request: pb.GetPassbookRequest, ctx: Ctx) -> pb.PassbookView:
-        return await self.books.passbook(context.principal(), request, _today())
+        return await self.deps.books.passbook(context.principal(), request, _today())
 
     async def GetMeetingPack(
         self, request: pb.GetMeetingPackRequest, ctx: Ctx
     ) -> pb.MeetingPackView:
-        return await self.books.meeting_pack(context.principal(), request, _today())
+        return await self.deps.books.meeting_pack(context.principal(), request, _today())
 
     async def GetReceiptsPayments(
         self, request: pb.GetReceiptsPaymentsRequest, ctx: Ctx
     ) -> pb.ReceiptsPaymentsView:
-        return await self.books.receipts_payments(context.principal(), request, _today())
+        return await self.deps.books.receipts_payments(context.principal(), request, _today())
 
     async def ChangeSettings(self, request: pb.ChangeSettingsRequest, ctx: Ctx) -> pb.SettingsView:
-        return await self.books.change_settings(context.principal(), request)
+        return await self.deps.books.change_settings(context.principal(), request)
 
     async def CountBooksByBlock(
         self, request: pb.CountBooksByBlockRequest, ctx: Ctx
     ) -> pb.CountBooksByBlockResponse:
-        return await totals.count_books_by_block(self.books.db, context.principal())
+        return await totals.count_books_by_block(self.deps.db, context.principal())

@@ -10,7 +10,8 @@
   and what undoing it needs (``undo``: loans before it, arrears before it).
 - ``meeting_member``: each member's row of a meeting, for the passbook.
 - ``journal_entry`` / ``posting``: the double-entry ledger. A deferred constraint trigger refuses
-  any transaction that leaves an entry's postings not summing to zero (see the migration).
+  any transaction that leaves an entry's postings not summing to zero (see migrations 0002 and
+  0005; ``entry_check`` is its queue of the entries a transaction touched).
 - ``loan``: each member loan with its schedule and what was paid against each instalment.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -237,6 +239,16 @@ class AccountBalanceRow(TransactionsBase):
     balance: Mapped[int] = mapped_column(BigInteger)
 
 
+class EntryCheck(TransactionsBase):
+    """The entries a transaction wrote postings of, each checked once at commit (E4) by the
+    deferred trigger of migration 0005, which takes it off again: empty outside transactions."""
+
+    __tablename__ = "entry_check"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class LoanRow(TransactionsBase):
     __tablename__ = "loan"
 
@@ -278,3 +290,126 @@ class CboGrade(TransactionsBase):
         DateTime(timezone=True), server_default=func.now()
     )
     computed_by: Mapped[str] = mapped_column(String(64))
+
+
+class FundTransferRow(TransactionsBase):
+    """One movement of community funds (F1–F5): recorded once, in the giver's book (a release
+    from the state mission has no book here), approved by the giver tier's approver, confirmed
+    by the receiver, whose book then gets its side. ``matched``: both books agree — the
+    reconciliation report (R4, F5) reads the rest through a partial index per block."""
+
+    __tablename__ = "fund_transfer"
+    __table_args__ = (
+        Index("uq_fund_transfer_client", "client_id", unique=True),
+        Index("ix_fund_transfer_giver", "giver_id"),
+        Index("ix_fund_transfer_receiver", "receiver_id", "loan_id"),
+        Index(
+            "ix_fund_transfer_open",
+            "state",
+            "block_lgd_code",
+            "transfer_date",
+            postgresql_where=text("NOT matched AND status <> 'REJECTED'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    movement: Mapped[str] = mapped_column(String(16))  # RELEASE, GRANT, LOAN, REPAYMENT
+    fund: Mapped[str] = mapped_column(String(16))
+    giver_id: Mapped[uuid.UUID | None] = mapped_column(UUID)  # None: the state mission
+    giver_tier: Mapped[str] = mapped_column(String(8))
+    receiver_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    receiver_tier: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    principal: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    interest: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    mode: Mapped[str] = mapped_column(String(8))
+    giver_account: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    transfer_date: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    loan_id: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    status: Mapped[str] = mapped_column(String(16))  # PENDING, APPROVED, REJECTED
+    confirmed_amount: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    matched: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # The two books' entries (none yet for a side not written); a rejection deletes the giver's.
+    giver_entry_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entry.id", ondelete="SET NULL")
+    )
+    receiver_entry_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("journal_entry.id", ondelete="SET NULL")
+    )
+    # REPAYMENT: the lender's loan state before it, restored if the repayment is rejected.
+    undo: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    maker: Mapped[str] = mapped_column(String(64))
+    checker: Mapped[str] = mapped_column(String(64), server_default=_EMPTY)
+    remarks: Mapped[str] = mapped_column(Text, server_default=_EMPTY)
+    block_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    district_lgd_code: Mapped[str] = mapped_column(String(16), server_default=_EMPTY)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BankLoanRow(TransactionsBase):
+    """A term loan or cash-credit limit the SHG's bank sanctioned (G2), with the portal's
+    Template-1 fields (G8). The SHG's liability to the bank is the ledger's ``BANK_LOAN`` head
+    per loan account, apart from the member loans it funds (``LOAN_BANK_*``, G7)."""
+
+    __tablename__ = "bank_loan"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="positive"),
+        Index("uq_bank_loan_client", "cbo_id", "client_id", unique=True),
+    )
+
+    cbo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID, ForeignKey("book.cbo_id", ondelete="CASCADE"), primary_key=True
+    )
+    loan_account: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    facility: Mapped[str] = mapped_column(String(2))  # TL, CC
+    sb_account: Mapped[str] = mapped_column(String(64))
+    sanctioned_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    drawing_power: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[int] = mapped_column(Integer)  # hundredths of a percent per annum
+    instalments: Mapped[int] = mapped_column(Integer)
+    instalment_amount: Mapped[int] = mapped_column(BigInteger)
+    frequency: Mapped[str] = mapped_column(String(1))
+    first_due_on: Mapped[date | None] = mapped_column(Date)
+    moratorium_months: Mapped[int] = mapped_column(Integer)
+    ifsc: Mapped[str] = mapped_column(String(11))
+    capital_subsidy: Mapped[bool] = mapped_column(Boolean)
+    sb_opened_on: Mapped[date | None] = mapped_column(Date)
+    pin: Mapped[str] = mapped_column(String(6))
+    maker: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BankLoanLineRow(TransactionsBase):
+    """A disbursal or repayment on the bank's own date, with the journal entry it made."""
+
+    __tablename__ = "bank_loan_line"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["cbo_id", "loan_account"],
+            ["bank_loan.cbo_id", "bank_loan.loan_account"],
+            ondelete="CASCADE",
+        ),
+        Index("uq_bank_loan_line_client", "cbo_id", "client_id", unique=True),
+        Index("ix_bank_loan_line_loan", "cbo_id", "loan_account", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    cbo_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    loan_account: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # DISBURSAL, REPAYMENT
+    on: Mapped[date] = mapped_column(Date)
+    particulars: Mapped[str] = mapped_column(String(100))
+    principal: Mapped[int] = mapped_column(BigInteger)
+    interest: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    maker: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lokos.db import Database
 from services.transactions.books.ledger import JournalEntry
 
 
@@ -30,8 +32,33 @@ async def raw(session: AsyncSession) -> asyncpg.Connection:
     return pg
 
 
+@asynccontextmanager
+async def transaction(db: Database) -> AsyncIterator[tuple[asyncpg.Connection, Any]]:
+    """``(connection, its transaction)``: asyncpg's own transaction on a connection of the
+    service's pool, without an ORM session around it (an upload's statements are all asyncpg's;
+    the session's BEGIN + ``SELECT 1`` and its bookkeeping were a round trip and a few percent of
+    an upload's CPU). The caller commits; anything else is rolled back. A connection that still
+    holds a transaction afterwards (cancelled mid-rollback) is dropped, not pooled."""
+    async with db.engine.connect() as c:
+        pg: asyncpg.Connection = (await c.get_raw_connection()).driver_connection
+        tx = pg.transaction()
+        await tx.start()
+        try:
+            yield pg, tx
+        finally:
+            try:
+                if pg.is_in_transaction():
+                    await tx.rollback()
+            finally:
+                if pg.is_in_transaction():
+                    await c.invalidate()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+dumps = _json  # JSON text as stored (for callers that hand over text for jsonb columns)
 
 
 # --- copies of profiles' records -------------------------------------------------------------
@@ -91,6 +118,24 @@ async def cbo(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> asyncpg.Record | N
     return await conn.fetchrow("SELECT * FROM cbo WHERE cbo_id = $1", cbo_id)
 
 
+async def cbo_with_parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> asyncpg.Record | None:
+    """The CBO's row and, as ``parents``, its federations upwards (its VO, that VO's CLF): what
+    every request's scope check needs, in one round trip."""
+    return await conn.fetchrow(
+        """
+        WITH RECURSIVE up(id, parent, depth) AS (
+            SELECT cbo_id, parent_id, 0 FROM cbo WHERE cbo_id = $1
+            UNION ALL
+            SELECT c.cbo_id, c.parent_id, up.depth + 1 FROM cbo c JOIN up ON c.cbo_id = up.parent
+            WHERE up.depth < 3
+        )
+        SELECT c.*, ARRAY(SELECT id FROM up WHERE depth > 0 ORDER BY depth) AS parents
+        FROM cbo c WHERE c.cbo_id = $1
+        """,
+        cbo_id,
+    )
+
+
 async def parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[uuid.UUID]:
     """The CBO's federations upwards (its VO, that VO's CLF)."""
     rows = await conn.fetch(
@@ -108,26 +153,58 @@ async def parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[uuid.UUID
     return [r["id"] for r in rows]
 
 
-async def active_members(
-    conn: asyncpg.Connection, shg_id: uuid.UUID, on: dt.date, statuses: Iterable[str]
-) -> set[str]:
-    rows = await conn.fetch(
-        """
-        SELECT member_id FROM member
-        WHERE shg_id = $1
-          -- A member who left is still a member on the days before she left.
-          AND (status = ANY($2::text[]) OR (status = 'inactive' AND left_shg))
-          AND (active_since IS NULL OR active_since <= $3)
-          AND (inactive_since IS NULL OR inactive_since > $3)
-        """,
-        shg_id,
-        list(statuses),
-        on,
+async def member_records(conn: asyncpg.Connection, shg_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every member of the SHG with what decides on which dates she is a member (see
+    ``service.active_on``)."""
+    return list(
+        await conn.fetch(
+            "SELECT member_id::text, status, left_shg, active_since, inactive_since"
+            " FROM member WHERE shg_id = $1",
+            shg_id,
+        )
     )
-    return {str(r["member_id"]) for r in rows}
 
 
 # --- the book ---------------------------------------------------------------------------------
+
+
+async def book_state(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    client_ids: Sequence[str] = (),
+    loan_ids: Sequence[str] = (),
+) -> asyncpg.Record:
+    """Everything a meeting opens on besides the ``book`` row, in one round trip (an upload
+    reads it once for its up to 4 meetings, after locking the book): pending meeting numbers,
+    which of ``client_ids`` are recorded already, which of ``loan_ids`` are taken, the running
+    balances, open loans, bank accounts, the members (as :func:`member_records`) and the dated
+    settings. Arrays of ``ROW(...)`` arrive as tuples."""
+    row = await conn.fetchrow(
+        """
+        SELECT
+          ARRAY(SELECT number FROM meeting WHERE cbo_id = $1 AND status = 'CLOSED'
+                ORDER BY number) AS pending,
+          ARRAY(SELECT client_id FROM meeting
+                WHERE cbo_id = $1 AND client_id = ANY($2::text[])) AS known,
+          ARRAY(SELECT loan_id FROM loan
+                WHERE cbo_id = $1 AND loan_id = ANY($3::text[])) AS taken,
+          ARRAY(SELECT ROW(head, sub, balance) FROM account_balance
+                WHERE cbo_id = $1 AND balance <> 0) AS balances,
+          ARRAY(SELECT ROW(loan_id, state::text) FROM loan
+                WHERE cbo_id = $1 AND NOT closed) AS loans,
+          ARRAY(SELECT ROW(account_id, kind, drawing_power) FROM bank_account
+                WHERE cbo_id = $1 ORDER BY account_id) AS banks,
+          ARRAY(SELECT ROW(member_id::text, status, left_shg, active_since, inactive_since)
+                FROM member WHERE shg_id = $1) AS members,  -- as member_records
+          ARRAY(SELECT ROW(effective_from, frequency, compulsory_amount) FROM book_setting
+                WHERE cbo_id = $1 ORDER BY effective_from) AS settings
+        """,
+        cbo_id,
+        list(client_ids),
+        list(loan_ids),
+    )
+    assert row is not None  # a SELECT without FROM has its one row
+    return row
 
 
 async def book(
@@ -418,6 +495,18 @@ async def meetings(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[asyncpg.
     )
 
 
+async def meetings_by_client(
+    conn: asyncpg.Connection, cbo_id: uuid.UUID, client_ids: Sequence[str]
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT * FROM meeting WHERE cbo_id = $1 AND client_id = ANY($2::text[])",
+            cbo_id,
+            list(client_ids),
+        )
+    )
+
+
 async def pending_numbers(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[int]:
     rows = await conn.fetch(
         "SELECT number FROM meeting WHERE cbo_id = $1 AND status = 'CLOSED' ORDER BY number",
@@ -434,6 +523,80 @@ async def insert_meeting(conn: asyncpg.Connection, values: dict[str, Any]) -> No
         f"({', '.join(f'${i + 1}' for i in range(len(cols)))})",
         *values.values(),
     )
+
+
+async def insert_recorded_meetings(
+    conn: asyncpg.Connection,
+    cbo_id: uuid.UUID,
+    maker: str,
+    meetings: Sequence[tuple[uuid.UUID, str, int, dt.date, str, str, str]],
+    member_rows: Sequence[tuple[uuid.UUID, str, int, str]],
+    entries: Sequence[tuple[uuid.UUID, JournalEntry]],
+) -> None:
+    """Closed meetings with their member rows, journal entries and postings in one statement.
+
+    ``meetings``: ``(id, client_id, number, date, payload, result, undo)`` with the JSON as
+    text; ``member_rows``: ``(meeting_id, member_id, number, row JSON)``; ``entries``: each
+    with its meeting's id. Entry ids come from the sequence in the order given and postings
+    keep their order (the journal reads them by id). The posting triggers fire once for the
+    statement: running balances, and the entries queued for the balance check at commit."""
+    heads, subs, amounts, ords = [], [], [], []
+    for n, (_, e) in enumerate(entries, start=1):
+        for p in e.postings:
+            ords.append(n)
+            heads.append(p.account.head)
+            subs.append(p.account.sub)
+            amounts.append(p.signed)
+    await conn.execute(
+        """
+        WITH m AS (
+            INSERT INTO meeting (id, cbo_id, client_id, number, date, status, payload, result,
+                                 undo, maker)
+            SELECT t.id, $1, t.client_id, t.number, t.date, 'CLOSED', t.payload::jsonb,
+                   t.result::jsonb, t.undo::jsonb, $2
+            FROM unnest($3::uuid[], $4::text[], $5::int[], $6::date[], $7::text[], $8::text[],
+                        $9::text[]) AS t(id, client_id, number, date, payload, result, undo)
+        ), mm AS (
+            INSERT INTO meeting_member (meeting_id, member_id, cbo_id, number, row)
+            SELECT r.meeting_id, r.member_id, $1, r.number, r.row::jsonb
+            FROM unnest($10::uuid[], $11::text[], $12::int[], $13::text[])
+                 AS r(meeting_id, member_id, number, row)
+        ), e AS (
+            SELECT nextval('journal_entry_id_seq') AS id, x.*
+            FROM unnest($14::uuid[], $15::date[], $16::text[], $17::text[], $18::bigint[])
+                 WITH ORDINALITY AS x(meeting_id, entry_date, kind, narration, reverses, ord)
+        ), je AS (
+            INSERT INTO journal_entry (id, cbo_id, meeting_id, entry_date, kind, narration,
+                                       reverses)
+            SELECT id, $1, meeting_id, entry_date, kind, narration, reverses FROM e
+        ), ids AS (
+            SELECT array_agg(id ORDER BY ord) AS id, array_agg(entry_date ORDER BY ord) AS day
+            FROM e
+        )
+        INSERT INTO posting (entry_id, cbo_id, entry_date, head, sub, amount)
+        SELECT ids.id[p.ord], $1, ids.day[p.ord], p.head, p.sub, p.amount
+        FROM ids, unnest($19::int[], $20::text[], $21::text[], $22::bigint[])
+             AS p(ord, head, sub, amount)
+        """,
+        cbo_id,
+        maker,
+        *_columns(meetings, 7),
+        *_columns(member_rows, 4),
+        [mid for mid, _ in entries],
+        [e.date for _, e in entries],
+        [e.kind for _, e in entries],
+        [e.narration for _, e in entries],
+        [e.reverses for _, e in entries],
+        ords,
+        heads,
+        subs,
+        amounts,
+    )
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as ``width`` column lists (empty lists for no rows), for ``unnest``."""
+    return [[r[i] for r in rows] for i in range(width)]
 
 
 async def set_meeting_status(

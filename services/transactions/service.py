@@ -43,6 +43,7 @@ from services.transactions.books.meeting import (
     EntryStanding,
     MeetingRefused,
     Outcome,
+    books_after,
     record_meeting,
 )
 from services.transactions.books.meeting import FieldError as BookFieldError
@@ -89,11 +90,19 @@ class Cbo:
 
 
 class Transactions:
-    def __init__(self, db: Database, state: str, policy: BookPolicy | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        state: str,
+        policy: BookPolicy | None = None,
+        clf_approvers: frozenset[str] | None = None,
+    ) -> None:
         self.db = db
         self.state = state
         # The state's defaults (rulebook defaults with the state's settings on top).
         self.policy = policy or BookPolicy()
+        # F6: who approves a CLF's own books in this state (default: the catalogue's).
+        self.clf_approvers = clf_approvers or access.CLF_BOOK_APPROVERS_DEFAULT
 
     def _policy(self, book: asyncpg.Record) -> BookPolicy:
         """The book's settings: the state's defaults with the book's own on top."""
@@ -103,17 +112,16 @@ class Transactions:
 
     async def _cbo(self, conn: asyncpg.Connection, cbo_id: str) -> Cbo:
         cid = parse_uuid(cbo_id, "cbo_id")
-        row = await repository.cbo(conn, cid)
+        row = await repository.cbo_with_parents(conn, cid)
         if row is None:
             raise NotFound("books of this CBO not found", code="cbo_not_found")
-        ups = await repository.parents(conn, cid)
         where = GeoPath(
             row["state"],
             district=row["district_lgd_code"],
             block=row["block_lgd_code"],
             panchayat=row["panchayat_lgd_code"],
             village=row["village_lgd_code"],
-            cbo_ids=(str(cid), *(str(u) for u in ups)),
+            cbo_ids=(str(cid), *(str(u) for u in row["parents"])),
         )
         return Cbo(
             cid,
@@ -158,9 +166,7 @@ class Transactions:
                 r.errors.append(BookFieldError("cutoff.date", "must not be in the future"))
             if r.errors:
                 raise ValidationFailed(_field_errors(r.errors))
-            active = await repository.active_members(
-                conn, cbo.cbo_id, sheet.date, ACTIVE_MEMBER_STATUSES
-            )
+            active = active_on(await repository.member_records(conn, cbo.cbo_id), sheet.date)
             unknown = [
                 FieldError(
                     f"cutoff.members[{i}].member_id", f"{m.member_id} is not an active member"
@@ -227,7 +233,12 @@ class Transactions:
             held = await repository.book(conn, cbo.cbo_id, lock=True)
             if held is None:
                 raise NotFound("this CBO has no cut-off", code="no_cutoff")
-            access.require_approver(principal, cbo.where, held["maker"])
+            access.require_approver(
+                principal,
+                cbo.where,
+                held["maker"],
+                access.book_approvers(cbo.cbo_type, self.clf_approvers),
+            )
             if held["cutoff_status"] != SUBMITTED:
                 raise Conflict("the cut-off is not waiting for approval", code="not_pending")
             if not req.approve:
@@ -287,29 +298,17 @@ class Transactions:
         for i, m in enumerate(req.meetings):
             if not m.client_id:
                 raise ValidationFailed.one(f"meetings[{i}].client_id", "required")
-        async with self.db.read_session() as session:
-            cbo = await self._cbo(await repository.raw(session), req.cbo_id)
-        access.require_maker(principal, cbo.where)
         ordered = sorted(enumerate(req.meetings), key=lambda t: (t[1].number, t[1].date))
-        results: dict[int, pb.MeetingResult] = {}
-        stopped = False
-        for index, m in ordered:
-            if stopped:
-                results[index] = pb.MeetingResult(
-                    client_id=m.client_id,
-                    number=m.number,
-                    outcome="NOT_TRIED",
-                    problems=[
-                        pb.FieldProblem(field="number", message="an earlier meeting was refused")
-                    ],
-                )
-                continue
-            result = await self._record_one(principal, cbo, m, today)
-            if result.outcome == "REFUSED":
-                for p in result.problems:
-                    p.field = f"meetings[{index}].{p.field}"
-                stopped = True
-            results[index] = result
+        # One transaction for the whole upload, after locking the book: concurrent uploads of
+        # the same meetings queue and the later ones find the client ids; a process killed
+        # mid-upload leaves all of it or nothing. A refused meeting is refused before anything
+        # of it is written, so the ones before it are still committed (the chain stops there).
+        async with repository.transaction(self.db) as (conn, tx):
+            cbo = await self._cbo(conn, req.cbo_id)
+            access.require_maker(principal, cbo.where)
+            results = await self._record_chain(conn, principal, cbo, ordered, today)
+            if any(r.outcome == "RECORDED" for r in results.values()):
+                await tx.commit()
         answer = pb.UploadMeetingsResponse(results=[results[i] for i in range(len(req.meetings))])
         if all(r.outcome in ("REFUSED", "NOT_TRIED") for r in answer.results):
             # Nothing was recorded: plain invalid input, with every field named.
@@ -323,128 +322,163 @@ class Transactions:
             )
         return answer
 
-    async def _record_one(
-        self, principal: Principal, cbo: Cbo, m: pb.MeetingIn, today: dt.date
-    ) -> pb.MeetingResult:
-        def refused(problems: list[tuple[str, str]]) -> pb.MeetingResult:
-            return pb.MeetingResult(
-                client_id=m.client_id,
-                number=m.number,
-                outcome="REFUSED",
-                problems=[pb.FieldProblem(field=f, message=msg) for f, msg in problems],
-            )
-
-        async with self.db.session() as session:
-            conn = await repository.raw(session)
-            held = await repository.book(conn, cbo.cbo_id, lock=True)
+    async def _record_chain(
+        self,
+        conn: asyncpg.Connection,
+        principal: Principal,
+        cbo: Cbo,
+        ordered: list[tuple[int, pb.MeetingIn]],
+        today: dt.date,
+    ) -> dict[int, pb.MeetingResult]:
+        """Each meeting in date order, each opening on the one before (in memory): the book and
+        its state are read once, the recorded meetings written with one statement at the end."""
+        results: dict[int, pb.MeetingResult] = {}
+        held = await repository.book(conn, cbo.cbo_id, lock=True)
+        new_ids = [d.loan_id for _, m in ordered for line in m.members for d in line.disbursals]
+        state = await repository.book_state(
+            conn, cbo.cbo_id, [m.client_id for _, m in ordered], new_ids
+        )
+        replays = (
+            {
+                r["client_id"]: r
+                for r in await repository.meetings_by_client(conn, cbo.cbo_id, list(state["known"]))
+            }
+            if state["known"]
+            else {}
+        )
+        policy = self._policy(held) if held is not None else self.policy
+        pending = len(state["pending"])
+        taken = set(state["taken"])
+        books: Books | None = None  # what the next meeting opens on
+        batch: list[_Recorded] = []
+        stopped = False
+        for index, m in ordered:
+            if stopped:
+                results[index] = pb.MeetingResult(
+                    client_id=m.client_id,
+                    number=m.number,
+                    outcome="NOT_TRIED",
+                    problems=[
+                        pb.FieldProblem(field="number", message="an earlier meeting was refused")
+                    ],
+                )
+                continue
+            result: pb.MeetingResult | None = None
+            again = replays.get(m.client_id)
             if held is None or held["cutoff_status"] == REJECTED:
-                return refused([("cbo_id", "open the books with a cut-off sheet first")])
-            again = await repository.meeting_by_client(conn, cbo.cbo_id, m.client_id)
-            if again is not None:
-                return pb.MeetingResult(
+                result = _refused(m, [("cbo_id", "open the books with a cut-off sheet first")])
+            elif again is not None:
+                result = pb.MeetingResult(
                     client_id=m.client_id,
                     number=again["number"],
                     outcome="ALREADY_RECORDED",
                     meeting=_meeting_view(again),
                 )
-            policy = self._policy(held)
-            pending = await repository.pending_numbers(conn, cbo.cbo_id)
-            if len(pending) >= policy.max_offline_meetings:
-                return refused(
+            elif (twin := next((x for x in batch if x.client_id == m.client_id), None)) is not None:
+                # The same meeting twice in one upload: the second is the first's replay.
+                result = pb.MeetingResult(
+                    client_id=m.client_id,
+                    number=twin.view.number,
+                    outcome="ALREADY_RECORDED",
+                    meeting=twin.view,
+                )
+            elif pending >= policy.max_offline_meetings:
+                result = _refused(
+                    m,
                     [
                         (
                             "number",
-                            f"{len(pending)} meetings already wait for approval; no more until "
+                            f"{pending} meetings already wait for approval; no more until "
                             "the approver decides them",
                         )
-                    ]
+                    ],
                 )
-            r = Reader()
-            meeting = meeting_from_proto(m, r)
-            if r.errors:
-                return refused([(e.field, e.message) for e in r.errors])
-            if m.corrections:
-                meeting = replace(meeting, corrections=await _corrections(conn, cbo, m))
-            books = await self._books(conn, cbo, held, policy, meeting.date)
-            new_ids = [d.loan_id for line in meeting.members for d in line.disbursals]
-            taken = await repository.existing_loan_ids(conn, cbo.cbo_id, new_ids)
-            if taken:
-                return refused(
-                    [("members", f"loan id(s) already used: {', '.join(sorted(taken))}")]
+            if result is None:
+                if books is None:
+                    assert held is not None
+                    books = _books_from(cbo, held, policy, state)
+                recorded = await self._record_one(
+                    conn, principal, cbo, m, books, state, taken, batch, today
                 )
-            try:
-                out = record_meeting(books, meeting, today)
-            except MeetingRefused as refusal:
-                return refused([(e.field, e.message) for e in refusal.errors])
-            meeting_id = uuid.uuid4()
-            view = outcome_to_view(out)
-            touched = set(out.allocations) | set(out.new_loans) | set(out.penalties)
-            await repository.insert_meeting(
-                conn,
-                {
-                    "id": meeting_id,
-                    "cbo_id": cbo.cbo_id,
-                    "client_id": m.client_id,
-                    "number": meeting.number,
-                    "date": meeting.date,
-                    "status": CLOSED,
-                    "payload": protojson.to_json(m),
-                    "result": protojson.to_json(view),
-                    "undo": {
-                        "loans_before": {
-                            lid: loan_to_json(books.loans[lid])
-                            for lid in touched
-                            if lid in books.loans
-                        },
-                        "new_loans": list(out.new_loans),
-                        "cs_arrears": dict(books.cs_arrears),
-                        "last_date": books.last_meeting_date.isoformat(),
-                    },
-                    "maker": principal.user_id,
-                },
-            )
-            await repository.insert_entries(conn, cbo.cbo_id, meeting_id, out.entries)
-            await repository.insert_member_rows(
-                conn,
-                meeting_id,
-                cbo.cbo_id,
-                meeting.number,
-                [
-                    (
-                        row.member_id,
-                        protojson.to_json(row),
+                if isinstance(recorded, pb.MeetingResult):
+                    result = recorded
+                else:
+                    batch.append(recorded)
+                    pending += 1
+                    taken.update(recorded.outcome.new_loans)
+                    books = books_after(books, recorded.outcome)
+                    books = replace(
+                        books,
+                        balances=_nonzero(books.balances),
+                        loans={k: v for k, v in books.loans.items() if not v.closed},
                     )
-                    for row in view.rows
-                ],
-            )
-            purposes = {d.loan_id: d.purpose for line in meeting.members for d in line.disbursals}
-            await repository.save_loans(
-                conn,
-                cbo.cbo_id,
-                [
-                    (
-                        lid,
-                        out.loans[lid].member_id,
-                        out.loans[lid].source.value,
-                        purposes.get(lid, ""),
-                        meeting_id if lid in out.new_loans else None,
-                        loan_to_json(out.loans[lid]),
-                        out.loans[lid].outstanding_principal,
-                        out.loans[lid].closed,
+                    result = pb.MeetingResult(
+                        client_id=m.client_id,
+                        number=recorded.view.number,
+                        outcome="RECORDED",
+                        meeting=recorded.view,
                     )
-                    for lid in sorted(touched)
-                ],
+            if result.outcome == "REFUSED":
+                for p in result.problems:
+                    p.field = f"meetings[{index}].{p.field}"
+                stopped = True
+            results[index] = result
+        await self._write(conn, principal, cbo, batch)
+        return results
+
+    async def _record_one(
+        self,
+        conn: asyncpg.Connection,
+        principal: Principal,
+        cbo: Cbo,
+        m: pb.MeetingIn,
+        opening: Books,
+        state: asyncpg.Record,
+        taken: set[str],
+        batch: list[_Recorded],
+        today: dt.date,
+    ) -> pb.MeetingResult | _Recorded:
+        """The meeting computed on ``opening`` (the books after the previous one), or its
+        refusal; nothing is written here."""
+        r = Reader()
+        meeting = meeting_from_proto(m, r)
+        if r.errors:
+            return _refused(m, [(e.field, e.message) for e in r.errors])
+        if m.corrections:
+            # The entries it names are read from the journal: write the meetings before it.
+            await self._write(conn, principal, cbo, batch)
+            meeting = replace(meeting, corrections=await _corrections(conn, cbo, m))
+        # A1/B1/A2 as of the meeting's own date: who is a member, the compulsory amount and
+        # the frequency in force.
+        setting = _setting_on(state["settings"], meeting.date)
+        books = replace(
+            opening,
+            active_members=active_on(state["members"], meeting.date),
+            compulsory_amount=(setting[2] if setting is not None else opening.compulsory_amount),
+            frequency=Frequency(setting[1]) if setting is not None else opening.frequency,
+        )
+        new_ids = {d.loan_id for line in meeting.members for d in line.disbursals}
+        if new_ids & taken:
+            return _refused(
+                m, [("members", f"loan id(s) already used: {', '.join(sorted(new_ids & taken))}")]
             )
-            await repository.update_book(
-                conn,
-                cbo.cbo_id,
-                last_number=meeting.number,
-                last_date=meeting.date,
-                cs_arrears={row.member_id: row.compulsory_arrear for row in out.rows},
-            )
-            await self._meeting_events(session, cbo, out, "closed", principal.user_id, "", view)
-            await session.commit()
-        # The answer is what was stored (the view and the row's columns), not read back.
+        try:
+            out = record_meeting(books, meeting, today)
+        except MeetingRefused as refusal:
+            return _refused(m, [(e.field, e.message) for e in refusal.errors])
+        meeting_id = uuid.uuid4()
+        view = outcome_to_view(out)
+        result = protojson.to_json(view)
+        touched = set(out.allocations) | set(out.new_loans) | set(out.penalties)
+        undo = {
+            "loans_before": {
+                lid: loan_to_json(books.loans[lid]) for lid in touched if lid in books.loans
+            },
+            "new_loans": list(out.new_loans),
+            "cs_arrears": dict(books.cs_arrears),
+            "last_date": books.last_meeting_date.isoformat(),
+        }
+        # The answer is what is stored (the view and the row's columns), not read back.
         view.id = str(meeting_id)
         view.cbo_id = str(cbo.cbo_id)
         view.client_id = m.client_id
@@ -452,62 +486,106 @@ class Transactions:
         view.date = meeting.date.isoformat()
         view.status = CLOSED
         view.maker = principal.user_id
-        return pb.MeetingResult(
-            client_id=m.client_id, number=meeting.number, outcome="RECORDED", meeting=view
+        purposes = {d.loan_id: d.purpose for line in meeting.members for d in line.disbursals}
+        return _Recorded(
+            meeting_id=meeting_id,
+            client_id=m.client_id,
+            payload=protojson.to_json(m),
+            result=result,
+            undo=undo,
+            outcome=out,
+            view=view,
+            loans=[
+                (
+                    lid,
+                    out.loans[lid].member_id,
+                    out.loans[lid].source.value,
+                    purposes.get(lid, ""),
+                    meeting_id if lid in out.new_loans else None,
+                    loan_to_json(out.loans[lid]),
+                    out.loans[lid].outstanding_principal,
+                    out.loans[lid].closed,
+                )
+                for lid in sorted(touched)
+            ],
         )
 
-    async def _books(
-        self,
-        conn: asyncpg.Connection,
-        cbo: Cbo,
-        held: asyncpg.Record,
-        policy: BookPolicy,
-        on: dt.date,
-    ) -> Books:
-        balances = Balances(defaultdict(int))
-        for row in await repository.balances(conn, cbo.cbo_id, book_row=held):
-            if row["balance"]:
-                balances.by_account[Account(row["head"], row["sub"])] = row["balance"]
-        loans = {
-            r["loan_id"]: loan_from_json(repository.loads(r["state"]))
-            for r in await repository.open_loans(conn, cbo.cbo_id)
-        }
-        banks = {
-            r["account_id"]: BankAccount(
-                r["account_id"], acc.BankAccountKind(r["kind"]), r["drawing_power"]
+    async def _write(
+        self, conn: asyncpg.Connection, principal: Principal, cbo: Cbo, batch: list[_Recorded]
+    ) -> None:
+        """Writes the computed meetings of ``batch`` and empties it: meetings, member rows,
+        entries and postings in one statement, the loans they touched, the book's last meeting
+        and arrears, and their events with one COPY."""
+        if not batch:
+            return
+        await repository.insert_recorded_meetings(
+            conn,
+            cbo.cbo_id,
+            principal.user_id,
+            [
+                (
+                    x.meeting_id,
+                    x.client_id,
+                    x.outcome.meeting.number,
+                    x.outcome.meeting.date,
+                    repository.dumps(x.payload),
+                    repository.dumps(x.result),
+                    repository.dumps(x.undo),
+                )
+                for x in batch
+            ],
+            [
+                (x.meeting_id, row["member_id"], x.outcome.meeting.number, repository.dumps(row))
+                for x in batch
+                for row in x.result.get("rows", ())
+            ],
+            [(x.meeting_id, e) for x in batch for e in x.outcome.entries],
+        )
+        # A loan touched by two meetings of the batch: its state after the later one, its
+        # purpose and disbursing meeting from the first (kept as they are for existing loans).
+        first: dict[str, _LoanRow] = {}
+        last: dict[str, _LoanRow] = {}
+        for x in batch:
+            for row in x.loans:
+                first.setdefault(row[0], row)
+                last[row[0]] = row
+        if last:
+            await repository.save_loans(
+                conn,
+                cbo.cbo_id,
+                [
+                    (lid, r[1], r[2], first[lid][3], first[lid][4], r[5], r[6], r[7])
+                    for lid, r in sorted(last.items())
+                ],
             )
-            for r in await repository.bank_accounts(conn, cbo.cbo_id)
-        }
-        members = await repository.active_members(conn, cbo.cbo_id, on, ACTIVE_MEMBER_STATUSES)
-        # B1: the compulsory amount (and A2: the frequency) in force on the meeting's date.
-        setting = await repository.setting_on(conn, cbo.cbo_id, on)
-        in_force = setting if setting is not None else held
-        return Books(
-            chart=acc.CHARTS[cbo.cbo_type],
-            policy=policy,
-            balances=balances,
-            loans=loans,
-            active_members=frozenset(members),
-            compulsory_amount=in_force["compulsory_amount"],
-            bank_accounts=banks,
-            last_meeting_number=held["last_number"],
-            last_meeting_date=held["last_date"],
-            frequency=Frequency(in_force["frequency"]),
-            cs_arrears=dict(repository.loads(held["cs_arrears"])),
-            formed_on=cbo.formed_on,
+        end = batch[-1].outcome
+        await repository.update_book(
+            conn,
+            cbo.cbo_id,
+            last_number=end.meeting.number,
+            last_date=end.meeting.date,
+            cs_arrears={row.member_id: row.compulsory_arrear for row in end.rows},
         )
+        events = [
+            event
+            for x in batch
+            for event in self._meeting_events(
+                cbo, x.outcome, "closed", principal.user_id, "", x.view
+            )
+        ]
+        await add_events_copy(conn, events)
+        batch.clear()
 
-    async def _meeting_events(
+    def _meeting_events(
         self,
-        session: Any,
         cbo: Cbo,
         out: Outcome,
         what: str,
         maker: str,
         checker: str,
         view: pb.MeetingView | None = None,
-    ) -> None:
-        """The meeting's event and one per loan disbursed or repaid, staged with one COPY."""
+    ) -> list[tuple[str, str, Message]]:
+        """The meeting's event and one per loan disbursed or repaid."""
         view = view if view is not None else outcome_to_view(out)
         events: list[tuple[str, str, Message]] = [
             (
@@ -564,7 +642,7 @@ class Transactions:
                     ),
                 )
             )
-        await add_events_copy(await repository.raw(session), events)
+        return events
 
     async def decide_meeting(
         self, principal: Principal, req: pb.DecideMeetingRequest
@@ -576,7 +654,12 @@ class Transactions:
             row = await repository.live_meeting(conn, cbo.cbo_id, req.number)
             if held is None or row is None:
                 raise NotFound("no such meeting", code="meeting_not_found")
-            access.require_approver(principal, cbo.where, row["maker"])
+            access.require_approver(
+                principal,
+                cbo.where,
+                row["maker"],
+                access.book_approvers(cbo.cbo_type, self.clf_approvers),
+            )
             if row["status"] != CLOSED:
                 raise Conflict("the meeting is not waiting for approval", code="not_pending")
             if req.approve:
@@ -756,8 +839,9 @@ class Transactions:
                 raise NotFound("the books of this CBO are not open", code="books_not_open")
             policy = self._policy(held)
             expected = meeting_date(held["last_date"], Frequency(held["frequency"]), 1)
-            books = await self._books(conn, cbo, held, policy, max(today, expected))
-            pending = await repository.pending_numbers(conn, cbo.cbo_id)
+            state = await repository.book_state(conn, cbo.cbo_id)
+        books = _books_from(cbo, held, policy, state, max(today, expected))
+        pending = state["pending"]
         number = books.last_meeting_number + 1
         members = []
         for member in sorted(books.active_members):
@@ -908,6 +992,95 @@ class Transactions:
                 for r in rows
             ]
         )
+
+
+_LoanRow = tuple[str, str, str, str, uuid.UUID | None, dict[str, Any], int, bool]
+
+
+@dataclass
+class _Recorded:
+    """A meeting computed in an upload, waiting to be written with the others."""
+
+    meeting_id: uuid.UUID
+    client_id: str
+    payload: dict[str, Any]  # the meeting as sent
+    result: dict[str, Any]  # its computed view as stored (rows included)
+    undo: dict[str, Any]
+    outcome: Outcome
+    view: pb.MeetingView  # the answer: the stored view with the row's columns
+    loans: list[_LoanRow]  # ``repository.save_loans`` rows of the loans it touched
+
+
+def _refused(m: pb.MeetingIn, problems: list[tuple[str, str]]) -> pb.MeetingResult:
+    return pb.MeetingResult(
+        client_id=m.client_id,
+        number=m.number,
+        outcome="REFUSED",
+        problems=[pb.FieldProblem(field=f, message=msg) for f, msg in problems],
+    )
+
+
+def _nonzero(balances: Balances) -> Balances:
+    """The accounts with a balance only, as the running balances are read."""
+    return Balances(defaultdict(int, {a: v for a, v in balances.by_account.items() if v}))
+
+
+def active_on(members: Iterable[Any], on: dt.date) -> frozenset[str]:
+    """The SHG's members on ``on`` from rows ``(member_id, status, left_shg, active_since,
+    inactive_since)`` (``repository.member_records``): approved or modified ones, and one who
+    left still on the days before she left (``inactive_since`` is the day after)."""
+    return frozenset(
+        member_id
+        for member_id, status, left_shg, since, until in members
+        if (status in ACTIVE_MEMBER_STATUSES or (status == "inactive" and left_shg))
+        and (since is None or since <= on)
+        and (until is None or until > on)
+    )
+
+
+def _setting_on(settings: Iterable[Any], on: dt.date) -> Any | None:
+    """The dated setting ``(effective_from, frequency, compulsory_amount)`` in force on ``on``
+    (the rows come ordered by date)."""
+    found = None
+    for row in settings:
+        if row[0] <= on:
+            found = row
+    return found
+
+
+def _books_from(
+    cbo: Cbo,
+    held: asyncpg.Record,
+    policy: BookPolicy,
+    state: asyncpg.Record,
+    on: dt.date | None = None,
+) -> Books:
+    """The books as the ``book`` row and :func:`repository.book_state` hold them; members and
+    settings as of ``on`` (default: the last meeting's date; a meeting sets its own)."""
+    on = on or held["last_date"]
+    balances = Balances(defaultdict(int))
+    for head, sub, balance in state["balances"]:
+        balances.by_account[Account(head, sub)] = balance
+    banks = {
+        account_id: BankAccount(account_id, acc.BankAccountKind(kind), drawing_power)
+        for account_id, kind, drawing_power in state["banks"]
+    }
+    # B1: the compulsory amount (and A2: the frequency) in force on the date.
+    setting = _setting_on(state["settings"], on)
+    return Books(
+        chart=acc.CHARTS[cbo.cbo_type],
+        policy=policy,
+        balances=balances,
+        loans={lid: loan_from_json(repository.loads(st)) for lid, st in state["loans"]},
+        active_members=active_on(state["members"], on),
+        compulsory_amount=setting[2] if setting is not None else held["compulsory_amount"],
+        bank_accounts=banks,
+        last_meeting_number=held["last_number"],
+        last_meeting_date=held["last_date"],
+        frequency=Frequency(setting[1] if setting is not None else held["frequency"]),
+        cs_arrears=dict(repository.loads(held["cs_arrears"])),
+        formed_on=cbo.formed_on,
+    )
 
 
 async def _corrections(

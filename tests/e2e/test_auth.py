@@ -64,9 +64,10 @@ def foreign_key_known_kid(api: Api) -> str | None:
 def unconfigured_realm(api: Api) -> str | None:
     """A real token, issued by the IdP, of a realm (lokos-br) the gateway does not trust."""
     store = IdpStore(api.platform.data / "idp", ["lokos-br"])
-    if store.get_user("lokos-br", "BR_STATEADMIN") is None:
-        store.create_user("lokos-br", "BR_STATEADMIN", "Bihar@12345", realm_roles=["STATE_ADMIN"])
-    return login(api.platform, "lokos-br", "BR_STATEADMIN", "Bihar@12345")
+    # Not the demo BR_STATEADMIN the IdP seeds in every state realm it serves: a user of its own.
+    if store.get_user("lokos-br", "BR_AUTHTEST") is None:
+        store.create_user("lokos-br", "BR_AUTHTEST", "Bihar@12345", realm_roles=["STATE_ADMIN"])
+    return login(api.platform, "lokos-br", "BR_AUTHTEST", "Bihar@12345")
 
 
 def garbage(api: Api) -> str | None:
@@ -110,8 +111,13 @@ async def test_untrusted_token_gets_401_problem_and_changes_nothing(
     client_id = str(uuid.uuid4())
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     r = api.http.post(
-        "/v1/shgs",
-        json={"client_id": client_id, "name": "Radha SHG", "block_lgd_code": block},
+        "/v1/cbos",
+        json={
+            "client_id": client_id,
+            "cbo_type": "SHG",
+            "name": "Radha SHG",
+            "block_lgd_code": block,
+        },
         headers=headers,
     )
     assert r.status_code == 401, r.text
@@ -126,13 +132,14 @@ async def test_untrusted_token_gets_401_problem_and_changes_nothing(
     assert api.dashboard_count(block) == 0
     # The same request with a good token does go through: the refusal was about the token.
     ok = api.post(
-        "/v1/shgs", {"client_id": client_id, "name": "Radha SHG", "block_lgd_code": block}
+        "/v1/cbos",
+        {"client_id": client_id, "cbo_type": "SHG", "name": "Radha SHG", "block_lgd_code": block},
     )
     assert ok.status_code == 201, ok.text
 
 
 def test_reads_need_a_token_too(api: Api) -> None:
-    for path in ("/v1/reports/dashboard", f"/v1/shgs/{uuid.uuid4()}"):
+    for path in ("/v1/reports/dashboard", f"/v1/cbos/{uuid.uuid4()}"):
         r = api.http.get(path)
         assert r.status_code == 401
         assert r.json()["code"] == "token_missing"

@@ -40,7 +40,7 @@ def _snapshot(api: Api, block: str, shg_ids: list[str]) -> tuple[int, list[tuple
     """What the instance answers: the block's dashboard count and each SHG's name."""
     reads = []
     for shg_id in shg_ids:
-        r = api.get(f"/v1/shgs/{shg_id}")
+        r = api.get(f"/v1/cbos/{shg_id}")
         assert r.status_code == 200, r.text
         reads.append((shg_id, r.json()["name"]))
     return api.dashboard_count(block), reads

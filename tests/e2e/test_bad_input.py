@@ -48,7 +48,7 @@ def test_bad_shg_is_refused_naming_the_field(api: Api, body: dict[str, object], 
         k: (v.format(cid=uuid.uuid4(), block=block) if isinstance(v, str) else v)
         for k, v in body.items()
     }
-    r = api.post("/v1/shgs", filled)
+    r = api.post("/v1/cbos", {"cbo_type": "SHG", **filled})
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     problem = r.json()
@@ -58,7 +58,7 @@ def test_bad_shg_is_refused_naming_the_field(api: Api, body: dict[str, object], 
 
 def test_malformed_json_is_a_problem(api: Api) -> None:
     r = api.http.post(
-        "/v1/shgs", content=b"{not json", headers={**api.auth, "content-type": "application/json"}
+        "/v1/cbos", content=b"{not json", headers={**api.auth, "content-type": "application/json"}
     )
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -97,7 +97,7 @@ def test_the_gateways_own_problems_speak_hindi(api: Api) -> None:
 
 
 def test_unknown_shg_is_404_problem(api: Api) -> None:
-    r = api.get(f"/v1/shgs/{uuid.uuid4()}")
+    r = api.get(f"/v1/cbos/{uuid.uuid4()}")
     assert r.status_code == 404
     assert r.json()["code"] == "not_found"
 
@@ -341,8 +341,14 @@ def test_values_of_another_type_are_not_coerced(
 ) -> None:
     block = api.new_block()
     r = api.post(
-        "/v1/shgs",
-        {"client_id": str(uuid.uuid4()), "name": "Radha SHG", "block_lgd_code": block, **body},
+        "/v1/cbos",
+        {
+            "client_id": str(uuid.uuid4()),
+            "cbo_type": "SHG",
+            "name": "Radha SHG",
+            "block_lgd_code": block,
+            **body,
+        },
     )
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]]
@@ -362,11 +368,11 @@ def test_numbers_and_booleans_are_strict(api: Api) -> None:
 
 def test_body_that_is_not_utf8_is_a_documented_400(api: Api) -> None:
     r = api.http.post(
-        "/v1/shgs",
+        "/v1/cbos",
         content=b'{"name": "\xff\xfe"}',
         headers={**api.auth, "content-type": "application/json"},
     )
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
     doc = api.http.get("/v1/openapi.json").json()
-    assert "400" in doc["paths"]["/v1/shgs"]["post"]["responses"]
+    assert "400" in doc["paths"]["/v1/cbos"]["post"]["responses"]

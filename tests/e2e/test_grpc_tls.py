@@ -124,12 +124,17 @@ def test_the_platform_works_end_to_end_over_mtls(tls_platform: Platform) -> None
         )
         assert r.status_code == 201, r.text
         r = http.post(
-            "/v1/shgs",
-            json={"client_id": str(uuid.uuid4()), "name": "Kamla SHG", "block_lgd_code": block},
+            "/v1/cbos",
+            json={
+                "client_id": str(uuid.uuid4()),
+                "cbo_type": "SHG",
+                "name": "Kamla SHG",
+                "block_lgd_code": block,
+            },
             headers=auth,
         )
         assert r.status_code == 201, r.text
-        got = http.get(f"/v1/shgs/{r.json()['id']}", headers=auth)
+        got = http.get(f"/v1/cbos/{r.json()['id']}", headers=auth)
         assert got.status_code == 200 and got.json()["name"] == "Kamla SHG"
         assert http.get("/v1/duplicate-rules", headers=auth).status_code == 200
         dashboard = http.get(

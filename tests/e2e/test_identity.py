@@ -551,15 +551,25 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
     shgs = []
     for name in ("Durga", "Laxmi", "Saraswati"):
         r = api.http.post(
-            "/v1/shgs",
-            json={"client_id": str(uuid.uuid4()), "name": f"{name} SHG", "block_lgd_code": geo.b1},
+            "/v1/cbos",
+            json={
+                "client_id": str(uuid.uuid4()),
+                "cbo_type": "SHG",
+                "name": f"{name} SHG",
+                "block_lgd_code": geo.b1,
+            },
             headers=h(api.token),
         )
         assert r.status_code == 201
         shgs.append(r.json()["id"])
     other_block = api.http.post(
-        "/v1/shgs",
-        json={"client_id": str(uuid.uuid4()), "name": "Far SHG", "block_lgd_code": geo.b2},
+        "/v1/cbos",
+        json={
+            "client_id": str(uuid.uuid4()),
+            "cbo_type": "SHG",
+            "name": "Far SHG",
+            "block_lgd_code": geo.b2,
+        },
         headers=h(api.token),
     ).json()["id"]
 
@@ -594,8 +604,8 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
 
     tok = _mobile_login(api, uid, "phone-M-0009")
     dev = {**h(tok), "X-Device-Id": "phone-M-0009"}
-    assert api.http.get(f"/v1/shgs/{shgs[0]}", headers=dev).status_code == 200
-    assert api.http.get(f"/v1/shgs/{shgs[2]}", headers=dev).status_code == 404
+    assert api.http.get(f"/v1/cbos/{shgs[0]}", headers=dev).status_code == 200
+    assert api.http.get(f"/v1/cbos/{shgs[2]}", headers=dev).status_code == 404
 
     assert (
         api.http.post(
@@ -604,7 +614,7 @@ def test_block_admin_links_cbos_and_the_bookkeeper_sees_only_those(api: Api, geo
         == 1
     )
     assert wait_for(
-        lambda: api.http.get(f"/v1/shgs/{shgs[0]}", headers=dev).status_code == 404, timeout=10
+        lambda: api.http.get(f"/v1/cbos/{shgs[0]}", headers=dev).status_code == 404, timeout=10
     )
     history = api.http.get(f"/v1/users/{uid}/roles/history", headers=h(ba)).json()["cbo_mappings"]
     assert {(m["cbo_id"], m["valid_to"] is None) for m in history} == {

@@ -22,9 +22,10 @@ def _create_many(api: Api, block: str, n: int, workers: int = 8, first: int = 0)
     def one(i: int) -> int:
         with httpx.Client(base_url=api.platform.gateway_url, timeout=30) as c:
             r = c.post(
-                "/v1/shgs",
+                "/v1/cbos",
                 json={
                     "client_id": f"00000000-0000-4000-8000-{int(block) % 10**6:06d}{i:06d}",
+                    "cbo_type": "SHG",
                     "name": f"Lakshmi SHG {i}",
                     "block_lgd_code": block,
                 },
@@ -96,11 +97,10 @@ def test_postgres_down_answers_503_with_retry_after(api: Api) -> None:
     shg_id = created.json()["id"]
     token = api.token  # logged in (and the principal cached) while the database is up
     requests = [
-        ("GET", f"/v1/shgs/{shg_id}", None),
         ("GET", f"/v1/cbos/{shg_id}", None),
         ("GET", "/v1/users", None),
         ("GET", "/v1/geography/units?level=district", None),
-        ("POST", "/v1/shgs", {"name": "Asha SHG", "block_lgd_code": block}),
+        ("POST", "/v1/cbos", {"cbo_type": "SHG", "name": "Asha SHG", "block_lgd_code": block}),
     ]
 
     def send(method: str, path: str, body: dict[str, str] | None) -> httpx.Response:

@@ -57,7 +57,7 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
     request_id = created.headers["x-request-id"]
     assert len(request_id) == 32
 
-    read = api.get(f"/v1/shgs/{shg['id']}")
+    read = api.get(f"/v1/cbos/{shg['id']}")
     assert read.status_code == 200 and read.json()["name"] == "Jai Maa Santoshi SHG"
 
     assert wait_for(lambda: api.dashboard_count(block) == 1), api.dashboard_count(block)
@@ -79,15 +79,15 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
     tree = trace_output()
     assert f"trace {request_id}" in tree
     for expected in (
-        "gateway POST /v1/shgs",
-        "profiles /lokos.profiles.v1.ProfilesService/CreateShg",
+        "gateway POST /v1/cbos",
+        "profiles /lokos.profiles.v1.ProfilesService/CreateCbo",
         "profiles INSERT",  # SQLAlchemy spans under the RPC
         "reports consume profiles.shg.created",
     ):
         assert expected in " ".join(tree.split()), tree
     # One tree: the consumer span hangs (indirectly) under the gateway's root span.
     (root,) = build_tree(load_trace(api.platform.s.trace_dir.resolve(), request_id))
-    assert root.service == "gateway" and root.name == "POST /v1/shgs"
+    assert root.service == "gateway" and root.name == "POST /v1/cbos"
 
     def descendants(node: SpanNode) -> list[SpanNode]:
         return [c for child in node.children for c in (child, *descendants(child))]
@@ -100,13 +100,18 @@ def test_shg_created_in_a_block_is_counted_on_the_dashboard_and_traced(api: Api)
 
 def test_same_client_id_twice_creates_one_shg(api: Api) -> None:
     block = api.new_block()
-    body = {"client_id": str(uuid.uuid4()), "name": "Sita SHG", "block_lgd_code": block}
-    first = api.post("/v1/shgs", body)
-    again = api.post("/v1/shgs", body)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "cbo_type": "SHG",
+        "name": "Sita SHG",
+        "block_lgd_code": block,
+    }
+    first = api.post("/v1/cbos", body)
+    again = api.post("/v1/cbos", body)
     assert first.status_code == 201, first.text
     assert again.status_code == 200, again.text
     # The same client id with another SHG is a client bug, not a replay.
-    other = api.post("/v1/shgs", {**body, "name": "Something else"})
+    other = api.post("/v1/cbos", {**body, "name": "Something else"})
     assert other.status_code == 422, other.text
     assert other.json()["errors"][0]["code"] == "client_id_reused"
     assert again.json()["id"] == first.json()["id"]
@@ -119,8 +124,8 @@ def test_same_client_id_twice_creates_one_shg(api: Api) -> None:
 def test_openapi_documents_every_v1_route(api: Api) -> None:
     doc = httpx.get(f"{api.platform.gateway_url}/v1/openapi.json").json()
     assert {
-        "/v1/shgs",
-        "/v1/shgs/{shg_id}",
+        "/v1/cbos",
+        "/v1/cbos/{cbo_id}",
         "/v1/reports/dashboard",
         "/v1/geography/districts",
         "/v1/geography/blocks",

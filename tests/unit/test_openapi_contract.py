@@ -110,7 +110,7 @@ def test_protected_operations_declare_the_bearer_scheme(openapi: dict[str, Any])
         ("patch", "/v1/users/{user_id}", {"401", "403", "404", "409", "422", "503"}),
         ("patch", "/v1/cbos/{cbo_id}", {"401", "403", "404", "409", "422", "423", "503"}),
         ("post", "/v1/geography/districts", {"401", "403", "409", "422", "503"}),
-        ("get", "/v1/shgs/{shg_id}", {"401", "403", "404", "422", "503"}),
+        ("get", "/v1/cbos/{cbo_id}", {"401", "403", "404", "409", "422", "423", "503"}),
         ("post", "/v1/auth/state/login", {"422", "423", "503"}),
     ],
 )

@@ -200,7 +200,7 @@ class _Aborted(Exception):
 
 async def test_the_interceptor_refuses_before_the_handler_runs() -> None:
     keys = KeyRing([("a", KEY_A)])
-    method = "/lokos.profiles.v1.ProfilesService/GetShg"
+    method = "/lokos.profiles.v1.ProfilesService/GetCbo"
     ok = await _call(keys, method, (("x-request-id", "r"), (METADATA_KEY, keys.sign(BPM, "r"))))
     assert ok == BPM
     for md, code in (

@@ -830,55 +830,6 @@ class Shg(_message.Message):
 Global___Shg: _TypeAlias = Shg  # noqa: Y015
 
 @_typing.final
-class CreateShgRequest(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    CLIENT_ID_FIELD_NUMBER: _builtins.int
-    NAME_FIELD_NUMBER: _builtins.int
-    BLOCK_LGD_CODE_FIELD_NUMBER: _builtins.int
-    FORMED_ON_FIELD_NUMBER: _builtins.int
-    client_id: _builtins.str
-    """Client-generated UUID: creating the same SHG twice returns the first result."""
-    name: _builtins.str
-    block_lgd_code: _builtins.str
-    @_builtins.property
-    def formed_on(self) -> _timestamp_pb2.Timestamp: ...
-    def __init__(
-        self,
-        *,
-        client_id: _builtins.str = ...,
-        name: _builtins.str = ...,
-        block_lgd_code: _builtins.str = ...,
-        formed_on: _timestamp_pb2.Timestamp | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["formed_on", b"formed_on"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["block_lgd_code", b"block_lgd_code", "client_id", b"client_id", "formed_on", b"formed_on", "name", b"name"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___CreateShgRequest: _TypeAlias = CreateShgRequest  # noqa: Y015
-
-@_typing.final
-class GetShgRequest(_message.Message):
-    DESCRIPTOR: _descriptor.Descriptor
-
-    ID_FIELD_NUMBER: _builtins.int
-    id: _builtins.str
-    def __init__(
-        self,
-        *,
-        id: _builtins.str = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___GetShgRequest: _TypeAlias = GetShgRequest  # noqa: Y015
-
-@_typing.final
 class MemberFields(_message.Message):
     """--- members -------------------------------------------------------------------------------"""
 

@@ -80,16 +80,6 @@ class ProfilesServiceStub:
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
                 response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
                 _registered_method=True)
-        self.CreateShg = channel.unary_unary(
-                '/lokos.profiles.v1.ProfilesService/CreateShg',
-                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateShgRequest.SerializeToString,
-                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
-                _registered_method=True)
-        self.GetShg = channel.unary_unary(
-                '/lokos.profiles.v1.ProfilesService/GetShg',
-                request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.SerializeToString,
-                response_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
-                _registered_method=True)
         self.CreateMember = channel.unary_unary(
                 '/lokos.profiles.v1.ProfilesService/CreateMember',
                 request_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateMemberRequest.SerializeToString,
@@ -212,19 +202,6 @@ class ProfilesServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCbo(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CreateShg(self, request, context):
-        """Kept for the first clients: an SHG is a CBO of type SHG.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def GetShg(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -361,16 +338,6 @@ def add_ProfilesServiceServicer_to_server(servicer, server):
                     servicer.GetCbo,
                     request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.FromString,
                     response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.SerializeToString,
-            ),
-            'CreateShg': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateShg,
-                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateShgRequest.FromString,
-                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.SerializeToString,
-            ),
-            'GetShg': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetShg,
-                    request_deserializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.FromString,
-                    response_serializer=lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.SerializeToString,
             ),
             'CreateMember': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateMember,
@@ -681,60 +648,6 @@ class ProfilesService:
             '/lokos.profiles.v1.ProfilesService/GetCbo',
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetRequest.SerializeToString,
             lokos_dot_profiles_dot_v1_dot_profiles__pb2.CboView.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CreateShg(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lokos.profiles.v1.ProfilesService/CreateShg',
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.CreateShgRequest.SerializeToString,
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetShg(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/lokos.profiles.v1.ProfilesService/GetShg',
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.GetShgRequest.SerializeToString,
-            lokos_dot_profiles_dot_v1_dot_profiles__pb2.Shg.FromString,
             options,
             channel_credentials,
             insecure,

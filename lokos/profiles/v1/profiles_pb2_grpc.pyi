@@ -44,9 +44,6 @@ class ProfilesServiceStub:
     """SHG, VO and CLF profiles."""
     UpdateCbo: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.UpdateCboRequest, _profiles_pb2.CboView]
     GetCbo: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.GetRequest, _profiles_pb2.CboView]
-    CreateShg: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.CreateShgRequest, _profiles_pb2.Shg]
-    """Kept for the first clients: an SHG is a CBO of type SHG."""
-    GetShg: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.GetShgRequest, _profiles_pb2.Shg]
     CreateMember: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.CreateMemberRequest, _profiles_pb2.MemberView]
     """Members."""
     UpdateMember: _grpc.UnaryUnaryMultiCallable[_profiles_pb2.UpdateMemberRequest, _profiles_pb2.MemberView]
@@ -83,9 +80,6 @@ class ProfilesServiceAsyncStub(ProfilesServiceStub):
     """SHG, VO and CLF profiles."""
     UpdateCbo: _aio.UnaryUnaryMultiCallable[_profiles_pb2.UpdateCboRequest, _profiles_pb2.CboView]  # type: ignore[assignment]
     GetCbo: _aio.UnaryUnaryMultiCallable[_profiles_pb2.GetRequest, _profiles_pb2.CboView]  # type: ignore[assignment]
-    CreateShg: _aio.UnaryUnaryMultiCallable[_profiles_pb2.CreateShgRequest, _profiles_pb2.Shg]  # type: ignore[assignment]
-    """Kept for the first clients: an SHG is a CBO of type SHG."""
-    GetShg: _aio.UnaryUnaryMultiCallable[_profiles_pb2.GetShgRequest, _profiles_pb2.Shg]  # type: ignore[assignment]
     CreateMember: _aio.UnaryUnaryMultiCallable[_profiles_pb2.CreateMemberRequest, _profiles_pb2.MemberView]  # type: ignore[assignment]
     """Members."""
     UpdateMember: _aio.UnaryUnaryMultiCallable[_profiles_pb2.UpdateMemberRequest, _profiles_pb2.MemberView]  # type: ignore[assignment]
@@ -173,21 +167,6 @@ class ProfilesServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _profiles_pb2.GetRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_profiles_pb2.CboView, _abc.Awaitable[_profiles_pb2.CboView]]: ...
-
-    @_abc_1.abstractmethod
-    def CreateShg(
-        self,
-        request: _profiles_pb2.CreateShgRequest,
-        context: _ServicerContext,
-    ) -> _typing.Union[_profiles_pb2.Shg, _abc.Awaitable[_profiles_pb2.Shg]]:
-        """Kept for the first clients: an SHG is a CBO of type SHG."""
-
-    @_abc_1.abstractmethod
-    def GetShg(
-        self,
-        request: _profiles_pb2.GetShgRequest,
-        context: _ServicerContext,
-    ) -> _typing.Union[_profiles_pb2.Shg, _abc.Awaitable[_profiles_pb2.Shg]]: ...
 
     @_abc_1.abstractmethod
     def CreateMember(

@@ -80,6 +80,11 @@ class ReportsServiceStub:
                 request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.SerializeToString,
                 response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.FromString,
                 _registered_method=True)
+        self.GetNationalDashboard = channel.unary_unary(
+                '/lokos.reports.v1.ReportsService/GetNationalDashboard',
+                request_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboardRequest.SerializeToString,
+                response_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboard.FromString,
+                _registered_method=True)
 
 
 class ReportsServiceServicer:
@@ -150,6 +155,14 @@ class ReportsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNationalDashboard(self, request, context):
+        """The national instance only (national staff): every state's totals of one period, or one
+        state's districts, or one district's blocks, from the aggregates the states published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -197,6 +210,11 @@ def add_ReportsServiceServicer_to_server(servicer, server):
                     servicer.GetAggregates,
                     request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.FromString,
                     response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.SerializeToString,
+            ),
+            'GetNationalDashboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNationalDashboard,
+                    request_deserializer=lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboardRequest.FromString,
+                    response_serializer=lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboard.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +460,33 @@ class ReportsService:
             '/lokos.reports.v1.ReportsService/GetAggregates',
             lokos_dot_reports_dot_v1_dot_reports__pb2.GetAggregatesRequest.SerializeToString,
             lokos_dot_reports_dot_v1_dot_reports__pb2.AggregatesPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNationalDashboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lokos.reports.v1.ReportsService/GetNationalDashboard',
+            lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboardRequest.SerializeToString,
+            lokos_dot_reports_dot_v1_dot_reports__pb2.NationalDashboard.FromString,
             options,
             channel_credentials,
             insecure,

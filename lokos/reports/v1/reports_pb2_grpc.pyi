@@ -54,6 +54,10 @@ class ReportsServiceStub:
     """Aggregates by geography and month for registered API clients (scope "aggregates"), with
     small cells suppressed; keyset pages in (district, block, period) order.
     """
+    GetNationalDashboard: _grpc.UnaryUnaryMultiCallable[_reports_pb2.NationalDashboardRequest, _reports_pb2.NationalDashboard]
+    """The national instance only (national staff): every state's totals of one period, or one
+    state's districts, or one district's blocks, from the aggregates the states published.
+    """
 
 @_typing.type_check_only
 class ReportsServiceAsyncStub(ReportsServiceStub):
@@ -79,6 +83,10 @@ class ReportsServiceAsyncStub(ReportsServiceStub):
     GetAggregates: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]  # type: ignore[assignment]
     """Aggregates by geography and month for registered API clients (scope "aggregates"), with
     small cells suppressed; keyset pages in (district, block, period) order.
+    """
+    GetNationalDashboard: _aio.UnaryUnaryMultiCallable[_reports_pb2.NationalDashboardRequest, _reports_pb2.NationalDashboard]  # type: ignore[assignment]
+    """The national instance only (national staff): every state's totals of one period, or one
+    state's districts, or one district's blocks, from the aggregates the states published.
     """
 
 class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -156,6 +164,16 @@ class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_reports_pb2.AggregatesPage, _abc.Awaitable[_reports_pb2.AggregatesPage]]:
         """Aggregates by geography and month for registered API clients (scope "aggregates"), with
         small cells suppressed; keyset pages in (district, block, period) order.
+        """
+
+    @_abc_1.abstractmethod
+    def GetNationalDashboard(
+        self,
+        request: _reports_pb2.NationalDashboardRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reports_pb2.NationalDashboard, _abc.Awaitable[_reports_pb2.NationalDashboard]]:
+        """The national instance only (national staff): every state's totals of one period, or one
+        state's districts, or one district's blocks, from the aggregates the states published.
         """
 
 def add_ReportsServiceServicer_to_server(servicer: ReportsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

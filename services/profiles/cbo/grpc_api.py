@@ -9,7 +9,7 @@ import grpc
 from lokos.profiles.v1 import profiles_pb2
 from services.profiles.cbo import service
 from services.profiles.deps import Deps
-from services.profiles.mapping import cbo_to_proto, shg_to_proto, to_date
+from services.profiles.mapping import cbo_to_proto
 from services.profiles.rpcutil import caller, present, today
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
@@ -52,28 +52,5 @@ class CboRpc:
         return cbo_to_proto(cbo)
 
     async def GetCbo(self, request: profiles_pb2.GetRequest, ctx: Ctx) -> profiles_pb2.CboView:
-        async with self.deps.db.read_session() as session:
-            cbo, parent, members, remarks = await service.get_cbo(session, caller(), request.id)
+        cbo, parent, members, remarks = await service.read_cbo(self.deps.db, caller(), request.id)
         return cbo_to_proto(cbo, parent_id=parent, approved_members=members, remarks=remarks)
-
-    async def CreateShg(self, request: profiles_pb2.CreateShgRequest, ctx: Ctx) -> profiles_pb2.Shg:
-        fields: dict[str, Any] = {"name": request.name}
-        if request.HasField("formed_on"):
-            fields["formed_on"] = to_date(request.formed_on)
-        async with self.deps.db.session() as session:
-            cbo, created = await service.create_cbo(
-                session,
-                self.deps,
-                caller(),
-                client_id=request.client_id,
-                cbo_type="SHG",
-                block=request.block_lgd_code,
-                fields=fields,
-                today=today(),
-            )
-        if not created:
-            await ctx.send_initial_metadata((("x-lokos-replayed", "true"),))
-        return shg_to_proto(cbo)
-
-    async def GetShg(self, request: profiles_pb2.GetShgRequest, ctx: Ctx) -> profiles_pb2.Shg:
-        return shg_to_proto(await service.read_shg(self.deps.db, caller(), request.id))

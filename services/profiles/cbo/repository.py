@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers
 
 from lokos.db import Database
-from services.profiles.models import Cbo, FederationLink, GeoUnit, Member, ShgTypeRule, Submission
+from services.profiles.models import Cbo, GeoUnit, Member, ShgTypeRule, Submission
 
 
 async def geo_unit(session: AsyncSession, level: str, code: str) -> GeoUnit | None:
@@ -43,17 +44,6 @@ async def get_cbo(
     if for_update:
         q = q.with_for_update()
     return (await session.execute(q)).scalar_one_or_none()
-
-
-async def parent_of(session: AsyncSession, cbo_id: uuid.UUID) -> str:
-    row = (
-        await session.execute(
-            select(FederationLink.parent_id).where(
-                FederationLink.child_id == cbo_id, FederationLink.valid_to.is_(None)
-            )
-        )
-    ).scalar_one_or_none()
-    return str(row) if row else ""
 
 
 async def approved_members(session: AsyncSession, shg_id: uuid.UUID) -> int:
@@ -90,18 +80,40 @@ async def last_remarks(session: AsyncSession, entity_type: str, entity_id: uuid.
     return [r for r in (row or []) if isinstance(r, str)]
 
 
-_CBO_COLUMNS = ", ".join(c.name for c in Cbo.__table__.columns)
+_READ_CBO = f"""
+SELECT {", ".join("c." + c.name for c in Cbo.__table__.columns)},
+  (SELECT l.parent_id FROM federation_link l
+    WHERE l.child_id = c.id AND l.valid_to IS NULL) AS read_parent_id,
+  CASE WHEN c.cbo_type = 'SHG' THEN
+    (SELECT count(*) FROM member m WHERE m.shg_id = c.id AND m.status = 'approved')
+  ELSE 0 END AS read_approved_members,
+  (SELECT ARRAY(SELECT r #>> '{{}}' FROM jsonb_array_elements(s.remarks) r
+                 WHERE jsonb_typeof(r) = 'string')
+     FROM submission s
+    WHERE s.entity_type = lower(c.cbo_type) AND s.entity_id = c.id AND s.status = 'rejected'
+    ORDER BY s.decided_at DESC LIMIT 1) AS read_remarks
+FROM cbo c WHERE c.id = $1"""
+# asyncpg hands JSONB over as text.
+_JSON_COLUMNS = tuple(c.name for c in Cbo.__table__.columns if isinstance(c.type, JSONB))
 
 
-async def find_cbo(db: Database, cbo_id: uuid.UUID) -> Cbo | None:
-    """The hot read: one prepared primary-key lookup on the read pool, no ORM session.
+async def read_cbo(db: Database, cbo_id: uuid.UUID) -> tuple[Cbo, str, int, list[str]] | None:
+    """The hot read: the CBO with its parent, approved members (SHGs) and the remark codes of
+    its latest rejection, in one prepared query on the read pool, no ORM session.
 
-    The answer is read-only: a Cbo filled in directly, without the ORM's bookkeeping of each
-    attribute set (which cost 90 µs of a 1 ms read)."""
-    row = await db.fetchrow(f"SELECT {_CBO_COLUMNS} FROM cbo WHERE id = $1", cbo_id)
+    The Cbo is read-only: filled in directly, without the ORM's bookkeeping of each attribute
+    set (which cost 90 µs of a 1 ms read)."""
+    row = await db.fetchrow(_READ_CBO, cbo_id)
     if row is None:
         return None
+    values = dict(row.items())
+    parent = values.pop("read_parent_id")
+    members = values.pop("read_approved_members")
+    remarks = values.pop("read_remarks")
+    for column in _JSON_COLUMNS:
+        if isinstance(values[column], str):
+            values[column] = json.loads(values[column])
     configure_mappers()  # a no-op once the ORM is set up (any session does it)
     cbo: Cbo = Cbo.__mapper__.class_manager.new_instance()
-    cbo.__dict__.update(row.items())
-    return cbo
+    cbo.__dict__.update(values)
+    return cbo, str(parent) if parent else "", int(members), list(remarks or ())

@@ -129,15 +129,6 @@ async def create_cbo(
     return cbo, created
 
 
-async def read_shg(db: Database, principal: Principal, shg_id: str) -> Cbo:
-    """The hot read: a prepared lookup on the read pool (no ORM session)."""
-    cbo = await repository.find_cbo(db, parse_uuid(shg_id, "id"))
-    if cbo is None or cbo.cbo_type != "SHG":
-        raise NotFound(f"SHG {shg_id} not found")
-    access.require_reader(principal, access.where(cbo), f"SHG {shg_id}")
-    return cbo
-
-
 async def update_cbo(
     session: AsyncSession,
     deps: Deps,
@@ -176,15 +167,12 @@ async def update_cbo(
     return cbo
 
 
-async def get_cbo(
-    session: AsyncSession, principal: Principal, cbo_id: str
+async def read_cbo(
+    db: Database, principal: Principal, cbo_id: str
 ) -> tuple[Cbo, str, int, list[str]]:
     """The CBO with its parent, approved members (SHGs) and latest rejection remarks."""
-    cbo = await repository.get_cbo(session, parse_uuid(cbo_id, "id"))
-    if cbo is None:
+    found = await repository.read_cbo(db, parse_uuid(cbo_id, "id"))
+    if found is None:
         raise NotFound(f"CBO {cbo_id} not found")
-    access.require_reader(principal, access.where(cbo), f"CBO {cbo_id}")
-    parent = await repository.parent_of(session, cbo.id)
-    members = await repository.approved_members(session, cbo.id) if cbo.cbo_type == "SHG" else 0
-    remarks = await repository.last_remarks(session, cbo.cbo_type.lower(), cbo.id)
-    return cbo, parent, members, remarks
+    access.require_reader(principal, access.where(found[0]), f"CBO {cbo_id}")
+    return found

@@ -7,6 +7,9 @@
   identifiers each approved by the checker.
 - Approval applies any waiting draft, issues the code on first activation, and emits the event;
   rejection returns the record to its maker with remark codes from the master list.
+
+The rules themselves, without I/O, are in rules.py; this module reads and locks the rows, asks
+dedup, and writes what the rules decided.
 """
 
 from __future__ import annotations
@@ -27,13 +30,10 @@ from lokos.values import parse_uuid
 from services.profiles import access, codes, duplicates, events, records, validation
 from services.profiles.cbo import repository as cbo_repository
 from services.profiles.deps import Deps
-from services.profiles.mapping import IDENTIFIERS
-from services.profiles.masters.data import is_code
 from services.profiles.member import repository as member_repository
 from services.profiles.models import Cbo, Member, Submission, audit_log
-from services.profiles.review import repository
+from services.profiles.review import repository, rules
 
-ENTITY_TYPES = ("shg", "vo", "clf", "member")
 _DATE_COLUMNS = {"formed_on", "date_of_birth", "left_on"}
 MAX_PAGE = 250
 
@@ -59,36 +59,6 @@ async def _load(
     return c
 
 
-def _entity_type(record: Cbo | Member) -> str:
-    return "member" if isinstance(record, Member) else record.cbo_type.lower()
-
-
-def _completeness(record: Cbo | Member, today: date) -> list[FieldError]:
-    """A record is complete enough to submit: the fields a checker needs are there."""
-    errors: list[FieldError] = []
-    if isinstance(record, Member):
-        for field in ("name", "gender", "date_of_birth", "social_category"):
-            if not getattr(record, field):
-                errors.append(FieldError(field, "is needed before submitting", "required"))
-        fields = {
-            "name": record.name,
-            "gender": record.gender,
-            "date_of_birth": record.date_of_birth,
-            "social_category": record.social_category or None,
-        }
-        errors += validation.member_errors(
-            {k: v for k, v in fields.items() if v}, today=today, creating=False
-        )
-    else:
-        if not record.name:
-            errors.append(FieldError("name", "is needed before submitting", "required"))
-        if record.cbo_type == "SHG" and not record.village_lgd_code:
-            errors.append(FieldError("village_lgd_code", "is needed before submitting", "required"))
-        if not record.formed_on:
-            errors.append(FieldError("formed_on", "is needed before submitting", "required"))
-    return errors
-
-
 async def submit(
     session: AsyncSession,
     principal: Principal,
@@ -99,24 +69,12 @@ async def submit(
     version: int,
     today: date,
 ) -> tuple[Submission, Cbo | Member]:
-    if entity_type not in ENTITY_TYPES:
+    if entity_type not in rules.ENTITY_TYPES:
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     record = await _load(session, entity_type, parse_uuid(entity_id, "id"), for_update=True)
     access.require_maker(principal, access.where(record), f"this {entity_type}")
-    if record.submission_id is not None:
-        raise Conflict(
-            f"this {entity_type} is already waiting for approval",
-            code="already_pending",
-            extra={"submission_id": str(record.submission_id)},
-        )
-    records.check_version(record, version, f"this {entity_type}")
-    if record.status == "approved" and not record.draft:
-        raise Conflict("nothing to approve: the record has no changes", code="nothing_to_submit")
-    if record.status not in records.DIRECT_STATUSES and record.status != "approved":
-        raise Conflict(
-            f"a record that is {record.status} cannot be submitted", code="not_submittable"
-        )
-    errors = _completeness(record, today)
+    rules.check_submittable(record, entity_type, version)
+    errors = rules.completeness(record, today)
     if errors:
         record.status = "incomplete" if record.status != "approved" else record.status
         await session.commit()
@@ -161,12 +119,7 @@ async def approve(
     identifier_checks: list[tuple[str, str, str]],
     today: date,
 ) -> tuple[Submission, Cbo | Member]:
-    if identifier_checks and any(status == "rejected" for _, status, _ in identifier_checks):
-        raise ValidationFailed.one(
-            "identifiers",
-            "an identifier is rejected: reject the submission with remarks",
-            "rejected_identifier",
-        )
+    rules.check_approval_verdicts(identifier_checks)
     # A member is checked by dedup first, with the data being approved (a waiting draft
     # applied), and no row locked: the check may take seconds. Then the rows are locked and
     # the member must still be the version that was checked.
@@ -174,7 +127,7 @@ async def approve(
     asked: tuple[int, dedup_pb2.MemberRecord] | None = None
     submission, record = await _decide_prelude(session, principal, submission_id, lock=False)
     if isinstance(record, Member):
-        _identifier_errors(record, identifier_checks)
+        rules.check_identifiers_verified(record, identifier_checks)
         version = record.version
         records.apply_draft(record, _draft_converters())
         asked = (version, duplicates.member_record(record))
@@ -186,7 +139,7 @@ async def approve(
         checked = (asked[0], result)
     submission, record = await _decide_prelude(session, principal, submission_id, lock=True)
     if isinstance(record, Member):
-        _identifier_errors(record, identifier_checks)
+        rules.check_identifiers_verified(record, identifier_checks)
     else:
         errors = await _cbo_approval_errors(session, deps, record, today)
         if errors:
@@ -199,10 +152,8 @@ async def approve(
     records.apply_draft(record, _draft_converters())
     if isinstance(record, Member) and checked is not None:
         duplicates.refuse_duplicates(record, checked[1])  # nothing is committed if it refuses
-        record.verification = {n: {"status": "approved"} for n in _present_identifiers(record)}
-    # An approved leaving date ends the membership: "inactive" from the day after it.
-    left = isinstance(record, Member) and record.left_on is not None
-    record.status = "inactive" if left else "approved"
+        record.verification = {n: {"status": "approved"} for n in rules.present_identifiers(record)}
+    record.status = rules.approved_status(record)
     record.submission_id = None
     record.approved_on = today
     record.approved_by = principal.user_id
@@ -244,27 +195,12 @@ async def reject(
     remarks: list[str],
     identifier_checks: list[tuple[str, str, str]],
 ) -> tuple[Submission, Cbo | Member]:
-    if not remarks:
-        raise ValidationFailed.one("remarks", "choose at least one rejection remark", "required")
-    unknown = [r for r in remarks if not is_code("rejection_remark", r)]
-    if unknown:
-        raise ValidationFailed.one(
-            "remarks", f"unknown remark codes: {', '.join(unknown[:5])}", "unknown"
-        )
-    for name, status, remark in identifier_checks:
-        if name not in IDENTIFIERS or status not in ("approved", "rejected"):
-            raise ValidationFailed.one("identifiers", f"bad verdict for {name[:20]!r}", "format")
-        if status == "rejected" and remark and not is_code("rejection_remark", remark):
-            raise ValidationFailed.one(
-                "identifiers", f"unknown remark code {remark[:8]!r}", "unknown"
-            )
+    rules.check_rejection(remarks, identifier_checks)
     submission, record = await _decide_prelude(session, principal, submission_id)
-    verdicts = {n: {"status": s, **({"remark": r} if r else {})} for n, s, r in identifier_checks}
+    verdicts = rules.verdict_map(identifier_checks)
     if isinstance(record, Member):
         record.verification = {**(record.verification or {}), **verdicts}
-    if record.status != "approved":
-        record.status = "rejected"
-    # An approved record keeps its approved data; the rejected draft stays for the maker to fix.
+    record.status = rules.rejected_status(record)
     record.submission_id = None
     record.version += 1
     submission.status = "rejected"
@@ -284,23 +220,6 @@ async def reject(
     return submission, record
 
 
-def _identifier_errors(member: Member, identifier_checks: list[tuple[str, str, str]]) -> None:
-    present = _present_identifiers(member)
-    decided = {name for name, status, _ in identifier_checks if status == "approved"}
-    missing = sorted(present - decided)
-    if missing:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "identifiers",
-                    f"verify each identifier before approving: {', '.join(missing)}",
-                    "unverified",
-                )
-            ],
-            "the record cannot be approved yet",
-        )
-
-
 async def _decide_prelude(
     session: AsyncSession, principal: Principal, submission_id: str, *, lock: bool = True
 ) -> tuple[Submission, Cbo | Member]:
@@ -311,26 +230,8 @@ async def _decide_prelude(
         raise NotFound(f"submission {submission_id} not found")
     record = await _load(session, submission.entity_type, submission.entity_id, for_update=lock)
     access.require_checker(principal, access.where(record), f"this {submission.entity_type}")
-    if submission.maker == principal.user_id:
-        raise PermissionDenied(
-            "the checker cannot be the maker of a submission", code="maker_is_checker"
-        )
-    if submission.status != "pending":
-        raise Conflict(f"the submission is {submission.status} already", code="already_decided")
+    rules.check_decidable(submission, principal.user_id)
     return submission, record
-
-
-def _present_identifiers(m: Member) -> set[str]:
-    present = set()
-    if m.mobile or "mobile" in (m.draft or {}):
-        present.add("mobile")
-    if m.bank_account_hash or (m.draft or {}).get("bank_account_hash"):
-        present.add("bank_account")
-    if m.voter_id or (m.draft or {}).get("voter_id"):
-        present.add("voter_id")
-    if m.aadhaar_hash or (m.draft or {}).get("aadhaar_hash"):
-        present.add("aadhaar")
-    return present
 
 
 async def _cbo_approval_errors(
@@ -346,22 +247,7 @@ async def _cbo_approval_errors(
             deps.settings.default_max_members,
         )
         count = await cbo_repository.approved_members(session, cbo.id)
-        if count < low:
-            errors.append(
-                FieldError(
-                    "members",
-                    f"an SHG is approved with at least {low} approved members; it has {count}",
-                    "too_few_members",
-                )
-            )
-        elif count > high:
-            errors.append(
-                FieldError(
-                    "members",
-                    f"an SHG of this type has at most {high} members; it has {count}",
-                    "too_many_members",
-                )
-            )
+        errors += rules.member_count_errors(count, low, high)
     return errors
 
 
@@ -401,7 +287,7 @@ async def my_task(
     limit: int,
     offset: int,
 ) -> tuple[list[repository.Task], int, dict[str, int]]:
-    if entity_type and entity_type not in ENTITY_TYPES:
+    if entity_type and entity_type not in rules.ENTITY_TYPES:
         raise ValidationFailed.one("entity_type", "must be shg, vo, clf or member", "enum")
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed.one("limit", f"must be 1 to {MAX_PAGE}", "range")

@@ -42,6 +42,7 @@ class LoanSource(enum.StrEnum):
     OWN_FUNDS = "OWN_FUNDS"
     RF = "RF"
     CIF = "CIF"
+    CEF = "CEF"  # F3: enterprise loans from the CLF's CEF
     BANK_TL = "BANK_TL"
     BANK_CCL = "BANK_CCL"
     OTHER = "OTHER"
@@ -100,6 +101,7 @@ _COMMON: list[Head] = [
     Head(VOLUNTARY_SAVINGS, "Voluntary savings", AccountType.LIABILITY, SubLedger.MEMBER),
     Head("CIF_PAYABLE", "CIF loan", AccountType.LIABILITY, drop_down="CIF received"),
     Head("BANK_LOAN", "Bank loan", AccountType.LIABILITY, drop_down="Bank loan taken"),
+    Head("CEF_PAYABLE", "CEF loan", AccountType.LIABILITY),
     # funds
     Head(RF_CORPUS, "Revolving Fund corpus", AccountType.FUND, drop_down="RF received"),
     Head("VRF_CORPUS", "Vulnerability Reduction Fund", AccountType.FUND, drop_down="VRF received"),
@@ -118,6 +120,7 @@ _COMMON: list[Head] = [
     # expenses (D2)
     Head("BANK_LOAN_INTEREST", "Interest on bank loan", AccountType.EXPENSE),
     Head("CIF_INTEREST", "Interest on CIF loan", AccountType.EXPENSE),
+    Head("CEF_INTEREST", "Interest on CEF loan", AccountType.EXPENSE),
     Head(BANK_CHARGES, "Bank charges", AccountType.EXPENSE),
     Head("TRAINING", "Training fees", AccountType.EXPENSE, drop_down="Training fees"),
     Head("IGA_EXPENSES", "Expenses for IGA", AccountType.EXPENSE, drop_down="Expenses for IGA"),
@@ -147,10 +150,24 @@ class Chart:
             raise KeyError(f"no account head {code!r} in the {self.cbo_type} chart") from None
 
 
+# F4: the members of a VO are SHGs and those of a CLF are VOs; the heads are the same, their
+# names say whose they are (a VO's "Loans to member SHGs (CIF)").
+MEMBER_WORD: dict[CboType, str] = {
+    CboType.SHG: "members",
+    CboType.VO: "member SHGs",
+    CboType.CLF: "member VOs",
+}
+
+
 def chart_for(cbo_type: CboType) -> Chart:
     heads = list(_COMMON)
     if cbo_type is not CboType.SHG:
         heads += _FEDERATION_EXTRA
+        word = MEMBER_WORD[cbo_type]
+        heads = [
+            Head(h.code, h.name.replace("members", word), h.type, h.subledger, h.drop_down)
+            for h in heads
+        ]
     return Chart(cbo_type, {h.code: h for h in heads})
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from services.transactions.books.money import Paise, format_rupees, rupees
 
@@ -210,3 +211,131 @@ def check_release(
             Refusal("FUND_CASH_NOT_ALLOWED", "mode", f"{rule.fund} moves only by bank transfer")
         )
     return refusals
+
+
+# --- dated per-state settings ------------------------------------------------------------------
+
+_RULE_FIELDS = {
+    "kind": FundKind,
+    "recipient": Tier,
+    "lender": Tier,
+    "min_amount": int,
+    "max_amount": int,
+    "min_age_days": int,
+    "needs_bank_account": bool,
+    "needs_grade_passed": bool,
+    "once_per_recipient": bool,
+    "bank_transfer_only": bool,
+    "own_account": bool,
+}
+
+
+@dataclass(frozen=True)
+class FundRules:
+    """Each fund's rule as in force on a date: the rulebook's default from the beginning, then a
+    state's changes from their dates on (a later change applies on top of the earlier ones)."""
+
+    by_fund: Mapping[FundType, tuple[tuple[date, FundRule], ...]]
+
+    def rule(self, fund: FundType, on: date) -> FundRule:
+        rule = None
+        for start, candidate in self.by_fund[fund]:
+            if start <= on:
+                rule = candidate
+        assert rule is not None  # the default starts at date.min
+        return rule
+
+
+def fund_rules_from_json(settings: Mapping[str, Any]) -> FundRules:
+    """A state's fund settings over the rulebook's defaults, as written in JSON
+    (``LOKOS_FUND_RULES``): ``{"RF": [{"from": "2024-04-01", "max_amount": 3000000}],
+    "CIF": [{"from": "2020-01-01", "lender": "VO"}]}``. An unknown fund or field, a bad value or
+    a rule out of order is a ``ValueError`` naming it (the service does not start)."""
+    defaults = default_rules()
+    by_fund: dict[FundType, list[tuple[date, FundRule]]] = {
+        f: [(date.min, rule)] for f, rule in defaults.items()
+    }
+    for name, changes in settings.items():
+        try:
+            fund = FundType(name)
+        except ValueError:
+            raise ValueError(f"fund rules: unknown fund {name!r}") from None
+        if not isinstance(changes, list):
+            raise ValueError(f"fund rules {name}: a list of dated changes")
+        dated = []
+        for i, change in enumerate(changes):
+            where = f"fund rules {name}[{i}]"
+            if not isinstance(change, Mapping) or "from" not in change:
+                raise ValueError(f"{where}: each change names the date it applies from")
+            try:
+                start = date.fromisoformat(str(change["from"]))
+            except ValueError:
+                raise ValueError(f"{where}.from: a date as YYYY-MM-DD") from None
+            values: dict[str, Any] = {}
+            for key, value in change.items():
+                if key == "from":
+                    continue
+                kind = _RULE_FIELDS.get(key)
+                if kind is None:
+                    raise ValueError(f"{where}: unknown field {key!r}")
+                if key in ("max_amount", "lender") and value is None:
+                    values[key] = None
+                elif kind is bool or kind is int:
+                    if type(value) is not kind:
+                        wanted = "true or false" if kind is bool else "a whole number"
+                        raise ValueError(f"{where}.{key}: {wanted}")
+                    values[key] = value
+                else:
+                    try:
+                        values[key] = kind(value)
+                    except ValueError:
+                        raise ValueError(f"{where}.{key}: not a {kind.__name__}") from None
+            dated.append((start, values))
+        dated.sort(key=lambda t: t[0])
+        for start, values in dated:
+            try:
+                rule = replace(by_fund[fund][-1][1], **values)
+            except ValueError as exc:
+                raise ValueError(f"fund rules {name} from {start}: {exc}") from None
+            by_fund[fund].append((start, rule))
+    return FundRules({f: tuple(rows) for f, rows in by_fund.items()})
+
+
+# --- who gives what to whom --------------------------------------------------------------------
+
+# The tiers from the top: a federation lends to the tiers below it.
+_ORDER = (Tier.STATE, Tier.CLF, Tier.VO, Tier.SHG)
+
+# The fund account of each fund in a CBO's books (F1–F3: each fund its own account).
+CORPUS_HEAD: dict[FundType, str] = {
+    FundType.RF: "RF_CORPUS",
+    FundType.CIF: "CIF_CORPUS",
+    FundType.VRF: "VRF_CORPUS",
+    FundType.START_UP: "STARTUP_FUND",
+    FundType.CEF: "CEF_CORPUS",
+}
+# A borrower's liability to its lending federation, and its interest expense.
+PAYABLE_HEAD: dict[FundType, str] = {FundType.CIF: "CIF_PAYABLE", FundType.CEF: "CEF_PAYABLE"}
+INTEREST_HEAD: dict[FundType, str] = {FundType.CIF: "CIF_INTEREST", FundType.CEF: "CEF_INTEREST"}
+
+
+def lending_refusal(rule: FundRule, giver: Tier, receiver: Tier) -> Refusal | None:
+    """F2: a loan fund is held by its lender tier (the CLF by default, the VO where a state says
+    so); that tier lends to the tiers below it, and a VO on-lends to its SHGs what it borrowed
+    from its CLF. So with the CLF as lender: CLF → VO, CLF → SHG and VO → SHG; with the VO:
+    only VO → SHG."""
+    if rule.kind is not FundKind.LOAN or rule.lender is None:
+        return Refusal("FUND_NOT_A_LOAN", "fund", f"{rule.fund} is a grant, not a loan")
+    if giver not in (Tier.CLF, Tier.VO) or _ORDER.index(giver) < _ORDER.index(rule.lender):
+        return Refusal(
+            "FUND_WRONG_LENDER",
+            "giver_id",
+            f"{rule.fund} is lent by the {rule.lender} in this state, not by a {giver}",
+        )
+    if _ORDER.index(receiver) <= _ORDER.index(giver):
+        return Refusal(
+            "FUND_WRONG_TIER",
+            "receiver_id",
+            f"a {giver} lends to the tiers below it, not a {receiver}",
+        )
+    return None

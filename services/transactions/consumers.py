@@ -1,11 +1,12 @@
-"""Events the transactions service consumes and emits.
+"""Events the transactions service consumes.
 
-Consumed: ``profiles.<shg|vo|clf>.*``, ``profiles.member.*`` and ``profiles.federation.linked``
-keep this service's own copy of where each CBO sits, its federation parent (approver scope) and
-who is an active member since when. Emitted (through the outbox, in the transaction of the
-change, see ``service.py``): ``transactions.meeting.<closed|approved|rejected>``,
-``transactions.cutoff.approved``, ``transactions.loan.<disbursed|repaid>``, with per-meeting
-totals so reports never read our tables.
+``profiles.<shg|vo|clf>.*``, ``profiles.member.*`` and ``profiles.federation.linked`` keep this
+service's own copy of where each CBO sits, its federation parent (approver scope) and who is an
+active member since when. What it emits goes through the outbox in the transaction of the change
+(``service.py``, ``funds_service.py``, ``grading_service.py``, ``bank_linkage_service.py``):
+``transactions.meeting.<closed|approved|rejected>``, ``transactions.cutoff.approved``,
+``transactions.loan.<disbursed|repaid>``, ``transactions.fund.*``, ``transactions.grade.computed``
+and ``transactions.bank_loan.*``, with the totals reports need so they never read our tables.
 """
 
 from __future__ import annotations
