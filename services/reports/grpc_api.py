@@ -8,11 +8,11 @@ from typing import Any
 import grpc
 
 from lokos import context
-from lokos.db import Database
 from lokos.reports.v1 import reports_pb2 as pb
 from lokos.reports.v1 import reports_pb2_grpc
 from lokos.values import timestamp
 from services.reports import aggregates, national, service
+from services.reports.deps import Deps
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
 
@@ -51,22 +51,17 @@ def _panels(p: service.Panels) -> pb.Panels:
 
 
 class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
-    def __init__(
-        self, db: Database, small_cell_threshold: int = 5, *, instance_state: str = ""
-    ) -> None:
-        self.db = db
-        self.small_cell_threshold = small_cell_threshold
-        # The state this instance serves ("national" on the national instance).
-        self.instance_state = instance_state
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
 
     async def GetNationalDashboard(
         self, request: pb.NationalDashboardRequest, ctx: Ctx
     ) -> pb.NationalDashboard:
-        async with self.db.read_session() as session:
+        async with self.deps.db.read_session() as session:
             view = await national.dashboard(
                 session,
                 context.principal(),
-                self.instance_state,
+                self.deps.settings.state,
                 period=request.period,
                 state=request.state,
                 district=request.district_lgd_code,
@@ -82,7 +77,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def GetDashboard(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.Dashboard:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             d = await service.dashboard(session, context.principal(), _filter(request))
         return pb.Dashboard(
             state=d.state,
@@ -96,7 +91,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def DrillDown(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.DrillDownResponse:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             d = await service.drill_down(session, context.principal(), _filter(request))
         return pb.DrillDownResponse(
             level=d.level,
@@ -108,7 +103,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def ListShgs(self, request: pb.ListShgsRequest, ctx: Ctx) -> pb.ListShgsResponse:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             page = await service.list_shgs(
                 session,
                 context.principal(),
@@ -138,7 +133,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def GetCboSummary(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.CboSummary:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             s = await service.cbo_summary(session, context.principal(), _filter(request))
         return pb.CboSummary(
             cbos=[pb.CboSummaryRow(**vars(line)) for line in s.cbos],
@@ -147,7 +142,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def GetUserReport(self, request: pb.GetDashboardRequest, ctx: Ctx) -> pb.UserReport:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             u = await service.user_report(session, context.principal(), _filter(request))
         return pb.UserReport(
             rows=[
@@ -168,7 +163,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
         )
 
     async def GetLoanReport(self, request: pb.LoanReportRequest, ctx: Ctx) -> pb.LoanReport:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             r = await service.loan_report(
                 session,
                 context.principal(),
@@ -188,7 +183,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
     async def GetBookkeeperReport(
         self, request: pb.BookkeeperReportRequest, ctx: Ctx
     ) -> pb.BookkeeperReport:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             r = await service.bookkeeper_report(
                 session, context.principal(), _filter(request.filter), request.month
             )
@@ -201,7 +196,7 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
     async def ExportReport(
         self, request: pb.ExportRequest, ctx: Ctx
     ) -> AsyncIterator[pb.ExportChunk]:
-        async with self.db.session() as session:
+        async with self.deps.db.session() as session:
             header, chunks = await service.export(
                 session,
                 context.principal(),
@@ -225,15 +220,15 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
             limit=request.limit or 100,
         )
         principal = context.principal()
-        async with self.db.read_session() as session:
+        async with self.deps.db.read_session() as session:
             page = await aggregates.aggregates(
-                session, principal, query, threshold=self.small_cell_threshold
+                session, principal, query, threshold=self.deps.settings.small_cell_threshold
             )
         measures = aggregates.MEASURES
         return pb.AggregatesPage(
             state=principal.state,
             more=page.more,
-            suppression_threshold=self.small_cell_threshold,
+            suppression_threshold=self.deps.settings.small_cell_threshold,
             measures=measures,
             rows=[
                 pb.AggregateRow(

@@ -13,6 +13,7 @@ from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from services.reports import aggregates, consumers, national
 from services.reports.config import ReportsSettings
+from services.reports.deps import Deps
 from services.reports.federation import AggregatePublisher
 from services.reports.freshness import FreshnessMonitor
 from services.reports.grpc_api import ReportsServicer
@@ -58,9 +59,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         rt, rt.db, rt.nats, "reports-feed", max_lag_seconds=settings.max_lag_seconds
     )
     rt.background.append(monitor.run)
-    servicer = ReportsServicer(
-        rt.db, settings.small_cell_threshold, instance_state=rt.settings.state
-    )
+    servicer = ReportsServicer(Deps(rt.db, settings))
 
     def register(server: grpc.aio.Server) -> None:
         reports_pb2_grpc.add_ReportsServiceServicer_to_server(servicer, server)

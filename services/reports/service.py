@@ -637,10 +637,6 @@ async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[lis
         after = rows[-1]["shg_id"]
 
 
-def field_error(field_name: str, message: str) -> FieldError:
-    return FieldError(field_name, message, "invalid")
-
-
 # --- R6, R7 and passbook counts -------------------------------------------------------------
 
 # The honorarium ceilings of the advisory (seeds/004 §3), rupees per CBO a month.

@@ -23,7 +23,6 @@ from fractions import Fraction
 from services.transactions.books import accounts as acc
 from services.transactions.books.accounts import BankAccountKind, Chart, LoanSource
 from services.transactions.books.ledger import (
-    Account,
     Balances,
     JournalEntry,
     LedgerError,
@@ -930,8 +929,3 @@ def books_after(books: Books, outcome: Outcome) -> Books:
         last_meeting_date=outcome.meeting.date,
         cs_arrears={r.member_id: r.compulsory_arrear for r in outcome.rows},
     )
-
-
-def account_of(location: str) -> Account:
-    head, sub = _money_account(location)
-    return Account(head, sub)
