@@ -10,7 +10,7 @@ from lokos.principal import Principal
 from lokos.transactions.v1 import transactions_pb2 as pb
 from services.transactions import repository
 
-# As the reports count them (services.reports.repository): approved meetings only; the loans
+# As the reports service counts them (its read models): approved meetings only; the loans
 # outstanding of an SHG are those at its last approved meeting.
 _BOOKS = """
 WITH approved AS (

@@ -22,7 +22,7 @@ class ShgBlockCount:
     other: int = 0
 
 
-# As the reports count them (services.reports.repository): members in their SHG's block,
+# As the reports service counts them (its read models): members in their SHG's block,
 # leavers ("inactive") left out, categories upper-cased.
 _SHGS = """
 SELECT district_lgd_code, block_lgd_code, count(*) AS shgs,
