@@ -9,6 +9,9 @@ missing ones. Role groups come from the catalogue, never from role names typed h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from lokos import catalogue
 from lokos.catalogue import BOOKKEEPERS, STAFF_READERS
 from lokos.errors import NotFound, PermissionDenied
@@ -35,6 +38,19 @@ VO_BOOK_APPROVERS = frozenset(
 CLF_BOOK_APPROVERS_DEFAULT = catalogue.CLF_BOOK_APPROVERS
 BOOK_MAKERS = BOOKKEEPERS
 BOOK_READERS = STAFF_READERS | BOOKKEEPERS | SHG_BOOK_APPROVERS | VO_BOOK_APPROVERS
+
+
+def where(cbo: Mapping[str, Any]) -> GeoPath:
+    """Where a CBO's books sit, from its row with ``parents`` (``repository.cbo_with_parents``):
+    its units and its own and its federations' ids, which the approvers' grants name."""
+    return GeoPath(
+        cbo["state"],
+        district=cbo["district_lgd_code"],
+        block=cbo["block_lgd_code"],
+        panchayat=cbo["panchayat_lgd_code"],
+        village=cbo["village_lgd_code"],
+        cbo_ids=(str(cbo["cbo_id"]), *(str(u) for u in cbo["parents"])),
+    )
 
 
 def book_approvers(

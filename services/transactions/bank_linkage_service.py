@@ -148,18 +148,10 @@ class BankLinkage:
     async def _where(
         self, conn: asyncpg.Connection, cbo_id: uuid.UUID
     ) -> tuple[asyncpg.Record, GeoPath]:
-        row = await repository.cbo(conn, cbo_id)
+        row = await repository.cbo_with_parents(conn, cbo_id)
         if row is None or row["cbo_type"] != "SHG":
             raise NotFound("books of this SHG not found", code="cbo_not_found")
-        ups = await repository.parents(conn, cbo_id)
-        return row, GeoPath(
-            row["state"],
-            district=row["district_lgd_code"],
-            block=row["block_lgd_code"],
-            panchayat=row["panchayat_lgd_code"],
-            village=row["village_lgd_code"],
-            cbo_ids=(str(cbo_id), *(str(u) for u in ups)),
-        )
+        return row, access.where(row)
 
     async def _open_books(self, conn: asyncpg.Connection, cbo_id: uuid.UUID) -> asyncpg.Record:
         held = await repository.book(conn, cbo_id, lock=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from services.transactions import repository
 from services.transactions.books.ledger import JournalEntry
 
 TRANSFER_COLUMNS = (
@@ -131,33 +132,8 @@ async def insert_entry(conn: asyncpg.Connection, cbo_id: uuid.UUID, entry: Journ
 async def insert_entries_many(
     conn: asyncpg.Connection, entries: Sequence[tuple[uuid.UUID, JournalEntry]]
 ) -> list[int]:
-    """Entries of many CBOs at once (two COPYs); their ids in order."""
-    if not entries:
-        return []
-    ids = [
-        r[0]
-        for r in await conn.fetch(
-            "SELECT nextval('journal_entry_id_seq') FROM generate_series(1, $1)", len(entries)
-        )
-    ]
-    await conn.copy_records_to_table(
-        "journal_entry",
-        records=[
-            (i, cbo, None, e.date, e.kind, e.narration)
-            for i, (cbo, e) in zip(ids, entries, strict=True)
-        ],
-        columns=["id", "cbo_id", "meeting_id", "entry_date", "kind", "narration"],
-    )
-    await conn.copy_records_to_table(
-        "posting",
-        records=[
-            (i, cbo, e.date, p.account.head, p.account.sub, p.signed)
-            for i, (cbo, e) in zip(ids, entries, strict=True)
-            for p in e.postings
-        ],
-        columns=["entry_id", "cbo_id", "entry_date", "head", "sub", "amount"],
-    )
-    return ids
+    """Entries of many CBOs at once, outside any meeting; their ids in order."""
+    return await repository.insert_journal(conn, [(cbo, None, e) for cbo, e in entries])
 
 
 async def delete_entry(conn: asyncpg.Connection, entry_id: int) -> None:

@@ -271,19 +271,10 @@ class Grading:
         cid = parse_uuid(cbo_id, "cbo_id")
         async with self.db.read_session() as session:
             conn = await repository.raw(session)
-            row = await repository.cbo(conn, cid)
+            row = await repository.cbo_with_parents(conn, cid)
             if row is None:
                 raise NotFound("books of this CBO not found", code="cbo_not_found")
-            ups = await repository.parents(conn, cid)
-            where = GeoPath(
-                row["state"],
-                district=row["district_lgd_code"],
-                block=row["block_lgd_code"],
-                panchayat=row["panchayat_lgd_code"],
-                village=row["village_lgd_code"],
-                cbo_ids=(str(cid), *(str(u) for u in ups)),
-            )
-            access.require_reader(principal, where)
+            access.require_reader(principal, access.where(row))
             rows = await grading_repository.grades(conn, cid)
         return gpb.ListGradesResponse(grades=[grade_view(r) for r in rows])
 

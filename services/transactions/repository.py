@@ -136,23 +136,6 @@ async def cbo_with_parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> async
     )
 
 
-async def parents(conn: asyncpg.Connection, cbo_id: uuid.UUID) -> list[uuid.UUID]:
-    """The CBO's federations upwards (its VO, that VO's CLF)."""
-    rows = await conn.fetch(
-        """
-        WITH RECURSIVE up(id, parent, depth) AS (
-            SELECT cbo_id, parent_id, 0 FROM cbo WHERE cbo_id = $1
-            UNION ALL
-            SELECT c.cbo_id, c.parent_id, up.depth + 1 FROM cbo c JOIN up ON c.cbo_id = up.parent
-            WHERE up.depth < 3
-        )
-        SELECT id FROM up WHERE depth > 0 ORDER BY depth
-        """,
-        cbo_id,
-    )
-    return [r["id"] for r in rows]
-
-
 async def member_records(conn: asyncpg.Connection, shg_id: uuid.UUID) -> list[asyncpg.Record]:
     """Every member of the SHG with what decides on which dates she is a member (see
     ``service.active_on``)."""
@@ -266,9 +249,19 @@ async def insert_entries(
     cbo_id: uuid.UUID,
     meeting_id: uuid.UUID | None,
     entries: Sequence[JournalEntry],
-) -> None:
+) -> list[int]:
+    """One CBO's entries (of a meeting, or none); their ids in order."""
+    return await insert_journal(conn, [(cbo_id, meeting_id, e) for e in entries])
+
+
+async def insert_journal(
+    conn: asyncpg.Connection,
+    entries: Sequence[tuple[uuid.UUID, uuid.UUID | None, JournalEntry]],
+) -> list[int]:
+    """Entries of one or many CBOs, as (CBO, meeting or None, entry), with two COPYs; their ids
+    in order. Each entry is checked to balance at commit (migration 0005)."""
     if not entries:
-        return
+        return []
     ids = [
         r[0]
         for r in await conn.fetch(
@@ -278,20 +271,21 @@ async def insert_entries(
     await conn.copy_records_to_table(
         "journal_entry",
         records=[
-            (i, cbo_id, meeting_id, e.date, e.kind, e.narration, e.reverses)
-            for i, e in zip(ids, entries, strict=True)
+            (i, cbo, meeting, e.date, e.kind, e.narration, e.reverses)
+            for i, (cbo, meeting, e) in zip(ids, entries, strict=True)
         ],
         columns=["id", "cbo_id", "meeting_id", "entry_date", "kind", "narration", "reverses"],
     )
     await conn.copy_records_to_table(
         "posting",
         records=[
-            (i, cbo_id, e.date, p.account.head, p.account.sub, p.signed)
-            for i, e in zip(ids, entries, strict=True)
+            (i, cbo, e.date, p.account.head, p.account.sub, p.signed)
+            for i, (cbo, _, e) in zip(ids, entries, strict=True)
             for p in e.postings
         ],
         columns=["entry_id", "cbo_id", "entry_date", "head", "sub", "amount"],
     )
+    return ids
 
 
 async def balances(

@@ -115,14 +115,7 @@ class Transactions:
         row = await repository.cbo_with_parents(conn, cid)
         if row is None:
             raise NotFound("books of this CBO not found", code="cbo_not_found")
-        where = GeoPath(
-            row["state"],
-            district=row["district_lgd_code"],
-            block=row["block_lgd_code"],
-            panchayat=row["panchayat_lgd_code"],
-            village=row["village_lgd_code"],
-            cbo_ids=(str(cid), *(str(u) for u in row["parents"])),
-        )
+        where = access.where(row)
         return Cbo(
             cid,
             acc.CboType(row["cbo_type"]),
