@@ -546,12 +546,10 @@ async def export(
     if report not in REPORTS:
         raise ValidationFailed.one("report", f"one of {', '.join(REPORTS)}", "unknown_report")
     if report == "shgs":
+        # Unlike the paged list, a download may span a district or the whole state: it is
+        # read a keyset page at a time, so memory holds one page whatever the reach.
         conn = await repository.raw(session)
         scope = await scope_of(conn, principal, f)
-        if not (scope.block or scope.clf_id or scope.vo_id):
-            raise ValidationFailed.one(
-                "block_lgd_code", "the SHG list needs a block, a CLF or a VO", "required"
-            )
         return labels.header(labels.SHG_COLUMNS), _shg_rows(conn, scope)
     if report == "dashboard":
         d = await dashboard(session, principal, f)
@@ -605,7 +603,8 @@ async def _once(rows: list[list[str]]) -> AsyncIterator[list[list[str]]]:
 
 
 async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[list[list[str]]]:
-    """A block's SHGs, a keyset page per query: memory holds one page whatever the size."""
+    """The SHGs within ``scope``, a keyset page per query: memory holds one page whatever the
+    size."""
     b3, b6 = _boundaries(datetime.now(UTC).date())
     after = ""
     while True:

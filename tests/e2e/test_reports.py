@@ -316,6 +316,16 @@ def test_downloads_stream_csv_and_xlsx_with_hindi_headers(
     assert rows[0][:3] == ["एसएचजी आईडी", "एसएचजी कोड", "एसएचजी का नाम"]
     assert len(rows) == 1 + 5
 
+    # The state admin downloads the whole state's list in one file (no block filter); its rows
+    # of this block are exactly the block's file.
+    whole = api.http.get(
+        "/v1/reports/shgs/download", params={"format": "csv"}, headers=h(api.token)
+    )
+    assert whole.status_code == 200, whole.text
+    state_rows = list(csv.reader(io.StringIO(whole.content.decode("utf-8-sig"))))
+    block_column = state_rows[0].index("Block")
+    assert sorted(r for r in state_rows[1:] if r[block_column] == blk.block) == sorted(rows[1:])
+
     r = api.http.get(
         "/v1/reports/cbo-summary/download",
         params={"block_lgd_code": blk.block, "format": "xlsx"},
