@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import console, docs, problems
 from gateway.auth import PrincipalResolver
@@ -20,6 +18,7 @@ from gateway.external.auth import ExternalAuth
 from gateway.external.limits import ClientLimiter
 from gateway.invalidation import PrincipalInvalidation
 from gateway.ratelimit import LoginLimiter
+from gateway.request_layer import NO_FASTAPI_TELEMETRY, GatewayApp
 from gateway.routes import (
     api_clients,
     auth,
@@ -38,87 +37,12 @@ from gateway.routes import (
     transactions,
     users,
 )
-from gateway.security_headers import console_headers, security_headers, with_headers
 from gateway.tokens import TokenVerifier
-from lokos import i18n, rpc, telemetry
+from lokos import rpc
 from lokos.process import freeze_startup_heap
-from lokos.telemetry import current_trace_id
-
-
-class RequestIdMiddleware:
-    """Every response carries ``X-Request-Id``: the trace id of the request, and the security
-    headers of :mod:`gateway.security_headers` (one wrapper of ``send`` for both: this runs
-    on every request).
-
-    It also sets :data:`lokos.i18n.current_language` from ``Accept-Language`` for the request,
-    so the calls to services carry it and their messages come back in that language, and the
-    gateway's own problems (:mod:`gateway.messages`) are in it too.
-    """
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        docs_prefix: str = "/v1/docs",
-        console_prefix: str = "",
-        console_csp: str = "",
-    ) -> None:
-        self.app = app
-        self.docs_prefix = docs_prefix
-        # The web console's pages: their own scripts and styles, and the IdP's token endpoint.
-        self.console_prefix = f"{console_prefix}/" if console_prefix else ""
-        self.console_headers = console_headers(console_csp)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        if self.console_prefix and path.startswith(self.console_prefix):
-            added = self.console_headers
-        else:
-            added = security_headers(path, scope.get("scheme", ""), self.docs_prefix)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # Routed by now, and the request's span still open (it ends with the body).
-                tag_references(scope.get("path_params") or {})
-                trace_id = current_trace_id()
-                headers = with_headers(list(message.get("headers", ())), added)
-                if trace_id:
-                    headers.append((b"x-request-id", trace_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        # Repeated header lines are one comma-separated list (RFC 9110 §5.3).
-        header = b",".join(v for k, v in scope.get("headers", ()) if k == b"accept-language")
-        token = i18n.current_language.set(i18n.pick_language(header.decode("latin-1")))
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            i18n.current_language.reset(token)
-
-
-# Path parameters that name a record the help desk searches requests by (lokos.telemetry).
-_REFERENCE_PARAMS = {"cbo_id": "cbo_code", "shg_id": "cbo_code", "submission_id": "submission_ref"}
-
-
-def tag_references(path_params: dict[str, object]) -> None:
-    """Mark the request's span with the CBO or submission its path names."""
-    refs = {
-        key: str(path_params[param])
-        for param, key in _REFERENCE_PARAMS.items()
-        if path_params.get(param)
-    }
-    if refs:
-        telemetry.tag(**refs)
-
 
 DOCS_URL = "/v1/docs"
 UNTRACED = frozenset({"/healthz", "/readyz"})
-
-
-def _untraced(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in UNTRACED
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -166,7 +90,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await clients.close()
         await http.aclose()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="LokOS API",
         version="1.0.0",
         description=(
@@ -178,15 +102,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url=None,  # served by gateway.docs, without a CDN
         redoc_url=None,
-        # FastAPI's own OpenTelemetry: one server span per request, named by its route,
-        # child of the client's traceparent. No metrics, log records or per-dependency spans:
-        # they cost more per request than they tell (the trace files are the help desk's).
-        telemetry={
-            "tracing": True,
-            "metrics": False,
-            "logs": False,
-            "operation_spans": False,
-            "exclude": _untraced,
+        telemetry=NO_FASTAPI_TELEMETRY,  # the span is RequestIdMiddleware's
+        request_layer={
+            "docs_prefix": DOCS_URL,
+            "console_prefix": console.PREFIX,
+            "console_csp": console.content_security_policy(settings),
+            "untraced": UNTRACED,
         },
     )
     external = create_external_app(settings)
@@ -212,10 +133,4 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.mount(EXTERNAL_PREFIX, external)
     problems.document(app)
     console.install(app, settings)
-    app.add_middleware(
-        RequestIdMiddleware,
-        docs_prefix=DOCS_URL,
-        console_prefix=console.PREFIX,
-        console_csp=console.content_security_policy(settings),
-    )
     return app

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway import problems
 from gateway.config import GatewaySettings
 from gateway.external import aggregates, members
+from gateway.request_layer import NO_FASTAPI_TELEMETRY
 from lokos import catalogue
 from lokos.errors import LokosError
 
@@ -69,6 +70,7 @@ def token_url(settings: GatewaySettings) -> str:
 
 def create_external_app(settings: GatewaySettings) -> FastAPI:
     app = FastAPI(
+        telemetry=NO_FASTAPI_TELEMETRY,  # the main app's RequestIdMiddleware traces its requests
         title="LokOS external report API",
         version="1.0.0",
         description=(

@@ -179,7 +179,7 @@ async def test_interceptor_sets_the_language_for_the_call(
 
 
 async def test_gateway_middleware_sets_the_language_of_the_request() -> None:
-    from gateway.app import RequestIdMiddleware
+    from gateway.request_layer import RequestIdMiddleware
 
     seen: list[str] = []
 
