@@ -4,7 +4,10 @@
   (gateway → gRPC → profiles → PostgreSQL, tracing on) vs the same read as a monolith
   (``bench.monolith_app``: same FastAPI, local RS256 check, asyncpg);
 - sequentially: the gateway path, the monolith, a bare grpc.aio echo (``bench.grpc_echo``), a
-  prepared asyncpg lookup and the gateway's HTTP floor (GET /healthz).
+  prepared asyncpg lookup and the gateway's HTTP floor (GET /healthz);
+- the two-hop floor, under the same load and sequentially: a bare FastAPI route that makes one
+  grpc.aio echo call per request (``bench.hello_app --echo``), no token, principal, tracing or
+  database — what any gateway → service read written with FastAPI and grpc.aio costs at least.
 
 Goals: gateway req/s ≥ 0.5 × the monolith's, gateway p99 ≤ 3 × the monolith's, sequential
 gateway p50 ≤ echo + asyncpg + HTTP floor p50 + 0.3 ms.
@@ -35,6 +38,7 @@ from rich.table import Table
 from bench.common import (
     ECHO_PORT,
     GATEWAY_PORT,
+    HELLO_PORT,
     MONOLITH_PORT,
     LatencyStats,
     auth_headers,
@@ -49,6 +53,7 @@ from bench.common import (
     write_results,
 )
 from bench.grpc_echo import METHOD
+from bench.hello_app import ECHO_PAYLOAD
 from bench.read_latency import _asyncpg_samples, _http_samples
 from bench.throughput import ROOT, LoadResult, pick_generator, run_load
 from launcher.platform import Platform
@@ -57,8 +62,6 @@ from lokos.db import asyncpg_dsn
 GOAL_RPS_RATIO = 0.5
 GOAL_P99_FACTOR = 3.0
 GOAL_P50_OVER_FLOOR_MS = 0.3
-# About the size of a GetCbo answer.
-ECHO_PAYLOAD = b"x" * 200
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,17 @@ class RequestPathResult:
     shgs: int
     gateway_load: LoadResult
     monolith_load: LoadResult
+    hop_load: LoadResult
     gateway: LatencyStats
     monolith: LatencyStats
     echo: LatencyStats
     asyncpg: LatencyStats
     healthz: LatencyStats
+    hop: LatencyStats
+
+    @property
+    def hop_rps_ratio(self) -> float:
+        return self.hop_load.rps / self.monolith_load.rps if self.monolith_load.rps else 0.0
 
     @property
     def rps_ratio(self) -> float:
@@ -116,12 +125,15 @@ class RequestPathResult:
             "shgs": self.shgs,
             "gateway_load": self.gateway_load,
             "monolith_load": self.monolith_load,
+            "hop_load": self.hop_load,
             "gateway": self.gateway,
             "monolith": self.monolith,
             "echo": self.echo,
             "asyncpg": self.asyncpg,
             "healthz": self.healthz,
+            "hop": self.hop,
             "rps_ratio": self.rps_ratio,
+            "hop_rps_ratio": self.hop_rps_ratio,
             "p99_factor": self.p99_factor,
             "over_floor_ms": self.over_floor_ms,
             "goals_met": [g[3] for g in self.goals()],
@@ -200,18 +212,24 @@ def measure(
         with console.status("sequential: monolith…"):
             monolith, _ = _http_samples(MONOLITH_PORT, headers, picks, warm)
         monolith_load = loaded("monolith (FastAPI + RS256 + asyncpg)", MONOLITH_PORT)
-    with (
-        served("bench.grpc_echo", ECHO_PORT),
-        console.status("sequential: grpc echo, asyncpg…"),
-        asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
-    ):
-        echo = runner.run(_echo_samples(ECHO_PORT, requests, warmup))
-        keys = [uuid.UUID(x.rsplit("/", 1)[1]) for x in picks]
-        pg = runner.run(_asyncpg_samples(dsn, keys, keys[:warmup]))
+    with served("bench.grpc_echo", ECHO_PORT):
+        with served("bench.hello_app", HELLO_PORT, "--echo", str(ECHO_PORT)):
+            with console.status("sequential: FastAPI → grpc echo…"):
+                hop, _ = _http_samples(HELLO_PORT, headers, picks, warm)
+            hop_load = loaded("two-hop floor (FastAPI → grpc.aio echo)", HELLO_PORT)
+        with (
+            console.status("sequential: grpc echo, asyncpg…"),
+            asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
+        ):
+            echo = runner.run(_echo_samples(ECHO_PORT, requests, warmup))
+            keys = [uuid.UUID(x.rsplit("/", 1)[1]) for x in picks]
+            pg = runner.run(_asyncpg_samples(dsn, keys, keys[:warmup]))
     return RequestPathResult(
         shgs=len(ids),
         gateway_load=gateway_load,
         monolith_load=monolith_load,
+        hop_load=hop_load,
+        hop=LatencyStats.from_ns(hop),
         gateway=LatencyStats.from_ns(gateway),
         monolith=LatencyStats.from_ns(monolith),
         echo=LatencyStats.from_ns(echo),
@@ -224,7 +242,7 @@ def render(r: RequestPathResult) -> list[Table]:
     load = Table(title=f"Under load: {r.gateway_load.connections} connections, {r.shgs} SHGs")
     for col in ("target", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"):
         load.add_column(col, justify="left" if col == "target" else "right")
-    for x in (r.gateway_load, r.monolith_load):
+    for x in (r.gateway_load, r.monolith_load, r.hop_load):
         load.add_row(
             x.target,
             f"{x.rps:,.0f}",
@@ -242,6 +260,7 @@ def render(r: RequestPathResult) -> list[Table]:
         ("grpc.aio echo (floor)", r.echo),
         ("asyncpg prepared lookup (floor)", r.asyncpg),
         ("gateway GET /healthz (HTTP floor)", r.healthz),
+        ("two-hop floor: FastAPI → grpc.aio echo", r.hop),
     ):
         seq.add_row(name, fmt_ms(s.p50_ms), fmt_ms(s.p90_ms), fmt_ms(s.p99_ms))
     goals = Table(title="Request path against the goals")
@@ -249,6 +268,12 @@ def render(r: RequestPathResult) -> list[Table]:
         goals.add_column(col, justify="left" if col == "measurement" else "right")
     for name, value, goal, ok in r.goals():
         goals.add_row(name, value, goal, met(ok))
+    goals.add_row(
+        "two-hop floor req/s ÷ monolith req/s (no goal: the ceiling of the design)",
+        f"{r.hop_rps_ratio:.2f}",
+        "",
+        "",
+    )
     return [load, seq, goals]
 
 

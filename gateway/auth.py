@@ -176,7 +176,7 @@ async def current_principal(request: Request, _: Bearer = None) -> Principal:
         request.headers.get("authorization"), request.headers.get(DEVICE_HEADER)
     )
     telemetry.tag(user_id=principal.user_id)  # the help desk finds a user's requests by it
-    if principal.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
+    if principal.password_change_required and request.scope["path"] not in PASSWORD_CHANGE_PATHS:
         raise PermissionDenied(
             "your password is temporary: change it first (POST /v1/me/password)",
             code="password_change_required",

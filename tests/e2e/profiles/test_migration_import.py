@@ -459,7 +459,7 @@ def test_imported_shgs_and_members_are_announced_as_created(
         assert r.status_code == 200, r.text
         return {c["cbo_id"] for c in r.json()["items"]}
 
-    assert wait_for(lambda: unlinked() == shg_ids, timeout=60), unlinked()
+    assert wait_for(lambda: unlinked() == shg_ids, timeout=240), unlinked()
 
 
 def test_a_re_run_announces_nothing(api: Api, own_block: SyntheticGeography) -> None:
