@@ -315,6 +315,17 @@ def test_downloads_stream_csv_and_xlsx_with_hindi_headers(
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["एसएचजी आईडी", "एसएचजी कोड", "एसएचजी का नाम"]
     assert len(rows) == 1 + 5
+    # Every cell of the download (formatted by PostgreSQL) reads as the SHG list shows it:
+    # dates, 0/1 flags, bank-account ages and whole rupees.
+    listed = _get(api, "shgs", blk.bpm, block_lgd_code=blk.block, page_size="10").json()
+    assert sorted(rows[1:]) == sorted(
+        [
+            *(x[k] for k in ("shg_id", "code", "name", "status", "district_lgd_code")),
+            *(x[k] for k in ("block_lgd_code", "vo_id", "clf_id", "formed_on")),
+            *(str(v) for k, v in x["panels"].items() if k != "shgs_formed"),
+        ]
+        for x in listed["shgs"]
+    )
 
     # The state admin downloads the whole state's list in one file (no block filter); its rows
     # of this block are exactly the block's file.
