@@ -34,7 +34,7 @@ BOOKKEEPER_ROLES: dict[str, str] = {
 }
 CBO_TYPES = ("SHG", "VO", "CLF")
 MAX_PAGE = 500
-# Rows per streamed chunk of an export, and SHGs read per query while exporting.
+# Rows per streamed chunk of an export (SHGs read per fetch of the download's cursor).
 EXPORT_CHUNK = 2000
 
 
@@ -556,7 +556,7 @@ async def export(
         raise ValidationFailed.one("report", f"one of {', '.join(REPORTS)}", "unknown_report")
     if report == "shgs":
         # Unlike the paged list, a download may span a district or the whole state: it is
-        # read a keyset page at a time, so memory holds two pages whatever the reach.
+        # read from a cursor a chunk at a time, so memory holds two chunks whatever the reach.
         conn = await repository.raw(session)
         scope = await scope_of(conn, principal, f)
         return labels.header(labels.SHG_COLUMNS), _shg_rows(conn, scope)
@@ -616,28 +616,27 @@ async def _once(cells: Cells) -> AsyncIterator[Cells]:
 
 
 async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[Cells]:
-    """The SHGs within ``scope``, a keyset page per query, formatted by PostgreSQL
-    (:func:`repository.shg_export_page`). The next page is read while the current one is
-    being sent, one page ahead and no more: memory holds two pages whatever the size."""
+    """The SHGs within ``scope`` from a cursor formatted by PostgreSQL
+    (:func:`repository.shg_export`), a chunk at a time. The next chunk is read while the
+    current one is being sent, one ahead and no more: memory holds two chunks whatever the
+    size."""
     b3, b6 = _boundaries(datetime.now(UTC).date())
-
-    def page(after: str) -> asyncio.Task[list[asyncpg.Record]]:
-        return asyncio.ensure_future(
-            repository.shg_export_page(conn, scope, after, EXPORT_CHUNK, b3, b6)
-        )
-
-    ahead: asyncio.Task[list[asyncpg.Record]] | None = page("")
+    cursor = await repository.shg_export(conn, scope, b3, b6)
+    ahead: asyncio.Future[list[asyncpg.Record]] | None = asyncio.ensure_future(
+        cursor.fetch(EXPORT_CHUNK)
+    )
     try:
         while ahead is not None:
             rows = await ahead
-            # A short page is the last; a full one may have a successor, read while this one
+            # A short chunk is the last; after a full one the next is read while this one
             # goes out.
-            ahead = page(rows[-1][0]) if len(rows) == EXPORT_CHUNK else None
+            full = len(rows) == EXPORT_CHUNK
+            ahead = asyncio.ensure_future(cursor.fetch(EXPORT_CHUNK)) if full else None
             if rows:
                 yield list(chain.from_iterable(rows))
     finally:
-        # The download was cut short (the caller went away): no query is left running, and
-        # the page read ahead is dropped whatever became of it.
+        # The download was cut short (the caller went away): no fetch is left running, and
+        # the chunk read ahead is dropped whatever became of it.
         if ahead is not None:
             ahead.cancel()
             with suppress(asyncio.CancelledError, Exception):
