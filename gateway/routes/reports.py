@@ -515,7 +515,7 @@ async def download(
     async def rows() -> AsyncIterator[Sequence[Sequence[str]]]:
         # A chunk's cells come flat, ``width`` a row (the contract's ExportChunk.cells).
         async for chunk in stream:
-            cells = list(chunk.cells)
+            cells = chunk.cells
             yield [cells[i : i + width] for i in range(0, len(cells), width)]
 
     return StreamingResponse(
