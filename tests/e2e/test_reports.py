@@ -410,6 +410,20 @@ def test_loan_and_bookkeeper_reports(api: Api, scenario: dict[str, Any]) -> None
     assert last_year["rows"][0]["eligible_honorarium"] == 0
     assert _get(api, "bookkeepers", blk.bpm, month="2026-13").status_code == 422
 
+    # They download in whole rows under their header (cells travel flat, as many a row as the
+    # header has columns: a row of another width would shift every row after it).
+    for report, first in (
+        ("dcb", ["shg", s.shg_id]),
+        ("par", ["OWN_FUNDS", "1", "150"]),
+        ("bookkeepers", [s.bookkeeper_id, "SHG_BOOKKEEPER", "1"]),
+        ("users", []),
+    ):
+        r = _get(api, f"{report}/download", blk.bpm, block_lgd_code=blk.block, format="csv")
+        assert r.status_code == 200, r.text
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows), rows
+        assert rows[1][: len(first)] == first
+
 
 def _snapshot(api: Api, block: str, token: str) -> dict[str, Any]:
     """Every report of the block and the state's dashboard and drill-down, without freshness."""
