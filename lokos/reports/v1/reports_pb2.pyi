@@ -1075,8 +1075,8 @@ class ExportChunk(_message.Message):
     @_builtins.property
     def cells(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The rows' cells one row after the other, len(header) cells a row (whole rows only). Flat,
-        not a message per row: a state's SHG list is 8 lakh rows, and a message per row cost the
-        reports process a third of its time building them and the gateway as much reading them.
+        not a message per row: a state's SHG list is 8 lakh rows, and building a message per row
+        took about a third of the reports process's time.
         """
 
     def __init__(
