@@ -475,11 +475,16 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+HTTP_CPU_PROGRAMS = ("gateway", "reports", "postgres")
+
+
 async def export_http(p: Platform, blocks: Sequence[str]) -> dict[str, float]:
     """The SHG lists of ``blocks`` downloaded one after the other through the gateway (gRPC
     stream from the reports, written by the gateway), or with no blocks the whole state's list
-    in one file: rows/s over all of them and the peak resident memory of the gateway and the
-    reports process above what they held before (sampled every 50 ms)."""
+    in one file: rows/s over all of them, the peak resident memory of the gateway and the
+    reports process above what they held before (sampled every 50 ms), and the rows per
+    CPU-second of gateway, reports and PostgreSQL (on a shared machine the rate depends on the
+    load, the CPU per row does not)."""
     pids = {i["name"]: int(i["pid"]) for i in p.status() if i["name"] in ("gateway", "reports")}
     token = get_token(p)
     out: dict[str, float] = {"blocks": len(blocks)}
@@ -498,6 +503,8 @@ async def export_http(p: Platform, blocks: Sequence[str]) -> dict[str, float]:
 
             sampler = asyncio.create_task(sample(peak, done))
             size = rows = 0
+            cpu_before = _cpu_seconds(p, HTTP_CPU_PROGRAMS)
+            out[f"{fmt}_load_before"] = os.getloadavg()[0]
             t0 = time.perf_counter()
             for where in filters:
                 async with client.stream(
@@ -512,11 +519,17 @@ async def export_http(p: Platform, blocks: Sequence[str]) -> dict[str, float]:
                         if fmt == "csv":
                             rows += part.count(b"\n")
             seconds = time.perf_counter() - t0
+            cpu_after = _cpu_seconds(p, HTTP_CPU_PROGRAMS)
+            out[f"{fmt}_load_after"] = os.getloadavg()[0]
             done.set()
             await sampler
             if fmt == "csv":
                 out["rows"] = rows - len(filters)  # less each file's header
             out[f"{fmt}_rows_per_s"] = out["rows"] / seconds
+            for name in HTTP_CPU_PROGRAMS:
+                # What each part could serve on a core of its own, whatever the load.
+                used = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
+                out[f"{fmt}_rows_per_cpu_s_{name}"] = out["rows"] / used if used > 0 else 0.0
             out[f"{fmt}_mb"] = size / 1e6
             for name in pids:
                 out[f"{fmt}_{name}_peak_mb"] = peak[name] - base[name]
@@ -633,6 +646,18 @@ def report(r: Result) -> None:
                 f"  peak MB above idle: gateway / reports ({x[f'{fmt}_mb']:.0f} MB file)",
                 f"{x[f'{fmt}_gateway_peak_mb']:.0f} / {x[f'{fmt}_reports_peak_mb']:.0f}",
                 "bounded",
+            )
+            t.add_row(
+                "  rows per CPU-second: gateway / reports / postgres",
+                " / ".join(
+                    f"{x[f'{fmt}_rows_per_cpu_s_{name}']:,.0f}" for name in HTTP_CPU_PROGRAMS
+                ),
+                "",
+            )
+            t.add_row(
+                "  load average before/after",
+                f"{x[f'{fmt}_load_before']:.1f}/{x[f'{fmt}_load_after']:.1f}",
+                "",
             )
     if r.rebuild:
         t.add_row("rebuild s", f"{r.rebuild['seconds']:.1f}", f"{r.rebuild['events']:,} events")

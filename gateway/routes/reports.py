@@ -510,9 +510,13 @@ async def download(
     # The first message is awaited here: a refused filter is a problem+json, not a broken file.
     first = await stream.__anext__()
 
+    width = len(first.header)
+
     async def rows() -> AsyncIterator[Sequence[Sequence[str]]]:
+        # A chunk's cells come flat, ``width`` a row (the contract's ExportChunk.cells).
         async for chunk in stream:
-            yield [list(r.cells) for r in chunk.rows]
+            cells = chunk.cells
+            yield [cells[i : i + width] for i in range(0, len(cells), width)]
 
     return StreamingResponse(
         exports.stream(format, list(first.header), rows()),

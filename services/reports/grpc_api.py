@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import grpc
@@ -48,6 +48,21 @@ def _panels(p: service.Panels) -> pb.Panels:
         voluntary_savings=p.voluntary_savings,
         loan_outstanding=p.loan_outstanding,
     )
+
+
+# gRPC refuses messages above 4 MiB by default; a chunk of long names could pass it.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024 - 64 * 1024
+
+
+def _within_limit(chunk: pb.ExportChunk, width: int) -> Iterator[pb.ExportChunk]:
+    """``chunk`` as it is, or halved (whole rows each) until every part fits in a message."""
+    rows = len(chunk.cells) // width if width else 0
+    if rows < 2 or chunk.ByteSize() <= MAX_MESSAGE_BYTES:
+        yield chunk
+        return
+    half = rows // 2 * width
+    yield from _within_limit(pb.ExportChunk(cells=chunk.cells[:half]), width)
+    yield from _within_limit(pb.ExportChunk(cells=chunk.cells[half:]), width)
 
 
 class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
@@ -205,8 +220,9 @@ class ReportsServicer(reports_pb2_grpc.ReportsServiceServicer):
                 service.ExportOptions(request.from_date, request.to_date, request.month),
             )
             yield pb.ExportChunk(header=header)
-            async for rows in chunks:
-                yield pb.ExportChunk(rows=[pb.ExportRow(cells=r) for r in rows])
+            async for cells in chunks:
+                for message in _within_limit(pb.ExportChunk(cells=cells), len(header)):
+                    yield message
 
     async def GetAggregates(self, request: pb.GetAggregatesRequest, ctx: Ctx) -> pb.AggregatesPage:
         after = (request.after_district, request.after_block, request.after_period)

@@ -8,9 +8,12 @@ outside the reach is refused (403), not answered with zeros that would read as "
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import asyncpg
@@ -31,7 +34,7 @@ BOOKKEEPER_ROLES: dict[str, str] = {
 }
 CBO_TYPES = ("SHG", "VO", "CLF")
 MAX_PAGE = 500
-# Rows per streamed chunk of an export, and SHGs read per query while exporting.
+# Rows per streamed chunk of an export (SHGs read per fetch of the download's cursor).
 EXPORT_CHUNK = 2000
 
 
@@ -533,21 +536,27 @@ def _cells(line: object) -> list[str]:
     return [str(v) for v in vars(line).values()]
 
 
+# A chunk of a download: its rows' cells one row after the other, as many a row as the
+# header has columns (the contract's ExportChunk.cells).
+Cells = list[str]
+
+
 async def export(
     session: AsyncSession,
     principal: Principal,
     report: str,
     f: Filter,
     options: ExportOptions | None = None,
-) -> tuple[list[str], AsyncIterator[list[list[str]]]]:
-    """The header (in the caller's language) and the rows of ``report``, in chunks.
+) -> tuple[list[str], AsyncIterator[Cells]]:
+    """The header (in the caller's language) and the rows of ``report``, in chunks of whole
+    rows, flat (:data:`Cells`).
 
     Checks run before the first row: a bad filter fails the call, not the download midway."""
     if report not in REPORTS:
         raise ValidationFailed.one("report", f"one of {', '.join(REPORTS)}", "unknown_report")
     if report == "shgs":
         # Unlike the paged list, a download may span a district or the whole state: it is
-        # read a keyset page at a time, so memory holds one page whatever the reach.
+        # read from a cursor a chunk at a time, so memory holds two chunks whatever the reach.
         conn = await repository.raw(session)
         scope = await scope_of(conn, principal, f)
         return labels.header(labels.SHG_COLUMNS), _shg_rows(conn, scope)
@@ -559,34 +568,27 @@ async def export(
                 labels.header(labels.PANEL_COLUMNS), d.panels.cells(), strict=True
             )
         ]
-        return labels.header(labels.DASHBOARD_COLUMNS), _once(rows)
+        return _table(labels.DASHBOARD_COLUMNS, rows)
     if report == "drilldown":
         dd = await drill_down(session, principal, f)
         rows = [[r.level, r.code, r.name, *r.panels.cells()] for r in dd.rows]
-        return labels.header(labels.DRILL_COLUMNS + labels.PANEL_COLUMNS), _once(rows)
+        return _table(labels.DRILL_COLUMNS + labels.PANEL_COLUMNS, rows)
     options = options or ExportOptions()
     if report in ("dcb", "par", "ageing"):
         loans = await loan_report(session, principal, f, options.from_date, options.to_date)
         if report == "dcb":
-            columns = labels.DCB_COLUMNS
-            rows = [_cells(line) for line in loans.dcb]
-        elif report == "par":
-            columns = labels.PAR_COLUMNS
-            rows = [_cells(line) for line in loans.par]
-        else:
-            columns = labels.AGEING_COLUMNS
-            rows = [_cells(line) for line in loans.ageing]
-        return labels.header(columns), _once(rows)
+            return _table(labels.DCB_COLUMNS, [_cells(line) for line in loans.dcb])
+        if report == "par":
+            return _table(labels.PAR_COLUMNS, [_cells(line) for line in loans.par])
+        return _table(labels.AGEING_COLUMNS, [_cells(line) for line in loans.ageing])
     if report == "bookkeepers":
         bk = await bookkeeper_report(session, principal, f, options.month)
-        return labels.header(labels.BOOKKEEPER_COLUMNS), _once([_cells(x) for x in bk.rows])
+        return _table(labels.BOOKKEEPER_COLUMNS, [_cells(x) for x in bk.rows])
     if report in ("cbo-summary", "meeting-summary"):
         s = await cbo_summary(session, principal, f)
         if report == "cbo-summary":
-            rows = [[str(v) for v in vars(line).values()] for line in s.cbos]
-            return labels.header(labels.CBO_SUMMARY_COLUMNS), _once(rows)
-        rows = [[str(v) for v in vars(line).values()] for line in s.meetings]
-        return labels.header(labels.MEETING_SUMMARY_COLUMNS), _once(rows)
+            return _table(labels.CBO_SUMMARY_COLUMNS, [_cells(line) for line in s.cbos])
+        return _table(labels.MEETING_SUMMARY_COLUMNS, [_cells(line) for line in s.meetings])
     u = await user_report(session, principal, f)
     rows = [
         [
@@ -595,45 +597,50 @@ async def export(
         ]
         for line in u.rows
     ]
-    return labels.header(labels.USER_COLUMNS), _once(rows)
+    return _table(labels.USER_COLUMNS, rows)
 
 
-async def _once(rows: list[list[str]]) -> AsyncIterator[list[list[str]]]:
-    yield rows
+def _table(
+    columns: tuple[labels.Column, ...], rows: list[list[str]]
+) -> tuple[list[str], AsyncIterator[Cells]]:
+    """A report of a few rows, in one chunk; a row of another width than the header would
+    shift every cell after it in the flat chunk, so it fails here."""
+    for row in rows:
+        if len(row) != len(columns):
+            raise ValueError(f"a row of {len(row)} cells under {len(columns)} columns")
+    return labels.header(columns), _once([cell for row in rows for cell in row])
 
 
-async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[list[list[str]]]:
-    """The SHGs within ``scope``, a keyset page per query: memory holds one page whatever the
+async def _once(cells: Cells) -> AsyncIterator[Cells]:
+    yield cells
+
+
+async def _shg_rows(conn: asyncpg.Connection, scope: Scope) -> AsyncIterator[Cells]:
+    """The SHGs within ``scope`` from a cursor formatted by PostgreSQL
+    (:func:`repository.shg_export`), a chunk at a time. The next chunk is read while the
+    current one is being sent, one ahead and no more: memory holds two chunks whatever the
     size."""
     b3, b6 = _boundaries(datetime.now(UTC).date())
-    after = ""
-    while True:
-        rows: Sequence[asyncpg.Record] = await repository.shg_page(
-            conn, scope, after, EXPORT_CHUNK, b3, b6
-        )
-        if not rows:
-            return
-        chunk = []
-        for r in rows:
-            s = _shg_line(r, b3, b6)
-            chunk.append(
-                [
-                    s.shg_id,
-                    s.code,
-                    s.name,
-                    s.status,
-                    s.district,
-                    s.block,
-                    s.vo_id,
-                    s.clf_id,
-                    s.formed_on.isoformat(),
-                    *s.panels.cells()[1:],
-                ]
-            )
-        yield chunk
-        if len(rows) < EXPORT_CHUNK:
-            return
-        after = rows[-1]["shg_id"]
+    cursor = await repository.shg_export(conn, scope, b3, b6)
+    ahead: asyncio.Future[list[asyncpg.Record]] | None = asyncio.ensure_future(
+        cursor.fetch(EXPORT_CHUNK)
+    )
+    try:
+        while ahead is not None:
+            rows = await ahead
+            # A short chunk is the last; after a full one the next is read while this one
+            # goes out.
+            full = len(rows) == EXPORT_CHUNK
+            ahead = asyncio.ensure_future(cursor.fetch(EXPORT_CHUNK)) if full else None
+            if rows:
+                yield list(chain.from_iterable(rows))
+    finally:
+        # The download was cut short (the caller went away): no fetch is left running, and
+        # the chunk read ahead is dropped whatever became of it.
+        if ahead is not None:
+            ahead.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await ahead
 
 
 # --- R6, R7 and passbook counts -------------------------------------------------------------

@@ -315,6 +315,17 @@ def test_downloads_stream_csv_and_xlsx_with_hindi_headers(
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["एसएचजी आईडी", "एसएचजी कोड", "एसएचजी का नाम"]
     assert len(rows) == 1 + 5
+    # Every cell of the download (formatted by PostgreSQL) reads as the SHG list shows it:
+    # dates, 0/1 flags, bank-account ages and whole rupees.
+    listed = _get(api, "shgs", blk.bpm, block_lgd_code=blk.block, page_size="10").json()
+    assert sorted(rows[1:]) == sorted(
+        [
+            *(x[k] for k in ("shg_id", "code", "name", "status", "district_lgd_code")),
+            *(x[k] for k in ("block_lgd_code", "vo_id", "clf_id", "formed_on")),
+            *(str(v) for k, v in x["panels"].items() if k != "shgs_formed"),
+        ]
+        for x in listed["shgs"]
+    )
 
     # The state admin downloads the whole state's list in one file (no block filter); its rows
     # of this block are exactly the block's file.
@@ -398,6 +409,20 @@ def test_loan_and_bookkeeper_reports(api: Api, scenario: dict[str, Any]) -> None
     last_year = _get(api, "bookkeepers", blk.bpm, month="2020-01").json()
     assert last_year["rows"][0]["eligible_honorarium"] == 0
     assert _get(api, "bookkeepers", blk.bpm, month="2026-13").status_code == 422
+
+    # They download in whole rows under their header (cells travel flat, as many a row as the
+    # header has columns: a row of another width would shift every row after it).
+    for report, first in (
+        ("dcb", ["shg", s.shg_id]),
+        ("par", ["OWN_FUNDS", "1", "150"]),
+        ("bookkeepers", [s.bookkeeper_id, "SHG_BOOKKEEPER", "1"]),
+        ("users", []),
+    ):
+        r = _get(api, f"{report}/download", blk.bpm, block_lgd_code=blk.block, format="csv")
+        assert r.status_code == 200, r.text
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert len(rows) > 1 and all(len(row) == len(rows[0]) for row in rows), rows
+        assert rows[1][: len(first)] == first
 
 
 def _snapshot(api: Api, block: str, token: str) -> dict[str, Any]:

@@ -141,7 +141,7 @@ class ReportsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExportReport(self, request, context):
-        """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX).
+        """Any report as header + rows, streamed in chunks of whole rows (downloads: CSV, XLSX).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

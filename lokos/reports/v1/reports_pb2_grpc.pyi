@@ -49,7 +49,7 @@ class ReportsServiceStub:
     GetBookkeeperReport: _grpc.UnaryUnaryMultiCallable[_reports_pb2.BookkeeperReportRequest, _reports_pb2.BookkeeperReport]
     """R10: per bookkeeper, one month's data entry and the eligible honorarium."""
     ExportReport: _grpc.UnaryStreamMultiCallable[_reports_pb2.ExportRequest, _reports_pb2.ExportChunk]
-    """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX)."""
+    """Any report as header + rows, streamed in chunks of whole rows (downloads: CSV, XLSX)."""
     GetAggregates: _grpc.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]
     """Aggregates by geography and month for registered API clients (scope "aggregates"), with
     small cells suppressed; keyset pages in (district, block, period) order.
@@ -79,7 +79,7 @@ class ReportsServiceAsyncStub(ReportsServiceStub):
     GetBookkeeperReport: _aio.UnaryUnaryMultiCallable[_reports_pb2.BookkeeperReportRequest, _reports_pb2.BookkeeperReport]  # type: ignore[assignment]
     """R10: per bookkeeper, one month's data entry and the eligible honorarium."""
     ExportReport: _aio.UnaryStreamMultiCallable[_reports_pb2.ExportRequest, _reports_pb2.ExportChunk]  # type: ignore[assignment]
-    """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX)."""
+    """Any report as header + rows, streamed in chunks of whole rows (downloads: CSV, XLSX)."""
     GetAggregates: _aio.UnaryUnaryMultiCallable[_reports_pb2.GetAggregatesRequest, _reports_pb2.AggregatesPage]  # type: ignore[assignment]
     """Aggregates by geography and month for registered API clients (scope "aggregates"), with
     small cells suppressed; keyset pages in (district, block, period) order.
@@ -154,7 +154,7 @@ class ReportsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _reports_pb2.ExportRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_reports_pb2.ExportChunk], _abc.AsyncIterator[_reports_pb2.ExportChunk]]:
-        """Any report as header + rows, streamed in chunks (downloads: CSV, XLSX)."""
+        """Any report as header + rows, streamed in chunks of whole rows (downloads: CSV, XLSX)."""
 
     @_abc_1.abstractmethod
     def GetAggregates(

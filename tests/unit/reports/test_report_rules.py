@@ -5,6 +5,7 @@ CSV/XLSX writer (formula cells neutralised, Hindi kept, one sheet that unzips)."
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
 from collections.abc import AsyncIterator, Sequence
@@ -15,7 +16,8 @@ import pytest
 from gateway import exports
 from lokos import i18n
 from lokos.errors import ValidationFailed
-from services.reports import labels
+from lokos.reports.v1 import reports_pb2 as pb
+from services.reports import grpc_api, labels, service
 from services.reports.freshness import lag_seconds
 from services.reports.service import month_bounds, months_before, percent, period
 
@@ -93,9 +95,16 @@ async def _bytes(fmt: exports.Format, header: list[str], rows: list[list[str]]) 
 
 
 async def test_csv_stream_neutralises_formulas_and_keeps_hindi() -> None:
-    data = await _bytes("csv", ["नाम", "n"], [["=HYPERLINK(1)", "-5"], ["दुर्गा", "12"]])
+    rows = [["=HYPERLINK(1)", "-5"], ["दुर्गा", "12"], ["x", "@SUM(1)"], ["y", "a=b"]]
+    data = await _bytes("csv", ["नाम", "n"], rows)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows == [["नाम", "n"], ["'=HYPERLINK(1)", "-5"], ["दुर्गा", "12"]]
+    assert rows == [
+        ["नाम", "n"],
+        ["'=HYPERLINK(1)", "-5"],
+        ["दुर्गा", "12"],
+        ["x", "'@SUM(1)"],
+        ["y", "a=b"],
+    ]
 
 
 async def test_xlsx_stream_is_one_readable_sheet() -> None:
@@ -106,3 +115,42 @@ async def test_xlsx_stream_is_one_readable_sheet() -> None:
     assert sheet.count("<row>") == 3
     assert "<c><v>1</v></c>" in sheet and "x&lt;y&amp;z" in sheet and "दुर्गा" in sheet
     assert "\x01" not in sheet
+
+
+@pytest.mark.parametrize(
+    ("line", "columns"),
+    [
+        (service.DcbLine, labels.DCB_COLUMNS),
+        (service.ParLine, labels.PAR_COLUMNS),
+        (service.AgeingLine, labels.AGEING_COLUMNS),
+        (service.BookkeeperLine, labels.BOOKKEEPER_COLUMNS),
+        (service.CboSummaryLine, labels.CBO_SUMMARY_COLUMNS),
+        (service.MeetingSummaryLine, labels.MEETING_SUMMARY_COLUMNS),
+        (service.UserLine, labels.USER_COLUMNS),
+        (service.Panels, labels.PANEL_COLUMNS),
+    ],
+)
+def test_every_report_line_has_a_cell_under_each_column(line: type, columns: tuple) -> None:
+    # Downloads send a chunk's cells flat, len(header) a row: one cell too many or too few
+    # would shift every row after it.
+    assert len(dataclasses.fields(line)) == len(columns)
+
+
+async def test_a_report_row_of_another_width_than_its_header_fails() -> None:
+    header, chunks = service._table(labels.DASHBOARD_COLUMNS, [["a", "1"], ["b", "2"]])
+    assert header == ["Indicator", "Value"]
+    assert [c async for c in chunks] == [["a", "1", "b", "2"]]
+    with pytest.raises(ValueError, match="3 cells under 2 columns"):
+        service._table(labels.DASHBOARD_COLUMNS, [["a", "1", "x"]])
+
+
+def test_a_chunk_above_the_grpc_message_limit_goes_in_parts_of_whole_rows() -> None:
+    width, name = 3, "न" * 1000  # 3,000 bytes of UTF-8
+    cells = [c for i in range(3000) for c in (f"shg-{i}", name, str(i))]
+    parts = list(grpc_api._within_limit(pb.ExportChunk(cells=cells), width))
+    assert len(parts) > 1
+    assert all(p.ByteSize() <= grpc_api.MAX_MESSAGE_BYTES for p in parts)
+    assert all(len(p.cells) % width == 0 for p in parts)
+    assert [c for p in parts for c in p.cells] == cells
+    small = pb.ExportChunk(cells=cells[:30])
+    assert list(grpc_api._within_limit(small, width)) == [small]
