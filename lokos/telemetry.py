@@ -109,7 +109,11 @@ def setup_telemetry(settings: LokosSettings) -> TracerProvider:
             )
         )
     for exporter in exporters:
-        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=200))
+        # Small batches: the export runs on a thread holding the GIL, and 512 spans (the
+        # default) held it for milliseconds while the event loop's requests waited.
+        provider.add_span_processor(
+            BatchSpanProcessor(exporter, schedule_delay_millis=200, max_export_batch_size=64)
+        )
     trace.set_tracer_provider(provider)
     return provider
 
