@@ -12,7 +12,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.security_headers import console_headers, security_headers, with_headers
-from lokos import i18n, telemetry
+from lokos import i18n
 from lokos.telemetry import parent_of
 
 _tracer = trace.get_tracer(__name__)
@@ -88,8 +88,6 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # Routed by now, and the request's span still current (it ends with the body).
-                tag_references(scope.get("path_params") or {})
                 headers = with_headers(list(message.get("headers", ())), added)
                 if request_id:
                     headers.append((b"x-request-id", request_id))
@@ -115,12 +113,16 @@ class RequestIdMiddleware:
 
 
 def _finish(span: Span, scope: Scope, method: str, status: int) -> None:
+    """Name the span by its route and set what the request turned out to be, at once."""
+    path_params = scope.get("path_params") or {}
+    attributes: dict[str, str | int] = references(path_params)
     if "route" in scope:  # matched: named by its template, not by the ids in its path
-        route = route_template(scope.get("path", ""), scope.get("path_params") or {})
+        route = route_template(scope.get("path", ""), path_params)
         span.update_name(f"{method} {route}")
-        span.set_attribute("http.route", route)
+        attributes["http.route"] = route
     if status:
-        span.set_attribute("http.response.status_code", status)
+        attributes["http.response.status_code"] = status
+    span.set_attributes(attributes)
     if not status or status >= 500:
         span.set_status(Status(StatusCode.ERROR, str(status or "incomplete_response")))
     span.end()
@@ -139,15 +141,14 @@ def route_template(path: str, path_params: dict[str, Any]) -> str:
 _REFERENCE_PARAMS = {"cbo_id": "cbo_code", "shg_id": "cbo_code", "submission_id": "submission_ref"}
 
 
-def tag_references(path_params: dict[str, object]) -> None:
-    """Mark the request's span with the CBO or submission its path names."""
-    refs = {
-        key: str(path_params[param])
+def references(path_params: dict[str, object]) -> dict[str, str | int]:
+    """The span attributes naming the CBO or submission the request's path names
+    (:data:`lokos.telemetry.REFERENCE_KEYS`: the help desk searches requests by them)."""
+    return {
+        f"lokos.{key}": str(path_params[param])
         for param, key in _REFERENCE_PARAMS.items()
         if path_params.get(param)
     }
-    if refs:
-        telemetry.tag(**refs)
 
 
 # FastAPI's own OpenTelemetry is off: RequestIdMiddleware makes the request's span.

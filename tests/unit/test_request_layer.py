@@ -34,9 +34,9 @@ def _client(exporter: InMemorySpanExporter) -> httpx.AsyncClient:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     router = APIRouter()
 
-    @router.get("/things/{thing_id}")
-    async def read_thing(thing_id: uuid.UUID) -> dict[str, str]:
-        return {"id": str(thing_id)}
+    @router.get("/cbos/{cbo_id}")
+    async def read_cbo(cbo_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(cbo_id)}
 
     @router.get("/broken")
     async def broken() -> None:
@@ -67,15 +67,16 @@ def _only(exporter: InMemorySpanExporter) -> ReadableSpan:
 async def test_a_request_is_one_span_named_by_its_route_under_the_clients_trace(
     spans: InMemorySpanExporter,
 ) -> None:
-    thing = uuid.uuid4()
+    cbo = uuid.uuid4()
     async with _client(spans) as client:
-        r = await client.get(f"/v1/things/{thing}", headers={"traceparent": CLIENT_TRACEPARENT})
+        r = await client.get(f"/v1/cbos/{cbo}", headers={"traceparent": CLIENT_TRACEPARENT})
     assert r.status_code == 200
     span = _only(spans)
-    assert span.name == "GET /v1/things/{thing_id}"
+    assert span.name == "GET /v1/cbos/{cbo_id}"
     assert span.attributes is not None
-    assert span.attributes["http.route"] == "/v1/things/{thing_id}"
+    assert span.attributes["http.route"] == "/v1/cbos/{cbo_id}"
     assert span.attributes["http.response.status_code"] == 200
+    assert span.attributes["lokos.cbo_code"] == str(cbo)  # the help desk finds it by the CBO
     assert format(span.context.trace_id, "032x") == CLIENT_TRACE
     assert span.parent is not None and format(span.parent.span_id, "016x") == "b7ad6b7169203331"
     assert r.headers["x-request-id"] == CLIENT_TRACE
