@@ -464,13 +464,7 @@ async def panels_from_stats(
 ) -> list[asyncpg.Record]:
     """Panels over ``shg_stats`` (a block, a CLF or a VO), optionally per ``group`` column."""
     args: list[object] = []
-    where = _where(scope, args)
-    if scope.clf_id:
-        args.append(scope.clf_id)
-        where += f" AND clf_id = ${len(args)}"
-    if scope.vo_id:
-        args.append(scope.vo_id)
-        where += f" AND vo_id = ${len(args)}"
+    where = _shg_where(scope, args, "")
     select = _panel_sql(args, before_3, before_6)
     if group:
         return list(
@@ -584,6 +578,18 @@ async def district_known(conn: asyncpg.Connection, state: str, district: str) ->
     )
 
 
+def _shg_where(scope: Scope, args: list[object], alias: str = "s.") -> str:
+    """The SHGs (``shg_stats``, as ``alias``) within ``scope``, federation filters included."""
+    where = _where(scope, args, alias)
+    if scope.clf_id:
+        args.append(scope.clf_id)
+        where += f" AND {alias}clf_id = ${len(args)}"
+    if scope.vo_id:
+        args.append(scope.vo_id)
+        where += f" AND {alias}vo_id = ${len(args)}"
+    return where
+
+
 async def shg_page(
     conn: asyncpg.Connection,
     scope: Scope,
@@ -593,13 +599,7 @@ async def shg_page(
     before_6: date,
 ) -> list[asyncpg.Record]:
     args: list[object] = []
-    where = _where(scope, args, "s.")
-    if scope.clf_id:
-        args.append(scope.clf_id)
-        where += f" AND s.clf_id = ${len(args)}"
-    if scope.vo_id:
-        args.append(scope.vo_id)
-        where += f" AND s.vo_id = ${len(args)}"
+    where = _shg_where(scope, args)
     args.append(after)
     where += f" AND s.shg_id > ${len(args)}"
     args.append(limit)
@@ -641,13 +641,7 @@ async def shg_export(
     one snapshot; keyset pages cost a query each and walked the CBOs from the first at every
     page (the merge join has no bound on that side)."""
     args: list[object] = []
-    where = _where(scope, args, "s.")
-    if scope.clf_id:
-        args.append(scope.clf_id)
-        where += f" AND s.clf_id = ${len(args)}"
-    if scope.vo_id:
-        args.append(scope.vo_id)
-        where += f" AND s.vo_id = ${len(args)}"
+    where = _shg_where(scope, args)
     args.extend([before_3, before_6])
     cells = _SHG_EXPORT_CELLS.replace("$B3", f"${len(args) - 1}").replace("$B6", f"${len(args)}")
     cursor: asyncpg.cursor.Cursor = await conn.cursor(
@@ -786,13 +780,7 @@ async def freshness(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 def _positions(scope: Scope, args: list[object]) -> str:
     """The loan positions of approved meetings of the scope's SHGs, with meeting date and place."""
-    where = _where(scope, args, "s.")
-    if scope.clf_id:
-        args.append(scope.clf_id)
-        where += f" AND s.clf_id = ${len(args)}"
-    if scope.vo_id:
-        args.append(scope.vo_id)
-        where += f" AND s.vo_id = ${len(args)}"
+    where = _shg_where(scope, args)
     return f"""
         SELECT lp.*, mt.held_on, s.district_lgd_code, s.block_lgd_code, s.shg_id,
                s.clf_id, s.vo_id
