@@ -349,7 +349,8 @@ class EventConsumer:
                 try:
                     async with self.db.session() as session:
                         inboxed = self.inboxed
-                        recorded = [e for e in events if inboxed is None or inboxed(e)]
+                        kept = [inboxed is None or inboxed(e) for e in events]
+                        recorded = [e for e, k in zip(events, kept, strict=True) if k]
                         # Run even with no id to record: its lock on the inbox is what a
                         # rebuild's swap waits on (services/reports/rebuild.py).
                         rows = await session.execute(
@@ -363,8 +364,8 @@ class EventConsumer:
                         fresh = {r[0] for r in rows}
                         seen: set[str] = set()
                         todo = []
-                        for e in events:
-                            if inboxed is not None and not inboxed(e):
+                        for e, k in zip(events, kept, strict=True):
+                            if not k:
                                 todo.append(e)
                             elif e.id in fresh and e.id not in seen:
                                 seen.add(e.id)
