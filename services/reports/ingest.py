@@ -32,15 +32,18 @@ from services.reports import repository
 
 CBO_KINDS = ("shg", "vo", "clf")
 CBO_CHANGES = ("created", "changed", "submitted", "approved", "rejected")
-CONSUMED = (
-    *(f"profiles.{k}.{w}" for k in CBO_KINDS for w in CBO_CHANGES),
-    *(f"profiles.member.{w}" for w in CBO_CHANGES),
-    "profiles.federation.linked",
-    "identity.user.changed",
-    "transactions.meeting.closed",
-    "transactions.meeting.approved",
-    "transactions.meeting.rejected",
-    "transactions.cutoff.approved",
+# A set: every event of a batch is looked up in it.
+CONSUMED = frozenset(
+    (
+        *(f"profiles.{k}.{w}" for k in CBO_KINDS for w in CBO_CHANGES),
+        *(f"profiles.member.{w}" for w in CBO_CHANGES),
+        "profiles.federation.linked",
+        "identity.user.changed",
+        "transactions.meeting.closed",
+        "transactions.meeting.approved",
+        "transactions.meeting.rejected",
+        "transactions.cutoff.approved",
+    )
 )
 
 
