@@ -8,8 +8,10 @@
    ≤ 50 ms); drill-down of a district; the list of a block's SHGs, 100 a page (goal ≤ 100 ms).
 3. Ingestion of real events: N profiles.member.created events published to JetStream and
    applied by the running consumer (goal ≥ 20,000 events/s), with the CPU seconds the
-   reports process, PostgreSQL and NATS spent on them (events per CPU-second: what each part
-   could apply on a core of its own, whatever the machine's load) and the load average.
+   reports process, PostgreSQL (and of it the reports database's backends) and NATS spent on
+   them (events per CPU-second: what each part could apply on a core of its own, whatever the
+   machine's load) and the load average; also what dedup and transactions spent, whose
+   durables consume the same member events on the same cores meanwhile.
 4. Downloads: the streaming writer (gateway/exports.py) on R rows of the SHG list: CSV rows/s
    (goal ≥ 100,000/s), XLSX rows/s (goal ≥ 20,000/s), peak memory (tracemalloc); then the
    state's whole SHG list through the gateway's download route (reports gRPC stream →
@@ -356,12 +358,32 @@ def _cpu_seconds(p: Platform, programs: Sequence[str]) -> dict[str, float]:
     return out
 
 
-CPU_PROGRAMS = ("reports", "postgres", "nats")
+# The parts the reports' ingestion costs, then the other consumers of the same member events
+# (dedup-index, transactions-profiles), which share the machine's cores while it runs.
+CPU_PROGRAMS = ("reports", "postgres", "nats", "dedup", "transactions")
+# PostgreSQL's share spent in the reports database (its backends), apart from the others'.
+REPORTS_DB = "postgres:reports"
+
+
+async def _backend_cpu(p: Platform) -> float:
+    """CPU seconds so far of the backends connected to the reports database (the consumer's
+    pool is long-lived; a backend that ended in between is not counted)."""
+    conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+    try:
+        pids = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    stats = _proc_stats()
+    return sum(stats.get(r["pid"], (0, 0.0))[1] for r in pids)
 
 
 async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float]:
     user, password = p.nats_credentials()
     cpu_before = _cpu_seconds(p, CPU_PROGRAMS)
+    cpu_before[REPORTS_DB] = await _backend_cpu(p)
     load_before = os.getloadavg()[0]
     nc = await nats.connect(p.nats_url, user=user, password=password)
     js = nc.jetstream()
@@ -406,6 +428,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
     finally:
         await nc.close()
     cpu_after = _cpu_seconds(p, CPU_PROGRAMS)
+    cpu_after[REPORTS_DB] = await _backend_cpu(p)
     out = {
         "events": events,
         "publish_seconds": published,
@@ -414,7 +437,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
     }
-    for name in CPU_PROGRAMS:
+    for name in (*CPU_PROGRAMS, REPORTS_DB):
         used = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         out[f"cpu_s_{name}"] = used
         # What the part could apply on a core of its own.
@@ -621,11 +644,14 @@ def report(r: Result) -> None:
         t.add_row(
             "  load average before/after", f"{i['load_before']:.1f}/{i['load_after']:.1f}", ""
         )
-        for name in CPU_PROGRAMS:
+        for name in (*CPU_PROGRAMS, REPORTS_DB):
+            if f"cpu_s_{name}" not in i:  # a result written before the part was measured
+                continue
+            used = i[f"cpu_s_{name}"]
             t.add_row(
                 f"  events per CPU-second of {name}",
                 f"{i[f'events_per_cpu_s_{name}']:,.0f}",
-                f"({i[f'cpu_s_{name}']:.1f} CPU-s)",
+                f"({used:.1f} CPU-s, {used / i['events'] * 1e6:.0f} µs/event)",
             )
     x = r.exports
     if x:

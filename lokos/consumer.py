@@ -7,7 +7,10 @@ database (:class:`Puller`). A batch consumer handles each batch in one database
 transaction, otherwise each message has its own; the transaction also records the event ids
 in the service's ``inbox`` table; the messages are acked only after that commits. A replay
 (redelivery after a crash, a duplicate publish) finds its id in the inbox and is acked without
-effect. An event whose type does not belong to the service that published it
+effect. A batch consumer may leave events out of the inbox (``inboxed``) whose effect it makes
+idempotent itself, by the stream sequence each event carries (:attr:`lokos.events.Event.seq`):
+a row that keeps the sequence of the event that last wrote it ignores an event not newer.
+An event whose type does not belong to the service that published it
 (:func:`lokos.events.foreign_origin`) is logged, counted and acked without being applied.
 """
 
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+# Which events of a batch the inbox records; the batch handler applies the others
+# idempotently by their stream sequence.
+Inboxed = Callable[[Event], bool]
 # Many events in one transaction: for consumers that index lakhs of records after a bulk
 # import, where a transaction per event would be the bottleneck.
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
@@ -154,7 +160,25 @@ def _event(envelope: events_pb2.EventEnvelope, msg: Msg) -> Event:
     meta = msg.metadata if msg.reply else None
     if meta is None:
         return Event(envelope, msg.subject)
-    return Event(envelope, msg.subject, meta.num_delivered, meta.num_pending or 0)
+    return Event(
+        envelope, msg.subject, meta.num_delivered, meta.num_pending or 0, meta.sequence.stream
+    )
+
+
+def stream_seq(msg: Msg) -> int:
+    """The message's sequence in the stream (0: not a JetStream message).
+
+    Read from the ack subject's first form, ``$JS.ACK.<stream>.<consumer>.<delivered>.<stream
+    seq>.<consumer seq>.<time>.<pending>``, without the library's metadata, which parses every
+    field (a cost of every message of a batch); the longer form (with a domain) goes through it.
+    """
+    reply = msg.reply
+    if not reply:
+        return 0
+    tokens = reply.split(".")
+    if len(tokens) == 9:
+        return int(tokens[5])
+    return msg.metadata.sequence.stream
 
 
 class EventConsumer:
@@ -172,6 +196,7 @@ class EventConsumer:
         service: str,
         state: str,
         batch: int = 100,
+        inboxed: Inboxed | None = None,
     ) -> None:
         if (handler is None) == (batch_handler is None):
             raise ValueError("give a handler or a batch_handler")
@@ -184,6 +209,7 @@ class EventConsumer:
         self.service = service
         self.state = state
         self.batch = batch
+        self.inboxed = inboxed
         # Events dropped because their type did not belong to their producer.
         self.rejected = 0
 
@@ -291,7 +317,10 @@ class EventConsumer:
         # once: parsing it is a cost of every message otherwise); a batch handler does not
         # look at delivery counts.
         behind = _event(envelopes[-1], good[-1]).pending
-        events = [Event(e, m.subject, 1, behind) for e, m in zip(envelopes, good, strict=True)]
+        events = [
+            Event(e, m.subject, 1, behind, stream_seq(m))
+            for e, m in zip(envelopes, good, strict=True)
+        ]
         attributes = {"messaging.system": "nats", "messaging.consumer.group.name": self.durable}
         per_event = [
             tracer.start_span(
@@ -319,19 +348,26 @@ class EventConsumer:
                 token = context.current_principal.set(system_principal(self.service, self.state))
                 try:
                     async with self.db.session() as session:
+                        inboxed = self.inboxed
+                        kept = [inboxed is None or inboxed(e) for e in events]
+                        recorded = [e for e, k in zip(events, kept, strict=True) if k]
+                        # Run even with no id to record: its lock on the inbox is what a
+                        # rebuild's swap waits on (services/reports/rebuild.py).
                         rows = await session.execute(
                             text(
                                 "INSERT INTO inbox (consumer, event_id)"
                                 " SELECT :c, unnest(CAST(:ids AS text[]))"
                                 " ON CONFLICT DO NOTHING RETURNING event_id"
                             ),
-                            {"c": self.durable, "ids": [e.id for e in events]},
+                            {"c": self.durable, "ids": [e.id for e in recorded]},
                         )
                         fresh = {r[0] for r in rows}
                         seen: set[str] = set()
                         todo = []
-                        for e in events:
-                            if e.id in fresh and e.id not in seen:
+                        for e, k in zip(events, kept, strict=True):
+                            if not k:
+                                todo.append(e)
+                            elif e.id in fresh and e.id not in seen:
                                 seen.add(e.id)
                                 todo.append(e)
                         span.set_attribute("lokos.duplicates", len(events) - len(todo))

@@ -95,6 +95,10 @@ class Event:
     # Messages of the consumer still waiting behind this one (JetStream's num_pending): how
     # far a read model lags.
     pending: int = 0
+    # Its sequence in the stream (0: not known). Stream order is the order of the changes, so
+    # a read model that keeps the sequence of the event it last applied to a row can skip a
+    # redelivered or older event without an inbox row of its own (services/reports/ingest.py).
+    seq: int = 0
 
     @property
     def id(self) -> str:

@@ -6,8 +6,13 @@ applied in stream order, one after the other: a rejected meeting removes the loa
 recorded at it, and the same meeting number entered again brings its own. Afterwards the SHGs
 the batch touched get their ``shg_stats`` recomputed (an SHG whose only change is in its
 members has its counts moved by the difference instead) and the blocks they lie in their
-``block_rollup`` (:mod:`services.reports.repository`), in the batch's transaction: the inbox
-row of every event commits with its effect, so a replay changes nothing.
+``block_rollup`` (:mod:`services.reports.repository`), in the batch's transaction.
+
+A replay changes nothing. Profiles and identity events are kept out of the consumer's inbox
+(:func:`inboxed`): a row they write keeps the stream sequence of its event and an event not
+newer leaves it alone, and the counts move by what the rows written changed, so a redelivered
+member event moves nothing. That spares a bulk import's lakhs of member events an inbox row
+each. Transactions events add up (a rejection counts once) and keep their inbox row.
 """
 
 from __future__ import annotations
@@ -27,16 +32,25 @@ from services.reports import repository
 
 CBO_KINDS = ("shg", "vo", "clf")
 CBO_CHANGES = ("created", "changed", "submitted", "approved", "rejected")
-CONSUMED = (
-    *(f"profiles.{k}.{w}" for k in CBO_KINDS for w in CBO_CHANGES),
-    *(f"profiles.member.{w}" for w in CBO_CHANGES),
-    "profiles.federation.linked",
-    "identity.user.changed",
-    "transactions.meeting.closed",
-    "transactions.meeting.approved",
-    "transactions.meeting.rejected",
-    "transactions.cutoff.approved",
+# A set: every event of a batch is looked up in it.
+CONSUMED = frozenset(
+    (
+        *(f"profiles.{k}.{w}" for k in CBO_KINDS for w in CBO_CHANGES),
+        *(f"profiles.member.{w}" for w in CBO_CHANGES),
+        "profiles.federation.linked",
+        "identity.user.changed",
+        "transactions.meeting.closed",
+        "transactions.meeting.approved",
+        "transactions.meeting.rejected",
+        "transactions.cutoff.approved",
+    )
 )
+
+
+def inboxed(event: Event) -> bool:
+    """Whether the consumer records ``event`` in its inbox: unless its effect is idempotent by
+    its stream sequence (a snapshot event whose sequence is known)."""
+    return event.seq == 0 or not event.event_type.startswith(("profiles.", "identity."))
 
 
 def occurred(event: Event) -> datetime:
@@ -59,13 +73,13 @@ class Batch:
 
     cbos: dict[str, tuple[object, ...]] = field(default_factory=dict)
     members: dict[str, tuple[object, ...]] = field(default_factory=dict)
-    links: dict[str, str] = field(default_factory=dict)
+    links: dict[str, tuple[str, int]] = field(default_factory=dict)
     users: dict[str, tuple[object, ...]] = field(default_factory=dict)
     user_cbos: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     logins: dict[str, datetime] = field(default_factory=dict)
     books: list[Event] = field(default_factory=list)
-    # Per source service: the last event of the batch (id, when) and what still waits.
-    last: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    # Per source service: the last event of the batch.
+    last: dict[str, Event] = field(default_factory=dict)
 
 
 def sort(events: Sequence[Event]) -> Batch:
@@ -73,17 +87,16 @@ def sort(events: Sequence[Event]) -> Batch:
     for e in events:
         kind = e.event_type
         source = kind.split(".", 1)[0]
-        when = occurred(e)
-        batch.last[source] = (e.id, when, e.pending)
+        batch.last[source] = e
         if kind == "profiles.federation.linked":
             link = e.payload(profiles_pb2.FederationLinked).link
-            batch.links[link.child_id] = link.parent_id
+            batch.links[link.child_id] = (link.parent_id, e.seq)
         elif kind.startswith("profiles.member."):
             m = e.payload(profiles_pb2.MemberEvent).member
-            batch.members[m.id] = (m.id, m.shg_id, m.social_category.upper(), m.status)
+            batch.members[m.id] = (m.id, m.shg_id, m.social_category.upper(), m.status, e.seq)
         elif kind.startswith("profiles."):
             c = e.payload(profiles_pb2.CboEvent).cbo
-            created = _date(c.created_at, when.date())
+            created = _date(c.created_at, occurred(e).date())
             batch.cbos[c.id] = (
                 c.id,
                 c.cbo_type.upper(),
@@ -97,13 +110,14 @@ def sort(events: Sequence[Event]) -> Batch:
                 bool(c.bank_account),
                 _date(c.formed_on, created),
                 c.parent_id,
+                e.seq,
             )
             # A later event of the CBO carries its open link: an earlier link event is moot.
             batch.links.pop(c.id, None)
         elif kind == "identity.user.changed":
             u = e.payload(identity_pb2.UserChanged)
             if u.what == "login":
-                batch.logins[u.user_id] = when
+                batch.logins[u.user_id] = occurred(e)
             if not u.HasField("user"):
                 continue  # an event of the first contract, without the snapshot
             v = u.user
@@ -122,6 +136,7 @@ def sort(events: Sequence[Event]) -> Batch:
                 roles,
                 districts,
                 blocks,
+                e.seq,
             )
             batch.user_cbos[u.user_id] = [(c.cbo_id, c.cbo_type.upper()) for c in u.cbos]
         elif source == "transactions":
@@ -141,23 +156,20 @@ async def apply(session: AsyncSession, events: Sequence[Event]) -> None:
     if batch.links:
         await repository.link_federation(conn, batch.links)
         touched |= set(batch.links)
-    members: dict[str, list[int]] = {}
     if batch.members:
-        members = await repository.upsert_members(conn, list(batch.members.values()))
+        # The SHGs among them recounted anyway get the difference too: the recount's
+        # rollup difference is taken from their stats as moved, so nothing counts twice.
+        touched |= await repository.apply_members(conn, list(batch.members.values()))
     if batch.users:
         await repository.upsert_users(conn, list(batch.users.values()), batch.user_cbos)
     if batch.logins:
         await repository.record_logins(conn, batch.logins)
     for e in batch.books:
         touched |= await _apply_books(conn, e)
-    # Member counts move by difference, except in SHGs recounted anyway.
-    touched |= await repository.move_member_counts(
-        conn, {shg: d for shg, d in members.items() if shg not in touched}
-    )
     if touched:
         await repository.refresh_shgs(conn, touched)
-    for source, (event_id, when, pending) in batch.last.items():
-        await repository.record_applied(conn, source, event_id, when, pending)
+    for source, e in batch.last.items():
+        await repository.record_applied(conn, source, e.id, occurred(e), e.pending)
 
 
 async def _apply_books(conn: asyncpg.Connection, e: Event) -> set[str]:

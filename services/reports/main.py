@@ -11,7 +11,7 @@ from lokos import bus
 from lokos.consumer import EventConsumer
 from lokos.process import Runtime, run
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
-from services.reports import aggregates, consumers, national
+from services.reports import aggregates, consumers, ingest, national
 from services.reports.config import ReportsSettings
 from services.reports.deps import Deps
 from services.reports.federation import AggregatePublisher
@@ -32,6 +32,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         service=rt.settings.service_name,
         state=rt.settings.state,
         batch=settings.consumer_batch,
+        inboxed=ingest.inboxed,
     )
     rt.background.append(consumer.run)
     # The external aggregates' read model has a durable of its own (services.reports.aggregates).

@@ -30,7 +30,7 @@ from lokos.common.v1 import events_pb2
 from lokos.db import Database
 from lokos.events import STREAM, Event, foreign_origin
 from services.reports import consumers, ingest
-from services.reports.models import inbox, metadata
+from services.reports.models import FILLFACTOR, inbox, metadata
 
 DURABLE = "reports-feed"
 SCHEMA = "rebuild"
@@ -60,6 +60,8 @@ async def _create_schema(db: Database) -> None:
         )
         mapped = await conn.execution_options(schema_translate_map={None: SCHEMA})
         await mapped.run_sync(lambda c: metadata.create_all(c, tables=list(READ_MODELS)))
+        for table, percent in FILLFACTOR.items():
+            await conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} SET (fillfactor = {percent})"))
 
 
 def _decode(msgs: list[Msg]) -> tuple[list[Event], int]:
@@ -75,8 +77,10 @@ def _decode(msgs: list[Msg]) -> tuple[list[Event], int]:
         if foreign_origin(envelope, msg.subject) is not None:
             skipped += 1
             continue
-        pending = msg.metadata.num_pending if msg.reply else 0
-        out.append(Event(envelope, msg.subject, 1, pending or 0))
+        meta = msg.metadata if msg.reply else None
+        pending = meta.num_pending if meta is not None else 0
+        seq = meta.sequence.stream if meta is not None else 0
+        out.append(Event(envelope, msg.subject, 1, pending or 0, seq))
     return out, skipped
 
 

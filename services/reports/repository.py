@@ -28,108 +28,48 @@ async def raw(session: AsyncSession) -> asyncpg.Connection:
 # --- writes of the consumer -------------------------------------------------------------------
 
 
+# Rows written from snapshot events carry the event's stream sequence last (``seq``); the
+# upserts below leave a row alone when it was written by a newer event (a redelivery, a replay,
+# an older event redelivered after a newer one), which is what makes these events idempotent
+# without an inbox row each. ``<=``: the same event again writes the same values.
+
+
 async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> None:
     await conn.executemany(
         """
         INSERT INTO cbo (cbo_id, cbo_type, state, district_lgd_code, block_lgd_code, code, name,
-                         status, migrated, has_bank_account, formed_on, parent_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                         status, migrated, has_bank_account, formed_on, parent_id, seq)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         ON CONFLICT (cbo_id) DO UPDATE SET
             cbo_type = EXCLUDED.cbo_type, state = EXCLUDED.state,
             district_lgd_code = EXCLUDED.district_lgd_code,
             block_lgd_code = EXCLUDED.block_lgd_code, code = EXCLUDED.code,
             name = EXCLUDED.name, status = EXCLUDED.status, migrated = EXCLUDED.migrated,
             has_bank_account = EXCLUDED.has_bank_account, formed_on = EXCLUDED.formed_on,
-            parent_id = EXCLUDED.parent_id
+            parent_id = EXCLUDED.parent_id, seq = EXCLUDED.seq
+        WHERE cbo.seq <= EXCLUDED.seq
         """,
         rows,
     )
 
 
-async def link_federation(conn: asyncpg.Connection, links: Mapping[str, str]) -> None:
-    await conn.executemany("UPDATE cbo SET parent_id = $2 WHERE cbo_id = $1", list(links.items()))
-
-
-# The member columns of ``shg_stats`` a member counts in: all, then her social category's.
-MEMBER_COUNTS = ("members", "sc", "st", "obc", "general", "other")
-_CATEGORY_COLUMN = {"SC": 2, "ST": 3, "OBC": 4, "GEN": 5, "GENERAL": 5}
-
-
-def _counted(status: object, category: object) -> tuple[int, int] | None:
-    """The ``MEMBER_COUNTS`` columns a member adds 1 to (None: she is not counted)."""
-    if status == "inactive":
-        return None
-    return 1, _CATEGORY_COLUMN.get(str(category), 6)
-
-
-async def upsert_members(
-    conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]
-) -> dict[str, list[int]]:
-    """Upsert members; per SHG, how its ``MEMBER_COUNTS`` move (a joining, leaving or
-    recategorised member is +1/-1 in two columns, not a recount of her SHG)."""
-    ids = [str(r[0]) for r in rows]
-    before = await conn.fetch(
-        "SELECT shg_id, social_category, status FROM member WHERE member_id = ANY($1::text[])",
-        ids,
+async def link_federation(conn: asyncpg.Connection, links: Mapping[str, tuple[str, int]]) -> None:
+    """``links``: per child, its parent and the link event's stream sequence."""
+    await conn.executemany(
+        "UPDATE cbo SET parent_id = $2, seq = $3 WHERE cbo_id = $1 AND seq <= $3",
+        [(child, parent, seq) for child, (parent, seq) in links.items()],
     )
-    # One statement over arrays: a bulk import's batch of members in one round trip.
-    await conn.execute(
-        """
-        INSERT INTO member (member_id, shg_id, social_category, status)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-        ON CONFLICT (member_id) DO UPDATE SET shg_id = EXCLUDED.shg_id,
-            social_category = EXCLUDED.social_category, status = EXCLUDED.status
-        """,
-        *([r[i] for r in rows] for i in range(4)),
-    )
-    delta: dict[str, list[int]] = {}
-
-    def move(shg: object, category: object, status: object, sign: int) -> None:
-        counted = _counted(status, category)
-        sums = delta.setdefault(str(shg), [0] * len(MEMBER_COUNTS))
-        if counted is not None:
-            sums[0] += sign
-            sums[counted[1] - 1] += sign
-
-    for r in before:
-        move(r["shg_id"], r["social_category"], r["status"], -1)
-    for r in rows:
-        move(r[1], r[2], r[3], 1)
-    return delta
 
 
-async def move_member_counts(
-    conn: asyncpg.Connection, delta: Mapping[str, Sequence[int]]
-) -> set[str]:
-    """Add ``delta`` (per SHG, ``MEMBER_COUNTS``) to ``shg_stats`` and to the rollups of the
-    SHGs' blocks; the SHGs that have no stats yet (their own event still to come), which
-    the caller recounts instead."""
-    moved = {k: v for k, v in delta.items() if any(v)}
-    if not moved:
-        return set()
-    shgs = list(moved)
-    columns = [[moved[k][i] for k in shgs] for i in range(len(MEMBER_COUNTS))]
-    names = ", ".join(MEMBER_COUNTS)
-    arrays = ", ".join(f"${2 + i}::bigint[]" for i in range(len(MEMBER_COUNTS)))
-    sets = ", ".join(f"{c} = s.{c} + d.{c}" for c in MEMBER_COUNTS)
-    updated = await conn.fetch(
-        f"""
-        UPDATE shg_stats s SET {sets}
-          FROM unnest($1::text[], {arrays}) AS d(shg_id, {names})
-         WHERE s.shg_id = d.shg_id
-        RETURNING s.shg_id, {_ROLLUP_KEY.replace("formed_on", "s.formed_on")}
-        """,
-        shgs,
-        *columns,
-    )
-    rollup: dict[tuple[Any, ...], list[int]] = {}
-    at = {f: i for i, f in enumerate(_ROLLUP_FIELDS)}
-    for r in updated:
-        sums = rollup.setdefault((r[1], r[2], r[3], r[4]), [0] * len(_ROLLUP_FIELDS))
-        for i, c in enumerate(MEMBER_COUNTS):
-            sums[at[c]] += moved[r[0]][i]
-    await move_rollups(conn, {k: v for k, v in rollup.items() if any(v)})
-    return set(moved) - {r[0] for r in updated}
+async def apply_members(conn: asyncpg.Connection, rows: Sequence[tuple[object, ...]]) -> set[str]:
+    """Upsert members (member_id, shg_id, social_category, status, seq) and move the member
+    counts of their SHGs' ``shg_stats`` and of those SHGs' block and district rollups by what
+    the rows written changed (a joining, leaving or recategorised member is +1/-1 in two
+    columns, not a recount of her SHG; a member a newer event wrote is left alone and moves
+    nothing). One statement over arrays: a bulk import's batch costs one round trip and no
+    row-by-row work here. Returns the SHGs whose counts moved but that have no stats yet
+    (their own event still to come), which the caller recounts instead."""
+    return {r[0] for r in await conn.fetch(_MEMBERS, *([r[i] for r in rows] for i in range(5)))}
 
 
 async def upsert_users(
@@ -137,24 +77,32 @@ async def upsert_users(
     rows: Sequence[tuple[object, ...]],
     cbos: Mapping[str, list[tuple[str, str]]],
 ) -> None:
-    await conn.executemany(
-        """
-        INSERT INTO app_user (user_id, state, category, status, district_lgd_code,
-                              block_lgd_code, roles, districts, blocks)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state,
-            category = EXCLUDED.category, status = EXCLUDED.status,
-            district_lgd_code = EXCLUDED.district_lgd_code,
-            block_lgd_code = EXCLUDED.block_lgd_code, roles = EXCLUDED.roles,
-            districts = EXCLUDED.districts, blocks = EXCLUDED.blocks
-        """,
-        rows,
-    )
-    await conn.execute("DELETE FROM user_cbo WHERE user_id = ANY($1::text[])", list(cbos))
+    """Upsert users (their CBO mappings with them): only those no newer event wrote."""
+    written: set[str] = set()
+    for row in rows:
+        got = await conn.fetchval(
+            """
+            INSERT INTO app_user (user_id, state, category, status, district_lgd_code,
+                                  block_lgd_code, roles, districts, blocks, seq)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state,
+                category = EXCLUDED.category, status = EXCLUDED.status,
+                district_lgd_code = EXCLUDED.district_lgd_code,
+                block_lgd_code = EXCLUDED.block_lgd_code, roles = EXCLUDED.roles,
+                districts = EXCLUDED.districts, blocks = EXCLUDED.blocks, seq = EXCLUDED.seq
+            WHERE app_user.seq <= EXCLUDED.seq
+            RETURNING user_id
+            """,
+            *row,
+        )
+        if got is not None:
+            written.add(str(got))
+    mapped = {u: c for u, c in cbos.items() if u in written}
+    await conn.execute("DELETE FROM user_cbo WHERE user_id = ANY($1::text[])", list(mapped))
     await conn.executemany(
         "INSERT INTO user_cbo (user_id, cbo_id, cbo_type) VALUES ($1, $2, $3)"
         " ON CONFLICT DO NOTHING",
-        [(u, c, t) for u, mapped in cbos.items() for c, t in mapped],
+        [(u, c, t) for u, pairs in mapped.items() for c, t in pairs],
     )
 
 
@@ -280,6 +228,72 @@ _ROLLUP_COLUMNS = (
 _ROLLUP_KEY = "state, district_lgd_code, block_lgd_code, date_trunc('month', formed_on)::date"
 _ROLLUP_FIELDS = tuple(c.strip() for c in _ROLLUP_COLUMNS.split(","))
 
+# The member columns of ``shg_stats`` a member counts in: all, then her social category's
+# (``other`` is what the others leave); an inactive member counts in none.
+_COUNTED = ("members", "sc", "st", "obc", "general")
+_MEMBER_ROLLUP = ", ".join(
+    f"sum({c})"
+    if c in _COUNTED
+    else "sum(members - sc - st - obc - general)"
+    if c == "other"
+    else "0"
+    for c in _ROLLUP_FIELDS
+)
+_MEMBER_ROLLUP_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in (*_COUNTED, "other"))
+# The rows as they were (``was``: the statement's snapshot, before ``up`` wrote) beside the
+# rows written; the difference per SHG; added to shg_stats, then per block and district month.
+_MEMBERS = f"""
+WITH d AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+        AS d(member_id, shg_id, social_category, status, seq)),
+was AS (
+    SELECT member_id, shg_id, social_category, status
+      FROM member WHERE member_id = ANY($1::text[])),
+up AS (
+    INSERT INTO member (member_id, shg_id, social_category, status, seq)
+    SELECT * FROM d
+    ON CONFLICT (member_id) DO UPDATE SET shg_id = EXCLUDED.shg_id,
+        social_category = EXCLUDED.social_category, status = EXCLUDED.status,
+        seq = EXCLUDED.seq
+    WHERE member.seq <= EXCLUDED.seq
+    RETURNING member_id, shg_id, social_category, status),
+moved AS (
+    SELECT shg_id, social_category AS category, 1 AS sign FROM up WHERE status <> 'inactive'
+    UNION ALL
+    SELECT was.shg_id, was.social_category, -1
+      FROM up JOIN was USING (member_id) WHERE was.status <> 'inactive'),
+delta AS (
+    SELECT shg_id, sum(sign) AS members,
+           coalesce(sum(sign) FILTER (WHERE category = 'SC'), 0) AS sc,
+           coalesce(sum(sign) FILTER (WHERE category = 'ST'), 0) AS st,
+           coalesce(sum(sign) FILTER (WHERE category = 'OBC'), 0) AS obc,
+           coalesce(sum(sign) FILTER (WHERE category IN ('GEN', 'GENERAL')), 0) AS general
+      FROM moved GROUP BY shg_id),
+nonzero AS (
+    SELECT * FROM delta WHERE (members, sc, st, obc, general) <> (0, 0, 0, 0, 0)),
+stats AS (
+    UPDATE shg_stats s SET members = s.members + d.members, sc = s.sc + d.sc,
+           st = s.st + d.st, obc = s.obc + d.obc, general = s.general + d.general,
+           other = s.other + (d.members - d.sc - d.st - d.obc - d.general)
+      FROM nonzero d
+     WHERE s.shg_id = d.shg_id
+    RETURNING s.shg_id, {_ROLLUP_KEY.replace("formed_on", "s.formed_on")} AS formed_month,
+              d.members, d.sc, d.st, d.obc, d.general),
+block AS (
+    INSERT INTO block_rollup AS t (state, district_lgd_code, block_lgd_code, formed_month,
+                                   {_ROLLUP_COLUMNS})
+    SELECT state, district_lgd_code, block_lgd_code, formed_month, {_MEMBER_ROLLUP}
+      FROM stats GROUP BY 1, 2, 3, 4
+    ON CONFLICT (state, district_lgd_code, block_lgd_code, formed_month)
+    DO UPDATE SET {_MEMBER_ROLLUP_ADD}),
+district AS (
+    INSERT INTO district_rollup AS t (state, district_lgd_code, formed_month, {_ROLLUP_COLUMNS})
+    SELECT state, district_lgd_code, formed_month, {_MEMBER_ROLLUP}
+      FROM stats GROUP BY 1, 2, 3
+    ON CONFLICT (state, district_lgd_code, formed_month) DO UPDATE SET {_MEMBER_ROLLUP_ADD})
+SELECT shg_id FROM nonzero WHERE shg_id NOT IN (SELECT shg_id FROM stats)
+"""
+
 
 async def refresh_shgs(conn: asyncpg.Connection, touched: Iterable[str]) -> None:
     """Recompute the stats of the touched SHGs (and of the SHGs of touched VOs: their CLF may
@@ -354,7 +368,10 @@ async def move_rollups(
             *columns,
             *sums,
         )
-    # Months left without an SHG (a move between months of formation) drop out.
+    # Months left without an SHG (a move between months of formation) drop out; only a
+    # month some SHG left can be one.
+    if not any(delta[k][0] < 0 for k in keys):
+        return
     await conn.execute(
         """
         DELETE FROM block_rollup r USING unnest($1::text[], $2::text[], $3::text[], $4::date[])

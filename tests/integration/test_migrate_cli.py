@@ -32,7 +32,7 @@ def test_migrate_up_down_and_up_again(platform: Platform, monkeypatch: pytest.Mo
     up = runner.invoke(cli, ["migrate", "up", "reports"])
     assert up.exit_code == 0, up.output
     head = asyncio.run(_tables(url))
-    assert {"block_rollup", "area_month", "national_block_aggregate", "@0004"} <= head
+    assert {"block_rollup", "area_month", "national_block_aggregate", "@0005"} <= head
 
     down = runner.invoke(cli, ["migrate", "down", "reports", "0003"])
     assert down.exit_code == 0, down.output
