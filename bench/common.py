@@ -459,3 +459,43 @@ def wait_quiet(p: Platform, timeout: float = 1800.0) -> float:
         seconds = asyncio.run(_wait_quiet(p, timeout))
     console.print(f"event backlog drained in {seconds:.0f}s")
     return seconds
+
+
+# --- CPU per process --------------------------------------------------------------------------
+
+
+def proc_stats() -> dict[int, tuple[int, float]]:
+    """Every process's parent and CPU seconds (user + system), from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def cpu_seconds(p: Platform, programs: Sequence[str] | None = None) -> dict[str, float]:
+    """CPU seconds used so far by each of the platform's programs (all when None) with its
+    children (PostgreSQL's backends): on a shared machine a rate depends on the load, the
+    CPU per request or event does not. A backend that ended in between is not counted."""
+    stats = proc_stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    out: dict[str, float] = {}
+    for info in p.status():
+        if (programs is not None and info["name"] not in programs) or not info["pid"]:
+            continue
+        todo, total = [int(info["pid"])], 0.0
+        while todo:
+            pid = todo.pop()
+            total += stats.get(pid, (0, 0.0))[1]
+            todo.extend(children.get(pid, []))
+        out[str(info["name"])] = total
+    return out

@@ -50,8 +50,10 @@ from rich.table import Table
 from bench.common import (
     LatencyStats,
     console,
+    cpu_seconds,
     fmt_ms,
     get_token,
+    proc_stats,
     shared_platform,
     write_results,
 )
@@ -321,43 +323,6 @@ async def latency(p: Platform, loaded: Loaded, requests: int) -> dict[str, Laten
 # --- 3. ingestion -------------------------------------------------------------------------------
 
 
-def _proc_stats() -> dict[int, tuple[int, float]]:
-    """Every process's parent and CPU seconds (user + system), from /proc (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[int, tuple[int, float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    return out
-
-
-def _cpu_seconds(p: Platform, programs: Sequence[str]) -> dict[str, float]:
-    """CPU seconds used so far by each program with its children (PostgreSQL's backends): on
-    a shared machine the rate depends on the load, the CPU per event does not. A backend that
-    ended in between is not counted."""
-    stats = _proc_stats()
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    out: dict[str, float] = {}
-    for info in p.status():
-        if info["name"] not in programs or not info["pid"]:
-            continue
-        todo, total = [int(info["pid"])], 0.0
-        while todo:
-            pid = todo.pop()
-            total += stats.get(pid, (0, 0.0))[1]
-            todo.extend(children.get(pid, []))
-        out[info["name"]] = total
-    return out
-
-
 # The parts the reports' ingestion costs, then the other consumers of the same member events
 # (dedup-index, transactions-profiles), which share the machine's cores while it runs.
 CPU_PROGRAMS = ("reports", "postgres", "nats", "dedup", "transactions")
@@ -376,13 +341,13 @@ async def _backend_cpu(p: Platform) -> float:
         )
     finally:
         await conn.close()
-    stats = _proc_stats()
+    stats = proc_stats()
     return sum(stats.get(r["pid"], (0, 0.0))[1] for r in pids)
 
 
 async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float]:
     user, password = p.nats_credentials()
-    cpu_before = _cpu_seconds(p, CPU_PROGRAMS)
+    cpu_before = cpu_seconds(p, CPU_PROGRAMS)
     cpu_before[REPORTS_DB] = await _backend_cpu(p)
     load_before = os.getloadavg()[0]
     nc = await nats.connect(p.nats_url, user=user, password=password)
@@ -427,7 +392,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
         total = time.perf_counter() - t0
     finally:
         await nc.close()
-    cpu_after = _cpu_seconds(p, CPU_PROGRAMS)
+    cpu_after = cpu_seconds(p, CPU_PROGRAMS)
     cpu_after[REPORTS_DB] = await _backend_cpu(p)
     out = {
         "events": events,
@@ -526,7 +491,7 @@ async def export_http(p: Platform, blocks: Sequence[str]) -> dict[str, float]:
 
             sampler = asyncio.create_task(sample(peak, done))
             size = rows = 0
-            cpu_before = _cpu_seconds(p, HTTP_CPU_PROGRAMS)
+            cpu_before = cpu_seconds(p, HTTP_CPU_PROGRAMS)
             out[f"{fmt}_load_before"] = os.getloadavg()[0]
             t0 = time.perf_counter()
             for where in filters:
@@ -542,7 +507,7 @@ async def export_http(p: Platform, blocks: Sequence[str]) -> dict[str, float]:
                         if fmt == "csv":
                             rows += part.count(b"\n")
             seconds = time.perf_counter() - t0
-            cpu_after = _cpu_seconds(p, HTTP_CPU_PROGRAMS)
+            cpu_after = cpu_seconds(p, HTTP_CPU_PROGRAMS)
             out[f"{fmt}_load_after"] = os.getloadavg()[0]
             done.set()
             await sampler

@@ -44,6 +44,7 @@ from bench.common import (
     auth_headers,
     check_ports_free,
     console,
+    cpu_seconds,
     fmt_ms,
     get_token,
     met,
@@ -76,6 +77,8 @@ class RequestPathResult:
     asyncpg: LatencyStats
     healthz: LatencyStats
     hop: LatencyStats
+    # CPU µs per request of each platform program while the gateway was under load.
+    gateway_cpu_us: dict[str, float]
 
     @property
     def hop_rps_ratio(self) -> float:
@@ -132,6 +135,7 @@ class RequestPathResult:
             "asyncpg": self.asyncpg,
             "healthz": self.healthz,
             "hop": self.hop,
+            "gateway_cpu_us": self.gateway_cpu_us,
             "rps_ratio": self.rps_ratio,
             "hop_rps_ratio": self.hop_rps_ratio,
             "p99_factor": self.p99_factor,
@@ -198,16 +202,24 @@ def measure(
     headers = auth_headers(get_token(p))
     dsn = asyncpg_dsn(p.database_url("profiles"))
 
-    def loaded(target: str, port: int) -> LoadResult:
+    def loaded(target: str, port: int, cpu_us: dict[str, float] | None = None) -> LoadResult:
+        """The load run; with ``cpu_us``, each platform program's CPU µs per request in it."""
         with console.status(f"{target}: warm-up 2s ({gen})…"):
             run_load(target, gen, port, paths, headers, connections, 2)
+        before = cpu_seconds(p)
         with console.status(f"{target}: {seconds}s with {connections} connections ({gen})…"):
-            return run_load(target, gen, port, paths, headers, connections, seconds)
+            result = run_load(target, gen, port, paths, headers, connections, seconds)
+        if cpu_us is not None:
+            after = cpu_seconds(p)
+            for name, spent in after.items():
+                cpu_us[name] = 1e6 * (spent - before.get(name, 0.0)) / max(result.requests, 1)
+        return result
 
     with console.status("sequential: gateway, its /healthz…"):
         gateway, _ = _http_samples(GATEWAY_PORT, headers, picks, warm)
         healthz, _ = _http_samples(GATEWAY_PORT, {}, ["/healthz"] * requests, ["/healthz"] * 50)
-    gateway_load = loaded("gateway /v1/cbos/{id}", GATEWAY_PORT)
+    gateway_cpu_us: dict[str, float] = {}
+    gateway_load = loaded("gateway /v1/cbos/{id}", GATEWAY_PORT, gateway_cpu_us)
     with served("bench.monolith_app", MONOLITH_PORT, "--idp", p.idp_url, "--dsn", dsn):
         with console.status("sequential: monolith…"):
             monolith, _ = _http_samples(MONOLITH_PORT, headers, picks, warm)
@@ -230,6 +242,7 @@ def measure(
         monolith_load=monolith_load,
         hop_load=hop_load,
         hop=LatencyStats.from_ns(hop),
+        gateway_cpu_us=gateway_cpu_us,
         gateway=LatencyStats.from_ns(gateway),
         monolith=LatencyStats.from_ns(monolith),
         echo=LatencyStats.from_ns(echo),
@@ -263,6 +276,12 @@ def render(r: RequestPathResult) -> list[Table]:
         ("two-hop floor: FastAPI → grpc.aio echo", r.hop),
     ):
         seq.add_row(name, fmt_ms(s.p50_ms), fmt_ms(s.p90_ms), fmt_ms(s.p99_ms))
+    cpu = Table(title="CPU µs per request, gateway under load")
+    cpu.add_column("program")
+    cpu.add_column("µs", justify="right")
+    for name, us in sorted(r.gateway_cpu_us.items(), key=lambda x: -x[1]):
+        if us >= 1:
+            cpu.add_row(name, f"{us:,.0f}")
     goals = Table(title="Request path against the goals")
     for col in ("measurement", "value", "goal", "met?"):
         goals.add_column(col, justify="left" if col == "measurement" else "right")
@@ -274,7 +293,7 @@ def render(r: RequestPathResult) -> list[Table]:
         "",
         "",
     )
-    return [load, seq, goals]
+    return [load, seq, cpu, goals]
 
 
 def main() -> None:

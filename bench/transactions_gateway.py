@@ -35,7 +35,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.common import LatencyStats, console, fmt_ms, get_token, shared_platform, wait_quiet
+from bench.common import (
+    LatencyStats,
+    console,
+    cpu_seconds,
+    fmt_ms,
+    get_token,
+    shared_platform,
+    wait_quiet,
+)
 from bench.migration_import import (
     _import,
     _principal,
@@ -206,35 +214,6 @@ async def _raw_copy(dsn: str, lines: int, clients: int) -> float:
         await pool.close()
 
 
-_CLK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU time (user + system) of each program's process tree (PostgreSQL's backends are
-    children of the postmaster; the gateway's workers of the gateway), from /proc."""
-    children: dict[int, list[int]] = {}
-    times: dict[int, float] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(d))
-        times[int(d)] = (int(fields[11]) + int(fields[12])) / _CLK
-    out = {}
-    for name, root in pids.items():
-        total, stack = 0.0, [root]
-        while stack:
-            pid = stack.pop()
-            total += times.get(pid, 0.0)
-            stack.extend(children.get(pid, ()))
-        out[name] = total
-    return out
-
-
 async def _wait_spans_indexed(p: Platform, timeout: float = 900.0) -> float:
     """Until the helpdesk's span index has read every trace file as far as it was a moment
     ago (a bulk import leaves minutes of spans to index); returns seconds."""
@@ -313,9 +292,9 @@ def run(p: Platform, members: int, clients: int, requests: int, rounds: int = 1)
         cpu = dict.fromkeys(pids, 0.0)
         for rnd in range(rounds):
             load = os.getloadavg()[0]
-            before = _cpu_seconds(pids)
+            before = cpu_seconds(p, list(pids))
             spent = asyncio.run(_uploads(p.gateway_url, bk, writers, clients, 4 * rnd + 1))
-            after = _cpu_seconds(pids)
+            after = cpu_seconds(p, list(pids))
             took += spent
             for name in pids:
                 cpu[name] += after[name] - before[name]
