@@ -3,9 +3,9 @@ request id), the service verifies (key, MAC, expiry, request id) before anything
 
 1. The code alone, per request: sign, verify, and sign + verify, against what the unsigned
    principal cost before (serialize + parse); "added" is the difference.
-2. One gRPC call over loopback to an in-process server with the services' interceptor
-   (``lokos.rpc.ContextInterceptor``), the client signing each call as the gateway does,
-   against the same interceptor believing an unsigned principal as it did before; the two
+2. One gRPC call over loopback to an in-process server with the services' call wrapper
+   (``lokos.rpc.CallContext``), the client signing each call as the gateway does,
+   against the same wrapper believing an unsigned principal as it did before; the two
    kinds of call alternate on one channel, so a busy host slows both alike.
 
 No platform needed.
@@ -38,7 +38,7 @@ from lokos.principal import (
     RoleGrant,
     Scope,
 )
-from lokos.rpc import REQUEST_ID_KEY, ContextInterceptor
+from lokos.rpc import REQUEST_ID_KEY, CallContext
 
 GOAL_ADDED_P50_MS = 0.05
 PORT = 18095
@@ -132,8 +132,8 @@ async def _answer(request: bytes, ctx: Any) -> bytes:
 
 async def measure_grpc(keys: KeyRing, calls: int) -> tuple[LatencyStats, LatencyStats]:
     """Signed and unsigned calls alternate on one channel: a loaded host slows both alike."""
-    server = grpc.aio.server(interceptors=[ContextInterceptor(keys)])
-    server.add_generic_rpc_handlers(
+    server = grpc.aio.server()
+    CallContext(keys).registrar(server).add_generic_rpc_handlers(
         [
             grpc.method_handlers_generic_handler(
                 "bench.Echo", {"Who": grpc.unary_unary_rpc_method_handler(_answer)}

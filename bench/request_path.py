@@ -48,6 +48,7 @@ from bench.common import (
     fmt_ms,
     get_token,
     met,
+    proc_stats,
     seed_shgs,
     shared_platform,
     wait_listening,
@@ -79,6 +80,9 @@ class RequestPathResult:
     hop: LatencyStats
     # CPU µs per request of each platform program while the gateway was under load.
     gateway_cpu_us: dict[str, float]
+    # The same for the peers' own programs under their load: the monolith, and the two-hop
+    # floor's FastAPI app and echo server (what the gateway and profiles would cost bare).
+    peer_cpu_us: dict[str, float]
 
     @property
     def hop_rps_ratio(self) -> float:
@@ -136,6 +140,7 @@ class RequestPathResult:
             "healthz": self.healthz,
             "hop": self.hop,
             "gateway_cpu_us": self.gateway_cpu_us,
+            "peer_cpu_us": self.peer_cpu_us,
             "rps_ratio": self.rps_ratio,
             "hop_rps_ratio": self.hop_rps_ratio,
             "p99_factor": self.p99_factor,
@@ -145,8 +150,8 @@ class RequestPathResult:
 
 
 @contextmanager
-def served(module: str, port: int, *args: str) -> Iterator[None]:
-    """``python -m module --port port *args`` in its own process until the block ends."""
+def served(module: str, port: int, *args: str) -> Iterator[int]:
+    """``python -m module --port port *args`` in its own process (its pid) until the block ends."""
     check_ports_free([port])
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--port", str(port), *args],
@@ -156,7 +161,7 @@ def served(module: str, port: int, *args: str) -> Iterator[None]:
     )
     try:
         wait_listening(port)
-        yield
+        yield proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -202,17 +207,26 @@ def measure(
     headers = auth_headers(get_token(p))
     dsn = asyncpg_dsn(p.database_url("profiles"))
 
-    def loaded(target: str, port: int, cpu_us: dict[str, float] | None = None) -> LoadResult:
-        """The load run; with ``cpu_us``, each platform program's CPU µs per request in it."""
+    def loaded(
+        target: str, port: int, cpu_us: dict[str, float], peers: dict[str, int] | None = None
+    ) -> LoadResult:
+        """The load run; fills ``cpu_us`` with each program's CPU µs per request in it: the
+        platform's, or with ``peers`` (name → pid) those peer processes'."""
+
+        def spent() -> dict[str, float]:
+            if peers is None:
+                return cpu_seconds(p)
+            stats = proc_stats()
+            return {name: stats.get(pid, (0, 0.0))[1] for name, pid in peers.items()}
+
         with console.status(f"{target}: warm-up 2s ({gen})…"):
             run_load(target, gen, port, paths, headers, connections, 2)
-        before = cpu_seconds(p)
+        before = spent()
         with console.status(f"{target}: {seconds}s with {connections} connections ({gen})…"):
             result = run_load(target, gen, port, paths, headers, connections, seconds)
-        if cpu_us is not None:
-            after = cpu_seconds(p)
-            for name, spent in after.items():
-                cpu_us[name] = 1e6 * (spent - before.get(name, 0.0)) / max(result.requests, 1)
+        after = spent()
+        for name, used in after.items():
+            cpu_us[name] = 1e6 * (used - before.get(name, 0.0)) / max(result.requests, 1)
         return result
 
     with console.status("sequential: gateway, its /healthz…"):
@@ -220,15 +234,23 @@ def measure(
         healthz, _ = _http_samples(GATEWAY_PORT, {}, ["/healthz"] * requests, ["/healthz"] * 50)
     gateway_cpu_us: dict[str, float] = {}
     gateway_load = loaded("gateway /v1/cbos/{id}", GATEWAY_PORT, gateway_cpu_us)
-    with served("bench.monolith_app", MONOLITH_PORT, "--idp", p.idp_url, "--dsn", dsn):
+    peer_cpu_us: dict[str, float] = {}
+    with served("bench.monolith_app", MONOLITH_PORT, "--idp", p.idp_url, "--dsn", dsn) as mono:
         with console.status("sequential: monolith…"):
             monolith, _ = _http_samples(MONOLITH_PORT, headers, picks, warm)
-        monolith_load = loaded("monolith (FastAPI + RS256 + asyncpg)", MONOLITH_PORT)
-    with served("bench.grpc_echo", ECHO_PORT):
-        with served("bench.hello_app", HELLO_PORT, "--echo", str(ECHO_PORT)):
+        monolith_load = loaded(
+            "monolith (FastAPI + RS256 + asyncpg)", MONOLITH_PORT, peer_cpu_us, {"monolith": mono}
+        )
+    with served("bench.grpc_echo", ECHO_PORT) as echo_pid:
+        with served("bench.hello_app", HELLO_PORT, "--echo", str(ECHO_PORT)) as hello_pid:
             with console.status("sequential: FastAPI → grpc echo…"):
                 hop, _ = _http_samples(HELLO_PORT, headers, picks, warm)
-            hop_load = loaded("two-hop floor (FastAPI → grpc.aio echo)", HELLO_PORT)
+            hop_load = loaded(
+                "two-hop floor (FastAPI → grpc.aio echo)",
+                HELLO_PORT,
+                peer_cpu_us,
+                {"two-hop FastAPI app": hello_pid, "two-hop echo server": echo_pid},
+            )
         with (
             console.status("sequential: grpc echo, asyncpg…"),
             asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
@@ -243,6 +265,7 @@ def measure(
         hop_load=hop_load,
         hop=LatencyStats.from_ns(hop),
         gateway_cpu_us=gateway_cpu_us,
+        peer_cpu_us=peer_cpu_us,
         gateway=LatencyStats.from_ns(gateway),
         monolith=LatencyStats.from_ns(monolith),
         echo=LatencyStats.from_ns(echo),
@@ -276,12 +299,14 @@ def render(r: RequestPathResult) -> list[Table]:
         ("two-hop floor: FastAPI → grpc.aio echo", r.hop),
     ):
         seq.add_row(name, fmt_ms(s.p50_ms), fmt_ms(s.p90_ms), fmt_ms(s.p99_ms))
-    cpu = Table(title="CPU µs per request, gateway under load")
+    cpu = Table(title="CPU µs per request under load")
     cpu.add_column("program")
     cpu.add_column("µs", justify="right")
     for name, us in sorted(r.gateway_cpu_us.items(), key=lambda x: -x[1]):
         if us >= 1:
             cpu.add_row(name, f"{us:,.0f}")
+    for name, us in r.peer_cpu_us.items():
+        cpu.add_row(f"[dim]peer:[/] {name}", f"{us:,.0f}")
     goals = Table(title="Request path against the goals")
     for col in ("measurement", "value", "goal", "met?"):
         goals.add_column(col, justify="left" if col == "measurement" else "right")

@@ -10,7 +10,7 @@ Metadata every internal call carries:
 - ``traceparent``: the caller's span (W3C trace context); the callee's server span is its child.
 
 Tracing is done here rather than by OpenTelemetry's gRPC interceptors: one server span per
-call opened by :class:`ContextInterceptor`, and the caller's context put in the metadata by
+call opened by :class:`CallContext`, and the caller's context put in the metadata by
 :func:`call_metadata`. The interceptors cost more per call (an intercepted call object and a
 client span on the caller, a second wrapped handler on the callee) than the rest of a cached
 read; the trace keeps the same tree (gateway → service → service, consumers).
@@ -261,56 +261,108 @@ def error_from_rpc(exc: grpc.aio.AioRpcError) -> LokosError:
 ErrorTranslator = Callable[[Exception], LokosError | None]
 
 
-class ContextInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Verifies the signed principal first (refusing the call without a valid one), then sets
-    the principal, request id and language for the call and maps domain errors to status."""
+class CallContext:
+    """Every method handler of a server, wrapped once when it is registered: per call the
+    wrapper verifies the signed principal first (refusing the call without a valid one), then
+    sets the principal, request id and language, opens the server span and maps domain errors
+    to status.
+
+    Wrapping at registration rather than in a ``grpc.aio.ServerInterceptor`` keeps the server
+    on gRPC's direct lookup of registered methods: an interceptor runs a coroutine and builds a
+    new handler for every call (≈15 µs of a 0.3 ms call). A call to a method the server does
+    not have is still refused without a valid principal (:meth:`unknown_methods`) before it is
+    answered UNIMPLEMENTED, so an unsigned caller learns nothing about what exists.
+    """
 
     def __init__(self, keys: KeyRing, translate: ErrorTranslator | None = None) -> None:
         self.keys = keys
         # Turns an unexpected exception into a domain error (e.g. a database outage → 503).
         self.translate = translate
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
-        details: grpc.HandlerCallDetails,
-    ) -> Any:
-        if details.method.startswith(HEALTH_METHOD_PREFIX):
-            return await continuation(details)
-        metadata = dict(details.invocation_metadata or ())
-        try:
-            received = _verify(self.keys, metadata)
-        except Unauthenticated as err:
-            # Refused before anything else, whether or not the method exists.
-            return _refusal(await continuation(details), err)
-        handler = await continuation(details)
-        if handler is None:
+    def wrap(self, method: str, handler: Any) -> Any:
+        """``handler`` (of ``/package.Service/Method``) run in the call's context."""
+        if method.startswith(HEALTH_METHOD_PREFIX):
             return handler
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _in_context(
-                    handler.unary_unary, metadata, received, details.method, self.translate
-                ),
+                _in_context(handler.unary_unary, method, self.keys, self.translate),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:  # uploads: the request is an iterator of chunks
             return grpc.stream_unary_rpc_method_handler(
-                _in_context(
-                    handler.stream_unary, metadata, received, details.method, self.translate
-                ),
+                _in_context(handler.stream_unary, method, self.keys, self.translate),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:  # downloads: the answer is a stream of chunks
             return grpc.unary_stream_rpc_method_handler(
-                _streaming_in_context(
-                    handler.unary_stream, metadata, received, details.method, self.translate
-                ),
+                _streaming_in_context(handler.unary_stream, method, self.keys, self.translate),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler  # streams both ways: none yet; context.principal() refuses there
+
+    def registrar(self, server: grpc.aio.Server) -> _Registrar:
+        """What a service's ``register`` gets in place of the server: the generated
+        ``add_…Servicer_to_server`` functions register through it, wrapped."""
+        return _Registrar(server, self)
+
+    def unknown_methods(self) -> grpc.GenericRpcHandler[Any, Any]:
+        """The last handler of a server: refuses an unsigned call to a method it lacks."""
+        return _UnknownMethods(self.keys)
+
+
+class _Registrar:
+    """The two registration methods of ``grpc.aio.Server`` that generated code calls; each
+    handler is wrapped once (the same wrapper for both paths)."""
+
+    def __init__(self, server: grpc.aio.Server, calls: CallContext) -> None:
+        self._server = server
+        self._calls = calls
+        self._wrapped: dict[str, Any] = {}
+
+    def _wrap(self, method: str, handler: Any) -> Any:
+        if handler is None:
+            return None
+        held = self._wrapped.get(method)
+        if held is None:
+            held = self._wrapped[method] = self._calls.wrap(method, handler)
+        return held
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        wrapped = {name: self._wrap(f"/{service}/{name}", h) for name, h in handlers.items()}
+        self._server.add_registered_method_handlers(service, wrapped)  # type: ignore[attr-defined]
+
+    def add_generic_rpc_handlers(
+        self, handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
+    ) -> None:
+        self._server.add_generic_rpc_handlers([_WrappedGeneric(h, self._wrap) for h in handlers])
+
+
+class _WrappedGeneric(grpc.GenericRpcHandler):  # type: ignore[type-arg]
+    def __init__(
+        self, inner: grpc.GenericRpcHandler[Any, Any], wrap: Callable[[str, Any], Any]
+    ) -> None:
+        self._inner = inner
+        self._wrap = wrap
+
+    def service(self, details: grpc.HandlerCallDetails) -> Any:
+        return self._wrap(details.method, self._inner.service(details))
+
+
+class _UnknownMethods(grpc.GenericRpcHandler):  # type: ignore[type-arg]
+    def __init__(self, keys: KeyRing) -> None:
+        self._keys = keys
+
+    def service(self, details: grpc.HandlerCallDetails) -> Any:
+        if details.method.startswith(HEALTH_METHOD_PREFIX):
+            return None
+        try:
+            _verify(self._keys, dict(details.invocation_metadata or ()))
+        except Unauthenticated as err:
+            return _refusal(None, err)
+        return None  # signed: UNIMPLEMENTED, as gRPC answers
 
 
 def _refusal(handler: Any, err: LokosError) -> Any:
@@ -338,27 +390,38 @@ def _refusal(handler: Any, err: LokosError) -> Any:
     )
 
 
+def _received_or_refuse(keys: KeyRing, metadata: dict[str, Any]) -> _Received | LokosError:
+    try:
+        return _verify(keys, metadata)
+    except Unauthenticated as err:
+        return err
+
+
 def _in_context(
     behavior: Callable[[Any, Any], Awaitable[Any]],
-    metadata: dict[str, Any],
-    received: _Received,
     method: str,
+    keys: KeyRing,
     translate: ErrorTranslator | None = None,
 ) -> Callable[[Any, Any], Awaitable[Any]]:
-    """Run ``behavior`` in a server span (child of the caller's) with the caller's (verified)
-    principal, request id and language set, and turn domain errors into status with details."""
-    language = i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))
-    parent = parent_of(str(metadata.get(TRACEPARENT_KEY, "")))
+    """Run ``behavior`` in a server span (child of the caller's) with the caller's verified
+    principal, request id and language set, and turn domain errors into status with details.
+    A call without a valid principal is refused before ``behavior`` runs."""
     service, _, name = method[1:].rpartition("/")
     attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
 
     async def wrapped(request: Any, ctx: Any) -> Any:
+        metadata = dict(ctx.invocation_metadata() or ())
+        received = _received_or_refuse(keys, metadata)
+        if isinstance(received, LokosError):
+            await ctx.abort_with_status(rpc_status.to_status(error_to_status(received)))
+            return None
         tokens = (
             context.current_principal.set(received.principal),
             context.current_request_id.set(received.request_id),
-            i18n.current_language.set(language),
+            i18n.current_language.set(i18n.pick_language(str(metadata.get(i18n.LANGUAGE_KEY, "")))),
             _received.set(received),
         )
+        parent = parent_of(str(metadata.get(TRACEPARENT_KEY, "")))
         span = tracer.start_span(method, parent, SpanKind.SERVER, attributes)
         try:
             with trace.use_span(span, end_on_exit=True, record_exception=False):
@@ -399,15 +462,19 @@ async def _abort_unexpected(
 
 def _streaming_in_context(
     behavior: Callable[[Any, Any], AsyncIterator[Any]],
-    metadata: dict[str, Any],
-    received: _Received,
     method: str,
+    keys: KeyRing,
     translate: ErrorTranslator | None = None,
 ) -> Callable[[Any, Any], AsyncIterator[Any]]:
     """:func:`_in_context` for a method that answers with a stream: the context holds while
     the stream is written; an error ends the stream with its status."""
 
     async def wrapped(request: Any, ctx: Any) -> AsyncIterator[Any]:
+        metadata = dict(ctx.invocation_metadata() or ())
+        received = _received_or_refuse(keys, metadata)
+        if isinstance(received, LokosError):
+            await ctx.abort_with_status(rpc_status.to_status(error_to_status(received)))
+            return
         tokens = (
             context.current_principal.set(received.principal),
             context.current_request_id.set(received.request_id),
@@ -456,11 +523,10 @@ async def start_server(
     :func:`lokos.db.outage`: a database outage answers UNAVAILABLE, not INTERNAL).
     """
     own = trust()
-    server = grpc.aio.server(
-        interceptors=[ContextInterceptor(own.keys, translate)],
-        options=[("grpc.so_reuseport", 0), *METADATA_OPTIONS],
-    )
-    register(server)
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0), *METADATA_OPTIONS])
+    calls = CallContext(own.keys, translate)
+    register(calls.registrar(server))  # type: ignore[arg-type]
+    server.add_generic_rpc_handlers([calls.unknown_methods()])
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     address = f"{host}:{port}"
@@ -534,7 +600,7 @@ async def check_health(ch: grpc.aio.Channel, service: str = "", timeout: float =
 
 
 __all__ = [
-    "ContextInterceptor",
+    "CallContext",
     "TlsFiles",
     "Trust",
     "call_metadata",

@@ -12,7 +12,7 @@ import pytest
 from lokos import i18n
 from lokos.i18n import Catalog, current_language, language, pick_language
 from lokos.principal import METADATA_KEY, KeyRing, system_principal
-from lokos.rpc import ContextInterceptor, call_metadata
+from lokos.rpc import CallContext, call_metadata
 
 
 @pytest.fixture(autouse=True)
@@ -147,18 +147,12 @@ async def _language_seen_by_handler(md: tuple[tuple[str, str], ...]) -> str:
         return "ok"
 
     handler = grpc.unary_unary_rpc_method_handler(behavior)
-
-    async def continuation(details: Any) -> Any:
-        return handler
-
     keys = KeyRing([("k1", bytes(32))])
     signed = keys.sign(system_principal("test", "up"), "r1")
-    details = SimpleNamespace(
-        method="/lokos.test/Call",
-        invocation_metadata=(*md, ("x-request-id", "r1"), (METADATA_KEY, signed)),
-    )
-    wrapped = await ContextInterceptor(keys).intercept_service(continuation, details)  # type: ignore[arg-type]
-    assert await wrapped.unary_unary(object(), object()) == "ok"
+    invocation = (*md, ("x-request-id", "r1"), (METADATA_KEY, signed))
+    ctx = SimpleNamespace(invocation_metadata=lambda: invocation)
+    wrapped = CallContext(keys).wrap("/lokos.test/Call", handler)
+    assert await wrapped.unary_unary(object(), ctx) == "ok"
     return seen[0]
 
 

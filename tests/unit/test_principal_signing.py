@@ -26,7 +26,7 @@ from lokos.principal import (
     Scope,
     system_principal,
 )
-from lokos.rpc import ContextInterceptor
+from lokos.rpc import CallContext
 
 NOW = 1_800_000_000.0
 KEY_A = bytes(range(32))
@@ -169,7 +169,7 @@ def test_the_key_file_is_made_once_private_and_the_setting_wins(tmp_path: Path) 
 
 
 async def _call(keys: KeyRing, method: str, md: tuple[tuple[str, Any], ...]) -> Any:
-    """Run one unary call through the interceptor; the principal the handler saw, or the
+    """Run one unary call through the call wrapper; the principal the handler saw, or the
     status it was refused with."""
     seen: list[Principal | None] = []
 
@@ -177,15 +177,14 @@ async def _call(keys: KeyRing, method: str, md: tuple[tuple[str, Any], ...]) -> 
         seen.append(context.current_principal.get())
         return "ok"
 
-    async def continuation(details: Any) -> Any:
-        return grpc.unary_unary_rpc_method_handler(behavior)
-
     class Ctx:
+        def invocation_metadata(self) -> tuple[tuple[str, Any], ...]:
+            return md
+
         async def abort_with_status(self, status: Any) -> None:
             raise _Aborted(status)
 
-    details = SimpleNamespace(method=method, invocation_metadata=md)
-    handler = await ContextInterceptor(keys).intercept_service(continuation, details)  # type: ignore[arg-type]
+    handler = CallContext(keys).wrap(method, grpc.unary_unary_rpc_method_handler(behavior))
     try:
         await handler.unary_unary(object(), Ctx())
     except _Aborted as aborted:
@@ -198,7 +197,7 @@ class _Aborted(Exception):
         self.status = status
 
 
-async def test_the_interceptor_refuses_before_the_handler_runs() -> None:
+async def test_the_call_wrapper_refuses_before_the_handler_runs() -> None:
     keys = KeyRing([("a", KEY_A)])
     method = "/lokos.profiles.v1.ProfilesService/GetCbo"
     ok = await _call(keys, method, (("x-request-id", "r"), (METADATA_KEY, keys.sign(BPM, "r"))))
@@ -245,18 +244,55 @@ async def test_a_service_forwards_the_callers_signature_and_signs_its_own_work(
         seen["own"] = dict(rpc.service_metadata(context.request_id()))
         return "ok"
 
-    async def continuation(details: Any) -> Any:
-        return grpc.unary_unary_rpc_method_handler(behavior)
-
-    details = SimpleNamespace(
-        method="/lokos.profiles.v1.ProfilesService/Approve",
-        invocation_metadata=(("x-request-id", "r"), (METADATA_KEY, signed)),
+    invocation = (("x-request-id", "r"), (METADATA_KEY, signed))
+    handler = CallContext(keys).wrap(
+        "/lokos.profiles.v1.ProfilesService/Approve",
+        grpc.unary_unary_rpc_method_handler(behavior),
     )
-    handler = await ContextInterceptor(keys).intercept_service(continuation, details)  # type: ignore[arg-type]
-    assert await handler.unary_unary(object(), object()) == "ok"
+    assert (
+        await handler.unary_unary(object(), SimpleNamespace(invocation_metadata=lambda: invocation))
+        == "ok"
+    )
     assert seen["forwarded"][METADATA_KEY] == signed
     own = seen["own"][METADATA_KEY]
     assert own != signed and keys.verify(own, "r") == system_principal("profiles", "up")
     # Outside a served call nothing is forwarded: the principal is signed by this process.
     fresh = dict(rpc.call_metadata(BPM, "r"))[METADATA_KEY]
     assert keys.verify(fresh, "r") == BPM
+
+
+async def test_registered_methods_are_wrapped_once_and_unknown_ones_refused_unsigned() -> None:
+    keys = KeyRing([("a", KEY_A)])
+    added: dict[str, Any] = {}
+
+    class Server:
+        def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+            added["registered"] = handlers
+
+        def add_generic_rpc_handlers(self, handlers: Any) -> None:
+            added["generic"] = list(handlers)
+
+    async def behavior(request: Any, ctx: Any) -> str:
+        return "ok"
+
+    handlers = {"GetCbo": grpc.unary_unary_rpc_method_handler(behavior)}
+    calls = CallContext(keys)
+    registrar = calls.registrar(Server())  # type: ignore[arg-type]
+    registrar.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("lokos.profiles.v1.ProfilesService", handlers)]
+    )
+    registrar.add_registered_method_handlers("lokos.profiles.v1.ProfilesService", handlers)
+    method = "/lokos.profiles.v1.ProfilesService/GetCbo"
+    via_generic = added["generic"][0].service(SimpleNamespace(method=method))
+    # Both lookups answer with the same wrapper, and it is not the bare handler.
+    assert via_generic is added["registered"]["GetCbo"]
+    assert via_generic.unary_unary is not behavior
+
+    unknown = calls.unknown_methods()
+    missing = "/lokos.profiles.v1.ProfilesService/NoSuchMethod"
+    refused = unknown.service(SimpleNamespace(method=missing, invocation_metadata=()))
+    assert refused is not None  # unsigned: refused, whether or not the method exists
+    signed = (("x-request-id", "r"), (METADATA_KEY, keys.sign(BPM, "r")))
+    assert unknown.service(SimpleNamespace(method=missing, invocation_metadata=signed)) is None
+    health = SimpleNamespace(method="/grpc.health.v1.Health/Check", invocation_metadata=())
+    assert unknown.service(health) is None
