@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from gateway import console, docs, problems
-from gateway.auth import PrincipalResolver
+from gateway.auth import PrincipalResolver, document_bearer
 from gateway.clients import Clients
 from gateway.config import GatewaySettings
 from gateway.external.app import PREFIX as EXTERNAL_PREFIX
@@ -132,5 +132,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(helpdesk.router, prefix="/v1")
     app.mount(EXTERNAL_PREFIX, external)
     problems.document(app)
+    document_bearer(app)
     console.install(app, settings)
     return app

@@ -21,11 +21,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Any
 
 from cachetools import TTLCache
-from fastapi import Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from gateway.clients import Clients
 from gateway.tokens import TokenVerifier, VerifiedToken
@@ -39,15 +41,13 @@ from lokos.telemetry import current_trace_id
 MOBILE_CLIENT = "lokos-mobile"
 DEVICE_HEADER = "x-device-id"
 
-# Declares the bearer scheme on every operation that authenticates (the OpenAPI document's
-# ``security``); the header itself is read and checked by :func:`current_principal`.
-bearer_scheme = HTTPBearer(
-    scheme_name="bearer",
+# The bearer scheme every operation that authenticates declares in the OpenAPI document
+# (:func:`document_bearer`); the header itself is read and checked by :func:`current_principal`.
+BEARER_SCHEME = "bearer"
+_BEARER = HTTPBearerModel(
     bearerFormat="JWT",
     description="An access token of the caller's state realm (or the national realm)",
-    auto_error=False,
 )
-Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _bearer(authorization: str | None) -> str:
 PASSWORD_CHANGE_PATHS = frozenset({"/v1/me", "/v1/me/password"})
 
 
-async def current_principal(request: Request, _: Bearer = None) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the authenticated principal of this request (any role)."""
     resolver: PrincipalResolver = request.app.state.principals
     principal = await resolver.resolve(
@@ -188,10 +188,45 @@ def allow(roles: Iterable[str]) -> Callable[[Request], Awaitable[Principal]]:
     """FastAPI dependency: the principal, when it holds one of ``roles`` (from the catalogue)."""
     allowed = frozenset(roles)
 
-    async def dependency(request: Request, _: Bearer = None) -> Principal:
+    async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
         if not principal.has_any_role(allowed):
             raise PermissionDenied("your roles do not allow this", code="role_not_allowed")
         return principal
 
+    _AUTHENTICATING.add(dependency)
     return dependency
+
+
+# The dependencies that authenticate the caller: an operation using one declares the scheme.
+_AUTHENTICATING: set[Callable[..., Any]] = {current_principal}
+
+
+def _authenticates(dependant: Dependant) -> bool:
+    return any(d.call in _AUTHENTICATING or _authenticates(d) for d in dependant.dependencies)
+
+
+def document_bearer(app: FastAPI) -> None:
+    """Declare the bearer scheme on every operation that authenticates.
+
+    Declared here rather than by a ``Security(HTTPBearer())`` sub-dependency of
+    :func:`current_principal`: FastAPI solves each dependency on every request (≈12 µs of a
+    request's 160 in the gateway), and the document needs the declaration only once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes[BEARER_SCHEME] = _BEARER.model_dump(mode="json", by_alias=True, exclude_none=True)
+            paths = doc.get("paths", {})
+            for route in iter_route_contexts(app.routes):
+                if isinstance(route.original_route, APIRoute) and _authenticates(route.dependant):
+                    for method in route.methods or ():
+                        op = paths.get(route.path_format, {}).get(method.lower())
+                        if op is not None:
+                            op.setdefault("security", []).append({BEARER_SCHEME: []})
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
