@@ -343,23 +343,28 @@ async def latency(p: Platform, loaded: Loaded, requests: int) -> dict[str, Laten
 # The parts the reports' ingestion costs, then the other consumers of the same member events
 # (dedup-index, transactions-profiles), which share the machine's cores while it runs.
 CPU_PROGRAMS = ("reports", "postgres", "nats", "dedup", "transactions")
-# PostgreSQL's share spent in the reports database (its backends), apart from the others'.
+# PostgreSQL's share spent in each consumer's database (its backends), apart from the others'.
 REPORTS_DB = "postgres:reports"
+BACKENDS = (REPORTS_DB, "postgres:dedup", "postgres:transactions")
 
 
-async def _backend_cpu(p: Platform) -> float:
-    """CPU seconds so far of the backends connected to the reports database (the consumer's
-    pool is long-lived; a backend that ended in between is not counted)."""
+async def _backend_cpu(p: Platform) -> dict[str, float]:
+    """CPU seconds so far of the backends connected to each consumer's database (the
+    consumers' pools are long-lived; a backend that ended in between is not counted)."""
     conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
     try:
-        pids = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()"
+        rows = await conn.fetch(
+            "SELECT pid, datname FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
         )
     finally:
         await conn.close()
     stats = proc_stats()
-    return sum(stats.get(r["pid"], (0, 0.0))[1] for r in pids)
+    out = dict.fromkeys(BACKENDS, 0.0)
+    for r in rows:
+        name = f"postgres:{(r['datname'] or '').removeprefix('lokos_')}"
+        if name in out:
+            out[name] += stats.get(r["pid"], (0, 0.0))[1]
+    return out
 
 
 # The durables that consume the published member events: the reports' (the headline), then
@@ -429,14 +434,14 @@ async def _drained(js: JetStreamContext, durable: str) -> bool:
         info = await js.consumer_info(STREAM, durable)
     except NotFoundError:
         return True
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return not info.num_pending and not info.num_ack_pending
 
 
 async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float]:
     user, password = p.nats_credentials()
     built = _member_events(loaded, events)
     cpu_before = cpu_seconds(p, CPU_PROGRAMS)
-    cpu_before[REPORTS_DB] = await _backend_cpu(p)
+    cpu_before.update(await _backend_cpu(p))
     load_before = os.getloadavg()[0]
     nc = await nats.connect(p.nats_url, user=user, password=password)
     js = nc.jetstream()
@@ -463,7 +468,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
         await nc.close()
     del built
     cpu_after = cpu_seconds(p, CPU_PROGRAMS)
-    cpu_after[REPORTS_DB] = await _backend_cpu(p)
+    cpu_after.update(await _backend_cpu(p))
     total = drained["reports-feed"]
     out = {
         "events": events,
@@ -476,7 +481,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
         "cpu_s_bench": own,
         "events_per_cpu_s_bench": events / own if own > 0 else 0.0,
     }
-    for name in (*CPU_PROGRAMS, REPORTS_DB):
+    for name in (*CPU_PROGRAMS, *BACKENDS):
         used = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         out[f"cpu_s_{name}"] = used
         # What the part could apply on a core of its own.
@@ -689,7 +694,7 @@ def report(r: Result) -> None:
                 f"{i['events'] / i['all_applied_seconds']:,.0f}",
                 "",
             )
-        for name in ("bench", *CPU_PROGRAMS, REPORTS_DB):
+        for name in ("bench", *CPU_PROGRAMS, *BACKENDS):
             if f"cpu_s_{name}" not in i:  # a result written before the part was measured
                 continue
             used = i[f"cpu_s_{name}"]

@@ -4,6 +4,12 @@ Handled in batches (one transaction for up to a few hundred events): a migration
 emits lakhs of ``profiles.member.created`` at once. Within a batch the latest version of
 each record wins; ``profiles.member.submitted`` also checks the member and records the
 result (``dedup.member.checked``, ``dedup.duplicate.found``).
+
+A member event that only indexes her is kept out of the consumer's inbox (:func:`inboxed`):
+the index keeps the version of her record and an event not newer writes the same values again
+or nothing (``repository.upsert_members``), so a replay changes nothing without an inbox row
+each, which a bulk import's lakhs of events would otherwise cost. ``submitted`` emits events
+and SHG events refresh flags: those keep their inbox row and happen exactly once.
 """
 
 from __future__ import annotations
@@ -32,6 +38,13 @@ SHG_PREFIX = "profiles.shg."
 
 def subjects(state: str) -> list[str]:
     return [subject(state, MEMBER_PREFIX + ">"), subject(state, SHG_PREFIX + ">")]
+
+
+def inboxed(event: Event) -> bool:
+    """Whether the consumer records ``event`` in its inbox: unless it is a member event whose
+    effect is idempotent by her record's version."""
+    kind = event.event_type
+    return not kind.startswith(MEMBER_PREFIX) or kind == MEMBER_PREFIX + "submitted"
 
 
 def member_record(event: profiles_pb2.MemberEvent) -> dedup_pb2.MemberRecord:

@@ -7,6 +7,13 @@ active member since when. What it emits goes through the outbox in the transacti
 ``transactions.meeting.<closed|approved|rejected>``, ``transactions.cutoff.approved``,
 ``transactions.loan.<disbursed|repaid>``, ``transactions.fund.*``, ``transactions.grade.computed``
 and ``transactions.bank_loan.*``, with the totals reports need so they never read our tables.
+
+Member events are kept out of the consumer's inbox (:func:`inboxed`): her row keeps the version
+of the record that wrote it and an event not newer writes the same values again or nothing
+(``repository.upsert_members``), so a replay changes nothing without an inbox row each, which a
+bulk import's lakhs of member events would otherwise cost. CBO and federation events keep their
+inbox row: a federation link moves a CBO's parent without a version of its own, so an old CBO
+event replayed after it must not be applied again.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ CBO_KINDS = ("shg", "vo", "clf")
 
 def subjects(state: str) -> list[str]:
     return [f"lokos.{state}.profiles.{k}.>" for k in (*CBO_KINDS, "member", "federation")]
+
+
+def inboxed(event: Event) -> bool:
+    """Whether the consumer records ``event`` in its inbox: unless it is a member event, whose
+    effect is idempotent by her record's version."""
+    return not event.event_type.startswith("profiles.member.")
 
 
 def _uuid(value: str) -> uuid.UUID | None:
