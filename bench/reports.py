@@ -356,10 +356,13 @@ async def _backend_cpu(p: Platform) -> dict[str, float]:
         rows = await conn.fetch(
             "SELECT pid, datname FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
         )
+        # The cluster's write-ahead log so far (all databases): bytes written per event.
+        wal = await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
     finally:
         await conn.close()
     stats = proc_stats()
     out = dict.fromkeys(BACKENDS, 0.0)
+    out["wal_bytes"] = float(wal)
     for r in rows:
         name = f"postgres:{(r['datname'] or '').removeprefix('lokos_')}"
         if name in out:
@@ -481,6 +484,7 @@ async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float
         "cpu_s_bench": own,
         "events_per_cpu_s_bench": events / own if own > 0 else 0.0,
     }
+    out["wal_bytes_per_event"] = (cpu_after["wal_bytes"] - cpu_before["wal_bytes"]) / events
     for name in (*CPU_PROGRAMS, *BACKENDS):
         used = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         out[f"cpu_s_{name}"] = used
@@ -694,6 +698,8 @@ def report(r: Result) -> None:
                 f"{i['events'] / i['all_applied_seconds']:,.0f}",
                 "",
             )
+        if "wal_bytes_per_event" in i:
+            t.add_row("  PostgreSQL WAL bytes per event", f"{i['wal_bytes_per_event']:,.0f}", "")
         for name in ("bench", *CPU_PROGRAMS, *BACKENDS):
             if f"cpu_s_{name}" not in i:  # a result written before the part was measured
                 continue

@@ -154,6 +154,8 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
 
 def _clean(name: str) -> str:
     """Whitespace collapsed, control characters (NUL above all: PostgreSQL refuses it) out."""
+    if name.isprintable():  # nearly always: no character to look at one by one
+        return " ".join(name.split())
     return " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())
 
 
