@@ -653,7 +653,15 @@ async def run(
         result.latency = {k: asdict(v) for k, v in (await latency(p, loaded, requests)).items()}
         report(result)
     if "ingestion" in stages:
-        console.print(f"ingesting {events:,} member events…")
+        conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+        try:
+            pg = [await conn.fetchval(f"SHOW {k}") for k in ("shared_buffers", "max_wal_size")]
+        finally:
+            await conn.close()
+        console.print(
+            f"ingesting {events:,} member events (PostgreSQL shared_buffers {pg[0]},"
+            f" max_wal_size {pg[1]})…"
+        )
         result.ingestion = await ingestion(p, loaded, events)
         report(result)
     if "exports" in stages:
@@ -765,6 +773,10 @@ def main() -> None:
         default=100,
         help="blocks downloaded via HTTP, a file each; 0: the whole state's list in one file",
     )
+    # A state's PostgreSQL, as the Kubernetes Cluster runs it (deploy/k8s/base/postgres.yaml),
+    # not the laptop defaults of `lokos up` (256MB, 1GB): launcher.settings, docs/runbook.md.
+    ap.add_argument("--pg-shared-buffers", default="1GB", help="PostgreSQL shared_buffers")
+    ap.add_argument("--pg-max-wal-size", default="4GB", help="PostgreSQL max_wal_size")
     ap.add_argument(
         "--only",
         default=",".join(STAGES),
@@ -776,6 +788,8 @@ def main() -> None:
         ap.error(f"--only: unknown stages {sorted(unknown)}")
     # The platform's processes read it (bench_settings leaves it to the environment).
     os.environ["LOKOS_TRACE_SAMPLE_RATIO"] = str(args.trace_ratio)
+    os.environ["LOKOS_PG_SHARED_BUFFERS"] = args.pg_shared_buffers
+    os.environ["LOKOS_PG_MAX_WAL_SIZE"] = args.pg_max_wal_size
     with shared_platform() as sp:
         result = asyncio.run(
             run(
