@@ -71,24 +71,17 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
                 log.warning("member event %s without ids", event.id)
                 continue
             active = m.status in ACTIVE_MEMBER_STATUSES
-            left = m.HasField("left_on") and not active
+            left = not active and m.HasField("left_on")
             # She is a member through her approved leaving date; without one (an inactive
             # record), from the day the event says so.
-            on = (
-                m.left_on.ToDatetime().date() + dt.timedelta(days=1)
-                if left
-                else event.envelope.occurred_at.ToDatetime().date()
-            )
+            on: dt.date | None = None
+            if left:
+                on = m.left_on.ToDatetime().date() + dt.timedelta(days=1)
+            elif not active:
+                on = event.envelope.occurred_at.ToDatetime().date()
             held = members.get(member_id)
             if held is None or held[3] <= m.version:
-                members[member_id] = (
-                    member_id,
-                    shg_id,
-                    m.status,
-                    m.version,
-                    None if active else on,
-                    left,
-                )
+                members[member_id] = (member_id, shg_id, m.status, m.version, on, left)
         elif kind.split(".")[1] in CBO_KINDS:
             c = event.payload(profiles_pb2.CboEvent).cbo
             cbo_id = _uuid(c.id)
