@@ -11,7 +11,10 @@
    reports process, PostgreSQL (and of it the reports database's backends) and NATS spent on
    them (events per CPU-second: what each part could apply on a core of its own, whatever the
    machine's load) and the load average; also what dedup and transactions spent, whose
-   durables consume the same member events on the same cores meanwhile.
+   durables consume the same member events on the same cores meanwhile (the CPU is read once
+   all three have applied every event, and the rate until then is printed too), and the
+   bench's own publishing loop. The envelopes are serialised before the clock starts, as the
+   relay publishes the bytes its outbox holds.
 4. Downloads: the streaming writer (gateway/exports.py) on R rows of the SHG list: CSV rows/s
    (goal ≥ 100,000/s), XLSX rows/s (goal ≥ 20,000/s), peak memory (tracemalloc); then the
    state's whole SHG list through the gateway's download route (reports gRPC stream →
@@ -44,6 +47,7 @@ import asyncpg
 import grpc
 import httpx
 import nats
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from rich.table import Table
 
@@ -115,13 +119,26 @@ def _principal() -> Principal:
 # --- 1. bulk load -----------------------------------------------------------------------------
 
 
+def _district(b: int) -> str:
+    return f"{9000 + b // BLOCKS_PER_DISTRICT}"
+
+
+def _block(b: int) -> str:
+    return f"{900000 + b}"
+
+
+def _shg_id(b: int, i: int) -> str:
+    """The ``i``-th SHG of block ``b``: a UUID, as profiles gives (dedup and transactions,
+    which consume the bench's member events too, insist on one)."""
+    return str(uuid.UUID(int=(0x5B << 120) | (b << 32) | i))
+
+
 def _cbo_rows(shgs: int, rng: random.Random, today: date) -> tuple[list[tuple[Any, ...]], ...]:
     blocks = max(1, shgs // SHGS_PER_BLOCK)
     cbo: list[tuple[Any, ...]] = []
     shg_rows: list[tuple[Any, ...]] = []
     for b in range(blocks):
-        district = f"{9000 + b // BLOCKS_PER_DISTRICT}"
-        block = f"{900000 + b}"
+        district, block = _district(b), _block(b)
         in_block = SHGS_PER_BLOCK if b < blocks - 1 else shgs - SHGS_PER_BLOCK * (blocks - 1)
         vos = max(1, in_block // SHGS_PER_VO)
         clfs = max(1, vos // VOS_PER_CLF)
@@ -136,7 +153,7 @@ def _cbo_rows(shgs: int, rng: random.Random, today: date) -> tuple[list[tuple[An
         for i in range(in_block):
             formed = today - timedelta(days=rng.randrange(15, 3650))
             banked = rng.random() < 0.8
-            sid = f"shg-{b}-{i}"
+            sid = _shg_id(b, i)
             vo = vo_ids[i % vos]
             cbo.append((sid, "SHG", STATE, district, block, f"S{b}{i}", f"SHG {b}/{i}",
                         "approved", rng.random() < 0.7, banked, formed, vo))  # fmt: skip
@@ -326,83 +343,149 @@ async def latency(p: Platform, loaded: Loaded, requests: int) -> dict[str, Laten
 # The parts the reports' ingestion costs, then the other consumers of the same member events
 # (dedup-index, transactions-profiles), which share the machine's cores while it runs.
 CPU_PROGRAMS = ("reports", "postgres", "nats", "dedup", "transactions")
-# PostgreSQL's share spent in the reports database (its backends), apart from the others'.
+# PostgreSQL's share spent in each consumer's database (its backends), apart from the others'.
 REPORTS_DB = "postgres:reports"
+BACKENDS = (REPORTS_DB, "postgres:dedup", "postgres:transactions")
 
 
-async def _backend_cpu(p: Platform) -> float:
-    """CPU seconds so far of the backends connected to the reports database (the consumer's
-    pool is long-lived; a backend that ended in between is not counted)."""
+async def _backend_cpu(p: Platform) -> dict[str, float]:
+    """CPU seconds so far of the backends connected to each consumer's database (the
+    consumers' pools are long-lived; a backend that ended in between is not counted)."""
     conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
     try:
-        pids = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()"
+        rows = await conn.fetch(
+            "SELECT pid, datname FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
         )
+        # The cluster's write-ahead log so far (all databases): bytes written per event.
+        wal = await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
     finally:
         await conn.close()
     stats = proc_stats()
-    return sum(stats.get(r["pid"], (0, 0.0))[1] for r in pids)
+    out = dict.fromkeys(BACKENDS, 0.0)
+    out["wal_bytes"] = float(wal)
+    for r in rows:
+        name = f"postgres:{(r['datname'] or '').removeprefix('lokos_')}"
+        if name in out:
+            out[name] += stats.get(r["pid"], (0, 0.0))[1]
+    return out
+
+
+# The durables that consume the published member events: the reports' (the headline), then
+# the others sharing the machine, waited for too so their CPU per event is whole.
+DURABLES = ("reports-feed", "dedup-index", "transactions-profiles")
+
+
+# Names of the bench's members and their relatives: name keys (dedup's index) vary as in a
+# village, where many share a name.
+NAMES = ("Sunita", "Rekha", "Geeta", "Anita", "Savitri", "Kamla", "Pushpa", "Meena", "Radha",
+         "Laxmi", "Sarita", "Usha", "Shanti", "Asha", "Kiran", "Nirmala")  # fmt: skip
+SURNAMES = ("Devi", "Kumari", "Yadav", "Singh", "Patel", "Verma", "Mahto", "Oraon", "Munda")
+RELATIVES = ("Ramesh", "Suresh", "Mahesh", "Raju", "Mohan", "Shyam", "Gopal", "Dinesh")
+
+
+def _hash(rng: random.Random) -> str:
+    """A keyed hash as profiles sends it (64 hex digits)."""
+    return f"{rng.getrandbits(256):064x}"
+
+
+def _member_events(loaded: Loaded, events: int) -> list[tuple[bytes, str]]:
+    """The events as the relay holds them: serialised envelopes and their ids (a relay
+    publishes the bytes the outbox stored; building them is the producer's cost, not
+    ingestion's). Each is a new member of a loaded SHG with the record a migration import's
+    ``profiles.member.created`` carries (services/profiles/mis_import/importer.py): names,
+    geography, masked identifiers and their keyed hashes, so dedup indexes her and
+    transactions records her as profiles' real events would have them do."""
+    rng = random.Random(5)
+    born = datetime(1985, 6, 1, tzinfo=UTC)
+    out: list[tuple[bytes, str]] = []
+    for k in range(events):
+        b = rng.randrange(len(loaded.blocks))
+        i = rng.randrange(0, SHGS_PER_BLOCK, 7)
+        block = _block(b)
+        panchayat = f"{block}{i % 10}"
+        event = profiles_pb2.MemberEvent(
+            aadhaar_hash=_hash(rng),
+            mobile_hash=_hash(rng),
+            bank_account_hash=_hash(rng) if rng.random() < 0.8 else "",
+        )
+        m = event.member
+        m.id = str(uuid.UUID(int=rng.getrandbits(128)))
+        m.client_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        m.shg_id = _shg_id(b, i)
+        m.name = f"{rng.choice(NAMES)} {rng.choice(SURNAMES)}"
+        m.gender = "F"
+        m.date_of_birth.FromDatetime(born - timedelta(days=rng.randrange(0, 9000)))
+        m.social_category = CATEGORIES[k % 5]
+        m.relative_name = f"{rng.choice(RELATIVES)} {rng.choice(SURNAMES)}"
+        m.relation = "HUSBAND"
+        m.mobile = f"XXXXXX{rng.randrange(10_000):04d}"
+        m.aadhaar = f"XXXX XXXX {rng.randrange(10_000):04d}"
+        m.status = "new"
+        m.version = 1
+        m.state = STATE
+        m.district_lgd_code = _district(b)
+        m.block_lgd_code = block
+        m.panchayat_lgd_code = panchayat
+        m.village_lgd_code = f"{panchayat}{i % 7}"
+        env = build_envelope("profiles.member.created", STATE, event, producer="profiles")
+        out.append((env.SerializeToString(), env.event_id))
+    return out
+
+
+async def _drained(js: JetStreamContext, durable: str) -> bool:
+    try:
+        info = await js.consumer_info(STREAM, durable)
+    except NotFoundError:
+        return True
+    return not info.num_pending and not info.num_ack_pending
 
 
 async def ingestion(p: Platform, loaded: Loaded, events: int) -> dict[str, float]:
     user, password = p.nats_credentials()
+    built = _member_events(loaded, events)
     cpu_before = cpu_seconds(p, CPU_PROGRAMS)
-    cpu_before[REPORTS_DB] = await _backend_cpu(p)
+    cpu_before.update(await _backend_cpu(p))
     load_before = os.getloadavg()[0]
     nc = await nats.connect(p.nats_url, user=user, password=password)
     js = nc.jetstream()
-    rng = random.Random(5)
-    shgs = [f"shg-{b}-{i}" for b in range(len(loaded.blocks)) for i in range(0, 1000, 7)]
+    to = subject(STATE, "profiles.member.created")
+    drained: dict[str, float] = {}
     try:
+        own0 = time.process_time()
         t0 = time.perf_counter()
-        for k in range(events):
-            view = profiles_pb2.MemberView(
-                id=f"bench-m{k}",
-                shg_id=rng.choice(shgs),
-                social_category=CATEGORIES[k % 5],
-                status="new",
-                state=STATE,
-            )
-            env = build_envelope(
-                "profiles.member.created",
-                STATE,
-                profiles_pb2.MemberEvent(member=view),
-                producer="profiles",
-            )
+        for k, (data, event_id) in enumerate(built):
             # Core publishes into the stream (as the relay's burst would arrive), flushed
             # every few thousand: the consumer, not the publisher, sets the pace.
-            await nc.publish(
-                subject(STATE, "profiles.member.created"),
-                env.SerializeToString(),
-                headers={"Nats-Msg-Id": env.event_id},
-            )
+            await nc.publish(to, data, headers={"Nats-Msg-Id": event_id})
             if k % 5000 == 4999:
                 await nc.flush()
         await nc.flush()
         published = time.perf_counter() - t0
-        while True:
-            try:
-                info = await js.consumer_info(STREAM, "reports-feed")
-            except NotFoundError:
-                break
-            if info.num_pending == 0 and info.num_ack_pending == 0:
-                break
+        own = time.process_time() - own0
+        while len(drained) < len(DURABLES):
+            for durable in DURABLES:
+                if durable not in drained and await _drained(js, durable):
+                    drained[durable] = time.perf_counter() - t0
             await asyncio.sleep(0.2)
-        total = time.perf_counter() - t0
     finally:
         await nc.close()
+    del built
     cpu_after = cpu_seconds(p, CPU_PROGRAMS)
-    cpu_after[REPORTS_DB] = await _backend_cpu(p)
+    cpu_after.update(await _backend_cpu(p))
+    total = drained["reports-feed"]
     out = {
         "events": events,
         "publish_seconds": published,
         "applied_seconds": total,
         "events_per_s": events / total,
+        "all_applied_seconds": max(drained.values()),
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
+        "cpu_s_bench": own,
+        "events_per_cpu_s_bench": events / own if own > 0 else 0.0,
     }
-    for name in (*CPU_PROGRAMS, REPORTS_DB):
+    out["wal_bytes_per_event"] = (cpu_after["wal_bytes"] - cpu_before["wal_bytes"]) / events
+    for name in (*CPU_PROGRAMS, *BACKENDS):
         used = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         out[f"cpu_s_{name}"] = used
         # What the part could apply on a core of its own.
@@ -570,7 +653,15 @@ async def run(
         result.latency = {k: asdict(v) for k, v in (await latency(p, loaded, requests)).items()}
         report(result)
     if "ingestion" in stages:
-        console.print(f"ingesting {events:,} member events…")
+        conn = await asyncpg.connect(asyncpg_dsn(p.database_url("reports")))
+        try:
+            pg = [await conn.fetchval(f"SHOW {k}") for k in ("shared_buffers", "max_wal_size")]
+        finally:
+            await conn.close()
+        console.print(
+            f"ingesting {events:,} member events (PostgreSQL shared_buffers {pg[0]},"
+            f" max_wal_size {pg[1]})…"
+        )
         result.ingestion = await ingestion(p, loaded, events)
         report(result)
     if "exports" in stages:
@@ -609,7 +700,15 @@ def report(r: Result) -> None:
         t.add_row(
             "  load average before/after", f"{i['load_before']:.1f}/{i['load_after']:.1f}", ""
         )
-        for name in (*CPU_PROGRAMS, REPORTS_DB):
+        if "all_applied_seconds" in i:
+            t.add_row(
+                "  events/s until dedup and transactions applied them too",
+                f"{i['events'] / i['all_applied_seconds']:,.0f}",
+                "",
+            )
+        if "wal_bytes_per_event" in i:
+            t.add_row("  PostgreSQL WAL bytes per event", f"{i['wal_bytes_per_event']:,.0f}", "")
+        for name in ("bench", *CPU_PROGRAMS, *BACKENDS):
             if f"cpu_s_{name}" not in i:  # a result written before the part was measured
                 continue
             used = i[f"cpu_s_{name}"]
@@ -674,6 +773,10 @@ def main() -> None:
         default=100,
         help="blocks downloaded via HTTP, a file each; 0: the whole state's list in one file",
     )
+    # A state's PostgreSQL, as the Kubernetes Cluster runs it (deploy/k8s/base/postgres.yaml),
+    # not the laptop defaults of `lokos up` (256MB, 1GB): launcher.settings, docs/runbook.md.
+    ap.add_argument("--pg-shared-buffers", default="1GB", help="PostgreSQL shared_buffers")
+    ap.add_argument("--pg-max-wal-size", default="4GB", help="PostgreSQL max_wal_size")
     ap.add_argument(
         "--only",
         default=",".join(STAGES),
@@ -685,6 +788,8 @@ def main() -> None:
         ap.error(f"--only: unknown stages {sorted(unknown)}")
     # The platform's processes read it (bench_settings leaves it to the environment).
     os.environ["LOKOS_TRACE_SAMPLE_RATIO"] = str(args.trace_ratio)
+    os.environ["LOKOS_PG_SHARED_BUFFERS"] = args.pg_shared_buffers
+    os.environ["LOKOS_PG_MAX_WAL_SIZE"] = args.pg_max_wal_size
     with shared_platform() as sp:
         result = asyncio.run(
             run(

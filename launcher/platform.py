@@ -206,7 +206,13 @@ class Platform:
             d.mkdir(parents=True, exist_ok=True)
         if not self.s.external_database_url:
             bindir, _ = find_bindir(self.s.pg_bindir, allow_system=self.s.pg_use_system)
-            self.postgres = PostgresInstance(self.data / "postgres", self.s.pg_port, bindir)
+            self.postgres = PostgresInstance(
+                self.data / "postgres",
+                self.s.pg_port,
+                bindir,
+                shared_buffers=self.s.pg_shared_buffers,
+                max_wal_size=self.s.pg_max_wal_size,
+            )
             self.postgres.init()
         for user in (bus.ADMIN, *(u.name for u in bus.USERS)):
             self.nats_credentials(user)

@@ -149,6 +149,9 @@ class PostgresInstance:
     port: int
     bindir: Path
     user: str = "lokos"
+    # See launcher.settings.PlatformSettings.pg_shared_buffers and pg_max_wal_size.
+    shared_buffers: str = "256MB"
+    max_wal_size: str = "1GB"
 
     @functools.cached_property
     def server_root(self) -> Path:
@@ -241,7 +244,9 @@ class PostgresInstance:
             "-c",
             "max_connections=300",
             "-c",
-            "shared_buffers=256MB",
+            f"shared_buffers={self.shared_buffers}",
+            "-c",
+            f"max_wal_size={self.max_wal_size}",
             "-c",
             "fsync=on",
         ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from lokos import bus
 from lokos.config import LokosSettings
@@ -25,6 +25,13 @@ class PlatformSettings(LokosSettings):
     # Server binaries folder; empty: search the system, then the pgserver wheel.
     pg_bindir: str = ""
     pg_use_system: bool = True
+    # The embedded PostgreSQL's cache of pages (shared_buffers) and the write-ahead log that
+    # may build up between checkpoints (max_wal_size), in PostgreSQL's units. The defaults suit
+    # a laptop; a state's server gives the cache about a quarter of its memory, and a bulk
+    # import writes fewer whole pages to the log with checkpoints further apart
+    # (docs/runbook.md, "PostgreSQL memory").
+    pg_shared_buffers: str = Field(default="256MB", pattern=r"^[0-9]+(kB|MB|GB)$")
+    pg_max_wal_size: str = Field(default="1GB", pattern=r"^[0-9]+(MB|GB)$")
     # External parts: when set, the launcher does not start its own.
     external_database_url: str = ""  # postgresql+asyncpg://user:pw@host:5432 (no database)
     external_nats_url: str = ""

@@ -4,24 +4,30 @@ Handled in batches (one transaction for up to a few hundred events): a migration
 emits lakhs of ``profiles.member.created`` at once. Within a batch the latest version of
 each record wins; ``profiles.member.submitted`` also checks the member and records the
 result (``dedup.member.checked``, ``dedup.duplicate.found``).
+
+A member event that only indexes her is kept out of the consumer's inbox (:func:`inboxed`):
+the index keeps the version of her record and an event not newer writes the same values again
+or nothing (``repository.upsert_members``), so a replay changes nothing without an inbox row
+each, which a bulk import's lakhs of events would otherwise cost. ``submitted`` emits events
+and SHG events refresh flags: those keep their inbox row and happen exactly once.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lokos import context
-from lokos.dedup.v1 import dedup_pb2
 from lokos.errors import ValidationFailed
 from lokos.events import Event, subject
 from lokos.profiles.v1 import profiles_pb2
 from lokos.telemetry import extract_context
 from services.dedup import repository, shgs
-from services.dedup.service import Dedup, entry_of, record_from_proto
+from services.dedup.service import Dedup, MemberFields, entry_of, record_from_proto
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -34,28 +40,62 @@ def subjects(state: str) -> list[str]:
     return [subject(state, MEMBER_PREFIX + ">"), subject(state, SHG_PREFIX + ">")]
 
 
-def member_record(event: profiles_pb2.MemberEvent) -> dedup_pb2.MemberRecord:
+def inboxed(event: Event) -> bool:
+    """Whether the consumer records ``event`` in its inbox: unless it is a member event whose
+    effect is idempotent by her record's version."""
+    kind = event.event_type
+    return not kind.startswith(MEMBER_PREFIX) or kind == MEMBER_PREFIX + "submitted"
+
+
+@dataclass(slots=True)
+class _EventRecord:
+    """A member's record as profiles' event carries it, in the fields of
+    ``dedup_pb2.MemberRecord`` (``service.MemberFields``): read off the event, not copied into
+    a message of its own (a bulk import's lakhs of events paid for the copy)."""
+
+    member_id: str
+    code: str
+    shg_id: str
+    state: str
+    district_lgd_code: str
+    block_lgd_code: str
+    panchayat_lgd_code: str
+    village_lgd_code: str
+    name: str
+    relative_name: str
+    gender: str
+    household_code: str
+    status: str
+    version: int
+    aadhaar_hash: str
+    bank_account_hash: str
+    voter_id_hash: str
+    mobile_hash: str
+    migrated: bool
+
+
+def member_record(event: profiles_pb2.MemberEvent) -> MemberFields:
     m = event.member
-    return dedup_pb2.MemberRecord(
-        member_id=m.id,
-        code=m.code,
-        shg_id=m.shg_id,
-        state=m.state,
-        district_lgd_code=m.district_lgd_code,
-        block_lgd_code=m.block_lgd_code,
-        panchayat_lgd_code=m.panchayat_lgd_code,
-        village_lgd_code=m.village_lgd_code,
-        name=m.name,
-        relative_name=m.relative_name,
-        gender=m.gender,
-        household_code=m.household_code,
-        status=m.status,
-        version=m.version,
-        aadhaar_hash=event.aadhaar_hash,
-        bank_account_hash=event.bank_account_hash,
-        voter_id_hash=event.voter_id_hash,
-        mobile_hash=event.mobile_hash,
-        migrated=m.migrated,
+    return _EventRecord(
+        m.id,
+        m.code,
+        m.shg_id,
+        m.state,
+        m.district_lgd_code,
+        m.block_lgd_code,
+        m.panchayat_lgd_code,
+        m.village_lgd_code,
+        m.name,
+        m.relative_name,
+        m.gender,
+        m.household_code,
+        m.status,
+        m.version,
+        event.aadhaar_hash,
+        event.bank_account_hash,
+        event.voter_id_hash,
+        event.mobile_hash,
+        m.migrated,
     )
 
 

@@ -34,6 +34,7 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         service=settings.service_name,
         state=settings.state,
         batch=settings.consumer_batch,
+        inboxed=consumers.inboxed,
     )
     relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     rt.background += [relay.run, consumer.run, refresher.run]

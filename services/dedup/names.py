@@ -591,8 +591,11 @@ def _segment_tokens(text: str) -> tuple[list[str], list[str]]:
     return tokens, initials
 
 
+@lru_cache(maxsize=1 << 17)
 def name_form(raw: str | None) -> NameForm:
-    """The comparable form of a name; never raises, long input is truncated."""
+    """The comparable form of a name; never raises, long input is truncated. Cached by the
+    name alone: a name and her relative's together rarely repeat (``name_keys`` misses), each
+    of them does, a great deal."""
     if not raw or not isinstance(raw, str):
         return _EMPTY
     # Apostrophes join (D'Souza is one word); everything else that is not a letter separates.

@@ -203,9 +203,14 @@ WITH input AS (
            name_keys, status, active, version, aadhaar, bank_account, voter_id, mobile,
            fingerprint, migrated, gender)
 ), old AS (
-    SELECT mi.member_id, mi.panchayat_lgd_code, mi.name_keys
-    FROM member_index mi JOIN input USING (member_id)
-    FOR UPDATE OF mi
+    -- A look-up by key per member (the subquery with its lock is not flattened): a join was
+    -- planned as a scan of the whole index while it held a few lakh members, the cost of
+    -- every batch growing with the index (most of the statement's time in a bulk import).
+    SELECT o.* FROM unnest($1::uuid[]) AS i(member_id)
+    CROSS JOIN LATERAL (
+        SELECT mi.member_id, mi.panchayat_lgd_code, mi.name_keys FROM member_index mi
+        WHERE mi.member_id = i.member_id FOR UPDATE
+    ) o
 ), up AS (
     INSERT INTO member_index (
         member_id, code, shg_id, state, district_lgd_code, block_lgd_code, panchayat_lgd_code,

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +80,51 @@ def where(rec: Rec) -> GeoPath:
     )
 
 
-def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool, int, bool]:
+class MemberFields(Protocol):
+    """What a member record says, as ``dedup_pb2.MemberRecord`` gives it (a caller's check)
+    or the index's consumer reads it off profiles' event (``consumers.member_record``)."""
+
+    @property
+    def member_id(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def shg_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def district_lgd_code(self) -> str: ...
+    @property
+    def block_lgd_code(self) -> str: ...
+    @property
+    def panchayat_lgd_code(self) -> str: ...
+    @property
+    def village_lgd_code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def relative_name(self) -> str: ...
+    @property
+    def gender(self) -> str: ...
+    @property
+    def household_code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def aadhaar_hash(self) -> str: ...
+    @property
+    def bank_account_hash(self) -> str: ...
+    @property
+    def voter_id_hash(self) -> str: ...
+    @property
+    def mobile_hash(self) -> str: ...
+    @property
+    def migrated(self) -> bool: ...
+
+
+def record_from_proto(m: MemberFields, state: str) -> tuple[Rec, bool, int, bool]:
     """A member record from a caller → (record, active, version, migrated), or every problem
     with it at once. Hashes are what profiles made with the state's key: 64 hex digits."""
     errors: list[FieldError] = []
@@ -154,6 +199,8 @@ def record_from_proto(m: dedup_pb2.MemberRecord, state: str) -> tuple[Rec, bool,
 
 def _clean(name: str) -> str:
     """Whitespace collapsed, control characters (NUL above all: PostgreSQL refuses it) out."""
+    if name.isprintable():  # nearly always: no character to look at one by one
+        return " ".join(name.split())
     return " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())
 
 

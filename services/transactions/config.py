@@ -7,6 +7,9 @@ from lokos.config import ServiceSettings
 class TransactionsSettings(ServiceSettings):
     service_name: str = "transactions"
     grpc_port: int = 50054
+    # Events of profiles applied per transaction (LOKOS_CONSUMER_BATCH): a migration import
+    # sends lakhs of member events at once.
+    consumer_batch: int = 500
     # This state's book settings over the rulebook's defaults (``BookPolicy`` field names, as
     # JSON: LOKOS_BOOK_POLICY='{"rounding_unit": 1, "min_age_for_lending_days": 90}'); a book's
     # own settings go on top of these. Checked at start: a bad setting stops the service.

@@ -7,6 +7,13 @@ active member since when. What it emits goes through the outbox in the transacti
 ``transactions.meeting.<closed|approved|rejected>``, ``transactions.cutoff.approved``,
 ``transactions.loan.<disbursed|repaid>``, ``transactions.fund.*``, ``transactions.grade.computed``
 and ``transactions.bank_loan.*``, with the totals reports need so they never read our tables.
+
+Member events are kept out of the consumer's inbox (:func:`inboxed`): her row keeps the version
+of the record that wrote it and an event not newer writes the same values again or nothing
+(``repository.upsert_members``), so a replay changes nothing without an inbox row each, which a
+bulk import's lakhs of member events would otherwise cost. CBO and federation events keep their
+inbox row: a federation link moves a CBO's parent without a version of its own, so an old CBO
+event replayed after it must not be applied again.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ CBO_KINDS = ("shg", "vo", "clf")
 
 def subjects(state: str) -> list[str]:
     return [f"lokos.{state}.profiles.{k}.>" for k in (*CBO_KINDS, "member", "federation")]
+
+
+def inboxed(event: Event) -> bool:
+    """Whether the consumer records ``event`` in its inbox: unless it is a member event, whose
+    effect is idempotent by her record's version."""
+    return not event.event_type.startswith("profiles.member.")
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -58,24 +71,17 @@ async def dispatch(session: AsyncSession, batch: list[Event]) -> None:
                 log.warning("member event %s without ids", event.id)
                 continue
             active = m.status in ACTIVE_MEMBER_STATUSES
-            left = m.HasField("left_on") and not active
+            left = not active and m.HasField("left_on")
             # She is a member through her approved leaving date; without one (an inactive
             # record), from the day the event says so.
-            on = (
-                m.left_on.ToDatetime().date() + dt.timedelta(days=1)
-                if left
-                else event.envelope.occurred_at.ToDatetime().date()
-            )
+            on: dt.date | None = None
+            if left:
+                on = m.left_on.ToDatetime().date() + dt.timedelta(days=1)
+            elif not active:
+                on = event.envelope.occurred_at.ToDatetime().date()
             held = members.get(member_id)
             if held is None or held[3] <= m.version:
-                members[member_id] = (
-                    member_id,
-                    shg_id,
-                    m.status,
-                    m.version,
-                    None if active else on,
-                    left,
-                )
+                members[member_id] = (member_id, shg_id, m.status, m.version, on, left)
         elif kind.split(".")[1] in CBO_KINDS:
             c = event.payload(profiles_pb2.CboEvent).cbo
             cbo_id = _uuid(c.id)

@@ -38,6 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[str]]:
     settings = rt.settings
+    assert isinstance(settings, TransactionsSettings)
     consumer = EventConsumer(
         rt.db,
         rt.nats,
@@ -46,11 +47,12 @@ async def build(rt: Runtime) -> tuple[Callable[[grpc.aio.Server], None], list[st
         batch_handler=consumers.dispatch,
         service=settings.service_name,
         state=settings.state,
+        batch=settings.consumer_batch,
+        inboxed=consumers.inboxed,
     )
     relay = OutboxRelay(rt.db, rt.nats, poll_interval=settings.outbox_poll_interval)
     rt.background += [relay.run, consumer.run]
     rt.on_stop.append(relay.close)
-    assert isinstance(settings, TransactionsSettings)
     clf_approvers = clf_book_approvers(settings.clf_book_approvers)
     books = Transactions(
         rt.db, settings.state, policy_from_json(settings.book_policy), clf_approvers

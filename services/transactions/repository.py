@@ -88,23 +88,27 @@ async def upsert_cbos(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]])
 
 
 async def upsert_members(conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``(member_id, shg_id, status, version, inactive_since, left)``; ``inactive_since`` is
-    the day after her approved leaving date when ``left``, otherwise kept from the first event
-    that made her inactive, and cleared when she is active again."""
-    await conn.executemany(
+    """``(member_id, shg_id, status, version, inactive_since, left)``, one row per member;
+    ``inactive_since`` is the day after her approved leaving date when ``left``, otherwise kept
+    from the first event that made her inactive, and cleared when she is active again. One
+    statement over arrays: a bulk import's batch is one round trip, not one per member."""
+    if not rows:
+        return
+    await conn.execute(
         """
         INSERT INTO member (member_id, shg_id, status, version, inactive_since, left_shg)
-        VALUES ($1, $2, $3, $4, $5, $6)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[],
+                             $5::date[], $6::bool[])
         ON CONFLICT (member_id) DO UPDATE SET
             shg_id = EXCLUDED.shg_id, status = EXCLUDED.status, version = EXCLUDED.version,
             left_shg = EXCLUDED.left_shg,
             inactive_since = CASE
                 WHEN EXCLUDED.inactive_since IS NULL THEN NULL
-                WHEN $6::bool THEN EXCLUDED.inactive_since
+                WHEN EXCLUDED.left_shg THEN EXCLUDED.inactive_since
                 ELSE coalesce(member.inactive_since, EXCLUDED.inactive_since) END
         WHERE member.version <= EXCLUDED.version
         """,
-        rows,
+        *([r[i] for r in rows] for i in range(6)),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
+import pytest
+
 from launcher.platform import Platform
 from launcher.settings import SERVICES, PlatformSettings
 
@@ -123,3 +125,25 @@ def test_with_mtls_each_process_has_its_own_certificate_of_one_ca(tmp_path: Path
         assert (Path(env["LOKOS_GRPC_TLS_KEY"]).stat().st_mode & 0o777) == 0o600
         certs.add(env["LOKOS_GRPC_TLS_CERT"])
     assert len(cas) == 1 and len(certs) == len(SERVICES) + 1
+
+
+def test_postgres_memory_is_a_setting_checked_at_start(tmp_path: Path) -> None:
+    import pydantic
+
+    from launcher.postgres import PostgresInstance
+
+    s = PlatformSettings(data_dir=tmp_path, pg_shared_buffers="2GB", pg_max_wal_size="4GB")
+    pg = PostgresInstance(
+        tmp_path / "postgres",
+        5432,
+        tmp_path / "bin",
+        shared_buffers=s.pg_shared_buffers,
+        max_wal_size=s.pg_max_wal_size,
+    )
+    command = pg.command()
+    assert "shared_buffers=2GB" in command and "max_wal_size=4GB" in command
+    default = PostgresInstance(tmp_path / "postgres", 5432, tmp_path / "bin").command()
+    assert "shared_buffers=256MB" in default and "max_wal_size=1GB" in default
+    for bad in ("lots", "2 GB", "256MB; fsync=off"):
+        with pytest.raises(pydantic.ValidationError, match="pg_shared_buffers"):
+            PlatformSettings(data_dir=tmp_path, pg_shared_buffers=bad)
