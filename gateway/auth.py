@@ -218,7 +218,9 @@ def document_bearer(app: FastAPI) -> None:
         if app.openapi_schema is None:
             doc = build()
             schemes = doc.setdefault("components", {}).setdefault("securitySchemes", {})
-            schemes[BEARER_SCHEME] = _BEARER.model_dump(mode="json", by_alias=True, exclude_none=True)
+            schemes[BEARER_SCHEME] = _BEARER.model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
             paths = doc.get("paths", {})
             for route in iter_route_contexts(app.routes):
                 if isinstance(route.original_route, APIRoute) and _authenticates(route.dependant):
