@@ -51,16 +51,6 @@ async def dbs(platform: Platform) -> AsyncIterator[tuple[Database, Database]]:
     await transactions_db.dispose()
 
 
-@pytest.fixture
-async def link(platform: Platform) -> AsyncIterator[NatsLink]:
-    user, password = platform.nats_credentials()
-    nl = NatsLink(platform.nats_url, "it", user=user, password=password)
-    nl.start()
-    await asyncio.wait_for(nl.jetstream(), 10)
-    yield nl
-    await nl.close()
-
-
 def _member(
     state: str, member_id: str, shg_id: str, name: str, aadhaar: str, status: str, version: int
 ) -> profiles_pb2.MemberEvent:

@@ -50,16 +50,6 @@ async def admin_nats(platform: Platform) -> nats.NATS:
     return await nats.connect(platform.nats_url, user=user, password=password)
 
 
-@pytest.fixture
-async def link(platform: Platform) -> AsyncIterator[NatsLink]:
-    user, password = platform.nats_credentials()
-    nl = NatsLink(platform.nats_url, "it", user=user, password=password)
-    nl.start()
-    await asyncio.wait_for(nl.jetstream(), 10)
-    yield nl
-    await nl.close()
-
-
 def _payload(name: str) -> profiles_pb2.ShgCreated:
     return profiles_pb2.ShgCreated(
         shg=profiles_pb2.Shg(id=str(uuid.uuid4()), name=name, state="it")
