@@ -7,7 +7,9 @@
 2. Dashboard (R1) at state, district and block level over gRPC, sequential calls: p99 (goal
    ≤ 50 ms); drill-down of a district; the list of a block's SHGs, 100 a page (goal ≤ 100 ms).
 3. Ingestion of real events: N profiles.member.created events published to JetStream and
-   applied by the running consumer (goal ≥ 20,000 events/s), with the CPU seconds the
+   applied by the running consumer (goal ≥ 20,000 events/s), in the order a migration import
+   emits them (SHG by SHG, rising UUIDv7 ids) or ``--order scattered`` (each in a random SHG,
+   with a random id: the worst case), with the CPU seconds the
    reports process, PostgreSQL (and of it the reports database's backends) and NATS spent on
    them (events per CPU-second: what each part could apply on a core of its own, whatever the
    machine's load) and the load average; also what dedup and transactions spent, whose
@@ -42,7 +44,7 @@ import random
 import time
 import tracemalloc
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -74,6 +76,7 @@ from lokos.principal import Principal, RoleGrant, Scope
 from lokos.profiles.v1 import profiles_pb2
 from lokos.reports.v1 import reports_pb2, reports_pb2_grpc
 from lokos.rpc import call_metadata
+from services.profiles.mis_import.importer import uuid7, uuid7_prefix
 from services.reports.rebuild import rebuild
 
 STATE = "up"
@@ -104,6 +107,8 @@ class Loaded:
 @dataclass
 class Result:
     scale: float
+    # The member events' order (ORDERS).
+    order: str = "import"
     loaded: dict[str, Any] = field(default_factory=dict)
     latency: dict[str, Any] = field(default_factory=dict)
     ingestion: dict[str, Any] = field(default_factory=dict)
@@ -395,20 +400,54 @@ def _hash(rng: random.Random) -> str:
     return f"{rng.getrandbits(256):064x}"
 
 
-def _member_events(loaded: Loaded, events: int, seed: int) -> list[tuple[bytes, str]]:
+# How the bench's member events arrive (--order).
+ORDERS = ("import", "scattered")
+# A new member's block, her SHG's number in it, and her id.
+Seat = tuple[int, int, str]
+
+
+def _members_of(loaded: Loaded, events: int, rng: random.Random, order: str) -> Iterator[Seat]:
+    """Where each new member goes, and her id.
+
+    ``import``: as a migration import emits them (services/profiles/mis_import/importer.py):
+    the CSV's rows SHG by SHG (8 to 15 members each, the SHGs of a block one after the other),
+    each member's id a UUIDv7 of the import rising with her row. ``scattered``: each member in
+    an SHG drawn anywhere in the state, with a random id: registrations one at a time all
+    over the state, the worst case for every index and every count they move."""
+    if order == "scattered":
+        for _ in range(events):
+            b = rng.randrange(len(loaded.blocks))
+            i = rng.randrange(0, SHGS_PER_BLOCK, 7)
+            yield b, i, str(uuid.UUID(int=rng.getrandbits(128)))
+        return
+    prefix = uuid7_prefix()
+    shgs = [(b, i) for b in range(len(loaded.blocks)) for i in range(0, SHGS_PER_BLOCK, 7)]
+    start = rng.randrange(len(shgs))
+    row = 0
+    while True:
+        b, i = shgs[(start + row) % len(shgs)]
+        for _ in range(rng.randint(8, 15)):
+            if row >= events:
+                return
+            row += 1
+            yield b, i, str(uuid7(prefix, row))
+
+
+def _member_events(
+    loaded: Loaded, events: int, seed: int, order: str = "import"
+) -> list[tuple[bytes, str]]:
     """The events as the relay holds them: serialised envelopes and their ids (a relay
     publishes the bytes the outbox stored; building them is the producer's cost, not
     ingestion's). Each is a new member of a loaded SHG with the record a migration import's
     ``profiles.member.created`` carries (services/profiles/mis_import/importer.py): names,
     geography, masked identifiers and their keyed hashes, so dedup indexes her and
-    transactions records her as profiles' real events would have them do. Each ``seed`` gives
-    other members (and event ids), so a second stage's events are new ones."""
+    transactions records her as profiles' real events would have them do; ``order`` says
+    in what order and with what ids (:func:`_members_of`). Each ``seed`` gives other members
+    (and event ids), so a second stage's events are new ones."""
     rng = random.Random(seed)
     born = datetime(1985, 6, 1, tzinfo=UTC)
     out: list[tuple[bytes, str]] = []
-    for k in range(events):
-        b = rng.randrange(len(loaded.blocks))
-        i = rng.randrange(0, SHGS_PER_BLOCK, 7)
+    for k, (b, i, member_id) in enumerate(_members_of(loaded, events, rng, order)):
         block = _block(b)
         panchayat = f"{block}{i % 10}"
         event = profiles_pb2.MemberEvent(
@@ -417,7 +456,7 @@ def _member_events(loaded: Loaded, events: int, seed: int) -> list[tuple[bytes, 
             bank_account_hash=_hash(rng) if rng.random() < 0.8 else "",
         )
         m = event.member
-        m.id = str(uuid.UUID(int=rng.getrandbits(128)))
+        m.id = member_id
         m.client_id = str(uuid.UUID(int=rng.getrandbits(128)))
         m.shg_id = _shg_id(b, i)
         m.name = f"{rng.choice(NAMES)} {rng.choice(SURNAMES)}"
@@ -468,7 +507,7 @@ async def _cpu(p: Platform) -> dict[str, float]:
 
 
 async def ingestion(
-    p: Platform, loaded: Loaded, events: int, *, alone: bool = False
+    p: Platform, loaded: Loaded, events: int, *, order: str, alone: bool = False
 ) -> dict[str, float]:
     """``events`` member events published at once and the time until reports applied them.
 
@@ -476,7 +515,7 @@ async def ingestion(
     its database run on a host of their own (the Kubernetes deployment's pods); they are
     resumed once reports has applied every event and their catch-up is timed apart."""
     user, password = p.nats_credentials()
-    built = _member_events(loaded, events, seed=6 if alone else 5)
+    built = _member_events(loaded, events, seed=6 if alone else 5, order=order)
     nc = await nats.connect(p.nats_url, user=user, password=password)
     js = nc.jetstream()
     to = subject(STATE, "profiles.member.created")
@@ -690,8 +729,9 @@ async def run(
     rows: int,
     stages: Sequence[str] = STAGES,
     http_blocks: int = 100,
+    order: str = "import",
 ) -> Result:
-    result = Result(scale)
+    result = Result(scale, order)
     console.print(f"loading a synthetic state at scale {scale} ({months} months of meetings)…")
     loaded = await load(p, scale, months)
     result.loaded = {k: v for k, v in asdict(loaded).items() if k not in ("districts", "blocks")}
@@ -712,14 +752,14 @@ async def run(
         finally:
             await conn.close()
         console.print(
-            f"ingesting {events:,} member events (PostgreSQL shared_buffers {pg[0]},"
-            f" max_wal_size {pg[1]})…"
+            f"ingesting {events:,} member events in {order} order (PostgreSQL shared_buffers"
+            f" {pg[0]}, max_wal_size {pg[1]})…"
         )
-        result.ingestion = await ingestion(p, loaded, events)
+        result.ingestion = await ingestion(p, loaded, events, order=order)
         report(result)
     if "ingestion_alone" in stages:
         console.print(f"ingesting {events:,} more, dedup's and transactions' durables paused…")
-        result.ingestion_alone = await ingestion(p, loaded, events, alone=True)
+        result.ingestion_alone = await ingestion(p, loaded, events, order=order, alone=True)
         report(result)
     if "exports" in stages:
         console.print(f"writing {rows:,} rows as CSV and XLSX…")
@@ -752,8 +792,8 @@ def report(r: Result) -> None:
         goal = GOAL_LIST_P99_MS if name.startswith("shg_list") else GOAL_DASHBOARD_P99_MS
         t.add_row(f"{name} p99 ms", fmt_ms(stats["p99_ms"]), f"≤ {goal:.0f}")
     for title, i in (
-        ("ingestion events/s", r.ingestion),
-        ("ingestion events/s, dedup and transactions paused", r.ingestion_alone),
+        (f"ingestion events/s ({r.order} order)", r.ingestion),
+        (f"ingestion events/s ({r.order} order), dedup and transactions paused", r.ingestion_alone),
     ):
         if not i:
             continue
@@ -831,6 +871,13 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="import",
+        help="member events as a migration import emits them (SHG by SHG, rising ids), or"
+        " scattered over the state with random ids (the worst case)",
+    )
+    ap.add_argument(
         "--trace-ratio",
         type=float,
         default=0.01,
@@ -870,6 +917,7 @@ def main() -> None:
                 args.rows,
                 stages,
                 args.http_blocks,
+                args.order,
             )
         )
     report(result)
