@@ -131,12 +131,12 @@ def record_from_proto(m: MemberFields, state: str) -> tuple[Rec, bool, int, bool
     member_id = uuid.UUID(int=0)
     shg_id: uuid.UUID | None = None
     try:
-        member_id = uuid.UUID(m.member_id)
+        member_id = matching.parse_id(m.member_id)
     except ValueError:
         errors.append(FieldError("member.member_id", "must be a UUID", "format"))
     if m.shg_id:
         try:
-            shg_id = uuid.UUID(m.shg_id)
+            shg_id = matching.parse_id(m.shg_id)
         except ValueError:
             errors.append(FieldError("member.shg_id", "must be a UUID", "format"))
     if m.state != state:
