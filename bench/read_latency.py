@@ -174,7 +174,7 @@ async def _grpc_samples(p: Platform, ids: Sequence[str], warmup: Sequence[str]) 
             timeout=5,
         )
     # Signed once: the timed loop (a few seconds) stays inside the principal's minute.
-    md = call_metadata(Principal.from_proto(msg), "bench")
+    md = call_metadata(Principal.from_proto(msg.principal), "bench")
     async with grpc.aio.insecure_channel(p.grpc_target("profiles")) as ch:
         stub = profiles_pb2_grpc.ProfilesServiceStub(ch)
         for i in warmup:
